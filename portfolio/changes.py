@@ -1,0 +1,204 @@
+"""The write side for users: status updates, one at a time or from a sheet.
+
+The caller owns the transaction (db.session_scope(engine, write=True)).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from portfolio import vocab
+from portfolio.errors import DataError, UserInputError
+from portfolio.models import Project, StatusEvent, utc_now
+from portfolio.queries import get_project
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+MAX_NOTE = 1024
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    code: str
+    status: str
+    effective_date: date
+    note: str | None
+    previous: str | None = None
+
+
+def parse_date(value: str | date | datetime | None, *, default: date | None = None) -> date:
+    if value in (None, ""):
+        return default or date.today()
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip().replace("/", "-").replace(".", "-")
+    for suffix in ("日",):
+        text = text.removesuffix(suffix)
+    text = text.replace("年", "-").replace("月", "-")
+    try:
+        return date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
+    except ValueError:
+        raise UserInputError(f"bad date {value!r}: use YYYY-MM-DD") from None
+
+
+def set_status(session: Session, code: str, status: str, *, effective_date: date | None = None,
+               note: str | None = None, origin: str = "user") -> StatusChange:
+    """Record a status event and make the project's current status the latest event's."""
+    label = vocab.resolve_status(status)
+    when = effective_date or date.today()
+    if when > date.today():
+        raise UserInputError(f"date {when.isoformat()} is in the future")
+    if note and len(note) > MAX_NOTE:
+        raise UserInputError(f"note is too long ({len(note)} characters, at most {MAX_NOTE})")
+    project = get_project(session, code)
+    # Lock the row first (PostgreSQL) so concurrent updates of one project serialise
+    # and the "latest event" below sees every committed event.
+    session.execute(sa.select(Project.id).where(Project.id == project.id).with_for_update())
+    previous = project.status
+    session.execute(sa.insert(StatusEvent).values(
+        project_id=project.id, status=label, effective_date=when, note=note or None,
+        recorded_at=utc_now(), origin=origin))
+    _refresh_current_status(session, project.id)
+    session.expire(project)
+    return StatusChange(project.code, label, when, note or None, previous)
+
+
+def _refresh_current_status(session: Session, project_id: int) -> None:
+    latest = sa.select(StatusEvent.status, StatusEvent.effective_date).where(
+        StatusEvent.project_id == project_id).order_by(
+        StatusEvent.effective_date.desc(), StatusEvent.id.desc()).limit(1)
+    status, effective = session.execute(latest).one()
+    session.execute(sa.update(Project).where(Project.id == project_id).values(status=status, status_date=effective))
+
+
+# --- status sheets ------------------------------------------------------------------
+
+COLUMN_NAMES = {
+    "code": ("code", "项目编号", "编号", "项目代码", "代码"),
+    "status": ("status", "状态", "项目状态", "进度"),
+    "date": ("date", "日期", "生效日期", "effective_date"),
+    "note": ("note", "备注", "说明"),
+}
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    line: int
+    code: str
+    status: str
+    date: str
+    note: str
+
+
+def read_sheet(path: Path) -> list[SheetRow]:
+    """Rows of a status sheet (.csv in UTF-8, UTF-8 with BOM or GBK; or .xlsx)."""
+    if not path.is_file():
+        raise UserInputError(f"file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        table = _xlsx_rows(path)
+    elif suffix in (".csv", ".txt"):
+        table = _csv_rows(path)
+    else:
+        raise UserInputError(f"{path}: unsupported sheet type {suffix or '(none)'}; use .csv or .xlsx")
+    return _sheet_rows(path, table)
+
+
+def _decode(path: Path) -> str:
+    data = path.read_bytes()
+    if b"\x00" in data[:4096]:
+        raise DataError(f"{path}: not a text file (binary data)")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise DataError(f"{path}: cannot decode the file as UTF-8 or GBK")
+
+
+def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
+    text = _decode(path)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        return [(number, row) for number, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1)]
+    except csv.Error as error:
+        raise DataError(f"{path}: malformed CSV: {error}") from None
+
+
+def _xlsx_rows(path: Path) -> list[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types for a bad file
+        raise DataError(f"{path}: not a readable .xlsx workbook ({type(error).__name__})") from None
+    sheet = workbook.worksheets[0]
+    rows = []
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        rows.append((number, ["" if v is None else (v.date().isoformat() if isinstance(v, datetime) else str(v))
+                              for v in values]))
+    workbook.close()
+    return rows
+
+
+def _sheet_rows(path: Path, table: list[tuple[int, list[str]]]) -> list[SheetRow]:
+    table = [(n, row) for n, row in table if any(cell.strip() for cell in row)]
+    if not table:
+        raise DataError(f"{path}: the sheet is empty")
+    header_line, header = table[0]
+    positions = {}
+    for key, names in COLUMN_NAMES.items():
+        for index, cell in enumerate(header):
+            if cell.strip().lower() in names:
+                positions[key] = index
+    missing = [k for k in ("code", "status") if k not in positions]
+    if missing:
+        raise DataError(f"{path}:{header_line}: header needs columns {', '.join(missing)} "
+                        f"(e.g. code,status,date,note or 项目编号,状态,日期,备注)")
+
+    def cell(row: list[str], key: str) -> str:
+        index = positions.get(key)
+        return row[index].strip() if index is not None and index < len(row) else ""
+
+    return [SheetRow(n, cell(row, "code"), cell(row, "status"), cell(row, "date"), cell(row, "note"))
+            for n, row in table[1:]]
+
+
+def import_sheet(session: Session, path: Path) -> list[StatusChange]:
+    """Validate every row, then apply them all (or, on any error, none)."""
+    rows = read_sheet(path)
+    problems, planned = [], []
+    for row in rows:
+        try:
+            if not row.code:
+                raise UserInputError("missing project code")
+            get_project(session, row.code)
+            planned.append((row, vocab.resolve_status(row.status), parse_date(row.date) if row.date else None))
+        except UserInputError as error:
+            problems.append(f"{path}:{row.line}: {error}")
+    if problems:
+        raise SheetError(problems)
+    return [set_status(session, row.code, status, effective_date=when, note=row.note or None)
+            for row, status, when in planned]
+
+
+class SheetError(DataError):
+    """Every bad row of a sheet; the message names the first and counts the rest."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        super().__init__(problems[0] + more)

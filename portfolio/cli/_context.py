@@ -1,0 +1,91 @@
+"""What every command shares: the database (opened lazily) and error reporting."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import typer
+
+from portfolio.errors import DatabaseError, PortfolioError
+
+
+@dataclass
+class AppContext:
+    database: str | None = None
+    _engine: Any = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        from portfolio.db import resolve_database_url
+
+        return resolve_database_url(self.database)
+
+    def engine(self, *, migrate: bool = True):
+        """The engine, with the database migrated (and seeded if new) on first use."""
+        if self._engine is None:
+            from portfolio import db
+
+            self._engine = db.make_engine(self.url)
+            if migrate and db.ensure_current(self._engine):
+                note("新数据库已创建并载入种子数据 (new database created and seeded): "
+                     + db.display_url(self.url))
+        return self._engine
+
+    @contextmanager
+    def session(self, *, write: bool = False):
+        from portfolio.db import session_scope
+
+        with session_scope(self.engine(), write=write) as session:
+            yield session
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+
+def app_context(ctx: typer.Context) -> AppContext:
+    return ctx.find_root().obj
+
+
+def note(message: str) -> None:
+    """A message for people, on stderr so stdout stays clean for data."""
+    typer.echo(message, err=True)
+
+
+def fail(message: str, exit_code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(exit_code)
+
+
+def friendly_errors(command):
+    """Turn the library's errors into one line on stderr and an exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except PortfolioError as error:
+            fail(_one_line(str(error)), error.exit_code)
+        except Exception as error:
+            from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+            if isinstance(error, (DBAPIError, SQLAlchemyError)):
+                reason = getattr(error, "orig", None) or error
+                fail(_one_line(f"database error: {reason}"), DatabaseError.exit_code)
+            raise
+
+    return wrapper
+
+
+def _one_line(message: str) -> str:
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    return lines[0] if lines else "unknown error"
+
+
+def is_terminal() -> bool:
+    return sys.stdout.isatty()

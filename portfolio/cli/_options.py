@@ -1,0 +1,75 @@
+"""Options shared by several commands, with completion for the vocabularies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from portfolio.vocab import STATUS_ENGLISH
+
+
+def _complete_from_database(query_name: str):
+    def complete(ctx: typer.Context, incomplete: str) -> list[str]:
+        try:
+            from portfolio.cli._context import AppContext
+            from portfolio.db import session_scope
+
+            root = ctx.find_root()
+            context = root.obj if isinstance(root.obj, AppContext) else AppContext(root.params.get("database"))
+            from portfolio import queries
+
+            with session_scope(context.engine()) as session:
+                values = _COMPLETIONS[query_name](queries, session)
+            return [v for v in values if v.startswith(incomplete) or incomplete in v]
+        except Exception:
+            return []
+
+    return complete
+
+
+_COMPLETIONS = {
+    "county": lambda q, s: [row[1] for row in q.counties(s)],
+    "sector": lambda q, s: [row[0] for row in q.sectors(s)] + [row[1] for row in q.sectors(s)],
+    "plan": lambda q, s: [row[0] for row in q.plans(s)],
+}
+
+
+def _complete_status(incomplete: str) -> list[str]:
+    values = [*STATUS_ENGLISH.keys(), *STATUS_ENGLISH.values()]
+    return [v for v in values if v.startswith(incomplete)]
+
+
+def _complete_format(incomplete: str) -> list[str]:
+    from portfolio.render import BUILT_IN_FORMATS
+
+    return [f for f in (*BUILT_IN_FORMATS, "oc4ids") if f.startswith(incomplete)]
+
+
+CountyOption = Annotated[list[str] | None, typer.Option(
+    "--county", "-c", help="County or district: name, short name (芒康), pinyin, or GB/T 2260 code. Repeatable.",
+    autocompletion=_complete_from_database("county"))]
+PrefectureOption = Annotated[str | None, typer.Option(
+    "--prefecture", help="Prefecture-level city (拉萨, 日喀则, 昌都): everything in it.",
+    autocompletion=_complete_from_database("county"))]
+SectorOption = Annotated[list[str] | None, typer.Option(
+    "--sector", "-s", help="Sector code or label (water_supply, 供水). Repeatable; see `portfolio sectors`.",
+    autocompletion=_complete_from_database("sector"))]
+PlanOption = Annotated[list[str] | None, typer.Option(
+    "--plan", "-p", help="Plan key (see `portfolio plans`). Repeatable.",
+    autocompletion=_complete_from_database("plan"))]
+ColumnOption = Annotated[int | None, typer.Option("--column", help="专栏 number (with --plan).", min=1)]
+StatusOption = Annotated[list[str] | None, typer.Option(
+    "--status", help="谋划 前期 在建 建成 暂缓 取消 (or OC4IDS codes: implementation…). Repeatable.",
+    autocompletion=_complete_status)]
+KindOption = Annotated[str | None, typer.Option("--kind", help="project (项目) or programme (项目群).")]
+SearchOption = Annotated[str | None, typer.Option(
+    "--search", "-q", help="Text that must occur in the name, sub-heading or note (terms separated by spaces).")]
+FormatOption = Annotated[str, typer.Option(
+    "--format", "-f", help="table, plain, csv, tsv, json, jsonl, markdown, or any tabulate format.",
+    autocompletion=_complete_format)]
+OutputOption = Annotated[Path | None, typer.Option(
+    "--output", "-o", help="Write to a file instead: .csv .tsv .json .jsonl .md .txt .xlsx.", dir_okay=False)]
+ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")]
+LimitOption = Annotated[int | None, typer.Option("--limit", "-n", help="At most this many rows.", min=1)]

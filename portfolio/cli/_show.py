@@ -1,0 +1,58 @@
+"""The detail view of one project."""
+
+from __future__ import annotations
+
+from portfolio.vocab import BUILD_TYPE_OC4IDS, KIND_LABELS, STATUS_ENGLISH
+
+
+def _division_label(division) -> str:
+    suffix = "(市直)" if division.level == "prefecture" else ""
+    return f"{division.name}{suffix} {division.code}"
+
+
+def fields(detail) -> list[tuple[str, str]]:
+    p, plan, column, sector = detail.project, detail.plan, detail.column, detail.sector
+    rows = [
+        ("编号", p.code), ("名称", p.name), ("类型", KIND_LABELS[p.kind]),
+        ("县(区)", "、".join(_division_label(d) for d in detail.divisions)),
+        ("行业", f"{sector.label_zh} ({sector.code}; OC4IDS {sector.oc4ids})"),
+        ("状态", f"{p.status} ({STATUS_ENGLISH[p.status]}) 自 {p.status_date or ''}"),
+        ("规划", f"{plan.title} [{plan.key}]"), ("专栏", f"专栏{column.number} {column.title}"),
+        ("分项", p.group_label or ""), ("出处", f"{plan.source_file} 第{p.source_line}行"),
+    ]
+    optional = [
+        ("建设性质", p.build_type and f"{p.build_type} ({BUILD_TYPE_OC4IDS[p.build_type]})"),
+        ("数量", p.quantity), ("备注", p.note), ("项目代码", p.national_code),
+        ("总投资(万元)", p.total_investment), ("建设年限", p.start_year and f"{p.start_year}–{p.end_year or ''}"),
+        ("责任单位", p.responsible_unit),
+        ("种子数据", None if p.in_seeds else "已不在种子文件中 (no longer in the seed files)"),
+    ]
+    return rows + [(k, str(v)) for k, v in optional if v not in (None, "")]
+
+
+def as_dict(detail) -> dict:
+    p = detail.project
+    return {
+        "code": p.code, "name": p.name, "kind": p.kind,
+        "divisions": [{"code": d.code, "name": d.name, "level": d.level} for d in detail.divisions],
+        "sector": p.sector_code, "status": p.status, "status_date": p.status_date,
+        "plan": detail.plan.key, "column": detail.column.number, "column_title": detail.column.title,
+        "group": p.group_label, "source_file": detail.plan.source_file, "source_line": p.source_line,
+        "build_type": p.build_type, "quantity": p.quantity, "note": p.note, "in_seeds": p.in_seeds,
+        "national_code": p.national_code, "total_investment": p.total_investment,
+        "start_year": p.start_year, "end_year": p.end_year, "responsible_unit": p.responsible_unit,
+        "history": [{"date": e.effective_date, "status": e.status, "note": e.note, "origin": e.origin,
+                     "recorded_at": e.recorded_at} for e in detail.history],
+    }
+
+
+def print_detail(detail) -> None:
+    import sys
+
+    from portfolio.cli.projects import history_columns, history_rows
+    from portfolio.render import Col, render
+
+    render(fields(detail), [Col("field", "字段"), Col("value", "内容")], "table", sys.stdout,
+           title=detail.project.code)
+    sys.stdout.write("\n")
+    render(history_rows(detail.history), history_columns(), "table", sys.stdout, title="状态历史")

@@ -1,0 +1,96 @@
+"""portfolio db …: info, upgrade, backup, reset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from portfolio.cli._context import app_context, friendly_errors, note
+from portfolio.errors import UserInputError
+
+db_app = typer.Typer(no_args_is_help=True, help="Inspect, upgrade, back up or reset the database.")
+
+
+@db_app.command("info")
+@friendly_errors
+def info(ctx: typer.Context, fmt: Annotated[str, typer.Option("--format", "-f")] = "table") -> None:
+    """Where the database is, its schema revision, and row counts per table and plan."""
+    from portfolio import db, queries
+    from portfolio.cli._output import emit
+    from portfolio.render import Col
+
+    context = app_context(ctx)
+    engine = context.engine()
+    typer.echo(f"database: {db.display_url(context.url)}")
+    typer.echo(f"schema revision: {db.current_revision(engine)} (latest {db.SCHEMA_HEAD})")
+    with context.session() as session:
+        counts = queries.table_counts(session)
+        plans = queries.plans(session)
+    emit(counts, [Col("table", "表"), Col("rows", "行数")], fmt, title="行数")
+    emit([(p[0], p[6], p[7], p[8]) for p in plans],
+         [Col("plan", "规划"), Col("columns", "专栏"), Col("projects", "项目"), Col("indicators", "指标")],
+         fmt, title="规划")
+
+
+@db_app.command("upgrade")
+@friendly_errors
+def upgrade(ctx: typer.Context) -> None:
+    """Bring the schema to the latest revision (done automatically on every use)."""
+    from portfolio import db
+
+    engine = app_context(ctx).engine()
+    typer.echo(f"schema revision: {db.current_revision(engine)}")
+
+
+@db_app.command("backup")
+@friendly_errors
+def backup(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="The backup file to write.", dir_okay=False)],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Copy a SQLite database, safely even while in use (PostgreSQL: use pg_dump)."""
+    import sqlite3
+
+    context = app_context(ctx)
+    engine = context.engine()
+    if engine.dialect.name != "sqlite":
+        raise UserInputError("backup copies SQLite databases; for PostgreSQL use pg_dump (e.g. pg_dump -Fc DB > FILE)")
+    if path.exists() and not force:
+        raise UserInputError(f"{path} already exists; use --force to overwrite it")
+    if path.resolve() == Path(engine.url.database).resolve():
+        raise UserInputError("the backup file cannot be the database itself")
+    partial = path.with_name(path.name + ".partial")
+    source = sqlite3.connect(engine.url.database)
+    try:
+        target = sqlite3.connect(partial)
+        with target:
+            source.backup(target)
+        target.close()
+    finally:
+        source.close()
+    partial.replace(path)
+    note(f"backed up {engine.url.database} to {path}")
+
+
+@db_app.command("reset")
+@friendly_errors
+def reset(
+    ctx: typer.Context,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete everything, including status history, and reload the seeds."""
+    from portfolio import db
+
+    context = app_context(ctx)
+    shown = db.display_url(context.url)
+    if not yes and not typer.confirm(f"Delete every project and all status history in {shown}?"):
+        raise typer.Abort()
+    engine = context.engine(migrate=False)
+    db.check_connection(engine)
+    if db.current_revision(engine) is not None:
+        db.downgrade(engine, "base")
+    db.ensure_current(engine)
+    note(f"reset {shown}: schema recreated and seeds loaded")

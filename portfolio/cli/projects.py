@@ -1,0 +1,205 @@
+"""portfolio projects …: list, search, show, history, set-status."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from portfolio.cli._context import app_context, friendly_errors, note
+from portfolio.cli._options import (
+    ColumnOption,
+    CountyOption,
+    ForceOption,
+    FormatOption,
+    KindOption,
+    LimitOption,
+    OutputOption,
+    PlanOption,
+    PrefectureOption,
+    SearchOption,
+    SectorOption,
+    StatusOption,
+)
+from portfolio.cli._output import check_output_path, emit
+
+projects_app = typer.Typer(no_args_is_help=True, help="Find projects, show them, and record their progress.")
+
+SortOption = Annotated[str, typer.Option("--sort", help="code, name, sector, status, plan or date (newest first).")]
+
+
+def project_columns():
+    from portfolio.render import Col
+
+    return [Col("code", "编号"), Col("name", "名称"), Col("kind", "类型"), Col("counties", "县(区)"),
+            Col("sector", "行业"), Col("plan", "规划"), Col("column", "专栏"), Col("group", "分项"),
+            Col("status", "状态"), Col("status_date", "状态日期"), Col("build_type", "建设性质"),
+            Col("quantity", "数量")]
+
+
+def build_filter(session, *, county=None, prefecture=None, sector=None, plan=None, column=None, status=None,
+                 kind=None, search=None):
+    from portfolio import queries, vocab
+
+    return queries.ProjectFilter(
+        division_codes=queries.resolve_divisions(session, county or [], prefecture=prefecture)
+        if county or prefecture else [],
+        sectors=[queries.resolve_sector(session, s) for s in sector or []],
+        plan_keys=[queries.resolve_plan(session, p) for p in plan or []],
+        column=column,
+        statuses=[vocab.resolve_status(s) for s in status or []],
+        kinds=[vocab.resolve_kind(kind)] if kind else [],
+        search=search,
+    )
+
+
+def _display(rows):
+    from portfolio.vocab import KIND_LABELS
+
+    for row in rows:
+        yield row._replace(kind=KIND_LABELS[row.kind])
+
+
+def run_list(ctx, *, fmt, output, force, sort, limit, **filters) -> None:
+    from portfolio import oc4ids, queries, render
+
+    with app_context(ctx).session() as session:
+        flt = build_filter(session, **filters)
+        if fmt == "oc4ids":
+            check_output_path(output, force)
+            package = oc4ids.package(session, flt)
+            if not package["projects"]:
+                note("no matching projects (programmes are not exported to OC4IDS)")
+            if output is None:
+                render.dump_json(package, sys.stdout)
+            else:
+                with output.open("w", encoding="utf-8") as handle:
+                    render.dump_json(package, handle)
+                note(f"wrote {len(package['projects'])} projects to {output}")
+            return
+        rows = queries.list_projects(session, flt, sort=sort, limit=limit)
+        emit(_display(rows), project_columns(), fmt, output, force=force, title="项目",
+             empty_message="no matching projects")
+
+
+@projects_app.command("list")
+@friendly_errors
+def list_projects(
+    ctx: typer.Context,
+    county: CountyOption = None,
+    prefecture: PrefectureOption = None,
+    sector: SectorOption = None,
+    plan: PlanOption = None,
+    column: ColumnOption = None,
+    status: StatusOption = None,
+    kind: KindOption = None,
+    search: SearchOption = None,
+    sort: SortOption = "code",
+    limit: LimitOption = None,
+    fmt: FormatOption = "table",
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
+    """List projects matching every filter given. A programme appears under each county it spans.
+
+    --format oc4ids writes an OC4IDS 0.9 project package (JSON).
+    """
+    run_list(ctx, fmt=fmt, output=output, force=force, sort=sort, limit=limit, county=county,
+             prefecture=prefecture, sector=sector, plan=plan, column=column, status=status, kind=kind,
+             search=search)
+
+
+@projects_app.command("search")
+@friendly_errors
+def search_projects(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="Chinese or other text; several terms must all occur.")],
+    county: CountyOption = None,
+    sector: SectorOption = None,
+    plan: PlanOption = None,
+    status: StatusOption = None,
+    limit: LimitOption = None,
+    fmt: FormatOption = "table",
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Substring search over names, sub-headings and notes (供水, 污水处理厂, 江孜)."""
+    if not text.strip():
+        raise typer.BadParameter("give some text to search for", param_hint="TEXT")
+    run_list(ctx, fmt=fmt, output=output, force=force, sort="code", limit=limit, county=county, sector=sector,
+             plan=plan, status=status, search=text)
+
+
+@projects_app.command("show")
+@friendly_errors
+def show_project(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Project code, e.g. CD14-05-009.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """Every field of one project: divisions, provenance and status history."""
+    from portfolio import queries
+    from portfolio.cli import _show
+
+    with app_context(ctx).session() as session:
+        detail = queries.project_detail(session, code)
+        if fmt == "json":
+            from portfolio.render import dump_json
+
+            dump_json(_show.as_dict(detail), sys.stdout)
+        elif fmt == "table":
+            _show.print_detail(detail)
+        else:
+            raise typer.BadParameter(f"{fmt!r}: use table or json", param_hint="--format")
+
+
+def history_columns():
+    from portfolio.render import Col
+
+    return [Col("effective_date", "日期"), Col("status", "状态"), Col("oc4ids", "OC4IDS"), Col("note", "备注"),
+            Col("origin", "来源"), Col("recorded_at", "记录时间")]
+
+
+def history_rows(events):
+    from portfolio.vocab import STATUS_ENGLISH
+
+    origin = {"seed": "规划", "user": "用户"}
+    return [(e.effective_date, e.status, STATUS_ENGLISH[e.status], e.note, origin[e.origin],
+             e.recorded_at.replace(microsecond=0).isoformat(sep=" ")) for e in events]
+
+
+@projects_app.command("history")
+@friendly_errors
+def project_history(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Project code.")],
+    fmt: FormatOption = "table",
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
+    """The dated status history of a project, oldest first."""
+    from portfolio import queries
+
+    with app_context(ctx).session() as session:
+        events = queries.history(session, code)
+        emit(history_rows(events), history_columns(), fmt, output, force=force, title=code.upper())
+
+
+@projects_app.command("set-status")
+@friendly_errors
+def set_status(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Project code.")],
+    status: Annotated[str, typer.Argument(help="谋划 前期 在建 建成 暂缓 取消, or an OC4IDS code.")],
+    date: Annotated[str | None, typer.Option("--date", "-d", help="Effective date, YYYY-MM-DD (default today).")]
+    = None,
+    note_text: Annotated[str | None, typer.Option("--note", "-m", help="Why, or what happened.")] = None,
+) -> None:
+    """Record a new status for a project; earlier statuses stay in its history."""
+    from portfolio import changes
+
+    when = changes.parse_date(date) if date else None
+    with app_context(ctx).session(write=True) as session:
+        change = changes.set_status(session, code, status, effective_date=when, note=note_text)
+    typer.echo(f"{change.code}: {change.previous} → {change.status} ({change.effective_date.isoformat()})")

@@ -1,0 +1,34 @@
+"""portfolio status import: apply a status sheet sent back by a county office."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from portfolio.cli._context import app_context, friendly_errors, note
+
+status_app = typer.Typer(no_args_is_help=True, help="Status updates in bulk.")
+
+
+@status_app.command("import")
+@friendly_errors
+def import_status(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="A .csv (UTF-8, UTF-8 with BOM, or GBK) or .xlsx sheet with "
+                                              "columns code/项目编号, status/状态, date/日期, note/备注.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row, change nothing.")] = False,
+) -> None:
+    """Check every row first, then apply all of them or none."""
+    from portfolio import changes
+
+    with app_context(ctx).session(write=True) as session:
+        applied = changes.import_sheet(session, path)
+        for change in applied:
+            typer.echo(f"{change.code}: {change.previous} → {change.status} ({change.effective_date.isoformat()})")
+        if dry_run:
+            session.rollback()
+            note(f"dry run: {len(applied)} rows are valid; nothing was changed")
+            return
+    note(f"{len(applied)} status updates recorded from {path}")

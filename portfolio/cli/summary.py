@@ -1,0 +1,79 @@
+"""portfolio summary: counts across counties, sectors, plans and statuses."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from portfolio.cli._context import app_context, friendly_errors
+from portfolio.cli._options import (
+    CountyOption,
+    ForceOption,
+    FormatOption,
+    KindOption,
+    OutputOption,
+    PlanOption,
+    PrefectureOption,
+    SectorOption,
+    StatusOption,
+)
+from portfolio.cli._output import emit
+from portfolio.cli.projects import build_filter
+
+DIMENSION_HELP = "county, prefecture, sector, plan, status, kind or column"
+LABELS = {"county": "县(区)", "prefecture": "地市", "sector": "行业", "plan": "规划", "status": "状态",
+          "kind": "类型", "column": "专栏"}
+
+
+def pivot(rows: list[tuple], *, by_total: dict) -> tuple[list[str], list[tuple]]:
+    """(value, then-value, count) rows -> one row per value with a column per then-value and a total."""
+    across = sorted({row[1] for row in rows}, key=str)
+    cells: dict = {}
+    for value, then_value, count in rows:
+        cells.setdefault(value, {})[then_value] = count
+    table = [(value, *(cells[value].get(t, 0) for t in across), by_total[value]) for value in cells]
+    return [str(t) for t in across], table
+
+
+@friendly_errors
+def summary(
+    ctx: typer.Context,
+    by: Annotated[str, typer.Option("--by", help=DIMENSION_HELP)] = "county",
+    then: Annotated[str | None, typer.Option("--then", help="A second dimension, as columns.")] = None,
+    county: CountyOption = None,
+    prefecture: PrefectureOption = None,
+    sector: SectorOption = None,
+    plan: PlanOption = None,
+    status: StatusOption = None,
+    kind: KindOption = None,
+    chart: Annotated[bool, typer.Option("--chart/--no-chart", help="Bar chart of the first dimension.")] = True,
+    fmt: FormatOption = "table",
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Count projects by one dimension, or pivot two (--by county --then sector).
+
+    A programme spanning several counties counts once under each of them.
+    """
+    from portfolio import queries, render
+    from portfolio.render import Col
+
+    with app_context(ctx).session() as session:
+        flt = build_filter(session, county=county, prefecture=prefecture, sector=sector, plan=plan,
+                           status=status, kind=kind)
+        totals = queries.summary(session, flt, by)
+        if then:
+            detail = queries.summary(session, flt, by, then)
+    if then:
+        across, rows = pivot(detail, by_total=dict(totals))
+        columns = [Col(by, LABELS.get(by, by)), *(Col(t, t) for t in across), Col("total", "合计")]
+    else:
+        rows, columns = totals, [Col(by, LABELS.get(by, by)), Col("count", "项目数")]
+    human = output is None and fmt in ("table", "plain")
+    if human and chart and totals:
+        render.bar_chart([(str(v), n) for v, n in totals], sys.stdout)
+        sys.stdout.write("\n")
+    emit(rows, columns, fmt, output, force=force, title=f"按{LABELS.get(by, by)}统计",
+         empty_message="no matching projects")

@@ -1,0 +1,194 @@
+"""The one place that knows database URLs, engines, sessions and migrations."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from portfolio.errors import DatabaseError, UserInputError
+from portfolio.paths import migrations_dir, user_data_dir
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+    from sqlmodel import Session
+
+# The newest migration; tests check it matches migrations/versions.
+SCHEMA_HEAD = "0001"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_SUPPORTED = "a file path, sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB"
+
+
+def default_database_path() -> Path:
+    return user_data_dir() / "portfolio.db"
+
+
+def resolve_database_url(value: str | None) -> str:
+    """Turn --db / PORTFOLIO_DB (a URL or a file path) into a SQLAlchemy URL."""
+    if not value:
+        path = default_database_path()
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return f"sqlite:///{path}"
+    if "://" not in value:
+        return f"sqlite:///{Path(value).expanduser()}"
+    scheme, _, rest = value.partition("://")
+    scheme = scheme.lower()
+    if scheme in ("postgres", "postgresql", "postgresql+psycopg"):
+        return f"postgresql+psycopg://{rest}"
+    if scheme == "sqlite":
+        return value
+    raise UserInputError(f"unsupported database URL scheme {scheme!r}: use {_SUPPORTED}")
+
+
+def display_url(url: str) -> str:
+    """The URL with any password masked, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparsable URL>"
+
+
+def make_engine(url: str) -> Engine:
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+            event.listen(engine, "connect", _configure_sqlite_connection)
+            event.listen(engine, "begin", _begin_sqlite_transaction)
+        else:
+            import json
+
+            engine = create_engine(
+                url,
+                pool_pre_ping=True,
+                json_serializer=lambda obj: json.dumps(obj, ensure_ascii=False),
+            )
+    except (ArgumentError, ValueError) as error:
+        raise UserInputError(f"bad database URL {display_url(url)}: {error}") from None
+    except ModuleNotFoundError as error:
+        raise UserInputError(f"no driver for {display_url(url)}: {error}") from None
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection, _record) -> None:
+    # Take transaction control from the driver so BEGIN covers DDL too and
+    # writers can ask for BEGIN IMMEDIATE (no lock upgrades, no deadlock errors).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+@contextmanager
+def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
+    """A session in one transaction: committed on success, rolled back on error."""
+    from sqlmodel import Session
+
+    options = {"sqlite_begin": "IMMEDIATE"} if write else {}
+    with engine.connect() as connection:
+        connection = connection.execution_options(**options)
+        with Session(bind=connection) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+
+def check_connection(engine: Engine) -> None:
+    """Fail with one clear line if the database cannot be opened."""
+    import sqlite3
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            if engine.dialect.name == "sqlite":
+                connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+    except (DBAPIError, OSError, sqlite3.Error) as error:
+        raise DatabaseError(f"cannot open database {display_url(str(engine.url))}: {_reason(error)}") from None
+
+
+def _reason(error: Exception) -> str:
+    original = getattr(error, "orig", None) or error
+    return str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+
+
+def current_revision(engine: Engine) -> str | None:
+    from sqlalchemy import inspect, text
+
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def alembic_config(connection: Connection | None = None):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
+    with engine.connect() as connection:
+        command.upgrade(alembic_config(connection), revision)
+        connection.commit()
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+
+    with engine.connect() as connection:
+        command.downgrade(alembic_config(connection), revision)
+        connection.commit()
+
+
+def ensure_current(engine: Engine, *, seed: bool = True) -> bool:
+    """Bring the database to the latest schema; seed it if it is new.
+
+    Returns True when the database was seeded now.
+    """
+    check_connection(engine)
+    revision = current_revision(engine)
+    if revision == SCHEMA_HEAD:
+        return False
+    if revision is None and engine.dialect.name == "sqlite":
+        _ensure_sqlite_file_is_private(engine)
+    try:
+        upgrade(engine)
+    except Exception as error:
+        raise DatabaseError(f"cannot migrate {display_url(str(engine.url))}: {_reason(error)}") from None
+    if seed and revision is None and os.environ.get("PORTFOLIO_NO_AUTOSEED") != "1":
+        from portfolio import seeding
+
+        seeding.load_packaged_seeds(engine)
+        return True
+    return False
+
+
+def _ensure_sqlite_file_is_private(engine: Engine) -> None:
+    database = engine.url.database
+    if database and database != ":memory:" and Path(database).exists():
+        os.chmod(database, 0o600)

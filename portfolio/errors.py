@@ -1,0 +1,25 @@
+"""Errors the CLI turns into one line on stderr and an exit code."""
+
+
+class PortfolioError(Exception):
+    """Base class: `str(error)` is the one-line message shown to the user."""
+
+    exit_code = 1
+
+
+class UserInputError(PortfolioError):
+    """A bad value typed by the user (unknown county, invalid status, bad URL)."""
+
+    exit_code = 2
+
+
+class DataError(PortfolioError):
+    """Bad data in a file (seed file, status sheet)."""
+
+    exit_code = 1
+
+
+class DatabaseError(PortfolioError):
+    """The database cannot be opened, reached or migrated."""
+
+    exit_code = 1

@@ -1,0 +1,195 @@
+"""Every table of the portfolio database.
+
+Vocabulary columns (status, kind, build type, level) are plain text with CHECK
+constraints rather than Python enums, so the Chinese label is what is stored and the
+schema is the same on SQLite and PostgreSQL (see vocab.py for the values).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+DIVISION_LEVELS = ("province", "prefecture", "county", "zone")
+COLUMN_KINDS = ("projects", "indicators", "places")
+PROJECT_KINDS = ("project", "programme")
+BUILD_TYPES = ("新建", "扩建", "改建", "改扩建", "续建", "迁建")
+STATUSES = ("谋划", "前期", "在建", "建成", "暂缓", "取消")
+ORIGINS = ("seed", "user")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _one_of(column: str, values: tuple[str, ...], name: str) -> sa.CheckConstraint:
+    quoted = ", ".join(f"'{value}'" for value in values)
+    return sa.CheckConstraint(f"{column} IN ({quoted})", name=name)
+
+
+class Division(SQLModel, table=True):
+    """A division of the gazetteer: province, prefecture, county/district or functional zone."""
+
+    __table_args__ = (_one_of("level", DIVISION_LEVELS, "level"),)
+
+    code: str = Field(primary_key=True, max_length=16)
+    name: str = Field(max_length=64, index=True)
+    level: str = Field(max_length=16)
+    parent_code: str | None = Field(default=None, foreign_key="division.code", index=True)
+    short_name: str | None = Field(default=None, max_length=32)
+    aliases: str = Field(default="", max_length=512)
+    pinyin: str = Field(default="", max_length=128)
+    official: bool = Field(default=True)
+    note: str | None = Field(default=None, max_length=512)
+
+
+class Sector(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=32)
+    label_zh: str = Field(max_length=32)
+    label_en: str = Field(max_length=64)
+    oc4ids: str = Field(max_length=64)
+    description: str | None = Field(default=None, max_length=512)
+
+
+class Plan(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True)
+    code_prefix: str = Field(max_length=16, unique=True)
+    title: str = Field(max_length=256)
+    issuer: str | None = Field(default=None, max_length=128)
+    region_code: str = Field(foreign_key="division.code")
+    period_start: int
+    period_end: int
+    issued: date | None = None
+    document_kind: str = Field(max_length=32)
+    source_file: str = Field(max_length=128)
+
+
+class PlanColumn(SQLModel, table=True):
+    """A 专栏 (boxed list) of a plan."""
+
+    __tablename__ = "plan_column"
+    __table_args__ = (
+        sa.UniqueConstraint("plan_id", "number", name="uq_plan_column_plan_id_number"),
+        _one_of("kind", COLUMN_KINDS, "kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", ondelete="CASCADE")
+    number: int
+    title: str = Field(max_length=256)
+    kind: str = Field(max_length=16)
+    source_line: int
+
+
+class Project(SQLModel, table=True):
+    """A named project or a programme (a generic or bundled item) from a plan's 专栏."""
+
+    __table_args__ = (
+        _one_of("kind", PROJECT_KINDS, "kind"),
+        _one_of("build_type", BUILD_TYPES, "build_type"),
+        _one_of("status", STATUSES, "status"),
+        sa.Index("ix_project_plan_status", "plan_id", "status"),
+        sa.Index("ix_project_sector_status", "sector_code", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=256)
+    plan_id: int = Field(foreign_key="plan.id")
+    column_id: int = Field(foreign_key="plan_column.id", index=True)
+    group_label: str | None = Field(default=None, max_length=128)
+    kind: str = Field(default="project", max_length=16)
+    sector_code: str = Field(foreign_key="sector.code")
+    build_type: str | None = Field(default=None, max_length=8)
+    quantity: str | None = Field(default=None, max_length=64)
+    source_line: int
+    note: str | None = Field(default=None, max_length=1024)
+    in_seeds: bool = Field(default=True)
+    # Current status, kept equal to the latest StatusEvent (see changes.py).
+    status: str = Field(default="谋划", max_length=8)
+    status_date: date | None = None
+    # Fields offices track beside the status; empty until a user fills them.
+    national_code: str | None = Field(default=None, max_length=64)
+    total_investment: float | None = Field(default=None, description="总投资, 万元")
+    start_year: int | None = None
+    end_year: int | None = None
+    responsible_unit: str | None = Field(default=None, max_length=128)
+
+
+class ProjectDivision(SQLModel, table=True):
+    """Where a project is: one county for a project, often many for a programme."""
+
+    __tablename__ = "project_division"
+    __table_args__ = (sa.Index("ix_project_division_division_project", "division_code", "project_id"),)
+
+    project_id: int = Field(foreign_key="project.id", primary_key=True, ondelete="CASCADE")
+    division_code: str = Field(foreign_key="division.code", primary_key=True)
+
+
+class StatusEvent(SQLModel, table=True):
+    __tablename__ = "status_event"
+    __table_args__ = (
+        _one_of("status", STATUSES, "status"),
+        _one_of("origin", ORIGINS, "origin"),
+        sa.Index("ix_status_event_project_effective", "project_id", "effective_date", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # No cascade: a user's history must outlive any reload.
+    project_id: int = Field(foreign_key="project.id")
+    status: str = Field(max_length=8)
+    effective_date: date
+    note: str | None = Field(default=None, max_length=1024)
+    recorded_at: datetime = Field(default_factory=utc_now, sa_type=sa.DateTime(timezone=True))
+    origin: str = Field(default="user", max_length=8)
+
+
+class Place(SQLModel, table=True):
+    """A town or area named in a town-list 专栏 (urban system, spatial structure)."""
+
+    __table_args__ = (sa.UniqueConstraint("column_id", "role", "name", name="uq_place_column_role_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    column_id: int = Field(foreign_key="plan_column.id", ondelete="CASCADE", index=True)
+    role: str = Field(max_length=128)
+    name: str = Field(max_length=128)
+    division_code: str = Field(foreign_key="division.code")
+    source_line: int
+    note: str | None = Field(default=None, max_length=512)
+
+
+class Indicator(SQLModel, table=True):
+    """A row of a plan's indicator table (主要指标)."""
+
+    __table_args__ = (sa.CheckConstraint("attribute IN ('预期性', '约束性')", name="attribute"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    plan_id: int = Field(foreign_key="plan.id", ondelete="CASCADE", index=True)
+    table_code: str = Field(max_length=32)
+    table_label: str = Field(max_length=256)
+    column_number: int | None = None
+    section: str | None = Field(default=None, max_length=128)
+    name: str = Field(max_length=256)
+    scope: str | None = Field(default=None, max_length=64)
+    unit: str | None = Field(default=None, max_length=32)
+    baseline_label: str | None = Field(default=None, max_length=64)
+    baseline: str | None = Field(default=None, max_length=128)
+    baseline_value: float | None = None
+    target_label: str | None = Field(default=None, max_length=64)
+    target: str | None = Field(default=None, max_length=128)
+    target_value: float | None = None
+    attribute: str | None = Field(default=None, max_length=8)
+    source_line: int
+    note: str | None = Field(default=None, max_length=512)

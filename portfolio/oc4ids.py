@@ -1,0 +1,108 @@
+"""Export projects as an OC4IDS 0.9 project package.
+
+Programmes are not OC4IDS projects: they are not exported as projects; each project
+links to the programmes of its own 专栏 sub-heading through `relatedProjects`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from portfolio import __version__, vocab
+from portfolio.models import Division, Plan, Project, ProjectDivision, Sector
+from portfolio.queries import ProjectFilter, _filtered
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+ID_PREFIX = "portfolio-"
+GAZETTEER = "GB/T 2260"
+PROGRAMME_SCHEME = "x-portfolio-programme"
+
+
+def package(session: Session, flt: ProjectFilter) -> dict:
+    projects = list(projects_of(session, flt))
+    return {
+        "uri": "urn:portfolio:oc4ids:" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ"),
+        "publishedDate": _now(),
+        "publisher": {"name": f"portfolio {__version__}"},
+        "version": "0.9",
+        "projects": projects,
+    }
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def projects_of(session: Session, flt: ProjectFilter) -> Iterator[dict]:
+    only_projects = ProjectFilter(**{**flt.__dict__, "kinds": ["project"]})
+    columns = (Project.id, Project.code, Project.name, Project.status, Project.build_type, Project.quantity,
+               Project.total_investment, Project.start_year, Project.end_year, Project.national_code,
+               Project.column_id, Project.group_label, Project.note, Sector.oc4ids, Sector.label_zh,
+               Plan.title, Plan.period_start, Plan.period_end)
+    rows = session.execute(_filtered(session, only_projects, columns).order_by(Project.code)).all()
+    locations = _locations(session, [row.id for row in rows])
+    programmes = _programmes(session)
+    for row in rows:
+        yield _project(row, locations.get(row.id, []), programmes.get((row.column_id, row.group_label), []))
+
+
+def _locations(session: Session, ids: list[int]) -> dict[int, list[Division]]:
+    found: dict[int, list[Division]] = defaultdict(list)
+    for start in range(0, len(ids), 900):
+        part = ids[start:start + 900]
+        statement = sa.select(ProjectDivision.project_id, Division).join(
+            Division, Division.code == ProjectDivision.division_code).where(ProjectDivision.project_id.in_(part))
+        for project_id, division in session.execute(statement):
+            found[project_id].append(division)
+    return found
+
+
+def _programmes(session: Session) -> dict[tuple[int, str | None], list[tuple[str, str]]]:
+    statement = sa.select(Project.column_id, Project.group_label, Project.code, Project.name).where(
+        Project.kind == "programme")
+    found: dict[tuple[int, str | None], list[tuple[str, str]]] = defaultdict(list)
+    for column_id, label, code, name in session.execute(statement):
+        found[(column_id, label)].append((code, name))
+    return found
+
+
+def _project(row, divisions: list[Division], programmes: list[tuple[str, str]]) -> dict:
+    project = {
+        "id": ID_PREFIX + row.code,
+        "title": row.name,
+        "description": f"{row.title}；{row.group_label or ''}".rstrip("；"),
+        "sector": [row.oc4ids],
+        "locations": [
+            {"id": str(index), "description": division.name,
+             "gazetteer": {"scheme": GAZETTEER, "identifiers": [division.code]}}
+            for index, division in enumerate(sorted(divisions, key=lambda d: d.code), start=1)
+        ],
+        "period": _period(row.start_year or row.period_start, row.end_year or row.period_end),
+    }
+    status = vocab.STATUS_OC4IDS.get(row.status)
+    if status:
+        project["status"] = status
+    if row.build_type:
+        project["type"] = vocab.BUILD_TYPE_OC4IDS[row.build_type]
+    if row.total_investment is not None:
+        project["budget"] = {"amount": {"amount": row.total_investment * 10_000, "currency": "CNY"}}
+    if row.national_code:
+        project["identifiers"] = [{"id": row.national_code, "scheme": "CN-GB/T 40058"}]
+    if programmes:
+        project["relatedProjects"] = [
+            {"id": str(index), "scheme": PROGRAMME_SCHEME, "identifier": code, "relationship": "programme",
+             "title": name}
+            for index, (code, name) in enumerate(programmes, start=1)
+        ]
+    return project
+
+
+def _period(start: int, end: int) -> dict:
+    return {"startDate": f"{start}-01-01T00:00:00Z", "endDate": f"{end}-12-31T23:59:59Z"}

@@ -1,0 +1,360 @@
+"""The read side: plain functions from a session to rows. No printing, no Typer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, NamedTuple
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from portfolio import vocab
+from portfolio.errors import UserInputError
+from portfolio.models import (
+    Division,
+    Indicator,
+    Place,
+    Plan,
+    PlanColumn,
+    Project,
+    ProjectDivision,
+    Sector,
+    StatusEvent,
+)
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+MIN_TRIGRAM = 3
+SORT_KEYS = ("code", "name", "sector", "status", "plan", "date")
+
+
+@dataclass
+class ProjectFilter:
+    division_codes: list[str] = field(default_factory=list)
+    sectors: list[str] = field(default_factory=list)
+    plan_keys: list[str] = field(default_factory=list)
+    column: int | None = None
+    statuses: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    search: str | None = None
+    include_withdrawn: bool = True
+
+
+class ProjectRow(NamedTuple):
+    code: str
+    name: str
+    kind: str
+    counties: str
+    sector: str
+    plan: str
+    column: int
+    group_label: str | None
+    status: str
+    status_date: date | None
+    build_type: str | None
+    quantity: str | None
+
+
+# --- vocabularies that live in the database ------------------------------------
+
+
+def gazetteer(session: Session) -> vocab.Gazetteer:
+    rows = session.exec(select(Division)).all()
+    return vocab.Gazetteer([
+        vocab.Place(d.code, d.name, d.level, d.parent_code, d.short_name,
+                    tuple(a for a in d.aliases.split("|") if a))
+        for d in rows
+    ])
+
+
+def resolve_divisions(session: Session, values: list[str], *, prefecture: str | None = None) -> list[str]:
+    """Division codes for --county values (and --prefecture: the prefecture and all below it)."""
+    places = gazetteer(session)
+    codes = [places.resolve(value).code for value in values]
+    if prefecture:
+        region = places.resolve(prefecture, what="prefecture")
+        if region.level not in ("prefecture", "province"):
+            raise UserInputError(f"{prefecture!r} is a {vocab.LEVEL_LABELS[region.level]} division, not a prefecture")
+        below = [p.code for p in places.places if places.within(p, region.code)]
+        codes = [c for c in codes if c in below] if codes else below
+        if not codes:
+            raise UserInputError(f"none of the counties given lies in {region.name}")
+    return codes
+
+
+def resolve_sector(session: Session, value: str) -> str:
+    sectors = session.exec(select(Sector)).all()
+    wanted = value.strip().lower()
+    for sector in sectors:
+        if wanted in (sector.code.lower(), sector.label_zh, sector.label_en.lower()):
+            return sector.code
+    names = [s.code for s in sectors] + [s.label_zh for s in sectors]
+    matches = vocab.close_matches(value, names)
+    hint = f" (did you mean {', '.join(matches)}?)" if matches else ""
+    raise UserInputError(f"unknown sector {value!r}{hint}; see `portfolio sectors`")
+
+
+def resolve_plan(session: Session, value: str) -> str:
+    plans = session.exec(select(Plan)).all()
+    for plan in plans:
+        if value in (plan.key, plan.code_prefix, plan.title):
+            return plan.key
+    partial = [p.key for p in plans if value and value in p.title]
+    if len(partial) == 1:
+        return partial[0]
+    matches = vocab.close_matches(value, [p.key for p in plans])
+    hint = f" (did you mean {', '.join(matches)}?)" if matches else ""
+    raise UserInputError(f"unknown plan {value!r}{hint}; see `portfolio plans`")
+
+
+# --- projects --------------------------------------------------------------------
+
+
+def _county_names(dialect: str) -> sa.ScalarSelect:
+    label = sa.case((Division.level == "prefecture", Division.name + "(市直)"), else_=Division.name)
+    aggregate = sa.func.string_agg(label, sa.literal("、")) if dialect == "postgresql" \
+        else sa.func.group_concat(label, "、")
+    return (
+        sa.select(aggregate)
+        .select_from(ProjectDivision)
+        .join(Division, Division.code == ProjectDivision.division_code)
+        .where(ProjectDivision.project_id == Project.id)
+        .scalar_subquery()
+    )
+
+
+def search_condition(session: Session, text: str) -> sa.ColumnElement[bool]:
+    """Every whitespace-separated term must occur in the name, sub-heading or note."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in text)
+    terms = [t for t in printable.split() if t]
+    if not terms:
+        return sa.true()
+    dialect = session.get_bind().dialect.name
+    conditions = []
+    long_terms = [t for t in terms if len(t) >= MIN_TRIGRAM]
+    if dialect == "sqlite" and long_terms:
+        # Trigram FTS finds substrings of 3+ characters; shorter terms go to the base table.
+        query = " ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
+        fts = sa.text("SELECT rowid FROM project_fts WHERE project_fts MATCH :query").bindparams(query=query)
+        conditions.append(Project.id.in_(fts))
+        terms = [t for t in terms if len(t) < MIN_TRIGRAM]
+    for term in terms:
+        conditions.append(_substring(term, dialect))
+    return sa.and_(*conditions)
+
+
+def _substring(term: str, dialect: str) -> sa.ColumnElement[bool]:
+    columns = (Project.name, sa.func.coalesce(Project.group_label, ""), sa.func.coalesce(Project.note, ""))
+    if dialect == "postgresql":
+        pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return sa.or_(*(column.ilike(pattern, escape="\\") for column in columns))
+    lowered = term.lower()
+    return sa.or_(*(sa.func.instr(sa.func.lower(column), lowered) > 0 for column in columns))
+
+
+def _filtered(session: Session, flt: ProjectFilter, columns) -> sa.Select:
+    statement = sa.select(*columns).select_from(Project).join(Plan, Plan.id == Project.plan_id) \
+        .join(PlanColumn, PlanColumn.id == Project.column_id).join(Sector, Sector.code == Project.sector_code)
+    if flt.division_codes:
+        statement = statement.where(Project.id.in_(
+            sa.select(ProjectDivision.project_id).where(ProjectDivision.division_code.in_(flt.division_codes))))
+    if flt.sectors:
+        statement = statement.where(Project.sector_code.in_(flt.sectors))
+    if flt.plan_keys:
+        statement = statement.where(Plan.key.in_(flt.plan_keys))
+    if flt.column is not None:
+        statement = statement.where(PlanColumn.number == flt.column)
+    if flt.statuses:
+        statement = statement.where(Project.status.in_(flt.statuses))
+    if flt.kinds:
+        statement = statement.where(Project.kind.in_(flt.kinds))
+    if flt.search:
+        statement = statement.where(search_condition(session, flt.search))
+    if not flt.include_withdrawn:
+        statement = statement.where(Project.in_seeds.is_(True))
+    return statement
+
+
+def list_projects(session: Session, flt: ProjectFilter, *, sort: str = "code",
+                  limit: int | None = None) -> Iterator[ProjectRow]:
+    """Matching projects, streamed in batches (a million rows never sit in memory)."""
+    dialect = session.get_bind().dialect.name
+    columns = (Project.code, Project.name, Project.kind, _county_names(dialect).label("counties"),
+               Sector.label_zh, Plan.key, PlanColumn.number, Project.group_label, Project.status,
+               Project.status_date, Project.build_type, Project.quantity)
+    order = {
+        "code": (Project.code,), "name": (Project.name, Project.code),
+        "sector": (Project.sector_code, Project.code), "status": (Project.status, Project.code),
+        "plan": (Plan.key, PlanColumn.number, Project.code), "date": (Project.status_date.desc(), Project.code),
+    }
+    if sort not in order:
+        raise UserInputError(f"unknown sort key {sort!r}; allowed: {', '.join(SORT_KEYS)}")
+    statement = _filtered(session, flt, columns).order_by(*order[sort])
+    if limit is not None:
+        statement = statement.limit(limit)
+    result = session.connection().execution_options(yield_per=2000).execute(statement)
+    for row in result:
+        yield ProjectRow(*row)
+
+
+def count_projects(session: Session, flt: ProjectFilter) -> int:
+    statement = _filtered(session, flt, (Project.id,))
+    return session.execute(sa.select(sa.func.count()).select_from(statement.subquery())).scalar_one()
+
+
+def get_project(session: Session, code: str) -> Project:
+    project = session.exec(select(Project).where(Project.code == code.strip().upper())).first()
+    if project is None:
+        candidates = session.exec(select(Project.code).where(Project.code.like(f"{code.strip().upper()[:6]}%"))
+                                  .limit(200)).all()
+        matches = vocab.close_matches(code.upper(), candidates)
+        hint = f" (did you mean {', '.join(matches)}?)" if matches else ""
+        raise UserInputError(f"unknown project code {code!r}{hint}")
+    return project
+
+
+@dataclass
+class ProjectDetail:
+    project: Project
+    plan: Plan
+    column: PlanColumn
+    sector: Sector
+    divisions: list[Division]
+    history: list[StatusEvent]
+
+
+def project_detail(session: Session, code: str) -> ProjectDetail:
+    project = get_project(session, code)
+    divisions = session.exec(select(Division).join(ProjectDivision).where(
+        ProjectDivision.project_id == project.id).order_by(Division.code)).all()
+    return ProjectDetail(project, session.get(Plan, project.plan_id), session.get(PlanColumn, project.column_id),
+                         session.get(Sector, project.sector_code), list(divisions), history(session, code))
+
+
+def history(session: Session, code: str) -> list[StatusEvent]:
+    project = get_project(session, code)
+    return list(session.exec(select(StatusEvent).where(StatusEvent.project_id == project.id)
+                             .order_by(StatusEvent.effective_date, StatusEvent.id)).all())
+
+
+# --- summaries ---------------------------------------------------------------------
+
+DIMENSIONS = ("county", "prefecture", "sector", "plan", "status", "kind", "column")
+
+
+def _dimension(name: str, county: type[Division], prefecture: type[Division]):
+    if name == "county":
+        return sa.case((county.level == "prefecture", county.name + "(市直)"), else_=county.name)
+    if name == "prefecture":
+        return prefecture.name
+    return {
+        "sector": Sector.label_zh, "plan": Plan.key, "status": Project.status, "kind": Project.kind,
+        "column": Plan.key + sa.literal(" 专栏") + sa.cast(PlanColumn.number, sa.String),
+    }[name]
+
+
+def summary(session: Session, flt: ProjectFilter, by: str, then: str | None = None) -> list[tuple]:
+    """(value, [then-value,] count) rows; a programme counts once under each county it spans."""
+    for name in filter(None, (by, then)):
+        if name not in DIMENSIONS:
+            raise UserInputError(f"unknown summary dimension {name!r}; allowed: {', '.join(DIMENSIONS)}")
+    county = sa.orm.aliased(Division, name="county")
+    prefecture = sa.orm.aliased(Division, name="prefecture")
+    dims = [_dimension(name, county, prefecture) for name in filter(None, (by, then))]
+    statement = _filtered(session, flt, (*dims, sa.func.count(sa.distinct(Project.id))))
+    if {"county", "prefecture"} & {by, then}:
+        statement = statement.join(ProjectDivision, ProjectDivision.project_id == Project.id) \
+            .join(county, county.code == ProjectDivision.division_code)
+        if flt.division_codes:
+            statement = statement.where(ProjectDivision.division_code.in_(flt.division_codes))
+    if "prefecture" in {by, then}:
+        parent = sa.case((county.level.in_(("county", "zone")), county.parent_code), else_=county.code)
+        statement = statement.join(prefecture, prefecture.code == parent)
+    statement = statement.group_by(*dims).order_by(*dims)
+    return [tuple(row) for row in session.execute(statement)]
+
+
+# --- reference lists ----------------------------------------------------------------
+
+
+def counties(session: Session, prefecture: str | None = None) -> list[tuple]:
+    counts = sa.select(ProjectDivision.division_code, sa.func.count().label("n")) \
+        .group_by(ProjectDivision.division_code).subquery()
+    parent = sa.orm.aliased(Division)
+    statement = sa.select(Division.code, Division.name, Division.level, parent.name, Division.short_name,
+                          Division.aliases, Division.official, sa.func.coalesce(counts.c.n, 0)) \
+        .outerjoin(parent, parent.code == Division.parent_code) \
+        .outerjoin(counts, counts.c.division_code == Division.code)
+    if prefecture:
+        code = resolve_divisions(session, [], prefecture=prefecture)
+        statement = statement.where(Division.code.in_(code))
+    rows = session.execute(statement.order_by(Division.code)).all()
+    return [(code, name, vocab.LEVEL_LABELS[level], parent_name or "", short or "", aliases.replace("|", "、"),
+             "是" if official else "否", n) for code, name, level, parent_name, short, aliases, official, n in rows]
+
+
+def plans(session: Session) -> list[tuple]:
+    projects = sa.select(Project.plan_id, sa.func.count().label("n")).group_by(Project.plan_id).subquery()
+    columns = sa.select(PlanColumn.plan_id, sa.func.count().label("n")).group_by(PlanColumn.plan_id).subquery()
+    indicators = sa.select(Indicator.plan_id, sa.func.count().label("n")).group_by(Indicator.plan_id).subquery()
+    statement = sa.select(Plan.key, Plan.title, Division.name, Plan.period_start, Plan.period_end, Plan.issued,
+                          Plan.document_kind, sa.func.coalesce(columns.c.n, 0), sa.func.coalesce(projects.c.n, 0),
+                          sa.func.coalesce(indicators.c.n, 0)) \
+        .join(Division, Division.code == Plan.region_code) \
+        .outerjoin(projects, projects.c.plan_id == Plan.id) \
+        .outerjoin(columns, columns.c.plan_id == Plan.id) \
+        .outerjoin(indicators, indicators.c.plan_id == Plan.id).order_by(Plan.key)
+    return [(key, title, region, f"{start}–{end}", issued.isoformat() if issued else "", kind, c, p, i)
+            for key, title, region, start, end, issued, kind, c, p, i in session.execute(statement)]
+
+
+def columns(session: Session, plan_key: str | None = None) -> list[tuple]:
+    counts = sa.select(Project.column_id, sa.func.count().label("n"),
+                       sa.func.sum(sa.case((Project.kind == "programme", 1), else_=0)).label("programmes")) \
+        .group_by(Project.column_id).subquery()
+    places = sa.select(Place.column_id, sa.func.count().label("n")).group_by(Place.column_id).subquery()
+    statement = sa.select(Plan.key, PlanColumn.number, PlanColumn.title, PlanColumn.kind,
+                          sa.func.coalesce(counts.c.n, 0) - sa.func.coalesce(counts.c.programmes, 0),
+                          sa.func.coalesce(counts.c.programmes, 0), sa.func.coalesce(places.c.n, 0)) \
+        .join(Plan, Plan.id == PlanColumn.plan_id) \
+        .outerjoin(counts, counts.c.column_id == PlanColumn.id) \
+        .outerjoin(places, places.c.column_id == PlanColumn.id)
+    if plan_key:
+        statement = statement.where(Plan.key == plan_key)
+    return [tuple(row) for row in session.execute(statement.order_by(Plan.key, PlanColumn.number))]
+
+
+def sectors(session: Session) -> list[tuple]:
+    counts = sa.select(Project.sector_code, sa.func.count().label("n")).group_by(Project.sector_code).subquery()
+    statement = sa.select(Sector.code, Sector.label_zh, Sector.label_en, Sector.oc4ids,
+                          sa.func.coalesce(counts.c.n, 0)) \
+        .outerjoin(counts, counts.c.sector_code == Sector.code).order_by(Sector.code)
+    return [tuple(row) for row in session.execute(statement)]
+
+
+def indicators(session: Session, plan_key: str | None = None) -> list[tuple]:
+    statement = sa.select(Indicator.code, Plan.key, Indicator.table_code, Indicator.section, Indicator.name,
+                          Indicator.scope, Indicator.unit, Indicator.baseline, Indicator.target,
+                          Indicator.attribute).join(Plan, Plan.id == Indicator.plan_id)
+    if plan_key:
+        statement = statement.where(Plan.key == plan_key)
+    return [tuple(row) for row in session.execute(statement.order_by(Indicator.code))]
+
+
+def places(session: Session, plan_key: str | None = None) -> list[tuple]:
+    statement = sa.select(Plan.key, PlanColumn.number, Place.role, Place.name, Division.name, Place.source_line) \
+        .join(PlanColumn, PlanColumn.id == Place.column_id).join(Plan, Plan.id == PlanColumn.plan_id) \
+        .join(Division, Division.code == Place.division_code)
+    if plan_key:
+        statement = statement.where(Plan.key == plan_key)
+    return [tuple(row) for row in session.execute(statement.order_by(Plan.key, PlanColumn.number, Place.id))]
+
+
+def table_counts(session: Session) -> list[tuple[str, int]]:
+    from sqlmodel import SQLModel
+
+    return [(name, session.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+            for name, table in SQLModel.metadata.tables.items()]

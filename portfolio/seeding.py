@@ -1,0 +1,852 @@
+"""Seed files: parse (keeping file and line) -> validate (every error) -> diff -> apply.
+
+`read_seeds(path)` returns a SeedBundle and a list of SeedError without touching the
+database. `apply(session, bundle, prune=...)` runs inside the caller's transaction and
+returns a LoadReport. Nothing is written unless the whole bundle is valid.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field, fields
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from portfolio import vocab
+from portfolio.errors import DataError, UserInputError
+from portfolio.models import BUILD_TYPES, STATUSES
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
+PROJECT_CODE = re.compile(r"^[A-Z]+\d*-\d{2}-\d{3}$")
+INDICATOR_CODE = re.compile(r"^[A-Z]+\d*-[A-Z0-9]+-\d{3}$")
+DOCUMENT_KINDS = ("五年规划纲要", "专项规划", "实施方案")
+_LINE = "__line__"
+
+PLAN_FIELDS = {"key", "code_prefix", "title", "issuer", "region", "period", "issued", "document_kind", "source"}
+COLUMN_FIELDS = {"number", "title", "kind", "line", "sector", "groups", "note"}
+GROUP_FIELDS = {"label", "line", "county", "counties", "sector", "items", "places", "note"}
+ITEM_FIELDS = {"code", "name", "line", "kind", "county", "counties", "sector", "build", "quantity", "status", "note"}
+PLACE_FIELDS = {"name", "county", "line", "note"}
+TABLE_FIELDS = {"code", "label", "column", "line", "baseline_label", "target_label", "rows", "note"}
+ROW_FIELDS = {"code", "name", "line", "section", "scope", "unit", "baseline", "target", "attribute",
+              "baseline_label", "target_label", "note"}
+
+
+@dataclass(frozen=True)
+class SeedError:
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+
+
+@dataclass
+class SeedDivision:
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+    short_name: str | None
+    aliases: str
+    pinyin: str
+    official: bool
+    note: str | None
+
+
+@dataclass
+class SeedSector:
+    code: str
+    label_zh: str
+    label_en: str
+    oc4ids: str
+    description: str | None
+
+
+@dataclass
+class SeedColumn:
+    number: int
+    title: str
+    kind: str
+    source_line: int
+
+
+@dataclass
+class SeedPlan:
+    key: str
+    code_prefix: str
+    title: str
+    issuer: str | None
+    region_code: str
+    period_start: int
+    period_end: int
+    issued: date | None
+    document_kind: str
+    source_file: str
+    columns: list[SeedColumn] = field(default_factory=list)
+
+
+@dataclass
+class SeedProject:
+    code: str
+    name: str
+    plan_key: str
+    column_number: int
+    group_label: str | None
+    kind: str
+    sector_code: str
+    build_type: str | None
+    quantity: str | None
+    source_line: int
+    note: str | None
+    division_codes: tuple[str, ...]
+    status: str = "谋划"
+
+
+@dataclass
+class SeedPlace:
+    plan_key: str
+    column_number: int
+    role: str
+    name: str
+    division_code: str
+    source_line: int
+    note: str | None
+
+
+@dataclass
+class SeedIndicator:
+    code: str
+    plan_key: str
+    table_code: str
+    table_label: str
+    column_number: int | None
+    section: str | None
+    name: str
+    scope: str | None
+    unit: str | None
+    baseline_label: str | None
+    baseline: str | None
+    baseline_value: float | None
+    target_label: str | None
+    target: str | None
+    target_value: float | None
+    attribute: str | None
+    source_line: int
+    note: str | None
+
+
+@dataclass
+class SeedBundle:
+    divisions: list[SeedDivision] = field(default_factory=list)
+    sectors: list[SeedSector] = field(default_factory=list)
+    plans: list[SeedPlan] = field(default_factory=list)
+    projects: list[SeedProject] = field(default_factory=list)
+    places: list[SeedPlace] = field(default_factory=list)
+    indicators: list[SeedIndicator] = field(default_factory=list)
+
+
+# --- reading -------------------------------------------------------------------
+
+
+def _yaml_loader():
+    import yaml
+
+    class LineLoader(yaml.SafeLoader):
+        """Records the line of every mapping, so errors can point at it."""
+
+    def construct_mapping(loader, node, deep=False):
+        loader.flatten_mapping(node)
+        mapping = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if key in mapping:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+            mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping[_LINE] = node.start_mark.line + 1
+        return mapping
+
+    LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    return LineLoader
+
+
+def _read_yaml(path: Path, shown: str, errors: list[SeedError]) -> Any:
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        errors.append(SeedError(shown, None, f"not UTF-8 text (byte {error.start})"))
+        return None
+    except OSError as error:
+        errors.append(SeedError(shown, None, f"cannot read: {error.strerror}"))
+        return None
+    try:
+        return yaml.load(text, Loader=_yaml_loader())  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        return errors.append(SeedError(shown, mark.line + 1 if mark else None, f"bad YAML: {problem}"))
+
+
+def _read_csv(path: Path, shown: str, required: set[str], errors: list[SeedError]) -> list[tuple[int, dict]]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            missing = required - set(reader.fieldnames or [])
+            if missing:
+                errors.append(SeedError(shown, 1, f"missing columns: {', '.join(sorted(missing))}"))
+                return []
+            return [(reader.line_num, row) for row in reader]
+    except UnicodeDecodeError as error:
+        errors.append(SeedError(shown, None, f"not UTF-8 text (byte {error.start})"))
+    except (OSError, csv.Error) as error:
+        errors.append(SeedError(shown, None, f"cannot read CSV: {error}"))
+    return []
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read_seeds(seed_dir: Path) -> tuple[SeedBundle, list[SeedError]]:
+    """Parse and validate every seed file under `seed_dir`; touches no database."""
+    seed_dir = Path(seed_dir)
+    if not seed_dir.is_dir():
+        raise UserInputError(f"seed directory not found: {seed_dir}")
+    bundle, errors = SeedBundle(), []
+    _read_divisions(seed_dir / "divisions.csv", bundle, errors)
+    _read_sectors(seed_dir / "sectors.csv", bundle, errors)
+    reader = _PlanReader(bundle, errors)
+    for path in sorted((seed_dir / "plans").glob("*.yaml")):
+        reader.read_plan(path)
+    for path in sorted((seed_dir / "indicators").glob("*.yaml")):
+        reader.read_indicators(path)
+    if not bundle.plans and not errors:
+        errors.append(SeedError(_shown(seed_dir / "plans"), None, "no plan files (*.yaml) found"))
+    return bundle, list(dict.fromkeys(errors))
+
+
+def _read_divisions(path: Path, bundle: SeedBundle, errors: list[SeedError]) -> None:
+    shown = _shown(path)
+    rows = _read_csv(path, shown, {"code", "name", "level", "parent"}, errors)
+    codes = {row.get("code", "").strip() for _, row in rows}
+    seen: set[str] = set()
+    for line, row in rows:
+        code, name, level = (row.get(k, "").strip() for k in ("code", "name", "level"))
+        parent = (row.get("parent") or "").strip() or None
+        problems = []
+        if not code or not name:
+            problems.append("code and name are required")
+        if code in seen:
+            problems.append(f"duplicate division code {code}")
+        if level not in vocab.LEVEL_LABELS:
+            problems.append(f"unknown level {level!r}; allowed: {', '.join(vocab.LEVEL_LABELS)}")
+        if parent and parent not in codes:
+            problems.append(f"unknown parent code {parent}")
+        errors.extend(SeedError(shown, line, p) for p in problems)
+        seen.add(code)
+        aliases = "|".join(a.strip() for a in (row.get("aliases") or "").split("|") if a.strip())
+        bundle.divisions.append(SeedDivision(
+            code=code, name=name, level=level, parent_code=parent,
+            short_name=(row.get("short_name") or "").strip() or None, aliases=aliases,
+            pinyin=vocab.pinyin(name), official=(row.get("official") or "yes").strip() != "no",
+            note=(row.get("note") or "").strip() or None))
+
+
+def _read_sectors(path: Path, bundle: SeedBundle, errors: list[SeedError]) -> None:
+    shown = _shown(path)
+    seen: set[str] = set()
+    for line, row in _read_csv(path, shown, {"code", "label_zh", "label_en", "oc4ids"}, errors):
+        code = row["code"].strip()
+        if not code or not row["label_zh"].strip():
+            errors.append(SeedError(shown, line, "code and label_zh are required"))
+        if code in seen:
+            errors.append(SeedError(shown, line, f"duplicate sector code {code}"))
+        seen.add(code)
+        bundle.sectors.append(SeedSector(code, row["label_zh"].strip(), row["label_en"].strip(),
+                                         row["oc4ids"].strip(), (row.get("description") or "").strip() or None))
+
+
+def gazetteer_of(divisions) -> vocab.Gazetteer:
+    return vocab.Gazetteer([
+        vocab.Place(d.code, d.name, d.level, d.parent_code, d.short_name,
+                    tuple(a for a in d.aliases.split("|") if a))
+        for d in divisions
+    ])
+
+
+class _PlanReader:
+    """Validates plan and indicator files into the bundle, collecting every error."""
+
+    def __init__(self, bundle: SeedBundle, errors: list[SeedError]):
+        self.bundle = bundle
+        self.errors = errors
+        self.gazetteer = gazetteer_of(bundle.divisions)
+        self.sectors = {s.code for s in bundle.sectors}
+        self.plans: dict[str, SeedPlan] = {}
+        self.codes: dict[str, str] = {}
+        self.file = ""
+
+    def errors_for_file(self) -> bool:
+        return any(e.file == self.file for e in self.errors)
+
+    def error(self, node: Any, message: str) -> None:
+        line = node.get(_LINE) if isinstance(node, dict) else node if isinstance(node, int) else None
+        self.errors.append(SeedError(self.file, line, message))
+
+    def check_fields(self, node: dict, allowed: set[str], what: str) -> None:
+        for key in node:
+            if key != _LINE and key not in allowed:
+                hint = vocab.close_matches(str(key), allowed, limit=1)
+                suggestion = f" (did you mean {hint[0]}?)" if hint else ""
+                self.error(node, f"unknown field {key!r} in {what}{suggestion}")
+
+    def require(self, node: dict, keys: tuple[str, ...], what: str) -> bool:
+        missing = [k for k in keys if node.get(k) in (None, "")]
+        for key in missing:
+            self.error(node, f"{what}: missing required field {key!r}")
+        return not missing
+
+    def text(self, node: dict, key: str) -> str | None:
+        value = node.get(key)
+        if value is None:
+            return None
+        return str(value).strip() or None
+
+    def mapping(self, node: Any, what: str) -> dict | None:
+        if isinstance(node, dict):
+            return node
+        self.error(None, f"{what} must be a mapping, not {type(node).__name__}")
+        return None
+
+    def claim_code(self, node: dict, code: str, pattern: re.Pattern, example: str) -> bool:
+        if not pattern.match(code):
+            self.error(node, f"bad code {code!r}: expected the form {example}")
+            return False
+        if code in self.codes:
+            self.error(node, f"duplicate code {code} (first used at {self.codes[code]})")
+            return False
+        self.codes[code] = f"{self.file}:{node.get(_LINE)}"
+        return True
+
+    # plans
+
+    def read_plan(self, path: Path) -> None:
+        self.file = _shown(path)
+        document = _read_yaml(path, self.file, self.errors)
+        if document is None and not self.errors_for_file():
+            return self.error(None, "empty file: a plan file needs a 'plan:' mapping and a 'columns:' list")
+        if document is None:
+            return
+        if not isinstance(document, dict) or not isinstance(document.get("plan"), dict):
+            return self.error(document if isinstance(document, dict) else None,
+                              "a plan file needs a 'plan:' mapping and a 'columns:' list")
+        self.check_fields(document, {"plan", "columns"}, "plan file")
+        plan = self.plan_header(document["plan"])
+        columns = document.get("columns") or []
+        if not isinstance(columns, list):
+            return self.error(document, "'columns' must be a list")
+        if plan is None:
+            return
+        numbers: set[int] = set()
+        for column in columns:
+            if self.mapping(column, "a column"):
+                self.column(plan, column, numbers)
+
+    def plan_header(self, node: dict) -> SeedPlan | None:
+        self.check_fields(node, PLAN_FIELDS, "plan")
+        required = ("key", "code_prefix", "title", "region", "period", "document_kind", "source")
+        if not self.require(node, required, "plan"):
+            return None
+        key = str(node["key"])
+        if key in self.plans:
+            return self.error(node, f"duplicate plan key {key}")
+        region = self.place(node, node["region"], None)
+        period = node["period"]
+        if not (isinstance(period, list) and len(period) == 2 and all(isinstance(y, int) for y in period)):
+            return self.error(node, f"period must be [start year, end year], not {period!r}")
+        issued = node.get("issued")
+        if issued is not None and not isinstance(issued, date):
+            return self.error(node, f"issued must be a date (YYYY-MM-DD), not {issued!r}")
+        if node["document_kind"] not in DOCUMENT_KINDS:
+            self.error(node, f"unknown document_kind {node['document_kind']!r}; allowed: {', '.join(DOCUMENT_KINDS)}")
+        if region is None:
+            return None
+        plan = SeedPlan(key=key, code_prefix=str(node["code_prefix"]), title=str(node["title"]),
+                        issuer=self.text(node, "issuer"), region_code=region, period_start=period[0],
+                        period_end=period[1], issued=issued, document_kind=str(node["document_kind"]),
+                        source_file=str(node["source"]))
+        self.plans[key] = plan
+        self.bundle.plans.append(plan)
+        return plan
+
+    def column(self, plan: SeedPlan, node: dict, numbers: set[int]) -> None:
+        self.check_fields(node, COLUMN_FIELDS, "column")
+        if not self.require(node, ("number", "title", "kind", "line"), "column"):
+            return
+        number, kind = node["number"], node["kind"]
+        if not isinstance(number, int) or number in numbers:
+            return self.error(node, f"column number must be a unique whole number, not {number!r}")
+        if kind not in ("projects", "places"):
+            return self.error(node, f"unknown column kind {kind!r}; allowed: projects, places")
+        numbers.add(number)
+        plan.columns.append(SeedColumn(number, str(node["title"]).strip(), kind, self.line(node, node["line"])))
+        for group in node.get("groups") or []:
+            if self.mapping(group, "a group"):
+                self.group(plan, number, kind, node, group)
+
+    def group(self, plan: SeedPlan, number: int, kind: str, column: dict, node: dict) -> None:
+        self.check_fields(node, GROUP_FIELDS, "group")
+        label = self.text(node, "label")
+        if kind == "places":
+            for place in node.get("places") or []:
+                if self.mapping(place, "a place"):
+                    self.place_item(plan, number, label, node, place)
+            return
+        for item in node.get("items") or []:
+            if self.mapping(item, "an item"):
+                self.project(plan, number, label, column, node, item)
+
+    def project(self, plan: SeedPlan, number: int, label: str | None, column: dict, group: dict,
+                node: dict) -> None:
+        self.check_fields(node, ITEM_FIELDS, "item")
+        if not self.require(node, ("code", "name", "line"), "item"):
+            return
+        code = str(node["code"])
+        valid = self.claim_code(node, code, PROJECT_CODE, f"{plan.code_prefix}-{number:02d}-001")
+        if valid and not code.startswith(f"{plan.code_prefix}-{number:02d}-"):
+            self.error(node, f"code {code} does not belong to 专栏 {number} of {plan.key} "
+                             f"(expected {plan.code_prefix}-{number:02d}-NNN)")
+        kind = self.choice(node, "kind", "project", ("project", "programme"))
+        sector = node.get("sector") or group.get("sector") or column.get("sector")
+        if sector not in self.sectors:
+            hint = vocab.close_matches(str(sector), self.sectors, limit=2)
+            self.error(node, f"unknown sector {sector!r}" + (f" (did you mean {', '.join(hint)}?)" if hint else ""))
+        build = self.choice(node, "build", None, BUILD_TYPES)
+        status = self.choice(node, "status", "谋划", STATUSES)
+        divisions = self.divisions(plan, node, group)
+        self.bundle.projects.append(SeedProject(
+            code=code, name=str(node["name"]).strip(), plan_key=plan.key, column_number=number,
+            group_label=label, kind=kind, sector_code=str(sector), build_type=build,
+            quantity=self.text(node, "quantity"), source_line=self.line(node, node["line"]),
+            note=self.text(node, "note"), division_codes=divisions, status=status))
+
+    def place_item(self, plan: SeedPlan, number: int, label: str | None, group: dict, node: dict) -> None:
+        self.check_fields(node, PLACE_FIELDS, "place")
+        if not self.require(node, ("name", "line"), "place"):
+            return
+        county = node.get("county") or group.get("county") or plan.region_code
+        code = self.place(node, county, plan.region_code)
+        if code:
+            self.bundle.places.append(SeedPlace(plan.key, number, label or "", str(node["name"]).strip(), code,
+                                                self.line(node, node["line"]), self.text(node, "note")))
+
+    def choice(self, node: dict, key: str, default, allowed) -> Any:
+        value = node.get(key, default)
+        if value is not None and value not in allowed:
+            self.error(node, f"unknown {key} {value!r}; allowed: {', '.join(allowed)}")
+        return value
+
+    def line(self, node: dict, value: Any) -> int:
+        if not isinstance(value, int) or value < 1:
+            self.error(node, f"line must be a positive line number, not {value!r}")
+            return 0
+        return value
+
+    def divisions(self, plan: SeedPlan, node: dict, group: dict) -> tuple[str, ...]:
+        values = node.get("counties") or node.get("county")
+        if values is None:
+            node, values = group, group.get("counties") or group.get("county")
+        if values is None:
+            return (plan.region_code,)
+        if values == "all":
+            return tuple(p.code for p in self.gazetteer.children(plan.region_code))
+        if not isinstance(values, list):
+            values = [values]
+        codes = [self.place(node, value, plan.region_code) for value in values]
+        return tuple(dict.fromkeys(c for c in codes if c))
+
+    def place(self, node: dict, value: Any, region_code: str | None) -> str | None:
+        try:
+            return self.gazetteer.resolve(str(value), region_code).code
+        except UserInputError as error:
+            self.error(node, str(error))
+            return None
+
+    # indicators
+
+    def read_indicators(self, path: Path) -> None:
+        self.file = _shown(path)
+        document = _read_yaml(path, self.file, self.errors)
+        if document is None:
+            return
+        if not isinstance(document, dict) or "plan" not in document:
+            return self.error(document if isinstance(document, dict) else None,
+                              "an indicator file needs 'plan:' (a plan key) and 'tables:'")
+        self.check_fields(document, {"plan", "tables"}, "indicator file")
+        plan = self.plans.get(str(document["plan"]))
+        if plan is None:
+            known = ", ".join(self.plans) or "none"
+            return self.error(document, f"unknown plan {document['plan']!r}; known plans: {known}")
+        for table in document.get("tables") or []:
+            if self.mapping(table, "a table"):
+                self.indicator_table(plan, table)
+
+    def indicator_table(self, plan: SeedPlan, node: dict) -> None:
+        self.check_fields(node, TABLE_FIELDS, "table")
+        if not self.require(node, ("code", "label", "line"), "table"):
+            return
+        for row in node.get("rows") or []:
+            if self.mapping(row, "a row"):
+                self.indicator(plan, node, row)
+
+    def indicator(self, plan: SeedPlan, table: dict, node: dict) -> None:
+        self.check_fields(node, ROW_FIELDS, "indicator row")
+        if not self.require(node, ("code", "name", "line"), "indicator row"):
+            return
+        code = str(node["code"])
+        self.claim_code(node, code, INDICATOR_CODE, f"{table['code']}-001")
+        attribute = self.choice(node, "attribute", None, ("预期性", "约束性"))
+        baseline, target = self.text(node, "baseline"), self.text(node, "target")
+        self.bundle.indicators.append(SeedIndicator(
+            code=code, plan_key=plan.key, table_code=str(table["code"]), table_label=str(table["label"]),
+            column_number=table.get("column"), section=self.text(node, "section"),
+            name=str(node["name"]).strip(), scope=self.text(node, "scope"), unit=self.text(node, "unit"),
+            baseline_label=self.text(node, "baseline_label") or self.text(table, "baseline_label"),
+            baseline=baseline, baseline_value=parse_number(baseline),
+            target_label=self.text(node, "target_label") or self.text(table, "target_label"),
+            target=target, target_value=parse_number(target), attribute=attribute,
+            source_line=self.line(node, node["line"]), note=self.text(node, "note")))
+
+
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d*)?")
+
+
+def parse_number(text: str | None) -> float | None:
+    """The number in a value written as text: '32.5%' -> 32.5, '≥90' -> 90; None if none or several."""
+    if not text:
+        return None
+    numbers = _NUMBER.findall(text.replace(",", "").replace("，", ""))
+    if len(numbers) != 1:
+        return None
+    return float(numbers[0].rstrip("."))
+
+
+# --- applying ------------------------------------------------------------------
+
+
+@dataclass
+class PlanReport:
+    plan: str
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    missing: int = 0
+    pruned: int = 0
+
+
+@dataclass
+class LoadReport:
+    plans: dict[str, PlanReport] = field(default_factory=dict)
+    missing_codes: list[str] = field(default_factory=list)
+    kept_with_history: list[str] = field(default_factory=list)
+    reference_changes: int = 0
+
+    def for_plan(self, key: str) -> PlanReport:
+        return self.plans.setdefault(key, PlanReport(key))
+
+    @property
+    def changed(self) -> bool:
+        return self.reference_changes > 0 or any(
+            r.inserted or r.updated or r.pruned for r in self.plans.values())
+
+
+_PROJECT_COMPARED = ("name", "column_id", "group_label", "kind", "sector_code", "build_type", "quantity",
+                     "source_line", "note", "in_seeds")
+
+
+def apply(session: Session, bundle: SeedBundle, *, prune: bool = False, today: date | None = None) -> LoadReport:
+    """Bring the database in line with the bundle, inside the caller's transaction."""
+    report = LoadReport()
+    report.reference_changes += _upsert_divisions(session, bundle.divisions)
+    report.reference_changes += _upsert_rows(session, "sector", "code", [_as_dict(s) for s in bundle.sectors])
+    plan_ids = _upsert_plans(session, bundle.plans, report)
+    column_ids = _upsert_columns(session, bundle.plans, plan_ids, report)
+    for plan in bundle.plans:
+        report.for_plan(plan.key)
+    _apply_projects(session, bundle, plan_ids, column_ids, report, prune, today or date.today())
+    report.reference_changes += _replace_places(session, bundle, column_ids)
+    _apply_indicators(session, bundle, plan_ids, report)
+    return report
+
+
+def _as_dict(record) -> dict:
+    return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
+def _upsert_rows(session: Session, table: str, key: str, rows: list[dict]) -> int:
+    """Insert new rows and update changed ones of a small reference table; returns the changes."""
+    from sqlmodel import SQLModel
+
+    from sqlalchemy import insert, select, update
+
+    target = SQLModel.metadata.tables[table]
+    existing = {row[key]: dict(row) for row in session.execute(select(target)).mappings()}
+    changes = 0
+    for row in rows:
+        old = existing.get(row[key])
+        if old is None:
+            session.execute(insert(target).values(**row))
+            changes += 1
+        elif any(old.get(k) != v for k, v in row.items()):
+            session.execute(update(target).where(target.c[key] == row[key]).values(**row))
+            changes += 1
+    return changes
+
+
+def _upsert_divisions(session: Session, divisions: list[SeedDivision]) -> int:
+    # Parents before children, so foreign keys hold at every insert.
+    depth: dict[str, int] = {}
+    parents = {d.code: d.parent_code for d in divisions}
+
+    def level(code: str | None) -> int:
+        if code is None or code not in parents:
+            return 0
+        if code not in depth:
+            depth[code] = 1 + level(parents[code])
+        return depth[code]
+
+    ordered = sorted(divisions, key=lambda d: level(d.code))
+    return _upsert_rows(session, "division", "code", [_as_dict(d) for d in ordered])
+
+
+def _upsert_plans(session: Session, plans: list[SeedPlan], report: LoadReport) -> dict[str, int]:
+    from sqlalchemy import select
+
+    from portfolio.models import Plan
+
+    rows = [{k: v for k, v in _as_dict(p).items() if k != "columns"} for p in plans]
+    report.reference_changes += _upsert_rows(session, "plan", "key", rows)
+    return dict(session.execute(select(Plan.key, Plan.id)).all())
+
+
+def _upsert_columns(session: Session, plans: list[SeedPlan], plan_ids: dict[str, int],
+                    report: LoadReport) -> dict[tuple[str, int], int]:
+    from sqlalchemy import insert, select, update
+
+    from portfolio.models import PlanColumn
+
+    existing = {(r.plan_id, r.number): r for r in session.execute(select(PlanColumn.__table__)).all()}
+    for plan in plans:
+        for column in plan.columns:
+            values = {"plan_id": plan_ids[plan.key], "number": column.number, "title": column.title,
+                      "kind": column.kind, "source_line": column.source_line}
+            old = existing.get((values["plan_id"], column.number))
+            if old is None:
+                session.execute(insert(PlanColumn).values(**values))
+                report.reference_changes += 1
+            elif (old.title, old.kind, old.source_line) != (column.title, column.kind, column.source_line):
+                session.execute(update(PlanColumn).where(PlanColumn.id == old.id).values(**values))
+                report.reference_changes += 1
+    key_of = {v: k for k, v in plan_ids.items()}
+    rows = session.execute(select(PlanColumn.plan_id, PlanColumn.number, PlanColumn.id)).all()
+    return {(key_of[plan_id], number): column_id for plan_id, number, column_id in rows}
+
+
+def _project_values(project: SeedProject, plan_ids: dict[str, int],
+                    column_ids: dict[tuple[str, int], int]) -> dict:
+    return {
+        "code": project.code, "name": project.name, "plan_id": plan_ids[project.plan_key],
+        "column_id": column_ids[(project.plan_key, project.column_number)], "group_label": project.group_label,
+        "kind": project.kind, "sector_code": project.sector_code, "build_type": project.build_type,
+        "quantity": project.quantity, "source_line": project.source_line, "note": project.note,
+        "in_seeds": True,
+    }
+
+
+def _apply_projects(session: Session, bundle: SeedBundle, plan_ids: dict[str, int],
+                    column_ids: dict[tuple[str, int], int], report: LoadReport, prune: bool, today: date) -> None:
+    from sqlalchemy import bindparam, delete, insert, select, update
+
+    from portfolio.models import Project, ProjectDivision
+
+    compared = [getattr(Project, name) for name in _PROJECT_COMPARED]
+    existing = {row.code: row for row in session.execute(select(Project.id, Project.code, *compared))}
+    links: dict[int, set[str]] = defaultdict(set)
+    for project_id, division_code in session.execute(select(ProjectDivision.project_id,
+                                                            ProjectDivision.division_code)):
+        links[project_id].add(division_code)
+
+    new, changed, relinked = [], [], []
+    for project in bundle.projects:
+        values = _project_values(project, plan_ids, column_ids)
+        old = existing.pop(project.code, None)
+        plan_report = report.for_plan(project.plan_key)
+        if old is None:
+            new.append((project, values))
+            plan_report.inserted += 1
+            continue
+        fields_changed = any(getattr(old, name) != values[name] for name in _PROJECT_COMPARED)
+        links_changed = links.get(old.id, set()) != set(project.division_codes)
+        if fields_changed:
+            changed.append({"_id": old.id, **{k: values[k] for k in _PROJECT_COMPARED}})
+        if links_changed:
+            relinked.append((old.id, project.division_codes))
+        if fields_changed or links_changed:
+            plan_report.updated += 1
+        else:
+            plan_report.unchanged += 1
+
+    if changed:
+        statement = update(Project).where(Project.id == bindparam("_id")).values(
+            {name: bindparam(name) for name in _PROJECT_COMPARED})
+        session.connection().execute(statement, changed)
+    for project_id, codes in relinked:
+        session.execute(delete(ProjectDivision).where(ProjectDivision.project_id == project_id))
+        session.execute(insert(ProjectDivision), [{"project_id": project_id, "division_code": c} for c in codes])
+    if new:
+        _insert_projects(session, new, plan_ids, today)
+    _handle_missing(session, existing, report, prune)
+
+
+def insert_projects_in_bulk(session: Session, projects: list[SeedProject], plan_ids: dict[str, int],
+                            column_ids: dict[tuple[str, int], int], today: date) -> None:
+    """Insert new projects with their divisions and first status event (bulk, Core)."""
+    _insert_projects(session, [(p, _project_values(p, plan_ids, column_ids)) for p in projects], plan_ids, today)
+
+
+def _insert_projects(session: Session, new: list[tuple[SeedProject, dict]], plan_ids: dict[str, int],
+                     today: date) -> None:
+    from sqlalchemy import insert, select
+
+    from portfolio.models import Plan, Project, ProjectDivision, StatusEvent, utc_now
+
+    issued = dict(session.execute(select(Plan.id, Plan.issued)).all())
+    connection = session.connection()
+    for chunk in _chunks(new, 20_000):
+        rows = []
+        for project, values in chunk:
+            effective = issued.get(values["plan_id"]) or today
+            rows.append({**values, "status": project.status, "status_date": effective})
+        connection.execute(insert(Project), rows)
+        codes = [p.code for p, _ in chunk]
+        ids = dict(connection.execute(select(Project.code, Project.id).where(Project.code.in_(codes))).all()) \
+            if len(codes) <= 1000 else _ids_for(connection, codes)
+        now = utc_now()
+        connection.execute(insert(ProjectDivision), [
+            {"project_id": ids[p.code], "division_code": code} for p, _ in chunk for code in p.division_codes])
+        connection.execute(insert(StatusEvent), [
+            {"project_id": ids[p.code], "status": p.status, "effective_date": row["status_date"],
+             "note": "列入规划", "recorded_at": now, "origin": "seed"}
+            for (p, _), row in zip(chunk, rows)])
+
+
+def _ids_for(connection, codes: list[str]) -> dict[str, int]:
+    from sqlalchemy import select
+
+    from portfolio.models import Project
+
+    ids: dict[str, int] = {}
+    for part in _chunks(codes, 900):
+        ids.update(connection.execute(select(Project.code, Project.id).where(Project.code.in_(part))).all())
+    return ids
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _handle_missing(session: Session, missing: dict, report: LoadReport, prune: bool) -> None:
+    """Items no longer in the seeds: flagged and reported; with prune, deleted unless users touched them."""
+    from sqlalchemy import delete, select, update
+
+    from portfolio.models import Plan, Project, ProjectDivision, StatusEvent
+
+    if not missing:
+        return
+    ids = [row.id for row in missing.values()]
+    plan_of = dict(session.execute(select(Project.id, Plan.key).join(Plan).where(Project.id.in_(ids))).all())
+    touched = set(session.execute(select(StatusEvent.project_id).where(
+        StatusEvent.project_id.in_(ids), StatusEvent.origin == "user")).scalars())
+    for code, row in sorted(missing.items()):
+        plan_report = report.for_plan(plan_of[row.id])
+        report.missing_codes.append(code)
+        if prune and row.id not in touched:
+            session.execute(delete(ProjectDivision).where(ProjectDivision.project_id == row.id))
+            session.execute(delete(StatusEvent).where(StatusEvent.project_id == row.id))
+            session.execute(delete(Project).where(Project.id == row.id))
+            plan_report.pruned += 1
+            continue
+        if prune:
+            report.kept_with_history.append(code)
+        plan_report.missing += 1
+        if row.in_seeds:
+            session.execute(update(Project).where(Project.id == row.id).values(in_seeds=False))
+
+
+def _replace_places(session: Session, bundle: SeedBundle, column_ids: dict[tuple[str, int], int]) -> int:
+    from sqlalchemy import delete, insert, select
+
+    from portfolio.models import Place
+
+    wanted = sorted((column_ids[(p.plan_key, p.column_number)], p.role, p.name, p.division_code,
+                     p.source_line, p.note) for p in bundle.places)
+    current = sorted(tuple(r) for r in session.execute(select(
+        Place.column_id, Place.role, Place.name, Place.division_code, Place.source_line, Place.note)).all())
+    if wanted == current:
+        return 0
+    session.execute(delete(Place))
+    keys = ("column_id", "role", "name", "division_code", "source_line", "note")
+    if wanted:
+        session.execute(insert(Place), [dict(zip(keys, row)) for row in wanted])
+    return 1
+
+
+def _apply_indicators(session: Session, bundle: SeedBundle, plan_ids: dict[str, int], report: LoadReport) -> None:
+    rows = []
+    for indicator in bundle.indicators:
+        values = _as_dict(indicator)
+        values["plan_id"] = plan_ids[values.pop("plan_key")]
+        rows.append(values)
+    report.reference_changes += _upsert_rows(session, "indicator", "code", rows)
+
+
+# --- entry points ----------------------------------------------------------------
+
+
+def load_checked(seed_dir: Path) -> SeedBundle:
+    """Read and validate; raise DataError listing every problem if there are any."""
+    bundle, errors = read_seeds(seed_dir)
+    if errors:
+        raise SeedFilesError(errors)
+    return bundle
+
+
+class SeedFilesError(DataError):
+    def __init__(self, errors: list[SeedError]):
+        self.errors = errors
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more problems; run `portfolio seed check`)" if len(errors) > 1 else ""
+        super().__init__(f"{first}{more}")
+
+
+def load_packaged_seeds(engine: Engine) -> LoadReport:
+    from portfolio.db import session_scope
+    from portfolio.paths import seeds_dir
+
+    bundle = load_checked(seeds_dir())
+    with session_scope(engine, write=True) as session:
+        return apply(session, bundle)

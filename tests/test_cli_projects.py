@@ -1,0 +1,182 @@
+"""The everyday commands, driven through Typer's CliRunner on both engines."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from portfolio import seeding
+from portfolio.paths import seeds_dir
+from seedkit import make_seed_dir
+
+
+@pytest.fixture
+def small(cli, tmp_path):
+    """The seeded database plus the small test plan (3 items in 芒康县 and three other counties)."""
+    result = cli("seed", "load", str(make_seed_dir(tmp_path)))
+    assert result.exit_code == 0, result.output
+    return cli
+
+
+def codes(rows) -> list[str]:
+    return [row["code"] for row in rows]
+
+
+def test_list_by_county_short_name(small):
+    rows = small.json("projects", "list", "--county", "芒康", "--plan", "test-plan")
+    assert codes(rows) == ["TP-02-001", "TP-02-002"]
+    assert {row["counties"] for row in rows} == {"芒康县"}
+
+
+def test_county_by_code_and_by_pinyin(small):
+    by_code = small.json("projects", "list", "--county", "540321", "--plan", "test-plan")
+    by_pinyin = small.json("projects", "list", "--county", "jiangda", "--plan", "test-plan")
+    assert codes(by_code) == codes(by_pinyin) == ["TP-02-003"]
+
+
+def test_programme_appears_under_each_county_it_spans(small):
+    for county in ("江达县", "贡觉县", "左贡县"):
+        rows = small.json("projects", "list", "--county", county, "--plan", "test-plan", "--kind", "programme")
+        assert codes(rows) == ["TP-02-003"]
+        assert rows[0]["kind"] == "项目群"
+        assert set(rows[0]["counties"].split("、")) == {"江达县", "贡觉县", "左贡县"}
+
+
+def test_filters_combine(small):
+    rows = small.json("projects", "list", "--plan", "test-plan", "--sector", "供水", "--status", "identification")
+    assert codes(rows) == ["TP-02-001", "TP-02-002", "TP-02-003"]
+    assert small.json("projects", "list", "--plan", "test-plan", "--status", "在建") == []
+
+
+def test_unknown_county_is_a_one_line_error_with_suggestions(small):
+    result = small("projects", "list", "--county", "忙康")
+    assert result.exit_code == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "unknown county '忙康'" in result.stderr and "芒康" in result.stderr
+
+
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--status", "built", "unknown status 'built'"),
+    ("--sector", "watr", "unknown sector 'watr'"),
+    ("--plan", "nope", "unknown plan 'nope'"),
+    ("--format", "yaml", "unknown format 'yaml'"),
+])
+def test_bad_values_exit_2_with_one_line(small, option, value, message):
+    result = small("projects", "list", option, value)
+    assert result.exit_code == 2 and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_no_match_is_exit_0_with_message_on_stderr(small):
+    result = small("projects", "list", "--plan", "test-plan", "--status", "取消", "--format", "csv")
+    assert result.exit_code == 0
+    assert result.stdout == "code,name,kind,counties,sector,plan,column,group,status,status_date,build_type,quantity\n"
+    assert "no matching projects" in result.stderr
+
+
+@pytest.mark.parametrize("text", ["测试水厂", "水厂", "水", "芒康县 管网", "TP 芒康"])
+def test_search_short_and_long_terms(small, text):
+    rows = small.json("projects", "search", text, "--plan", "test-plan")
+    expected = [code for code, name, group in [
+        ("TP-02-001", "芒康县测试水厂", "芒康县"), ("TP-02-002", "芒康县测试管网工程", "芒康县"),
+        ("TP-02-003", "测试供水一体化项目", "多县")]
+        if all(term.lower() in (name + group).lower() for term in text.split())]
+    assert codes(rows) == expected
+
+
+@pytest.mark.parametrize("text", ['"', 'OR', '水" OR "x', "*", "a'b", "--", "NEAR(水 厂)", "\x00\x01", "水" * 300])
+def test_hostile_search_text_never_breaks(small, text):
+    result = small("projects", "search", "--format", "json", "--", text)
+    assert result.exit_code == 0, result.output
+    assert isinstance(json.loads(result.stdout), list)
+
+
+def test_set_status_then_history(small):
+    result = small("projects", "set-status", "tp-02-001", "construction", "--date", "2024-05-01", "--note", "开工")
+    assert result.exit_code == 0, result.output
+    assert "谋划 → 在建" in result.stdout
+    history = small.json("projects", "history", "TP-02-001")
+    assert [(h["status"], h["effective_date"], h["origin"]) for h in history] == [
+        ("谋划", "2021-06-01", "规划"), ("在建", "2024-05-01", "用户")]
+    rows = small.json("projects", "list", "--status", "在建", "--plan", "test-plan")
+    assert codes(rows) == ["TP-02-001"] and rows[0]["status_date"] == "2024-05-01"
+
+
+def test_backdated_event_does_not_replace_newer_status(small):
+    assert small("projects", "set-status", "TP-02-002", "在建", "--date", "2024-01-01").exit_code == 0
+    assert small("projects", "set-status", "TP-02-002", "前期", "--date", "2023-01-01").exit_code == 0
+    detail = small.json("projects", "show", "TP-02-002")
+    assert detail["status"] == "在建"
+    assert [h["status"] for h in detail["history"]] == ["谋划", "前期", "在建"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("TP-02-001", "done"), "unknown status 'done'"),
+    (("TP-99-999", "在建"), "unknown project code 'TP-99-999'"),
+    (("TP-02-001", "在建", "--date", "2024-13-40"), "bad date '2024-13-40'"),
+    (("TP-02-001", "在建", "--date", "2999-01-01"), "is in the future"),
+])
+def test_set_status_rejects_bad_input_and_writes_nothing(small, args, message):
+    result = small("projects", "set-status", *args)
+    assert result.exit_code == 2 and message in result.stderr
+    assert len(small.json("projects", "history", "TP-02-001")) == 1
+
+
+def test_show_has_provenance_and_divisions(small):
+    detail = small.json("projects", "show", "TP-02-003")
+    assert detail["source_file"] == "test.txt" and detail["source_line"] == 12
+    assert [d["code"] for d in detail["divisions"]] == ["540321", "540322", "540327"]
+    assert detail["quantity"] == "3项" and detail["kind"] == "programme"
+    table = small("projects", "show", "TP-02-003")
+    assert table.exit_code == 0 and "test.txt 第12行" in table.stdout
+
+
+def test_summary_by_county_then_sector(small):
+    rows = small.json("summary", "--by", "county", "--plan", "test-plan", "--then", "status")
+    by_county = {row["county"]: row["total"] for row in rows}
+    assert by_county == {"芒康县": 2, "江达县": 1, "贡觉县": 1, "左贡县": 1}
+
+
+def test_summary_by_prefecture_counts_a_programme_once(small):
+    rows = small.json("summary", "--by", "prefecture", "--plan", "test-plan")
+    assert rows == [{"prefecture": "昌都市", "count": 3}]
+
+
+def test_summary_matches_the_seed_files(cli):
+    bundle, _ = seeding.read_seeds(seeds_dir())
+    rows = cli.json("summary", "--by", "plan")
+    expected = {}
+    for project in bundle.projects:
+        expected[project.plan_key] = expected.get(project.plan_key, 0) + 1
+    assert {row["plan"]: row["count"] for row in rows} == expected
+
+
+def test_csv_and_xlsx_output(small, tmp_path):
+    target = tmp_path / "out.xlsx"
+    result = small("projects", "list", "--plan", "test-plan", "--output", str(target))
+    assert result.exit_code == 0, result.output
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(target).active
+    assert sheet.freeze_panes == "A2"
+    assert [c.value for c in sheet[1]][:2] == ["编号", "名称"]
+    assert [sheet.cell(row=r, column=1).value for r in range(2, 5)] == ["TP-02-001", "TP-02-002", "TP-02-003"]
+    again = small("projects", "list", "--plan", "test-plan", "--output", str(target))
+    assert again.exit_code == 2 and "already exists" in again.stderr
+
+
+def test_markdown_and_tabulate_formats(small):
+    result = small("projects", "list", "--plan", "test-plan", "--format", "markdown")
+    assert result.exit_code == 0 and result.stdout.startswith("| 编号")
+    grid = small("projects", "list", "--plan", "test-plan", "--format", "grid")
+    assert grid.exit_code == 0 and "芒康县测试水厂" in grid.stdout
+
+
+def test_reference_lists(small):
+    sectors = small.json("sectors")
+    assert {"code", "label_zh", "oc4ids", "projects"} <= set(sectors[0])
+    counties = small.json("counties", "--prefecture", "昌都")
+    assert "芒康县" in [c["name"] for c in counties]
+    plans = small.json("plans")
+    assert "test-plan" in [p["key"] for p in plans]

@@ -1,0 +1,157 @@
+"""Status sheets, OC4IDS export, and the db commands."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from portfolio.cli import app
+from seedkit import make_seed_dir
+
+OC4IDS = Path(__file__).resolve().parents[2] / "shared" / "oc4ids"
+
+
+@pytest.fixture
+def small(cli, tmp_path):
+    assert cli("seed", "load", str(make_seed_dir(tmp_path))).exit_code == 0
+    return cli
+
+
+def statuses(cli, *codes):
+    rows = cli.json("projects", "list", "--plan", "test-plan")
+    return {row["code"]: row["status"] for row in rows if row["code"] in codes}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
+def test_import_csv_in_excel_encodings(small, tmp_path, encoding):
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_bytes("项目编号,状态,日期,备注\nTP-02-001,在建,2024-03-01,县住建局报\nTP-02-002,前期,,\n"
+                      .encode(encoding))
+    result = small("status", "import", str(sheet))
+    assert result.exit_code == 0, result.output
+    assert statuses(small, "TP-02-001", "TP-02-002") == {"TP-02-001": "在建", "TP-02-002": "前期"}
+    history = small.json("projects", "history", "TP-02-001")
+    assert history[-1]["note"] == "县住建局报" and history[-1]["effective_date"] == "2024-03-01"
+
+
+def test_import_xlsx(small, tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(["code", "status", "date", "note"])
+    workbook.active.append(["TP-02-003", "completion", "2024-12-31", None])
+    workbook.save(tmp_path / "sheet.xlsx")
+    result = small("status", "import", str(tmp_path / "sheet.xlsx"))
+    assert result.exit_code == 0, result.output
+    assert statuses(small, "TP-02-003") == {"TP-02-003": "建成"}
+
+
+def test_a_bad_row_applies_nothing_and_names_the_line(small, tmp_path):
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("code,status\nTP-02-001,在建\nTP-02-002,finished\nTP-02-003,建成\n", encoding="utf-8")
+    result = small("status", "import", str(sheet))
+    assert result.exit_code == 1
+    assert f"{sheet}:3: unknown status 'finished'" in result.stderr
+    assert statuses(small, "TP-02-001", "TP-02-003") == {"TP-02-001": "谋划", "TP-02-003": "谋划"}
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"", "the sheet is empty"),
+    (b"\x00\x01\x02binary", "not a text file"),
+    ("名称,进展\n甲,乙\n".encode(), "header needs columns code, status"),
+])
+def test_unusable_sheets(small, tmp_path, content, message):
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_bytes(content)
+    result = small("status", "import", str(sheet))
+    assert result.exit_code == 1 and message in result.stderr
+
+
+def test_oc4ids_export_validates_and_links_programmes(small):
+    result = small("projects", "list", "--plan", "test-plan", "--format", "oc4ids")
+    assert result.exit_code == 0, result.output
+    package = json.loads(result.stdout)
+    projects = {p["id"]: p for p in package["projects"]}
+    assert set(projects) == {"portfolio-TP-02-001", "portfolio-TP-02-002"}
+    water = projects["portfolio-TP-02-002"]
+    assert water["status"] == "identification" and water["type"] == "expansion"
+    assert water["locations"][0]["gazetteer"]["identifiers"] == ["540328"]
+    assert water["sector"] == ["waterAndWaste"]
+    _validate(package)
+
+
+def test_oc4ids_export_of_every_seeded_project(cli):
+    package = json.loads(cli("projects", "list", "--format", "oc4ids").stdout)
+    bundle_projects = [p for p in _bundle().projects if p.kind == "project"]
+    assert len(package["projects"]) == len(bundle_projects)
+    if package["projects"]:
+        _validate(package)
+
+
+def _bundle():
+    from portfolio import seeding
+    from portfolio.paths import seeds_dir
+
+    return seeding.read_seeds(seeds_dir())[0]
+
+
+def _validate(package: dict) -> None:
+    if not OC4IDS.is_dir():
+        pytest.skip("../shared/oc4ids (the OC4IDS schema) is not present")
+    import csv
+
+    import jsonschema
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT4
+
+    project_schema = json.loads((OC4IDS / "project-schema.json").read_text(encoding="utf-8"))
+    package_schema = json.loads((OC4IDS / "project-package-schema.json").read_text(encoding="utf-8"))
+    registry = Registry().with_resource(project_schema["id"], Resource(contents=project_schema,
+                                                                       specification=DRAFT4))
+    validator = jsonschema.Draft4Validator(package_schema, registry=registry,
+                                           format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
+    errors = sorted(validator.iter_errors(package), key=str)
+    assert errors == [], errors[0].message
+    sectors = {row["Code"] for row in csv.DictReader(open(OC4IDS / "codelists" / "projectSector.csv"))}
+    for project in package["projects"]:
+        assert set(project["sector"]) <= sectors
+
+
+def test_db_info_backup_and_reset(small, tmp_path):
+    info = small("db", "info", "--format", "plain")
+    assert info.exit_code == 0 and "schema revision: 0001" in info.stdout
+    if not small.url.startswith("sqlite"):
+        result = small("db", "backup", str(tmp_path / "b.db"))
+        assert result.exit_code == 2 and "pg_dump" in result.stderr
+        return
+    assert small("projects", "set-status", "TP-02-001", "在建").exit_code == 0
+    target = tmp_path / "backup.db"
+    assert small("db", "backup", str(target)).exit_code == 0
+    source = small.url.removeprefix("sqlite:///")
+    dump = lambda path: list(sqlite3.connect(path).iterdump())  # noqa: E731
+    assert dump(target) == dump(source)
+    assert small("db", "backup", str(target)).exit_code == 2  # no overwrite without --force
+    refused = small("db", "reset", input="n\n")
+    assert refused.exit_code == 1 and statuses(small, "TP-02-001") == {"TP-02-001": "在建"}
+    assert small("db", "reset", "--yes").exit_code == 0
+    plans = [p["key"] for p in small.json("plans")]
+    assert "test-plan" not in plans
+
+
+def test_bad_database_urls_give_one_line(tmp_path):
+    from typer.testing import CliRunner
+
+    bogus = tmp_path / "bogus.db"
+    bogus.write_bytes(b"x" * 4096)
+    for url, code, message in [
+        ("mysql://u@h/d", 2, "unsupported database URL scheme"),
+        (str(bogus), 1, "cannot open database"),
+        ("postgresql://u:secret@127.0.0.1:1/x?connect_timeout=2", 1, "cannot open database"),
+    ]:
+        result = CliRunner().invoke(app, ["--db", url, "plans"])
+        assert result.exit_code == code, result.output
+        assert message in result.stderr and "secret" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1

@@ -1,0 +1,105 @@
+"""Database URLs, engines, migrations."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from portfolio import db
+from portfolio.errors import DatabaseError, UserInputError
+
+
+def test_path_becomes_sqlite_url(tmp_path):
+    assert db.resolve_database_url(str(tmp_path / "x.db")) == f"sqlite:///{tmp_path / 'x.db'}"
+
+
+def test_postgres_scheme_uses_psycopg():
+    assert db.resolve_database_url("postgres://u:p@h/d") == "postgresql+psycopg://u:p@h/d"
+
+
+def test_unknown_scheme_is_a_user_error():
+    with pytest.raises(UserInputError, match="unsupported database URL scheme 'mysql'"):
+        db.resolve_database_url("mysql://u@h/d")
+
+
+def test_default_database_is_in_the_data_directory_and_private(tmp_path):
+    url = db.resolve_database_url(None)
+    assert url == f"sqlite:///{tmp_path / 'home' / 'portfolio.db'}"
+    engine = db.make_engine(url)
+    db.ensure_current(engine, seed=False)
+    engine.dispose()
+    mode = stat.S_IMODE(os.stat(tmp_path / "home" / "portfolio.db").st_mode)
+    assert mode == 0o600
+
+
+def test_password_is_masked():
+    assert "secret" not in db.display_url("postgresql+psycopg://me:secret@host/db")
+
+
+def test_file_that_is_not_a_database(tmp_path):
+    bogus = tmp_path / "notes.db"
+    bogus.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(DatabaseError, match="cannot open database"):
+        db.ensure_current(db.make_engine(db.resolve_database_url(str(bogus))))
+
+
+def test_unreachable_server_masks_password():
+    engine = db.make_engine(db.resolve_database_url("postgresql://me:secret@127.0.0.1:1/none?connect_timeout=2"))
+    with pytest.raises(DatabaseError) as caught:
+        db.check_connection(engine)
+    assert "secret" not in str(caught.value) and "cannot open database" in str(caught.value)
+
+
+def test_schema_head_constant_matches_migrations():
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(db.alembic_config())
+    assert script.get_current_head() == db.SCHEMA_HEAD
+
+
+def test_models_and_migrations_agree(empty_url, engine_of):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    engine = engine_of(empty_url)
+    db.ensure_current(engine, seed=False)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True, "include_name": _not_fts})
+        assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def _not_fts(name, type_, parent_names):
+    return not (type_ == "table" and name and name.startswith("project_fts"))
+
+
+def test_downgrade_and_upgrade_round_trip_on_a_seeded_database(seeded_url, engine_of):
+    engine = engine_of(seeded_url)
+    db.downgrade(engine, "base")
+    assert db.current_revision(engine) is None
+    db.ensure_current(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM project")).scalar() >= 0
+    assert db.current_revision(engine) == db.SCHEMA_HEAD
+
+
+def test_sqlite_pragmas(tmp_path, engine_of):
+    engine = engine_of(db.resolve_database_url(str(tmp_path / "p.db")))
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == db.SQLITE_BUSY_TIMEOUT_MS
+
+
+def test_migrations_ship_inside_the_installed_package():
+    from portfolio.paths import migrations_dir, seeds_dir
+
+    assert (migrations_dir() / "env.py").is_file()
+    assert (seeds_dir() / "divisions.csv").is_file()
+    assert Path(migrations_dir()).resolve() != Path(__file__).resolve().parents[1] / "migrations" \
+        or not os.environ.get("CI"), "CI must test the installed wheel, not the checkout"

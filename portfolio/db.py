@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 # The newest migration; tests check it matches migrations/versions.
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _SUPPORTED = "a file path, sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB"
 
@@ -152,17 +152,37 @@ def alembic_config(connection: Connection | None = None):
 def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
-    with engine.connect() as connection:
-        command.upgrade(alembic_config(connection), revision)
-        connection.commit()
+    _migrate(engine, lambda config: command.upgrade(config, revision))
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     from alembic import command
 
+    _migrate(engine, lambda config: command.downgrade(config, revision))
+
+
+def _migrate(engine: Engine, run) -> None:
+    """Run Alembic in one transaction; on SQLite with foreign keys off meanwhile.
+
+    Batch migrations copy and drop tables on SQLite; with foreign keys on, dropping a
+    parent table would delete its children (ON DELETE CASCADE). The pragma cannot change
+    inside a transaction, so it is set on the raw connection before Alembic begins.
+    """
     with engine.connect() as connection:
-        command.downgrade(alembic_config(connection), revision)
-        connection.commit()
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:
+            raw = connection.connection.driver_connection
+            raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            run(alembic_config(connection))
+            connection.commit()
+            if sqlite:
+                broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise DatabaseError(f"migration left {len(broken)} rows with broken foreign keys")
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA foreign_keys=ON")
 
 
 def ensure_current(engine: Engine, *, seed: bool = True) -> bool:

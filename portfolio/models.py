@@ -99,6 +99,8 @@ class Project(SQLModel, table=True):
         _one_of("kind", PROJECT_KINDS, "kind"),
         _one_of("build_type", BUILD_TYPES, "build_type"),
         _one_of("status", STATUSES, "status"),
+        sa.CheckConstraint("start_year IS NULL OR end_year IS NULL OR start_year <= end_year", name="years"),
+        sa.CheckConstraint("total_investment IS NULL OR total_investment >= 0", name="investment"),
         sa.Index("ix_project_plan_status", "plan_id", "status"),
         sa.Index("ix_project_sector_status", "sector_code", "status"),
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from portfolio.cli import app
+from portfolio.db import SCHEMA_HEAD
 from seedkit import make_seed_dir
 
 OC4IDS = Path(__file__).resolve().parents[2] / "shared" / "oc4ids"
@@ -122,7 +123,7 @@ def _validate(package: dict) -> None:
 
 def test_db_info_backup_and_reset(small, tmp_path):
     info = small("db", "info", "--format", "plain")
-    assert info.exit_code == 0 and "schema revision: 0001" in info.stdout
+    assert info.exit_code == 0 and f"schema revision: {SCHEMA_HEAD}" in info.stdout
     if not small.url.startswith("sqlite"):
         result = small("db", "backup", str(tmp_path / "b.db"))
         assert result.exit_code == 2 and "pg_dump" in result.stderr

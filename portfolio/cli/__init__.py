@@ -21,6 +21,8 @@ app = typer.Typer(
     help="Key projects of the Tibetan prefectures' five-year plans: find them by county, sector, plan "
          "and status, and record their progress.",
     context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
 )
 
 

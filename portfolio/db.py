@@ -110,20 +110,30 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
                 raise
 
 
-def check_connection(engine: Engine) -> None:
-    """Fail with one clear line if the database cannot be opened."""
+def check_connection(engine: Engine) -> str | None:
+    """Fail with one clear line if the database cannot be opened; return its schema revision."""
     import sqlite3
 
-    from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
     try:
         with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-            if engine.dialect.name == "sqlite":
-                connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+            return _read_revision(connection)
     except (DBAPIError, OSError, sqlite3.Error) as error:
         raise DatabaseError(f"cannot open database {display_url(str(engine.url))}: {_reason(error)}") from None
+
+
+def _read_revision(connection: Connection) -> str | None:
+    from sqlalchemy import text
+
+    if connection.dialect.name == "sqlite":
+        exists = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+    else:
+        exists = "SELECT count(*) FROM information_schema.tables WHERE table_name = 'alembic_version' " \
+                 "AND table_schema = current_schema()"
+    if not connection.execute(text(exists)).scalar():
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def _reason(error: Exception) -> str:
@@ -132,12 +142,8 @@ def _reason(error: Exception) -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
-    from sqlalchemy import inspect, text
-
     with engine.connect() as connection:
-        if not inspect(connection).has_table("alembic_version"):
-            return None
-        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return _read_revision(connection)
 
 
 def alembic_config(connection: Connection | None = None):
@@ -190,8 +196,7 @@ def ensure_current(engine: Engine, *, seed: bool = True) -> bool:
 
     Returns True when the database was seeded now.
     """
-    check_connection(engine)
-    revision = current_revision(engine)
+    revision = check_connection(engine)
     if revision == SCHEMA_HEAD:
         return False
     if revision is None and engine.dialect.name == "sqlite":

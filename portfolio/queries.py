@@ -70,10 +70,21 @@ def gazetteer(session: Session) -> vocab.Gazetteer:
     ])
 
 
+def _exact_division(session: Session, value: str) -> str | None:
+    """The common case without loading the gazetteer: an exact code, name or short name."""
+    value = value.strip()
+    found = session.execute(sa.select(Division.code).where(sa.or_(
+        Division.code == value, Division.name == value, Division.short_name == value)).limit(2)).scalars().all()
+    return found[0] if len(found) == 1 else None
+
+
 def resolve_divisions(session: Session, values: list[str], *, prefecture: str | None = None) -> list[str]:
     """Division codes for --county values (and --prefecture: the prefecture and all below it)."""
+    exact = [_exact_division(session, value) for value in values]
+    if all(exact) and not prefecture:
+        return exact
     places = gazetteer(session)
-    codes = [places.resolve(value).code for value in values]
+    codes = [code or places.resolve(value).code for code, value in zip(exact, values)]
     if prefecture:
         region = places.resolve(prefecture, what="prefecture")
         if region.level not in ("prefecture", "province"):

@@ -31,7 +31,8 @@ _LINE = "__line__"
 PLAN_FIELDS = {"key", "code_prefix", "title", "issuer", "region", "period", "issued", "document_kind", "source"}
 COLUMN_FIELDS = {"number", "title", "kind", "line", "sector", "groups", "note"}
 GROUP_FIELDS = {"label", "line", "county", "counties", "sector", "items", "places", "note"}
-ITEM_FIELDS = {"code", "name", "line", "kind", "county", "counties", "sector", "build", "quantity", "status", "note"}
+ITEM_FIELDS = {"code", "name", "line", "kind", "county", "counties", "sector", "build", "quantity", "status", "note",
+               "review"}
 PLACE_FIELDS = {"name", "county", "line", "note"}
 TABLE_FIELDS = {"code", "label", "column", "line", "baseline_label", "target_label", "rows", "note"}
 ROW_FIELDS = {"code", "name", "line", "section", "scope", "unit", "baseline", "target", "attribute",
@@ -277,6 +278,18 @@ def _read_sectors(path: Path, bundle: SeedBundle, errors: list[SeedError]) -> No
         seen.add(code)
         bundle.sectors.append(SeedSector(code, row["label_zh"].strip(), row["label_en"].strip(),
                                          row["oc4ids"].strip(), (row.get("description") or "").strip() or None))
+
+
+def read_plan_file(path: Path, seed_dir: Path | None = None) -> tuple[SeedBundle, list[SeedError]]:
+    """One plan file (a curated one or a draft) against the gazetteer and sectors of `seed_dir`."""
+    from portfolio.paths import seeds_dir
+
+    seed_dir = seed_dir or seeds_dir()
+    bundle, errors = SeedBundle(), []
+    _read_divisions(seed_dir / "divisions.csv", bundle, errors)
+    _read_sectors(seed_dir / "sectors.csv", bundle, errors)
+    _PlanReader(bundle, errors).read_plan(Path(path))
+    return bundle, list(dict.fromkeys(errors))
 
 
 def gazetteer_of(divisions) -> vocab.Gazetteer:

@@ -10,6 +10,7 @@ from portfolio import __version__
 from portfolio.cli import reference
 from portfolio.cli._context import AppContext
 from portfolio.cli.database import db_app
+from portfolio.cli.extract import extract
 from portfolio.cli.projects import projects_app
 from portfolio.cli.seed import seed_app
 from portfolio.cli.status import status_app
@@ -58,6 +59,7 @@ app.command("places")(reference.places)
 app.add_typer(status_app, name="status")
 app.add_typer(seed_app, name="seed")
 app.add_typer(db_app, name="db")
+app.command("extract")(extract)
 
 
 def main() -> None:

@@ -62,11 +62,13 @@ def _display(rows):
 
 
 def run_list(ctx, *, fmt, output, force, sort, limit, **filters) -> None:
-    from portfolio import oc4ids, queries, render
+    from portfolio import queries
 
     with app_context(ctx).session() as session:
         flt = build_filter(session, **filters)
         if fmt == "oc4ids":
+            from portfolio import oc4ids, render
+
             check_output_path(output, force)
             package = oc4ids.package(session, flt)
             if not package["projects"]:

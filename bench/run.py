@@ -187,6 +187,8 @@ class Bench:
 
     def raw_load(self, bundle: seeding.SeedBundle) -> float:
         """The same rows into a second migrated database with sqlite3.executemany."""
+        import sqlalchemy as sa
+
         raw_path = self.workdir / "raw.db"
         raw_url = db.resolve_database_url(str(raw_path))
         self.prepare(raw_url)
@@ -195,14 +197,14 @@ class Bench:
         with db.session_scope(engine, write=True) as session:
             seeding.apply(session, reference)
             plan_ids = {key: id_ for key, id_ in session.execute(
-                __import__("sqlalchemy").text("SELECT key, id FROM plan"))}
-            column_ids = {(key, number): id_ for key, number, id_ in session.execute(__import__("sqlalchemy").text(
+                sa.text("SELECT key, id FROM plan"))}
+            column_ids = {(key, number): id_ for key, number, id_ in session.execute(sa.text(
                 "SELECT plan.key, number, plan_column.id FROM plan_column JOIN plan ON plan.id = plan_id"))}
         engine.dispose()
         projects = [(i, p.code, p.name, plan_ids[p.plan_key], column_ids[(p.plan_key, p.column_number)],
                      p.group_label, p.kind, p.sector_code, p.source_line, 1, p.status, "2021-06-01")
                     for i, p in enumerate(bundle.projects, start=1)]
-        links = [(i, code) for i, p in enumerate(bundle.projects, start=1) for code in p.division_codes]
+        links = [(i, code, p.sector_code) for i, p in enumerate(bundle.projects, start=1) for code in p.division_codes]
         events = [(i, p.status, "2021-06-01", "列入规划", "2026-01-01 00:00:00", "seed")
                   for i, p in enumerate(bundle.projects, start=1)]
         connection = sqlite3.connect(raw_path, isolation_level=None)
@@ -212,7 +214,7 @@ class Bench:
         connection.executemany(
             "INSERT INTO project (id, code, name, plan_id, column_id, group_label, kind, sector_code, source_line,"
             " in_seeds, status, status_date) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", projects)
-        connection.executemany("INSERT INTO project_division (project_id, division_code) VALUES (?,?)", links)
+        connection.executemany("INSERT INTO project_division (project_id, division_code, sector_code) VALUES (?,?,?)", links)
         connection.executemany("INSERT INTO status_event (project_id, status, effective_date, note, recorded_at,"
                                " origin) VALUES (?,?,?,?,?,?)", events)
         connection.execute("COMMIT")

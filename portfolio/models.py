@@ -133,10 +133,15 @@ class ProjectDivision(SQLModel, table=True):
     """Where a project is: one county for a project, often many for a programme."""
 
     __tablename__ = "project_division"
-    __table_args__ = (sa.Index("ix_project_division_division_project", "division_code", "project_id"),)
+    __table_args__ = (
+        sa.Index("ix_project_division_division_project", "division_code", "project_id"),
+        sa.Index("ix_project_division_division_sector", "division_code", "sector_code"),
+    )
 
     project_id: int = Field(foreign_key="project.id", primary_key=True, ondelete="CASCADE")
     division_code: str = Field(foreign_key="division.code", primary_key=True)
+    # A copy of the project's sector, so county x sector summaries read one covering index.
+    sector_code: str = Field(foreign_key="sector.code")
 
 
 class StatusEvent(SQLModel, table=True):

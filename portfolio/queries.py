@@ -272,20 +272,50 @@ def summary(session: Session, flt: ProjectFilter, by: str, then: str | None = No
     for name in filter(None, (by, then)):
         if name not in DIMENSIONS:
             raise UserInputError(f"unknown summary dimension {name!r}; allowed: {', '.join(DIMENSIONS)}")
+    dims = [name for name in (by, then) if name]
+    if _link_table_suffices(flt, dims):
+        return _summary_from_links(session, flt, dims)
     county = sa.orm.aliased(Division, name="county")
     prefecture = sa.orm.aliased(Division, name="prefecture")
-    dims = [_dimension(name, county, prefecture) for name in filter(None, (by, then))]
-    statement = _filtered(session, flt, (*dims, sa.func.count(sa.distinct(Project.id))))
-    if {"county", "prefecture"} & {by, then}:
+    columns = [_dimension(name, county, prefecture) for name in dims]
+    statement = _filtered(session, flt, (*columns, sa.func.count(sa.distinct(Project.id))))
+    if {"county", "prefecture"} & set(dims):
         statement = statement.join(ProjectDivision, ProjectDivision.project_id == Project.id) \
             .join(county, county.code == ProjectDivision.division_code)
         if flt.division_codes:
             statement = statement.where(ProjectDivision.division_code.in_(flt.division_codes))
-    if "prefecture" in {by, then}:
+    if "prefecture" in dims:
         parent = sa.case((county.level.in_(("county", "zone")), county.parent_code), else_=county.code)
         statement = statement.join(prefecture, prefecture.code == parent)
-    statement = statement.group_by(*dims).order_by(*dims)
+    statement = statement.group_by(*columns).order_by(*columns)
     return [tuple(row) for row in session.execute(statement)]
+
+
+def _link_table_suffices(flt: ProjectFilter, dims: list[str]) -> bool:
+    only_link_filters = not (flt.plan_keys or flt.column is not None or flt.statuses or flt.kinds or flt.search
+                             or not flt.include_withdrawn)
+    return only_link_filters and "county" in dims and set(dims) <= {"county", "sector"}
+
+
+def _summary_from_links(session: Session, flt: ProjectFilter, dims: list[str]) -> list[tuple]:
+    """County (x sector) counts from the covering index of project_division alone.
+
+    Each (project, county) link is unique, so counting links counts projects per county.
+    """
+    keys = {"county": ProjectDivision.division_code, "sector": ProjectDivision.sector_code}
+    columns = [keys[name] for name in dims]
+    statement = sa.select(*columns, sa.func.count()).group_by(*columns)
+    if flt.division_codes:
+        statement = statement.where(ProjectDivision.division_code.in_(flt.division_codes))
+    if flt.sectors:
+        statement = statement.where(ProjectDivision.sector_code.in_(flt.sectors))
+    rows = session.execute(statement).all()
+    counties = {code: (f"{name}(市直)" if level == "prefecture" else name) for code, name, level in
+                session.execute(sa.select(Division.code, Division.name, Division.level))}
+    sectors = dict(session.execute(sa.select(Sector.code, Sector.label_zh)).all())
+    labels = {"county": counties, "sector": sectors}
+    named = [(*(labels[name][value] for name, value in zip(dims, row[:-1])), row[-1]) for row in rows]
+    return sorted(named, key=lambda row: row[:-1])
 
 
 # --- reference lists ----------------------------------------------------------------

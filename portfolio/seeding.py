@@ -697,10 +697,10 @@ def _apply_projects(session: Session, bundle: SeedBundle, plan_ids: dict[str, in
 
     compared = [getattr(Project, name) for name in _PROJECT_COMPARED]
     existing = {row.code: row for row in session.execute(select(Project.id, Project.code, *compared))}
-    links: dict[int, set[str]] = defaultdict(set)
-    for project_id, division_code in session.execute(select(ProjectDivision.project_id,
-                                                            ProjectDivision.division_code)):
-        links[project_id].add(division_code)
+    links: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    for project_id, division_code, sector_code in session.execute(select(
+            ProjectDivision.project_id, ProjectDivision.division_code, ProjectDivision.sector_code)):
+        links[project_id].add((division_code, sector_code))
 
     new, changed, relinked = [], [], []
     for project in bundle.projects:
@@ -712,11 +712,12 @@ def _apply_projects(session: Session, bundle: SeedBundle, plan_ids: dict[str, in
             plan_report.inserted += 1
             continue
         fields_changed = any(getattr(old, name) != values[name] for name in _PROJECT_COMPARED)
-        links_changed = links.get(old.id, set()) != set(project.division_codes)
+        wanted_links = {(code, project.sector_code) for code in project.division_codes}
+        links_changed = links.get(old.id, set()) != wanted_links
         if fields_changed:
             changed.append({"_id": old.id, **{k: values[k] for k in _PROJECT_COMPARED}})
         if links_changed:
-            relinked.append((old.id, project.division_codes))
+            relinked.append((old.id, wanted_links))
         if fields_changed or links_changed:
             plan_report.updated += 1
         else:
@@ -726,18 +727,14 @@ def _apply_projects(session: Session, bundle: SeedBundle, plan_ids: dict[str, in
         statement = update(Project).where(Project.id == bindparam("_id")).values(
             {name: bindparam(name) for name in _PROJECT_COMPARED})
         session.connection().execute(statement, changed)
-    for project_id, codes in relinked:
+    for project_id, wanted_links in relinked:
         session.execute(delete(ProjectDivision).where(ProjectDivision.project_id == project_id))
-        session.execute(insert(ProjectDivision), [{"project_id": project_id, "division_code": c} for c in codes])
+        session.execute(insert(ProjectDivision), [
+            {"project_id": project_id, "division_code": code, "sector_code": sector}
+            for code, sector in sorted(wanted_links)])
     if new:
         _insert_projects(session, new, plan_ids, today)
     _handle_missing(session, existing, report, prune)
-
-
-def insert_projects_in_bulk(session: Session, projects: list[SeedProject], plan_ids: dict[str, int],
-                            column_ids: dict[tuple[str, int], int], today: date) -> None:
-    """Insert new projects with their divisions and first status event (bulk, Core)."""
-    _insert_projects(session, [(p, _project_values(p, plan_ids, column_ids)) for p in projects], plan_ids, today)
 
 
 def _insert_projects(session: Session, new: list[tuple[SeedProject, dict]], plan_ids: dict[str, int],
@@ -759,7 +756,8 @@ def _insert_projects(session: Session, new: list[tuple[SeedProject, dict]], plan
             if len(codes) <= 1000 else _ids_for(connection, codes)
         now = utc_now()
         connection.execute(insert(ProjectDivision), [
-            {"project_id": ids[p.code], "division_code": code} for p, _ in chunk for code in p.division_codes])
+            {"project_id": ids[p.code], "division_code": code, "sector_code": p.sector_code}
+            for p, _ in chunk for code in p.division_codes])
         connection.execute(insert(StatusEvent), [
             {"project_id": ids[p.code], "status": p.status, "effective_date": row["status_date"],
              "note": "列入规划", "recorded_at": now, "origin": "seed"}

@@ -180,3 +180,30 @@ def test_reference_lists(small):
     assert "芒康县" in [c["name"] for c in counties]
     plans = small.json("plans")
     assert "test-plan" in [p["key"] for p in plans]
+
+
+def test_covering_index_summary_agrees_with_the_general_query(small):
+    from portfolio import db, queries
+
+    engine = db.make_engine(small.url)
+    with db.session_scope(engine) as session:
+        fast = queries.summary(session, queries.ProjectFilter(), "county", "sector")
+        general = queries.summary(session, queries.ProjectFilter(kinds=["project", "programme"]), "county", "sector")
+        assert queries._link_table_suffices(queries.ProjectFilter(), ["county", "sector"])
+    engine.dispose()
+    assert fast == general and len(fast) > 0
+
+
+def test_summary_follows_a_sector_change_on_reload(small, tmp_path):
+    from seedkit import SMALL_PLAN
+
+    def mangkang():
+        rows = small.json("summary", "--by", "county", "--then", "sector", "--county", "芒康")
+        return {k: v for k, v in rows[0].items() if k != "county"}
+
+    before = mangkang()
+    changed = make_seed_dir(tmp_path / "changed", SMALL_PLAN.replace("    sector: water_supply", "    sector: sewage"))
+    assert small("seed", "load", str(changed)).exit_code == 0
+    after = mangkang()
+    assert after.get("污水处理", 0) == before.get("污水处理", 0) + 2
+    assert after.get("供水", 0) == before["供水"] - 2 and after["total"] == before["total"]

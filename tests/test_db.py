@@ -103,3 +103,21 @@ def test_migrations_ship_inside_the_installed_package():
     assert (seeds_dir() / "divisions.csv").is_file()
     assert Path(migrations_dir()).resolve() != Path(__file__).resolve().parents[1] / "migrations" \
         or not os.environ.get("CI"), "CI must test the installed wheel, not the checkout"
+
+
+def test_postgres_password_from_the_environment(monkeypatch):
+    from sqlalchemy.engine import make_url
+
+    from conftest import _postgres_admin_url
+
+    url = make_url(db.resolve_database_url(_postgres_admin_url()))
+    if not url.password:
+        pytest.skip("the test server URL has no password to move into PGPASSWORD")
+    monkeypatch.setenv("PGPASSWORD", url.password)
+    without_password = url.set(password=None).render_as_string(hide_password=False)
+    engine = db.make_engine(without_password)
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+    finally:
+        engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -16,15 +17,9 @@ from portfolio.cli.seed import seed_app
 from portfolio.cli.status import status_app
 from portfolio.cli.summary import summary
 
-app = typer.Typer(
-    name="portfolio",
-    no_args_is_help=True,
-    help="Key projects of the Tibetan prefectures' five-year plans: find them by county, sector, plan "
-         "and status, and record their progress.",
-    context_settings={"help_option_names": ["-h", "--help"]},
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-)
+HELP = ("Key projects of the Tibetan prefectures' five-year plans: find them by county, sector, plan "
+        "and status, and record their progress.")
+ROOT_OPTIONS_WITH_VALUE = {"--db"}
 
 
 def _version(value: bool) -> None:
@@ -33,7 +28,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     ctx: typer.Context,
     database: Annotated[str | None, typer.Option(
@@ -48,19 +42,49 @@ def root(
     ctx.call_on_close(context.close)
 
 
-app.add_typer(projects_app, name="projects")
-app.command("summary")(summary)
-app.command("counties")(reference.counties)
-app.command("plans")(reference.plans)
-app.command("columns")(reference.columns)
-app.command("sectors")(reference.sectors)
-app.command("indicators")(reference.indicators)
-app.command("places")(reference.places)
-app.add_typer(status_app, name="status")
-app.add_typer(seed_app, name="seed")
-app.add_typer(db_app, name="db")
-app.command("extract")(extract)
+COMMANDS = {
+    "projects": projects_app, "summary": summary, "counties": reference.counties, "plans": reference.plans,
+    "columns": reference.columns, "sectors": reference.sectors, "indicators": reference.indicators,
+    "places": reference.places, "status": status_app, "seed": seed_app, "db": db_app, "extract": extract,
+}
+
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The CLI; with `only`, just that command (Typer inspects every command it holds at start-up)."""
+    cli = typer.Typer(
+        name="portfolio",
+        no_args_is_help=True,
+        help=HELP,
+        context_settings={"help_option_names": ["-h", "--help"]},
+        rich_markup_mode=None,
+        pretty_exceptions_enable=False,
+    )
+    cli.callback()(root)
+    for name, command in COMMANDS.items():
+        if only not in (None, name):
+            continue
+        if isinstance(command, typer.Typer):
+            cli.add_typer(command, name=name)
+        else:
+            cli.command(name)(command)
+    return cli
+
+
+app = build_app()
+
+
+def _invoked_command(args: list[str]) -> str | None:
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in ROOT_OPTIONS_WITH_VALUE:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
 
 
 def main() -> None:
-    app()
+    name = _invoked_command(sys.argv[1:])
+    (build_app(name) if name else app)()

@@ -165,7 +165,9 @@ class StatusEvent(SQLModel, table=True):
 class Place(SQLModel, table=True):
     """A town or area named in a town-list 专栏 (urban system, spatial structure)."""
 
-    __table_args__ = (sa.UniqueConstraint("column_id", "role", "name", name="uq_place_column_role_name"),)
+    # Same-named towns exist in different counties (卡嘎镇 in 昂仁县 and in 谢通门县).
+    __table_args__ = (sa.UniqueConstraint("column_id", "role", "name", "division_code",
+                                          name="uq_place_column_role_name_division"),)
 
     id: int | None = Field(default=None, primary_key=True)
     column_id: int = Field(foreign_key="plan_column.id", ondelete="CASCADE", index=True)

@@ -309,13 +309,18 @@ def _summary_from_links(session: Session, flt: ProjectFilter, dims: list[str]) -
         statement = statement.where(ProjectDivision.division_code.in_(flt.division_codes))
     if flt.sectors:
         statement = statement.where(ProjectDivision.sector_code.in_(flt.sectors))
-    rows = session.execute(statement).all()
+    connection = session.connection()
+    rows = connection.execute(statement).all()
     counties = {code: (f"{name}(市直)" if level == "prefecture" else name) for code, name, level in
-                session.execute(sa.select(Division.code, Division.name, Division.level))}
-    sectors = dict(session.execute(sa.select(Sector.code, Sector.label_zh)).all())
-    labels = {"county": counties, "sector": sectors}
-    named = [(*(labels[name][value] for name, value in zip(dims, row[:-1])), row[-1]) for row in rows]
-    return sorted(named, key=lambda row: row[:-1])
+                connection.execute(sa.select(Division.code, Division.name, Division.level))}
+    if dims == ["county"]:
+        named = [(counties[code], count) for code, count in rows]
+    else:
+        sectors = dict(connection.execute(sa.select(Sector.code, Sector.label_zh)).all())
+        first, second = (counties, sectors) if dims[0] == "county" else (sectors, counties)
+        named = [(first[a], second[b], count) for a, b, count in rows]
+    named.sort()
+    return named
 
 
 # --- reference lists ----------------------------------------------------------------

@@ -310,6 +310,7 @@ class _PlanReader:
         self.sectors = {s.code for s in bundle.sectors}
         self.plans: dict[str, SeedPlan] = {}
         self.codes: dict[str, str] = {}
+        self.place_keys: dict[tuple, str] = {}
         self.file = ""
 
     def errors_for_file(self) -> bool:
@@ -462,7 +463,12 @@ class _PlanReader:
             return
         county = node.get("county") or group.get("county") or plan.region_code
         code = self.place(node, county, plan.region_code)
-        if code:
+        key = (plan.key, number, label or "", str(node["name"]).strip(), code)
+        if code and key in self.place_keys:
+            self.error(node, f"duplicate place {key[3]} in {key[2] or 'this column'} "
+                             f"(first listed at {self.place_keys[key]})")
+        elif code:
+            self.place_keys[key] = f"{self.file}:{node.get(_LINE)}"
             self.bundle.places.append(SeedPlace(plan.key, number, label or "", str(node["name"]).strip(), code,
                                                 self.line(node, node["line"]), self.text(node, "note")))
 

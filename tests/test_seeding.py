@@ -96,6 +96,35 @@ def test_small_plan_loads_with_programme_counties(tmp_path, seeded_url):
     assert codes == ["540321", "540322", "540327"]
 
 
+TOWN_LIST = """\
+  - number: 3
+    title: 城镇体系
+    kind: places
+    line: 20
+    groups:
+      - label: 重点镇
+        line: 21
+        places:
+          - {name: 测试镇, county: 昂仁县, line: 21}
+          - {name: 测试镇, county: 谢通门县, line: 21}
+"""
+
+
+def test_same_named_towns_of_two_counties_are_two_places(tmp_path, seeded_url):
+    _load(seeded_url, make_seed_dir(tmp_path, SMALL_PLAN + TOWN_LIST))
+    engine = db.make_engine(seeded_url)
+    with engine.connect() as connection:
+        counties = connection.execute(text(
+            "SELECT division_code FROM place WHERE name = '测试镇' ORDER BY division_code")).scalars().all()
+    engine.dispose()
+    assert counties == ["540226", "540227"]
+
+
+def test_a_town_listed_twice_in_one_county_is_an_error(tmp_path):
+    errors = _errors(tmp_path, SMALL_PLAN + TOWN_LIST.replace("谢通门县", "昂仁县"))
+    assert any("test-plan.yaml:42: duplicate place 测试镇 in 重点镇 (first listed at" in e for e in errors), errors
+
+
 def test_a_bad_seed_file_loads_nothing(tmp_path, seeded_url):
     seed_dir = make_seed_dir(tmp_path, SMALL_PLAN.replace("sector: water_supply", "sector: nope"))
     before = _count(seeded_url, Project)

@@ -256,15 +256,19 @@ def history(session: Session, code: str) -> list[StatusEvent]:
 DIMENSIONS = ("county", "prefecture", "sector", "plan", "status", "kind", "column")
 
 
-def _dimension(name: str, county: type[Division], prefecture: type[Division]):
+def _dimension(name: str, county: type[Division], prefecture: type[Division]) -> tuple:
+    """(label, order keys) of a summary dimension: counties in GB/T 2260 order, statuses in lifecycle order."""
     if name == "county":
-        return sa.case((county.level == "prefecture", county.name + "(市直)"), else_=county.name)
+        return sa.case((county.level == "prefecture", county.name + "(市直)"), else_=county.name), (county.code,)
     if name == "prefecture":
-        return prefecture.name
-    return {
-        "sector": Sector.label_zh, "plan": Plan.key, "status": Project.status, "kind": Project.kind,
-        "column": Plan.key + sa.literal(" 专栏") + sa.cast(PlanColumn.number, sa.String),
-    }[name]
+        return prefecture.name, (prefecture.code,)
+    if name == "status":
+        lifecycle = sa.case({label: rank for rank, label in enumerate(vocab.STATUS_OC4IDS)}, value=Project.status)
+        return Project.status, (lifecycle,)
+    if name == "column":
+        return Plan.key + sa.literal(" 专栏") + sa.cast(PlanColumn.number, sa.String), (Plan.key, PlanColumn.number)
+    return {"sector": (Sector.label_zh, (Sector.code,)), "plan": (Plan.key, (Plan.key,)),
+            "kind": (Project.kind, (Project.kind,))}[name]
 
 
 def summary(session: Session, flt: ProjectFilter, by: str, then: str | None = None) -> list[tuple]:
@@ -277,8 +281,12 @@ def summary(session: Session, flt: ProjectFilter, by: str, then: str | None = No
         return _summary_from_links(session, flt, dims)
     county = sa.orm.aliased(Division, name="county")
     prefecture = sa.orm.aliased(Division, name="prefecture")
-    columns = [_dimension(name, county, prefecture) for name in dims]
-    statement = _filtered(session, flt, (*columns, sa.func.count(sa.distinct(Project.id))))
+    labels, order = [], []
+    for name in dims:
+        label, keys = _dimension(name, county, prefecture)
+        labels.append(label)
+        order.extend(keys)
+    statement = _filtered(session, flt, (*labels, sa.func.count(sa.distinct(Project.id))))
     if {"county", "prefecture"} & set(dims):
         statement = statement.join(ProjectDivision, ProjectDivision.project_id == Project.id) \
             .join(county, county.code == ProjectDivision.division_code)
@@ -287,7 +295,7 @@ def summary(session: Session, flt: ProjectFilter, by: str, then: str | None = No
     if "prefecture" in dims:
         parent = sa.case((county.level.in_(("county", "zone")), county.parent_code), else_=county.code)
         statement = statement.join(prefecture, prefecture.code == parent)
-    statement = statement.group_by(*columns).order_by(*columns)
+    statement = statement.group_by(*labels, *order).order_by(*order)
     return [tuple(row) for row in session.execute(statement)]
 
 
@@ -310,17 +318,14 @@ def _summary_from_links(session: Session, flt: ProjectFilter, dims: list[str]) -
     if flt.sectors:
         statement = statement.where(ProjectDivision.sector_code.in_(flt.sectors))
     connection = session.connection()
-    rows = connection.execute(statement).all()
+    rows = connection.execute(statement.order_by(*columns)).all()
     counties = {code: (f"{name}(市直)" if level == "prefecture" else name) for code, name, level in
                 connection.execute(sa.select(Division.code, Division.name, Division.level))}
     if dims == ["county"]:
-        named = [(counties[code], count) for code, count in rows]
-    else:
-        sectors = dict(connection.execute(sa.select(Sector.code, Sector.label_zh)).all())
-        first, second = (counties, sectors) if dims[0] == "county" else (sectors, counties)
-        named = [(first[a], second[b], count) for a, b, count in rows]
-    named.sort()
-    return named
+        return [(counties[code], count) for code, count in rows]
+    sectors = dict(connection.execute(sa.select(Sector.code, Sector.label_zh)).all())
+    first, second = (counties, sectors) if dims[0] == "county" else (sectors, counties)
+    return [(first[a], second[b], count) for a, b, count in rows]
 
 
 # --- reference lists ----------------------------------------------------------------

@@ -29,6 +29,15 @@ def test_list_by_county_short_name(small):
     assert {row["counties"] for row in rows} == {"芒康县"}
 
 
+def test_a_table_shortens_long_county_lists_but_files_keep_them(cli):
+    bundle, _ = seeding.read_seeds(seeds_dir())
+    widest = max(len(p.division_codes) for p in bundle.projects if p.plan_key == "chamdo-14-housing")
+    table = cli("projects", "list", "--plan", "chamdo-14-housing")
+    assert table.exit_code == 0 and f"等{widest}个" in table.stdout
+    rows = cli.json("projects", "list", "--plan", "chamdo-14-housing")
+    assert max(len(row["counties"].split("、")) for row in rows) == widest
+
+
 def test_county_by_code_and_by_pinyin(small):
     by_code = small.json("projects", "list", "--county", "540321", "--plan", "test-plan")
     by_pinyin = small.json("projects", "list", "--county", "jiangda", "--plan", "test-plan")
@@ -141,6 +150,22 @@ def test_summary_by_county_then_sector(small):
 def test_summary_by_prefecture_counts_a_programme_once(small):
     rows = small.json("summary", "--by", "prefecture", "--plan", "test-plan")
     assert rows == [{"prefecture": "昌都市", "count": 3}]
+
+
+def test_summaries_keep_natural_order(cli):
+    columns = [row["column"] for row in cli.json("summary", "--by", "column", "--plan", "lhasa-15-fyp")]
+    numbers = [int(label.rsplit("专栏", 1)[1]) for label in columns]
+    assert numbers == sorted(numbers) and numbers[:2] == [2, 3]
+    codes = {c["name"]: c["code"] for c in cli.json("counties")}
+    counties = [row["county"].removesuffix("(市直)") for row in cli.json("summary", "--by", "county")]
+    assert [codes[name] for name in counties] == sorted(codes[name] for name in counties)
+
+
+def test_summary_by_status_follows_the_lifecycle(small):
+    small("projects", "set-status", "TP-02-001", "建成", "--date", "2025-01-01")
+    small("projects", "set-status", "TP-02-002", "在建", "--date", "2025-01-01")
+    rows = small.json("summary", "--by", "status", "--plan", "test-plan")
+    assert [row["status"] for row in rows] == ["谋划", "在建", "建成"]
 
 
 def test_summary_matches_the_seed_files(cli):

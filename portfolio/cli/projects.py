@@ -54,10 +54,17 @@ def build_filter(session, *, county=None, prefecture=None, sector=None, plan=Non
     )
 
 
-def _display(rows):
+TABLE_COUNTIES = 4
+
+
+def _display(rows, shorten_counties: bool):
+    """Chinese kind labels; in a table, a programme's long county list is shortened (files keep it whole)."""
     from portfolio.vocab import KIND_LABELS
 
     for row in rows:
+        counties = row.counties.split("、") if row.counties else []
+        if shorten_counties and len(counties) > TABLE_COUNTIES:
+            row = row._replace(counties="、".join(counties[:TABLE_COUNTIES - 1]) + f"等{len(counties)}个")
         yield row._replace(kind=KIND_LABELS[row.kind])
 
 
@@ -81,7 +88,8 @@ def run_list(ctx, *, fmt, output, force, sort, limit, **filters) -> None:
                 note(f"wrote {len(package['projects'])} projects to {output}")
             return
         rows = queries.list_projects(session, flt, sort=sort, limit=limit)
-        emit(_display(rows), project_columns(), fmt, output, force=force, title="项目",
+        shorten = fmt == "table" and output is None
+        emit(_display(rows, shorten), project_columns(), fmt, output, force=force, title="项目",
              empty_message="no matching projects")
 
 

@@ -25,13 +25,17 @@ PINYIN_GLOSS = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚ
 NUMBERING = re.compile(r"^(?:[-•·]\s*)?(?:\d+[、.．]|（\d+）|\(\d+\)|[一二三四五六七八九十]+、)\s*")
 SUBPROGRAMME = re.compile(r"^0\d\s+(\S[^\t]*?)\s*(?:\t(.*))?$")
 LABEL = re.compile(r"^([^、，,；;：:]{2,24}?)\s*[：:]\s*(.*)$")
-BUNDLE = re.compile(rf"^(.+?)等([\d{CHINESE_NUMBER}]+)(个|所|项|座|家|条|处)(.+)$")
 LEADING_VERBS = re.compile(r"^(?:重点|积极|加快|持续|全力|有序|稳步|力争|着力|大力|深入|谋划|启动|支持|继续)*"
-                           r"(?:实施|推进|新建|建设|推动|打造|完善|开展|提升|改造|建成|实现|规划建设|改扩建|扩建)?")
+                           r"(?:实施|推进|新建|建设|推动|打造|完善|开展|提升|改造|建成|实现|规划建设|改扩建|扩建|"
+                           r"完成|维修|改建|探索|促进)*")
 TRAILING = re.compile(r"(等重点项目|等重点工程|等项目|等工程|等建设|等)$")
 OBJECT_SUFFIX = re.compile(r"(工程|项目|厂|站|场|路|桥|大桥|中学|小学|学校|幼儿园|医院|卫生院|中心|馆|园|库|水库|枢纽|灌区|基地|"
-                           r"平台|设施|管网|广场|公园|小区|片区|通道|机场|铁路|公路|隧道|系统|专线|线)$")
+                           r"平台|设施|管网|广场|公园|小区|片区|园区|通道|机场|铁路|公路|隧道|系统|专线|线)$")
 WORK_SUFFIX = re.compile(r"(工程|项目|建设|改造|改扩建|扩建|新建)$")
+# generic works the plan gives every county: 县(区), 县级, 农村, 村卫生室, 乡镇卫生院…
+EVERY_COUNTY = re.compile(r"县[(（]区[)）]|各县|县级|县域|县区级|农村|乡村|农房|全市|^村|^乡镇")
+WITH_PREFECTURE = re.compile(r"^市[、和]?县")
+PLACE_END = re.compile(r"[乡镇村县区市]$")
 ENTITY_END = re.compile(r"(乡|镇|村|县|区|市|中学|小学|学校|幼儿园|医院|寺|公园|水库)")
 
 SECTOR_KEYWORDS = [
@@ -140,6 +144,7 @@ class Places:
         by_name = {p.name: p for p in inside}
         names += [(landmark, by_name[county]) for landmark, county in LANDMARKS.items() if county in by_name]
         self.names = sorted(names, key=lambda pair: -len(pair[0]))
+        self.counties = [p.name for p in gazetteer.children(region_code)]
 
     def find(self, text: str) -> str | None:
         """The first county-level division named in the text (longest name wins)."""
@@ -149,6 +154,46 @@ class Places:
             if position >= 0 and (best is None or position < best[0]):
                 best = (position, place.name)
         return best[1] if best else None
+
+    def bare(self, text: str) -> str | None:
+        """The division's full name if the text is nothing but its name (`江孜` -> 江孜县)."""
+        text = text.strip()
+        if text.startswith(self.region.name) and len(text) > len(self.region.name):
+            text = text[len(self.region.name):]
+        found = self.county_label(text)
+        return found if found and found != vocab.PREFECTURE_LEVEL else None
+
+    def leading(self, text: str) -> tuple[str, str] | None:
+        """(as written, full name) of a division named at the very start of the text."""
+        for name, place in self.names:
+            if text.startswith(name) and place.level != "prefecture":
+                return name, place.name
+        return None
+
+    def glue_points(self) -> list[tuple[str, re.Pattern]]:
+        """Names that start a new item where separators were lost, and what must come before them:
+        anything for the region's full name, a finished name for a county, a work word for short names."""
+        full = [(self.region.name, re.compile(r".{4}")), ("县(区)", OBJECT_SUFFIX), ("县（区）", OBJECT_SUFFIX)]
+        full += [(name, OBJECT_SUFFIX) for name in self.counties]
+        short = [p.short_name for p in (self.region, *self.gazetteer.children(self.region.code)) if p.short_name]
+        return full + [(name, WORK_SUFFIX) for name in short if len(name) >= 2]
+
+    def division_list(self, clause: str) -> list[str]:
+        """The divisions of `市直、察雅县…` or `在市直、贡觉县…等地…`; [] unless every member is one."""
+        clause = re.sub(r"^(?:争取)?在", "", clause.strip())
+        clause = re.sub(r"等地.*$", "", clause)
+        members = [self.county_label(m.strip()) for m in clause.split("、")]
+        return members if len(members) >= 2 and all(members) else []
+
+    def every_county(self, name: str) -> list[str] | None:
+        """Every county for generic works (`18县(区)…`, `县级…`, `农村…`), with 市直 for `市、县…`."""
+        rest = name[len(self.region.name):] if name.startswith(self.region.name) else name
+        if not EVERY_COUNTY.search(rest):
+            return None
+        counted = re.search(r"(\d+)个?县", rest)
+        if counted and int(counted.group(1)) != len(self.counties):
+            return None
+        return ([vocab.PREFECTURE_LEVEL] if WITH_PREFECTURE.match(rest) else []) + self.counties
 
     def county_label(self, label: str) -> str | None:
         label = label.strip()
@@ -214,14 +259,210 @@ def is_town_list(title: str) -> bool:
 # --- reading a box ------------------------------------------------------------------------
 
 
+@dataclass
+class Piece:
+    """One name found in a list, and where in the text its own words start."""
+
+    name: str
+    start: int = 0
+    quantity: str | None = None
+    kind: str = "project"
+    counties: list[str] = field(default_factory=list)
+
+
+DENG = r"(?<![中高初平同对均])等(?![级同])"  # 等 as "and others", not 中等职业 or 等级
+COUNTED = re.compile(rf"^(.+?){DENG}(边境|重点|其他|其余)?([\d{CHINESE_NUMBER}]+)\s*"
+                     r"(?:(个|所|项|座|家|条|处)|(县[(（]区[)）]|县))\s*(.+)$")
+LEADING_COUNT = re.compile(r"^(\d+)\s*(个|所|项|座|处|条)(.{3,})$")
+UNCOUNTED = re.compile(rf"^(.+?){DENG}([^\d{CHINESE_NUMBER}].+)$")
+STATISTIC = re.compile(r"^(?:共|总|合计|涉及|累计|其中)\D{0,8}\d")
+COUNTY_COUNT = re.compile(r"^(\S+?)\s*(\d+)\s*(个)\s*(乡镇|乡|镇|村|社区)$")
+PAREN_LIST = re.compile(r"^(.*?)\s*\d+\s*个?\s*(?:乡镇|乡|镇|村)\s*[(（]([^()（）]+)[)）]\s*(.*)$")
+LIST_NOTE = re.compile(r"[(（][^()（）]*、[^()（）]*[)）]")
+LABEL_QUANTITY = re.compile(r"\s*[(（](\d+\s*[项个所座处条套户])[)）]\s*$")
+DESCRIPTION = re.compile(r"^(?:重点发展|主要发展|发展|包含|包括|主要包括|功能定位|定位为)")
+GLUED_LABEL = re.compile(r"^(.{3,18}?(?:项目|工程))(?![项工、，,；;。等及和的(（\s])(.{2,})$")
+PLACE_AND_PLACE = re.compile(r"^(.*?[乡镇村])[和及](.{1,8}?[乡镇村])(.*)$")
+OBJECT_AND = re.compile(r"^(.{4,}?(?:工程|项目|中心|平台|馆|院|园|库|站))[和及](.{3,})$")
+
+
+def _parts(text: str, separators: str) -> list[tuple[str, int]]:
+    """Split at separators outside brackets, keeping each part's offset."""
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        if char in "(（":
+            depth += 1
+        elif char in ")）":
+            depth = max(0, depth - 1)
+        elif char in separators and depth == 0:
+            parts.append((text[start:index], start))
+            start = index + 1
+    parts.append((text[start:], start))
+    return parts
+
+
+def _complete(name: str) -> bool:
+    return bool(OBJECT_SUFFIX.search(name) or WORK_SUFFIX.search(name))
+
+
+class ListSplitter:
+    """Names in a list or sentence, with shared prefixes and suffixes expanded."""
+
+    def __init__(self, places: Places | None = None):
+        self.places = places
+
+    def split(self, text: str) -> list[Piece]:
+        pieces: list[Piece] = []
+        text = re.sub(r"市、县(?=[（(]区|级|两级)", "市县", text)  # `市、县（区）…` is one work
+        for clause, start in _parts(text, "。；;，,"):
+            if not clause.strip() or STATISTIC.match(clause.strip()):
+                continue
+            per_county = self.per_county(clause, start, pieces[-1] if pieces else None)
+            if per_county:
+                pieces[-1:] = per_county
+                continue
+            for run in self.runs(clause, start):
+                pieces.extend(self.expand(run))
+        return [p for p in pieces if len(p.name) >= 3]
+
+    def per_county(self, clause: str, start: int, work: Piece | None) -> list[Piece]:
+        """`卡若区 4 个乡镇、左贡县 5 个乡镇的…` after a work name: the work once per county."""
+        if work is None or self.places is None:
+            return []
+        found = []
+        for part, offset in _parts(re.sub(r"的.*$", "", clause), "、"):
+            match = COUNTY_COUNT.match(part.strip())
+            county = self.places.bare(match.group(1)) if match else None
+            if not county:
+                return []
+            quantity = "".join(match.group(2, 3, 4))
+            found.append(Piece(county + work.name, start + offset, quantity, "programme", [county]))
+        return found if len(found) >= 2 else []
+
+    def runs(self, clause: str, start: int) -> list[list[tuple[str, int]]]:
+        """The 、-lists of a clause; a lost separator (two names run together) ends a list."""
+        runs: list[list[tuple[str, int]]] = [[]]
+        for part, offset in _parts(clause, "、"):
+            listed = PAREN_LIST.match(part.strip())
+            if listed:  # `丁青县11乡镇(觉恩乡、沙贡乡…)污水处理设施`: one per township
+                prefix, members, suffix = listed.groups()
+                inner = start + offset + part.find(members)
+                runs.append([(clean(prefix + m + suffix), inner + o) for m, o in _parts(members, "、")])
+                runs.append([])
+                continue
+            for position, name in enumerate(self.unglue(self.clean(LIST_NOTE.sub("", part)))):
+                if position:
+                    runs.append([])
+                runs[-1] += [(n, start + offset) for n in self.conjunctions(name)]
+        return [r for r in ([(s, o) for s, o in run if len(s) >= 2 and re.search(r"[\u4e00-\u9fff]", s)]
+                            for run in runs) if r]
+
+    def clean(self, part: str) -> str:
+        """`clean`, and a verb dropped before a short county name too (`实施尼木、当雄…`)."""
+        stripped = LEADING_VERBS.sub("", part.strip(), count=1)
+        return stripped if self.places and self.places.bare(stripped) else clean(part)
+
+    def unglue(self, text: str) -> list[str]:
+        """Names run together where a separator was lost: before the region's or a county's name,
+        after `建设` or a bracket, when the text on both sides reads as a name."""
+        if self.places is None:
+            return [text]
+        for name, before in self.places.glue_points():
+            position = text.find(name, 4)
+            if position > 0 and before.search(text[:position]):
+                return [*self.unglue(clean(text[:position])), *self.unglue(clean(text[position:]))]
+        glued = re.match(r"^(.{4,}?(?:建设|[^县乡][)）]))(?![项工等、])(.{3,})$", text)
+        if glued and _complete(glued.group(2)) and _complete(re.sub(r"[(（].*$", "", glued.group(1))):
+            return [glued.group(1), *self.unglue(glued.group(2))]
+        return [text]
+
+    def conjunctions(self, text: str) -> list[str]:
+        """`阿旺乡和拉妥乡垃圾站` is two; `湘河水利枢纽及配套灌区工程` is one."""
+        places = PLACE_AND_PLACE.match(text)
+        if places and _suffix_of(places.group(2) + places.group(3)):
+            suffix = places.group(3)
+            return [places.group(1) + suffix, places.group(2) + suffix]
+        objects = OBJECT_AND.match(text)
+        if objects and not re.match(r"(?:配套|附属|周边|相关|其他)", objects.group(2)):
+            return [objects.group(1), objects.group(2)]
+        return [text]
+
+    def expand(self, segments: list[tuple[str, int]]) -> list[Piece]:
+        *members, (last, last_start) = segments
+        counted = COUNTED.match(last)
+        if counted:
+            return self.counted_bundle(members, last_start, counted)
+        leading = LEADING_COUNT.match(last)
+        if leading and not members:
+            return [Piece(leading.group(3), last_start, "".join(leading.group(1, 2)), "programme")]
+        listed = UNCOUNTED.match(last)
+        if listed and _complete(listed.group(2)):
+            return self.category_bundle([*members, (listed.group(1), last_start)], listed.group(2))
+        head = self.places.leading(last) if self.places else None
+        after_county = last[len(head[0]):] if head and _complete(last) and len(last) - len(head[0]) >= 2 else ""
+        after_place = _suffix_of(last)
+        if not members or not (after_county or after_place):
+            return [Piece(name, start) for name, start in segments]
+        pieces = [Piece(self.attach(m, after_county or after_place) if self.places and self.places.bare(m)
+                        else m + after_place if self.takes_suffix(m, ENTITY_END) and after_place else m, s)
+                  for m, s in members]
+        pieces.append(Piece(self.attach(head[0], after_county) if after_county else last, last_start))
+        return pieces
+
+    def counted_bundle(self, members, start, match) -> list[Piece]:
+        """`X、Y等N个Z项目`: X and Y as named projects, plus the programme Z with quantity N个."""
+        named, qualifier, count, unit, county_unit, rest = match.groups()
+        rest = TRAILING.sub("", rest.strip())
+        pieces = [Piece(self.attach(m, rest) if self.takes_suffix(m) else m, s)
+                  for m, s in [*members, (named, start)] if _complete(m) or self.takes_suffix(m)]
+        quantity = f"{count}{unit or county_unit}"
+        name = f"{qualifier or ''}{quantity}{rest}" if county_unit or len(rest) < 4 else rest
+        return [*pieces, Piece(name, start, quantity, "programme", self.counties_of(pieces))]
+
+    def category_bundle(self, members, category: str) -> list[Piece]:
+        """`东嘎水库、康卓水库等中型水库建设`: the named works, plus the category as a programme."""
+        attach = bool(OBJECT_SUFFIX.search(category)) and not re.match(r"重点|其他|相关", category)
+        pieces = [Piece(self.attach(m, category) if attach and not _complete(m) else m, s) for m, s in members]
+        self.share_county(pieces, [not _complete(m) for m, _ in members])
+        if category[0] in "县区":  # `A、B等县优质奶源基地` names all the counties it covers
+            return pieces
+        return [*pieces, Piece(category, members[-1][1], None, "programme", self.counties_of(pieces))]
+
+    def share_county(self, pieces: list[Piece], bare: list[bool]) -> None:
+        """`聂拉木县嘉龙措、嘎龙措等…工程`: members without a place take the first one's county."""
+        head = self.places.leading(pieces[0].name) if self.places else None
+        if head is None or self.places.bare(pieces[0].name):
+            return
+        for piece, was_bare in zip(pieces[1:], bare[1:]):
+            if was_bare and not self.places.find(piece.name):
+                piece.name = head[1] + piece.name
+
+    def takes_suffix(self, member: str, ending: re.Pattern = PLACE_END) -> bool:
+        if self.places and self.places.bare(member):
+            return True
+        return not WORK_SUFFIX.search(member) and bool(ending.search(member[-3:]))
+
+    def attach(self, member: str, suffix: str) -> str:
+        county = self.places.bare(member) if self.places else None
+        if county:
+            return county + re.sub(r"^(?:县[(（]区[)）]|县|区)", "", suffix)
+        return member + suffix
+
+    def counties_of(self, pieces: list[Piece]) -> list[str]:
+        if self.places is None:
+            return []
+        return list(dict.fromkeys(c for c in (self.places.find(p.name) for p in pieces) if c))
+
+
 class ColumnReader:
     def __init__(self, places: Places):
         self.places = places
+        self.splitter = ListSplitter(places)
 
     def read(self, column: DraftColumn, body: list[tuple[int, str]]) -> None:
         column.sector = guess_sector(column.title)[0] or "social_services"
         group: DraftGroup | None = None
-        for line_number, raw in body:
+        for line_number, raw, lines in join_continued(body):
             line = NUMBERING.sub("", raw).strip().lstrip("-").strip()
             sub = SUBPROGRAMME.match(raw.strip())
             if sub:
@@ -232,30 +473,50 @@ class ColumnReader:
                 if not line:
                     continue
             else:
-                label, rest = split_label(line)
+                label, rest = split_label(line, self.places)
                 if label:
                     group = DraftGroup(label, line_number, self.places.county_label(label))
                     column.groups.append(group)
                     line = rest
+                    if self.label_is_the_item(group, column, rest):
+                        continue
             if group is None:
                 group = DraftGroup(None, line_number)
                 column.groups.append(group)
-            for name, bundle in split_items(line):
-                group.items.append(self.item(name, line_number, group, column, bundle))
+            offset = len(raw) - len(line)
+            for piece in self.splitter.split(line):
+                group.items.append(self.item(piece, lines(offset + piece.start), group, column))
         self.fill_programme_counties(column)
 
-    def item(self, name: str, line: int, group: DraftGroup, column: DraftColumn, bundle) -> DraftItem:
-        item = DraftItem(name, line)
-        if bundle:
-            item.kind, item.quantity = "programme", bundle
-        named = self.places.find(name)
+    def label_is_the_item(self, group: DraftGroup, column: DraftColumn, rest: str) -> bool:
+        """`棚户区改造(36项): 市直、察雅县…` and `某园区: 重点发展…` are one programme each."""
+        clauses = [c for c, _ in _parts(rest, "。；;，,")]
+        counties = self.places.division_list(clauses[0])
+        if not counties and not DESCRIPTION.match(rest):
+            return False
+        quantity = LABEL_QUANTITY.search(group.label)
+        name = LABEL_QUANTITY.sub("", group.label)
+        if quantity is None:
+            quantity = next((re.search(r"\d+\s*[^\d\s]", c) for c in clauses[1:] if STATISTIC.match(c.strip())), None)
+        piece = Piece(name, 0, re.sub(r"\s", "", quantity.group(1 if quantity.re is LABEL_QUANTITY else 0))
+                      if quantity else None, "programme", counties or [])
+        group.items.append(self.item(piece, group.line, group, column))
+        return True
+
+    def item(self, piece: Piece, line: int, group: DraftGroup, column: DraftColumn) -> DraftItem:
+        name = piece.name
+        item = DraftItem(name, line, kind=piece.kind, quantity=piece.quantity)
         county = group.county if group.county and group.county != vocab.PREFECTURE_LEVEL else None
         if county and county not in name and not name.startswith(self.places.region.name):
             item.name = county + name
+        named = piece.counties or [c for c in [self.places.find(name)] if c]
+        every = self.places.every_county(name)
         if named:
-            item.counties = [named]
+            item.counties = named
         elif group.county:
             item.counties = [group.county]
+        elif every:
+            item.counties, item.kind = every, "programme"
         else:
             item.counties = [vocab.PREFECTURE_LEVEL]
             item.review.append("county not stated: 市直 assumed")
@@ -267,68 +528,51 @@ class ColumnReader:
 
     def fill_programme_counties(self, column: DraftColumn) -> None:
         for group in column.groups:
-            programmes = [i for i in group.items if i.kind == "programme" and i.name == group.label]
+            programmes = [i for i in group.items if i.kind == "programme" and i.name == group.label
+                          and not i.counties]
             others = [i for i in group.items if i not in programmes]
-            named = sorted({c for i in others for c in i.counties})
+            named = list(dict.fromkeys(c for i in others for c in i.counties))
             for programme in programmes:
                 programme.counties = named or [vocab.PREFECTURE_LEVEL]
                 programme.sector = guess_sector(programme.name)[0] or column.sector
 
 
-def split_label(line: str) -> tuple[str | None, str]:
+def join_continued(body: list[tuple[int, str]]):
+    """Lines with the line number each character came from: a list cut by a page break
+    (a line ending in 、 or inside brackets) is read as one line."""
+    joined: list[tuple[int, str, list[tuple[int, int]]]] = []
+    for line_number, text in body:
+        if joined and _unfinished(joined[-1][1]):
+            first, previous, marks = joined[-1]
+            joined[-1] = (first, previous + text, [*marks, (len(previous), line_number)])
+        else:
+            joined.append((line_number, text, [(0, line_number)]))
+    for first, text, marks in joined:
+        yield first, text, lambda offset, marks=marks: max(n for o, n in marks if o <= max(offset, 0))
+
+
+def _unfinished(text: str) -> bool:
+    return text.endswith("、") or text.count("(") + text.count("（") > text.count(")") + text.count("）")
+
+
+def split_label(line: str, places: Places | None = None) -> tuple[str | None, str]:
     match = LABEL.match(line)
     if match and len(match.group(2)) > 0:
         return match.group(1).strip(), match.group(2).strip()
-    first = re.split(r"[、，,；;]", line, maxsplit=1)[0]
-    glued = first.find("项目")
-    if 2 < glued < len(first) - 5:
-        return first[:glued + 2], line[glued + 2:].strip()
+    glued = GLUED_LABEL.match(line)
+    if glued and not LEADING_VERBS.match(glued.group(1)).group(0) and not (places and places.find(glued.group(1))):
+        return glued.group(1), glued.group(2).strip()
     return None, line
 
 
-def split_items(text: str) -> list[tuple[str, str | None]]:
-    """Names in a list or sentence, with shared prefixes and suffixes expanded."""
-    items: list[tuple[str, str | None]] = []
-    for clause in re.split(r"[。；;，,]", text):
-        segments = [clean(s) for s in clause.split("、")]
-        segments = [s for s in segments if len(s) >= 2 and re.search(r"[\u4e00-\u9fff]", s)]
-        if not segments:
-            continue
-        for segment in expand_shared_suffix(segments):
-            items.extend(_bundle_or_item(segment))
-    return [(name, bundle) for name, bundle in items if len(name) >= 3]
-
-
-def _bundle_or_item(segment: str) -> list[tuple[str, str | None]]:
-    bundle = BUNDLE.match(segment)
-    if not bundle:
-        return [(segment, None)]
-    named, count, unit, rest = bundle.groups()
-    found = []
-    if OBJECT_SUFFIX.search(named) or ENTITY_END.search(named):
-        found.append((named + _suffix_of(rest), None))
-    found.append((TRAILING.sub("", rest.strip()), f"{count}{unit}"))
-    return found
-
-
 def clean(segment: str) -> str:
-    segment = segment.strip().strip("“”\"'()（）")
+    segment = segment.strip().strip("“”\"'")
+    if segment.count("(") + segment.count("（") != segment.count(")") + segment.count("）"):
+        segment = segment.strip("()（）")
     segment = LEADING_VERBS.sub("", segment, count=1) if len(segment) > 6 else segment
+    segment = re.sub(r"(?<=[乡镇村县区])的", "", segment)
+    segment = re.sub(r"[和及]$", "", segment)
     return TRAILING.sub("", segment).strip()
-
-
-def expand_shared_suffix(segments: list[str]) -> list[str]:
-    last = segments[-1]
-    listed = re.match(r"^(.+?)等([^\d一二三四五六七八九十].+)$", last)
-    if listed and len(segments) >= 2 and OBJECT_SUFFIX.search(listed.group(2)):
-        head, suffix = listed.groups()
-        return [s if OBJECT_SUFFIX.search(s) else s + suffix for s in [*segments[:-1], head]]
-    suffix = _suffix_of(last)
-    if not suffix or len(segments) < 2:
-        return segments
-    expanded = [s + suffix if not WORK_SUFFIX.search(s) and ENTITY_END.search(s[-3:]) else s
-                for s in segments[:-1]]
-    return [*expanded, last]
 
 
 def _suffix_of(name: str) -> str:
@@ -453,24 +697,33 @@ def normalise(name: str, place_names: list[str]) -> str:
 
 
 def compare(curated: list, drafted: list, place_names: list[str]) -> Comparison:
-    """Match items by normalised name (exact, then containment, then similarity) within a 专栏."""
+    """Match items within a 专栏: by full name, then by name without its leading place, then by
+    containment or similarity. Ties go to the draft item on the same line, then in the same county,
+    so that `八宿县县城供暖工程` is not matched with `边坝县县城供暖工程`."""
     import difflib
 
-    remaining = list(drafted)
+    keyed = [(normalise(d.name, []), normalise(d.name, place_names), d) for d in drafted]
     matched, missing = [], []
-    keyed = [(normalise(d.name, place_names), d) for d in remaining]
     for item in curated:
-        key = normalise(item.name, place_names)
-        candidates = [(k, d) for k, d in keyed if d.column_number == item.column_number]
-        best = next(((k, d) for k, d in candidates if k == key), None)
+        full, key = normalise(item.name, []), normalise(item.name, place_names)
+        candidates = [(k, d) for f, k, d in keyed if d.column_number == item.column_number]
+        best = (_closest(item, [(k, d) for f, k, d in keyed if d.column_number == item.column_number and f == full])
+                or _closest(item, [(k, d) for k, d in candidates if k == key]))
         if best is None:
             scored = [(difflib.SequenceMatcher(None, key, k).ratio(), k, d) for k, d in candidates
                       if key in k or k in key or difflib.SequenceMatcher(None, key, k).quick_ratio() > 0.8]
             scored = [s for s in scored if s[0] >= 0.8 or (s[1] in key or key in s[1]) and len(s[1]) >= 4]
-            best = max(scored, key=lambda s: s[0])[1:] if scored else None
+            best = max(scored, key=lambda s: (s[0], s[2].division_codes == item.division_codes))[1:] if scored else None
         if best is None:
             missing.append(item)
             continue
-        keyed.remove(best)
+        keyed = [entry for entry in keyed if entry[2] is not best[1]]
         matched.append((item, best[1]))
-    return Comparison(len(curated), len(drafted), matched, missing, [d for _, d in keyed])
+    return Comparison(len(curated), len(drafted), matched, missing, [d for _, _, d in keyed])
+
+
+def _closest(item, candidates: list[tuple[str, object]]):
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: (c[1].source_line == item.source_line,
+                                          c[1].division_codes == item.division_codes))

@@ -138,3 +138,98 @@ def test_the_draft_is_a_valid_seed_file_and_compares(tmp_path):
     assert yaml.safe_load(draft_path.read_text(encoding="utf-8"))["plan"]["key"] == "test-draft"
     compared = CliRunner().invoke(app, ["extract", str(draft_path), "--compare", str(draft_path)])
     assert compared.exit_code == 0 and "recall: 100.0%" in compared.stdout
+
+
+def _items(text: str, gazetteer, region: str) -> dict[str, extract.DraftItem]:
+    column = _draft(f"专栏 3 测试项目\n{text}\n第二节 后文\n", gazetteer, region)[0]
+    return {item.name: item for group in column.groups for item in group.items}
+
+
+def test_bundles_name_their_counties_and_keep_the_count(gazetteer):
+    items = _items("教育项目：江孜、谢通门等12县(区)测试学校建设项目，南木林等15个县测试医院提升项目；"
+                   "10个测试安置点卫生室建设项目；昌都测试甲、昌都测试乙等重点测试项目", gazetteer, "540200")
+    assert items["江孜县测试学校建设项目"].counties == ["江孜县"]
+    assert items["谢通门县测试学校建设项目"].counties == ["谢通门县"]
+    programme = items["12县(区)测试学校建设项目"]
+    assert (programme.kind, programme.quantity, programme.counties) == ("programme", "12县(区)", ["江孜县", "谢通门县"])
+    assert items["南木林县测试医院提升项目"].kind == "project"
+    assert items["县测试医院提升项目"].quantity == "15个"
+    assert items["测试安置点卫生室建设项目"].quantity == "10个"
+
+
+def test_a_shared_object_after_a_count_is_not_cut_at_城镇(gazetteer):
+    items = _items("绿地项目：昌都市卡若区、八宿县、江达县等3个城镇测试绿地建设项目。", gazetteer, "540300")
+    assert {"卡若区城镇测试绿地建设项目", "八宿县城镇测试绿地建设项目", "江达县城镇测试绿地建设项目"} <= set(items)
+    assert items["城镇测试绿地建设项目"].counties == ["卡若区", "八宿县", "江达县"]
+
+
+def test_generic_works_are_in_every_county(gazetteer):
+    items = _items("基础项目：18县(区)测试幼儿园建设项目、县级测试站能力提升、农村测试苑项目、"
+                   "市、县（区）测试监测网络、12县(区)测试供水工程、测试中心建设", gazetteer, "540200")
+    every = [c.name for c in gazetteer.children("540200")]
+    assert items["18县(区)测试幼儿园建设项目"].counties == every
+    assert items["18县(区)测试幼儿园建设项目"].kind == "programme"
+    assert items["县级测试站能力提升"].counties == every
+    assert items["农村测试苑项目"].counties == every
+    assert items["市县（区）测试监测网络"].counties == ["市直", *every]
+    assert items["12县(区)测试供水工程"].counties == ["市直"]  # which 12 of 18 is not said
+    assert items["测试中心建设"].counties == ["市直"]
+
+
+def test_a_label_with_a_list_of_counties_is_one_programme(gazetteer):
+    items = _items("- 1、测试房改造(12项): 市直、察雅县、经开区, 共改造 300 户, 总面积 9000 平方米;\n"
+                   "- 2、测试周转房：市直、卡若区，共 400 套；\n"
+                   "- 3、测试配套设施：争取在市直、贡觉县等地配备一定数量的测试设施。\n"
+                   "- 4、测试道路: 乡(镇)测试道路工程, 卡若区 4 个乡镇、左贡县 5 个乡镇的测试建设。\n"
+                   "测试园区:重点发展测试业、测试加工业，打造成为测试示范区。", gazetteer, "540300")
+    assert set(items) == {"测试房改造", "测试周转房", "测试配套设施", "卡若区乡(镇)测试道路工程",
+                          "左贡县乡(镇)测试道路工程", "测试园区"}
+    assert (items["测试房改造"].quantity, items["测试房改造"].counties) == ("12项", ["市直", "察雅县", "昌都经济开发区"])
+    assert items["测试周转房"].quantity == "400套"
+    assert items["测试配套设施"].counties == ["市直", "贡觉县"]
+    assert (items["左贡县乡(镇)测试道路工程"].quantity, items["左贡县乡(镇)测试道路工程"].counties) == ("5个乡镇", ["左贡县"])
+
+
+def test_township_lists_in_brackets_across_a_page_break(gazetteer):
+    column = _draft("专栏 7 污水项目\n- 5、丁青县：丁青县测试厂二期工程、丁青县 3 乡镇(觉恩乡、\n\n"
+                    "沙贡乡、桑多乡) 测试处理设施;\n- 6、贡觉县：县城测试供暖（辐射阿旺乡、拉妥乡）工程；"
+                    "则巴乡、相皮乡及拉妥乡的测试站；阿旺乡和哈加乡测试站\n第二节 后文\n", gazetteer, "540300")[0]
+    lines = {item.name: item.line for group in column.groups for item in group.items}
+    assert lines == {"丁青县测试厂二期工程": 2, "丁青县觉恩乡测试处理设施": 2, "丁青县沙贡乡测试处理设施": 4,
+                     "丁青县桑多乡测试处理设施": 4, "贡觉县县城测试供暖工程": 5, "贡觉县则巴乡测试站": 5,
+                     "贡觉县相皮乡测试站": 5, "贡觉县拉妥乡测试站": 5, "贡觉县阿旺乡测试站": 5,
+                     "贡觉县哈加乡测试站": 5}
+
+
+def test_lost_separators_are_restored(gazetteer):
+    items = _items("测试服务设施项目日喀则市测试中心日喀则市测试平台及日喀则市测试馆、测试纪念馆建设测试园建设、"
+                   "测试物流园区(市级)测试中心(县区级)测试系统，测试民宿项目亚东测试旅游区", gazetteer, "540200")
+    assert {"日喀则市测试中心", "日喀则市测试平台", "日喀则市测试馆", "测试纪念馆建设", "测试园建设",
+            "测试物流园区(市级)", "测试中心(县区级)", "测试系统", "测试民宿项目", "亚东测试旅游区"} <= set(items)
+    assert items["亚东测试旅游区"].counties == ["亚东县"]
+
+
+def test_lists_ending_in_a_category(gazetteer):
+    items = _items("测试治理工程:聂拉木县测试甲措、测试乙措等测试流域灾害治理工程\n"
+                   "测试水源项目:测试甲水库、测试乙水库等中型测试水库建设\n"
+                   "测试旅游项目:测试古城、测试沟等重点旅游项目；白朗、江孜测试基地建设；"
+                   "桑珠孜区、白朗等县测试奶源基地\n"
+                   "测试分拣项目:实施康马、亚东测试中心项目", gazetteer, "540200")
+    assert items["聂拉木县测试乙措测试流域灾害治理工程"].counties == ["聂拉木县"]
+    assert items["测试流域灾害治理工程"].kind == "programme"
+    assert items["中型测试水库建设"].kind == "programme"
+    assert {"测试古城", "测试沟", "白朗县测试基地建设", "江孜县测试基地建设", "桑珠孜区测试奶源基地",
+            "白朗县测试奶源基地", "康马县测试中心项目", "亚东县测试中心项目"} <= set(items)
+    assert "县测试奶源基地" not in items
+
+
+def test_compare_prefers_the_same_county_when_names_differ_only_by_place():
+    from types import SimpleNamespace as Item
+
+    def item(name, county):
+        return Item(name=name, column_number=6, source_line=10, division_codes=(county,))
+
+    curated = [item("八宿县县城供暖工程", "540326"), item("边坝县县城供暖工程", "540330")]
+    drafted = [item("边坝县县城供暖工程", "540330"), item("八宿县县城供暖工程", "540326")]
+    result = extract.compare(curated, drafted, ["八宿县", "边坝县"])
+    assert result.recall == 1.0 and result.agreement("division_codes") == 1.0

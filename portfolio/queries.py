@@ -267,6 +267,7 @@ def _dimension(name: str, county: type[Division], prefecture: type[Division]) ->
         return Project.status, (lifecycle,)
     if name == "column":
         return Plan.key + sa.literal(" 专栏") + sa.cast(PlanColumn.number, sa.String), (Plan.key, PlanColumn.number)
+    # sectors have no natural order: largest first (see summary)
     return {"sector": (Sector.label_zh, (Sector.code,)), "plan": (Plan.key, (Plan.key,)),
             "kind": (Project.kind, (Project.kind,))}[name]
 
@@ -286,7 +287,9 @@ def summary(session: Session, flt: ProjectFilter, by: str, then: str | None = No
         label, keys = _dimension(name, county, prefecture)
         labels.append(label)
         order.extend(keys)
-    statement = _filtered(session, flt, (*labels, sa.func.count(sa.distinct(Project.id))))
+    count = sa.func.count(sa.distinct(Project.id))
+    ranking = [count.desc()] if dims == ["sector"] else []
+    statement = _filtered(session, flt, (*labels, count))
     if {"county", "prefecture"} & set(dims):
         statement = statement.join(ProjectDivision, ProjectDivision.project_id == Project.id) \
             .join(county, county.code == ProjectDivision.division_code)
@@ -295,7 +298,7 @@ def summary(session: Session, flt: ProjectFilter, by: str, then: str | None = No
     if "prefecture" in dims:
         parent = sa.case((county.level.in_(("county", "zone")), county.parent_code), else_=county.code)
         statement = statement.join(prefecture, prefecture.code == parent)
-    statement = statement.group_by(*labels, *order).order_by(*order)
+    statement = statement.group_by(*labels, *order).order_by(*ranking, *order)
     return [tuple(row) for row in session.execute(statement)]
 
 

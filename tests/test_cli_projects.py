@@ -166,6 +166,13 @@ def test_summary_by_status_follows_the_lifecycle(small):
     small("projects", "set-status", "TP-02-002", "在建", "--date", "2025-01-01")
     rows = small.json("summary", "--by", "status", "--plan", "test-plan")
     assert [row["status"] for row in rows] == ["谋划", "在建", "建成"]
+    pivot = small.json("summary", "--by", "county", "--then", "status", "--plan", "test-plan")
+    assert list(pivot[0])[1:] == ["谋划", "在建", "建成", "total"]
+
+
+def test_sector_summary_ranks_the_largest_first(cli):
+    counts = [row["count"] for row in cli.json("summary", "--by", "sector")]
+    assert counts == sorted(counts, reverse=True) and len(counts) > 5
 
 
 def test_summary_matches_the_seed_files(cli):

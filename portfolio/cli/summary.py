@@ -27,13 +27,14 @@ LABELS = {"county": "县(区)", "prefecture": "地市", "sector": "行业", "pla
           "kind": "类型", "column": "专栏"}
 
 
-def pivot(rows: list[tuple], *, by_total: dict) -> tuple[list[str], list[tuple]]:
-    """(value, then-value, count) rows -> one row per value with a column per then-value and a total."""
-    across = sorted({row[1] for row in rows}, key=str)
+def pivot(rows: list[tuple], totals: list[tuple], then_totals: list[tuple]) -> tuple[list[str], list[tuple]]:
+    """(value, then-value, count) rows -> one row per value (in the order of `totals`) with a column per
+    then-value (in the order of `then_totals`) and a total."""
+    across = [value for value, _ in then_totals]
     cells: dict = {}
     for value, then_value, count in rows:
         cells.setdefault(value, {})[then_value] = count
-    table = [(value, *(cells[value].get(t, 0) for t in across), by_total[value]) for value in cells]
+    table = [(value, *(cells.get(value, {}).get(t, 0) for t in across), total) for value, total in totals]
     return [str(t) for t in across], table
 
 
@@ -66,8 +67,9 @@ def summary(
         totals = queries.summary(session, flt, by)
         if then:
             detail = queries.summary(session, flt, by, then)
+            then_totals = queries.summary(session, flt, then)
     if then:
-        across, rows = pivot(detail, by_total=dict(totals))
+        across, rows = pivot(detail, totals, then_totals)
         columns = [Col(by, LABELS.get(by, by)), *(Col(t, t) for t in across), Col("total", "合计")]
     else:
         rows, columns = totals, [Col(by, LABELS.get(by, by)), Col("count", "项目数")]

@@ -390,9 +390,11 @@ def sectors(session: Session) -> list[tuple]:
 
 
 def indicators(session: Session, plan_key: str | None = None) -> list[tuple]:
-    statement = sa.select(Indicator.code, Plan.key, Indicator.table_code, Indicator.section, Indicator.name,
-                          Indicator.scope, Indicator.unit, Indicator.baseline, Indicator.target,
-                          Indicator.attribute).join(Plan, Plan.id == Indicator.plan_id)
+    statement = sa.select(
+        Indicator.code, Plan.key, Indicator.table_label, Indicator.section, Indicator.name, Indicator.scope,
+        Indicator.unit, Indicator.baseline_label, Indicator.baseline, Indicator.target_label, Indicator.target,
+        Indicator.attribute, Indicator.baseline_value, Indicator.target_value, Indicator.source_line,
+    ).join(Plan, Plan.id == Indicator.plan_id)
     if plan_key:
         statement = statement.where(Plan.key == plan_key)
     return [tuple(row) for row in session.execute(statement.order_by(Indicator.code))]

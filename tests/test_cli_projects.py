@@ -239,3 +239,12 @@ def test_summary_follows_a_sector_change_on_reload(small, tmp_path):
     after = mangkang()
     assert after.get("污水处理", 0) == before.get("污水处理", 0) + 2
     assert after.get("供水", 0) == before["供水"] - 2 and after["total"] == before["total"]
+
+
+def test_indicators_show_labels_values_and_lines_from_the_seeds(cli):
+    bundle, _ = seeding.read_seeds(seeds_dir())
+    expected = {i.code: (i.target_label, i.target, i.target_value, i.source_line)
+                for i in bundle.indicators if i.plan_key == "shigatse-14-fyp"}
+    rows = cli.json("indicators", "--plan", "日喀则")
+    shown = {r["code"]: (r["target_label"], r["target"], r["target_value"], r["line"]) for r in rows}
+    assert shown == expected and any(value is not None for _, _, value, _ in shown.values())

@@ -22,7 +22,9 @@ COLUMNS = {
     "sectors": (("code", "代码"), ("label_zh", "行业"), ("label_en", "English"), ("oc4ids", "OC4IDS"),
                 ("projects", "项目数")),
     "indicators": (("code", "编号"), ("plan", "规划"), ("table", "表"), ("section", "类别"), ("name", "指标"),
-                   ("scope", "范围"), ("unit", "单位"), ("baseline", "基期"), ("target", "目标"), ("attribute", "属性")),
+                   ("scope", "范围"), ("unit", "单位"), ("baseline_label", "基期"), ("baseline", "基期值"),
+                   ("target_label", "目标期"), ("target", "目标值"), ("attribute", "属性"),
+                   ("baseline_value", "基期数值"), ("target_value", "目标数值"), ("line", "行")),
     "places": (("plan", "规划"), ("column", "专栏"), ("role", "层级"), ("name", "名称"), ("county", "县(区)"),
                ("line", "行")),
 }

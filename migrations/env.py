@@ -2,18 +2,10 @@
 
 from alembic import context
 from portfolio import models  # noqa: F401  (registers every table)
-from portfolio.db import make_engine, resolve_database_url
+from portfolio.db import make_engine, managed_by_autogenerate, resolve_database_url
 from sqlmodel import SQLModel
 
 target_metadata = SQLModel.metadata
-
-
-def include_name(name, type_, parent_names):
-    # The SQLite full-text index (a virtual table and its shadow tables) is managed
-    # by hand in the migrations, not by autogenerate.
-    if type_ == "table" and name and name.startswith("project_fts"):
-        return False
-    return True
 
 
 def _configure(connection):
@@ -22,7 +14,7 @@ def _configure(connection):
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
-        include_name=include_name,
+        include_name=managed_by_autogenerate,
     )
 
 

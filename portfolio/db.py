@@ -16,8 +16,22 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 # The newest migration; tests check it matches migrations/versions.
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+_HAND_MANAGED = ("project_fts", "ix_project_search_trgm")
+
+
+def pg_search_text(table: str = "") -> str:
+    """The text searched on PostgreSQL (indexed with pg_trgm when the extension is available)."""
+    prefix = f"{table}." if table else ""
+    return f"({prefix}name || ' ' || coalesce({prefix}group_label, '') || ' ' || coalesce({prefix}note, ''))"
+
+
+def managed_by_autogenerate(name, type_, parent_names) -> bool:
+    """False for the search indexes the migrations manage by hand (SQLite FTS5 tables, the pg_trgm index)."""
+    return not (type_ in ("table", "index") and name and name.startswith(_HAND_MANAGED))
+
+
 _SUPPORTED = "a file path, sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB"
 
 
@@ -62,13 +76,7 @@ def make_engine(url: str) -> Engine:
             event.listen(engine, "connect", _configure_sqlite_connection)
             event.listen(engine, "begin", _begin_sqlite_transaction)
         else:
-            import json
-
-            engine = create_engine(
-                url,
-                pool_pre_ping=True,
-                json_serializer=lambda obj: json.dumps(obj, ensure_ascii=False),
-            )
+            engine = create_engine(url, pool_pre_ping=True)
     except (ArgumentError, ValueError) as error:
         raise UserInputError(f"bad database URL {display_url(url)}: {error}") from None
     except ModuleNotFoundError as error:

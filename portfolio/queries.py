@@ -158,11 +158,14 @@ def search_condition(session: Session, text: str) -> sa.ColumnElement[bool]:
 
 
 def _substring(term: str, dialect: str) -> sa.ColumnElement[bool]:
-    columns = (Project.name, sa.func.coalesce(Project.group_label, ""), sa.func.coalesce(Project.note, ""))
     if dialect == "postgresql":
+        from portfolio.db import pg_search_text
+
         pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        return sa.or_(*(column.ilike(pattern, escape="\\") for column in columns))
+        term_parameter = sa.bindparam("search_term", pattern, unique=True)
+        return sa.literal_column(pg_search_text("project")).ilike(term_parameter, escape="\\")
     lowered = term.lower()
+    columns = (Project.name, sa.func.coalesce(Project.group_label, ""), sa.func.coalesce(Project.note, ""))
     return sa.or_(*(sa.func.instr(sa.func.lower(column), lowered) > 0 for column in columns))
 
 

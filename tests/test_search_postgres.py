@@ -1,0 +1,91 @@
+"""PostgreSQL search: the pg_trgm index is used when it can be created, and search works without it."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import create_engine, text
+
+from conftest import _admin_execute, _database_url, _postgres_admin_url
+from portfolio import db, queries
+from portfolio.models import Project
+
+
+@pytest.fixture
+def postgres_seeded():
+    from conftest import DatabaseFactory
+
+    _postgres_admin_url()
+    factory = DatabaseFactory("postgresql", None)
+    yield factory.seeded()
+    factory.drop_all()
+
+
+def _search_plan(url: str, term: str) -> str:
+    """The plan of the search condition alone, with plain scans disabled so any usable index shows."""
+    engine = db.make_engine(url)
+    try:
+        with db.session_scope(engine) as session:
+            statement = sa.select(Project.code).where(queries.search_condition(session, term))
+            session.execute(text("SET LOCAL enable_seqscan = off"))
+            session.execute(text("SET LOCAL enable_indexscan = off"))
+            compiled = statement.compile(engine)
+            plan = session.connection().exec_driver_sql(f"EXPLAIN {compiled}", compiled.params).scalars()
+            return "\n".join(plan)
+    finally:
+        engine.dispose()
+
+
+def _search_codes(url: str, term: str) -> list[str]:
+    engine = db.make_engine(url)
+    try:
+        with db.session_scope(engine) as session:
+            flt = queries.ProjectFilter(search=term)
+            return sorted(row.code for row in queries.list_projects(session, flt))
+    finally:
+        engine.dispose()
+
+
+def test_search_uses_the_trigram_index(postgres_seeded):
+    assert "ix_project_search_trgm" in _search_plan(postgres_seeded, "污水处理厂")
+    codes = _search_codes(postgres_seeded, "污水处理厂")
+    assert codes and all(code.startswith(("CD14", "RKZ14", "LS15")) for code in codes)
+
+
+def test_without_the_extension_privilege_search_still_works(postgres_seeded):
+    admin = _postgres_admin_url()
+    suffix = uuid.uuid4().hex[:10]
+    role, database = f"portfolio_limited_{suffix}", f"portfolio_test_{suffix}"
+    _admin_execute(admin, f"CREATE ROLE {role} LOGIN PASSWORD 'limited'")
+    _admin_execute(admin, f'CREATE DATABASE "{database}"')
+    try:
+        _admin_execute(admin, f'REVOKE CREATE ON DATABASE "{database}" FROM PUBLIC')
+        owner_url = _database_url(admin, database)
+        _grant_schema(owner_url, role)
+        from sqlalchemy.engine import make_url
+
+        url = make_url(owner_url).set(username=role, password="limited").render_as_string(hide_password=False)
+        engine = db.make_engine(url)
+        try:
+            db.ensure_current(engine)
+            assert db.current_revision(engine) == db.SCHEMA_HEAD
+            with engine.connect() as connection:
+                indexes = connection.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'project'"))
+                assert "ix_project_search_trgm" not in set(indexes.scalars())
+        finally:
+            engine.dispose()
+        assert _search_codes(url, "污水处理厂") == _search_codes(postgres_seeded, "污水处理厂") != []
+    finally:
+        _admin_execute(admin, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        _admin_execute(admin, f"DROP ROLE IF EXISTS {role}")
+
+
+def _grant_schema(owner_url: str, role: str) -> None:
+    engine = create_engine(db.resolve_database_url(owner_url), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f"GRANT CREATE, USAGE ON SCHEMA public TO {role}"))
+    finally:
+        engine.dispose()

@@ -86,7 +86,7 @@ def _refresh_current_status(session: Session, project_id: int) -> None:
 COLUMN_NAMES = {
     "code": ("code", "项目编号", "编号", "项目代码", "代码"),
     "status": ("status", "状态", "项目状态", "进度"),
-    "date": ("date", "日期", "生效日期", "effective_date"),
+    "date": ("date", "日期", "生效日期", "状态日期", "effective_date", "status_date"),
     "note": ("note", "备注", "说明"),
 }
 
@@ -177,22 +177,32 @@ def _sheet_rows(path: Path, table: list[tuple[int, list[str]]]) -> list[SheetRow
             for n, row in table[1:]]
 
 
-def import_sheet(session: Session, path: Path) -> list[StatusChange]:
+@dataclass(frozen=True)
+class SheetImport:
+    changes: list[StatusChange]
+    unchanged: int  # rows that repeat a project's current status (an exported list sent back as is)
+
+
+def import_sheet(session: Session, path: Path) -> SheetImport:
     """Validate every row, then apply them all (or, on any error, none)."""
     rows = read_sheet(path)
-    problems, planned = [], []
+    problems, planned, unchanged = [], [], 0
     for row in rows:
         try:
             if not row.code:
                 raise UserInputError("missing project code")
-            get_project(session, row.code)
-            planned.append((row, vocab.resolve_status(row.status), parse_date(row.date) if row.date else None))
+            project = get_project(session, row.code)
+            status, when = vocab.resolve_status(row.status), parse_date(row.date) if row.date else None
+            if status == project.status and when in (None, project.status_date) and not row.note:
+                unchanged += 1
+                continue
+            planned.append((row, status, when))
         except UserInputError as error:
             problems.append(f"{path}:{row.line}: {error}")
     if problems:
         raise SheetError(problems)
-    return [set_status(session, row.code, status, effective_date=when, note=row.note or None)
-            for row, status, when in planned]
+    return SheetImport([set_status(session, row.code, status, effective_date=when, note=row.note or None)
+                        for row, status, when in planned], unchanged)
 
 
 class SheetError(DataError):

@@ -656,6 +656,12 @@ def _upsert_plans(session: Session, plans: list[SeedPlan], report: LoadReport) -
 
     from portfolio.models import Plan
 
+    owners = dict(session.execute(select(Plan.code_prefix, Plan.key)).all())
+    for plan in plans:
+        owner = owners.get(plan.code_prefix, plan.key)
+        if owner != plan.key:
+            raise DataError(f"plan {plan.key}: code prefix {plan.code_prefix} already belongs to plan {owner} "
+                            f"in the database; prefixes are never reused (choose another, or keep the key {owner})")
     rows = [{k: v for k, v in _as_dict(p).items() if k != "columns"} for p in plans]
     report.reference_changes += _upsert_rows(session, "plan", "key", rows)
     return dict(session.execute(select(Plan.key, Plan.id)).all())

@@ -50,6 +50,27 @@ def test_import_xlsx(small, tmp_path):
     assert statuses(small, "TP-02-003") == {"TP-02-003": "建成"}
 
 
+def test_an_exported_list_comes_back_with_only_the_edited_rows_applied(small, tmp_path):
+    from openpyxl import load_workbook
+
+    exported = tmp_path / "县里回报.xlsx"
+    assert small("projects", "list", "--plan", "test-plan", "--output", str(exported)).exit_code == 0
+    workbook = load_workbook(exported)
+    sheet = workbook.active
+    header = [cell.value for cell in sheet[1]]
+    status_column, date_column = header.index("状态") + 1, header.index("状态日期") + 1
+    sheet.cell(row=2, column=status_column, value="在建")
+    sheet.cell(row=2, column=date_column, value="2025-05-01")
+    workbook.save(exported)
+    result = small("status", "import", str(exported))
+    assert result.exit_code == 0, result.output
+    assert "1 status updates recorded" in result.stderr and "2 rows repeat the current status" in result.stderr
+    assert statuses(small, "TP-02-001", "TP-02-002") == {"TP-02-001": "在建", "TP-02-002": "谋划"}
+    assert len(small.json("projects", "history", "TP-02-002")) == 1
+    again = small("status", "import", str(exported))
+    assert "0 status updates recorded" in again.stderr and "3 rows repeat" in again.stderr
+
+
 def test_a_bad_row_applies_nothing_and_names_the_line(small, tmp_path):
     sheet = tmp_path / "sheet.csv"
     sheet.write_text("code,status\nTP-02-001,在建\nTP-02-002,finished\nTP-02-003,建成\n", encoding="utf-8")

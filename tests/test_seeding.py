@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from portfolio import changes, db, seeding
+from portfolio.errors import DataError
 from portfolio.models import Project, ProjectDivision, StatusEvent
 from portfolio.paths import seeds_dir
 from seedkit import SMALL_PLAN, make_seed_dir
@@ -123,6 +124,14 @@ def test_same_named_towns_of_two_counties_are_two_places(tmp_path, seeded_url):
 def test_a_town_listed_twice_in_one_county_is_an_error(tmp_path):
     errors = _errors(tmp_path, SMALL_PLAN + TOWN_LIST.replace("谢通门县", "昂仁县"))
     assert any("test-plan.yaml:42: duplicate place 测试镇 in 重点镇 (first listed at" in e for e in errors), errors
+
+
+def test_a_renamed_plan_cannot_take_over_a_code_prefix(tmp_path, seeded_url):
+    _load(seeded_url, make_seed_dir(tmp_path / "first"))
+    renamed = make_seed_dir(tmp_path / "second", SMALL_PLAN.replace("key: test-plan", "key: test-plan-2"))
+    with pytest.raises(DataError, match="code prefix TP already belongs to plan test-plan"):
+        _load(seeded_url, renamed)
+    assert _count(seeded_url, Project) == len(seeding.read_seeds(seeds_dir())[0].projects) + 3
 
 
 def test_a_bad_seed_file_loads_nothing(tmp_path, seeded_url):

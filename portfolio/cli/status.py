@@ -24,11 +24,12 @@ def import_status(
     from portfolio import changes
 
     with app_context(ctx).session(write=True) as session:
-        applied = changes.import_sheet(session, path)
-        for change in applied:
+        result = changes.import_sheet(session, path)
+        for change in result.changes:
             typer.echo(f"{change.code}: {change.previous} → {change.status} ({change.effective_date.isoformat()})")
+        same = f"; {result.unchanged} rows repeat the current status and were skipped" if result.unchanged else ""
         if dry_run:
             session.rollback()
-            note(f"dry run: {len(applied)} rows are valid; nothing was changed")
+            note(f"dry run: {len(result.changes)} updates are valid{same}; nothing was changed")
             return
-    note(f"{len(applied)} status updates recorded from {path}")
+    note(f"{len(result.changes)} status updates recorded from {path}{same}")

@@ -178,6 +178,7 @@ class Bench:
         start = time.perf_counter()
         with db.session_scope(engine, write=True) as session:
             seeding.apply(session, bundle)
+        db.refresh_statistics(engine)  # as `portfolio seed load` does
         loaded = time.perf_counter() - start
         engine.dispose()
         floor = self.raw_load(bundle) if self.sqlite else None
@@ -239,6 +240,7 @@ class Bench:
                         for i in ids[start:start + 50_000] for _ in range(extra)]
                 if rows:
                     session.connection().execute(sa.insert(StatusEvent), rows)
+        db.refresh_statistics(engine)
         engine.dispose()
         print(f"added {extra * len(ids)} status events", flush=True)
 

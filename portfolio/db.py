@@ -118,6 +118,14 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
                 raise
 
 
+def refresh_statistics(engine: Engine) -> None:
+    """After a bulk load, let the query planner see the new row counts (sampled, so quick)."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA analysis_limit = 1000")
+        connection.exec_driver_sql("ANALYZE")
+
+
 def check_connection(engine: Engine) -> str | None:
     """Fail with one clear line if the database cannot be opened; return its schema revision."""
     import sqlite3

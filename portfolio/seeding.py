@@ -867,9 +867,11 @@ class SeedFilesError(DataError):
 
 
 def load_packaged_seeds(engine: Engine) -> LoadReport:
-    from portfolio.db import session_scope
+    from portfolio.db import refresh_statistics, session_scope
     from portfolio.paths import seeds_dir
 
     bundle = load_checked(seeds_dir())
     with session_scope(engine, write=True) as session:
-        return apply(session, bundle)
+        report = apply(session, bundle)
+    refresh_statistics(engine)
+    return report

@@ -192,3 +192,12 @@ def test_parse_number():
     assert seeding.parse_number("29.") == 29.0
     assert seeding.parse_number("城市99%、县城98%以上") is None
     assert seeding.parse_number(None) is None
+
+
+def test_a_seeded_database_has_planner_statistics(seeded_url):
+    engine = db.make_engine(seeded_url)
+    query = ("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'project'" if engine.dialect.name == "sqlite"
+             else "SELECT reltuples FROM pg_class WHERE relname = 'project'")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql(query).scalar() > 0
+    engine.dispose()

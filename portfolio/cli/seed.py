@@ -56,10 +56,15 @@ def load(
     from portfolio.seeding import apply, load_checked
 
     bundle = load_checked(_seed_dir(path))
-    with app_context(ctx).session(write=True) as session:
+    context = app_context(ctx)
+    with context.session(write=True) as session:
         report = apply(session, bundle, prune=prune)
         if dry_run:
             session.rollback()
+    if report.changed and not dry_run:
+        from portfolio.db import refresh_statistics
+
+        refresh_statistics(context.engine())
     rows = [(r.plan, r.inserted, r.updated, r.unchanged, r.missing, r.pruned) for r in report.plans.values()]
     emit(rows, [Col("plan", "规划"), Col("inserted", "新增"), Col("updated", "更新"), Col("unchanged", "未变"),
                 Col("missing", "不在种子中"), Col("pruned", "已删除")], fmt, title="种子载入")

@@ -762,10 +762,9 @@ def _insert_projects(session: Session, new: list[tuple[SeedProject, dict]], plan
         for project, values in chunk:
             effective = issued.get(values["plan_id"]) or today
             rows.append({**values, "status": project.status, "status_date": effective})
-        connection.execute(insert(Project), rows)
-        codes = [p.code for p, _ in chunk]
-        ids = dict(connection.execute(select(Project.code, Project.id).where(Project.code.in_(codes))).all()) \
-            if len(codes) <= 1000 else _ids_for(connection, codes)
+        # RETURNING, not a lookup by code: inside the load's transaction the planner has no
+        # statistics for the growing table, and PostgreSQL then scans it once per chunk.
+        ids = dict(connection.execute(insert(Project).returning(Project.code, Project.id), rows).all())
         now = utc_now()
         connection.execute(insert(ProjectDivision), [
             {"project_id": ids[p.code], "division_code": code, "sector_code": p.sector_code}
@@ -774,17 +773,6 @@ def _insert_projects(session: Session, new: list[tuple[SeedProject, dict]], plan
             {"project_id": ids[p.code], "status": p.status, "effective_date": row["status_date"],
              "note": "列入规划", "recorded_at": now, "origin": "seed"}
             for (p, _), row in zip(chunk, rows)])
-
-
-def _ids_for(connection, codes: list[str]) -> dict[str, int]:
-    from sqlalchemy import select
-
-    from portfolio.models import Project
-
-    ids: dict[str, int] = {}
-    for part in _chunks(codes, 900):
-        ids.update(connection.execute(select(Project.code, Project.id).where(Project.code.in_(part))).all())
-    return ids
 
 
 def _chunks(items: list, size: int):

@@ -170,8 +170,11 @@ def _substring(term: str, dialect: str) -> sa.ColumnElement[bool]:
 
 
 def _filtered(session: Session, flt: ProjectFilter, columns) -> sa.Select:
-    statement = sa.select(*columns).select_from(Project).join(Plan, Plan.id == Project.plan_id) \
-        .join(PlanColumn, PlanColumn.id == Project.column_id).join(Sector, Sector.code == Project.sector_code)
+    # Outer joins (the foreign keys are NOT NULL, so the rows are the same) keep project the
+    # driving table: with statistics SQLite would otherwise start from sector and fetch a
+    # million projects one index lookup at a time.
+    statement = sa.select(*columns).select_from(Project).outerjoin(Plan, Plan.id == Project.plan_id) \
+        .outerjoin(PlanColumn, PlanColumn.id == Project.column_id).outerjoin(Sector, Sector.code == Project.sector_code)
     if flt.division_codes:
         statement = statement.where(Project.id.in_(
             sa.select(ProjectDivision.project_id).where(ProjectDivision.division_code.in_(flt.division_codes))))
@@ -276,7 +279,8 @@ def _dimension(name: str, county: type[Division], prefecture: type[Division]) ->
 
 
 def summary(session: Session, flt: ProjectFilter, by: str, then: str | None = None) -> list[tuple]:
-    """(value, [then-value,] count) rows; a programme counts once under each county it spans."""
+    """(value, [then-value,] count) rows, ordered by the last dimension first; a programme counts once
+    under each county it spans."""
     for name in filter(None, (by, then)):
         if name not in DIMENSIONS:
             raise UserInputError(f"unknown summary dimension {name!r}; allowed: {', '.join(DIMENSIONS)}")
@@ -289,7 +293,7 @@ def summary(session: Session, flt: ProjectFilter, by: str, then: str | None = No
     for name in dims:
         label, keys = _dimension(name, county, prefecture)
         labels.append(label)
-        order.extend(keys)
+        order[:0] = keys  # the second dimension's order first: the pivot takes its columns from it
     count = sa.func.count(sa.distinct(Project.id))
     ranking = [count.desc()] if dims == ["sector"] else []
     statement = _filtered(session, flt, (*labels, count))
@@ -324,7 +328,7 @@ def _summary_from_links(session: Session, flt: ProjectFilter, dims: list[str]) -
     if flt.sectors:
         statement = statement.where(ProjectDivision.sector_code.in_(flt.sectors))
     connection = session.connection()
-    rows = connection.execute(statement.order_by(*columns)).all()
+    rows = connection.execute(statement.order_by(*reversed(columns))).all()
     counties = {code: (f"{name}(市直)" if level == "prefecture" else name) for code, name, level in
                 connection.execute(sa.select(Division.code, Division.name, Division.level))}
     if dims == ["county"]:

@@ -27,13 +27,17 @@ LABELS = {"county": "县(区)", "prefecture": "地市", "sector": "行业", "pla
           "kind": "类型", "column": "专栏"}
 
 
-def pivot(rows: list[tuple], totals: list[tuple], then_totals: list[tuple]) -> tuple[list[str], list[tuple]]:
+def pivot(rows: list[tuple], totals: list[tuple], then: str) -> tuple[list[str], list[tuple]]:
     """(value, then-value, count) rows -> one row per value (in the order of `totals`) with a column per
-    then-value (in the order of `then_totals`) and a total."""
-    across = [value for value, _ in then_totals]
+    then-value (in the order the rows name them; sectors largest first) and a total."""
     cells: dict = {}
+    column_totals: dict = {}
     for value, then_value, count in rows:
         cells.setdefault(value, {})[then_value] = count
+        column_totals[then_value] = column_totals.get(then_value, 0) + count
+    across = list(column_totals)
+    if then == "sector":
+        across.sort(key=column_totals.get, reverse=True)
     table = [(value, *(cells.get(value, {}).get(t, 0) for t in across), total) for value, total in totals]
     return [str(t) for t in across], table
 
@@ -67,9 +71,8 @@ def summary(
         totals = queries.summary(session, flt, by)
         if then:
             detail = queries.summary(session, flt, by, then)
-            then_totals = queries.summary(session, flt, then)
     if then:
-        across, rows = pivot(detail, totals, then_totals)
+        across, rows = pivot(detail, totals, then)
         columns = [Col(by, LABELS.get(by, by)), *(Col(t, t) for t in across), Col("total", "合计")]
     else:
         rows, columns = totals, [Col(by, LABELS.get(by, by)), Col("count", "项目数")]

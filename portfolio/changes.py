@@ -28,10 +28,18 @@ MAX_NOTE = 1024
 @dataclass(frozen=True)
 class StatusChange:
     code: str
-    status: str
+    status: str  # the status recorded
     effective_date: date
     note: str | None
-    previous: str | None = None
+    previous: str | None = None  # the current status before
+    current: str | None = None  # the current status after: not `status` when the event is back-dated
+
+    def describe(self) -> str:
+        when = self.effective_date.isoformat()
+        if self.current != self.status:
+            return (f"{self.code}: recorded {self.status} ({when}) in the history; "
+                    f"the current status stays {self.current} (a later event)")
+        return f"{self.code}: {self.previous} → {self.status} ({when})"
 
 
 def parse_date(value: str | date | datetime | None, *, default: date | None = None) -> date:
@@ -41,9 +49,7 @@ def parse_date(value: str | date | datetime | None, *, default: date | None = No
         return value.date()
     if isinstance(value, date):
         return value
-    text = str(value).strip().replace("/", "-").replace(".", "-")
-    for suffix in ("日",):
-        text = text.removesuffix(suffix)
+    text = str(value).strip().replace("/", "-").replace(".", "-").removesuffix("日")
     text = text.replace("年", "-").replace("月", "-")
     try:
         return date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
@@ -56,10 +62,7 @@ def set_status(session: Session, code: str, status: str, *, effective_date: date
     """Record a status event and make the project's current status the latest event's."""
     label = vocab.resolve_status(status)
     when = effective_date or date.today()
-    if when > date.today():
-        raise UserInputError(f"date {when.isoformat()} is in the future")
-    if note and len(note) > MAX_NOTE:
-        raise UserInputError(f"note is too long ({len(note)} characters, at most {MAX_NOTE})")
+    check_event(when, note)
     project = get_project(session, code)
     # Lock the row first (PostgreSQL) so concurrent updates of one project serialise
     # and the "latest event" below sees every committed event.
@@ -68,17 +71,25 @@ def set_status(session: Session, code: str, status: str, *, effective_date: date
     session.execute(sa.insert(StatusEvent).values(
         project_id=project.id, status=label, effective_date=when, note=note or None,
         recorded_at=utc_now(), origin=origin))
-    _refresh_current_status(session, project.id)
+    current = _refresh_current_status(session, project.id)
     session.expire(project)
-    return StatusChange(project.code, label, when, note or None, previous)
+    return StatusChange(project.code, label, when, note or None, previous, current)
 
 
-def _refresh_current_status(session: Session, project_id: int) -> None:
+def check_event(when: date, note: str | None) -> None:
+    if when > date.today():
+        raise UserInputError(f"date {when.isoformat()} is in the future")
+    if note and len(note) > MAX_NOTE:
+        raise UserInputError(f"note is too long ({len(note)} characters, at most {MAX_NOTE})")
+
+
+def _refresh_current_status(session: Session, project_id: int) -> str:
     latest = sa.select(StatusEvent.status, StatusEvent.effective_date).where(
         StatusEvent.project_id == project_id).order_by(
         StatusEvent.effective_date.desc(), StatusEvent.id.desc()).limit(1)
     status, effective = session.execute(latest).one()
     session.execute(sa.update(Project).where(Project.id == project_id).values(status=status, status_date=effective))
+    return status
 
 
 # --- status sheets ------------------------------------------------------------------
@@ -193,6 +204,7 @@ def import_sheet(session: Session, path: Path) -> SheetImport:
                 raise UserInputError("missing project code")
             project = get_project(session, row.code)
             status, when = vocab.resolve_status(row.status), parse_date(row.date) if row.date else None
+            check_event(when or date.today(), row.note)
             if status == project.status and when in (None, project.status_date) and not row.note:
                 unchanged += 1
                 continue

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from portfolio.errors import DatabaseError, UserInputError
+from portfolio.errors import DatabaseError, PortfolioError, UserInputError
 from portfolio.paths import migrations_dir, user_data_dir
 
 if TYPE_CHECKING:
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 SCHEMA_HEAD = "0005"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _HAND_MANAGED = ("project_fts", "ix_project_search_trgm")
+_SETUP_LOCK_KEY = 0x706F7274  # "port": the advisory lock taken while migrating or seeding
 
 
 def pg_search_text(table: str = "") -> str:
@@ -171,10 +172,11 @@ def alembic_config(connection: Connection | None = None):
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head", *, then=None) -> None:
+    """Migrate; `then(connection)` runs in the same transaction (a new database's seeding)."""
     from alembic import command
 
-    _migrate(engine, lambda config: command.upgrade(config, revision))
+    _migrate(engine, lambda config: command.upgrade(config, revision), then)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
@@ -183,7 +185,7 @@ def downgrade(engine: Engine, revision: str) -> None:
     _migrate(engine, lambda config: command.downgrade(config, revision))
 
 
-def _migrate(engine: Engine, run) -> None:
+def _migrate(engine: Engine, run, then=None) -> None:
     """Run Alembic in one transaction; on SQLite with foreign keys off meanwhile.
 
     Batch migrations copy and drop tables on SQLite; with foreign keys on, dropping a
@@ -196,7 +198,10 @@ def _migrate(engine: Engine, run) -> None:
             raw = connection.connection.driver_connection
             raw.execute("PRAGMA foreign_keys=OFF")
         try:
+            connection.begin()  # Alembic then joins this transaction instead of committing its own
             run(alembic_config(connection))
+            if then is not None:
+                then(connection)
             connection.commit()
             if sqlite:
                 broken = raw.execute("PRAGMA foreign_key_check").fetchall()
@@ -210,23 +215,63 @@ def _migrate(engine: Engine, run) -> None:
 def ensure_current(engine: Engine, *, seed: bool = True) -> bool:
     """Bring the database to the latest schema; seed it if it is new.
 
-    Returns True when the database was seeded now.
+    Returns True when the database was seeded now. Processes that open a new or old database
+    at the same moment take turns; a new database becomes current and seeded in one commit,
+    so no process ever reads it migrated but empty.
     """
-    revision = check_connection(engine)
-    if revision == SCHEMA_HEAD:
+    if check_connection(engine) == SCHEMA_HEAD:
         return False
-    if revision is None and engine.dialect.name == "sqlite":
-        _ensure_sqlite_file_is_private(engine)
-    try:
-        upgrade(engine)
-    except Exception as error:
-        raise DatabaseError(f"cannot migrate {display_url(str(engine.url))}: {_reason(error)}") from None
-    if seed and revision is None and os.environ.get("PORTFOLIO_NO_AUTOSEED") != "1":
-        from portfolio import seeding
+    with _setup_lock(engine):
+        revision = check_connection(engine)
+        if revision == SCHEMA_HEAD:
+            return False
+        seed_now = seed and revision is None and os.environ.get("PORTFOLIO_NO_AUTOSEED") != "1"
+        if revision is None and engine.dialect.name == "sqlite":
+            _ensure_sqlite_file_is_private(engine)
+        try:
+            upgrade(engine, then=_load_packaged_seeds if seed_now else None)
+        except PortfolioError:
+            raise
+        except Exception as error:
+            raise DatabaseError(f"cannot migrate {display_url(str(engine.url))}: {_reason(error)}") from None
+    if seed_now:
+        refresh_statistics(engine)
+    return seed_now
 
-        seeding.load_packaged_seeds(engine)
-        return True
-    return False
+
+def _load_packaged_seeds(connection: Connection) -> None:
+    from portfolio import seeding
+
+    seeding.load_packaged_seeds(connection)
+
+
+@contextmanager
+def _setup_lock(engine: Engine) -> Iterator[None]:
+    """One process at a time migrates or seeds: a PostgreSQL advisory lock, or a lock file beside
+    the SQLite database (where the platform has fcntl)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f"SELECT pg_advisory_lock({_SETUP_LOCK_KEY})")
+            try:
+                yield
+            finally:
+                connection.exec_driver_sql(f"SELECT pg_advisory_unlock({_SETUP_LOCK_KEY})")
+                connection.commit()
+        return
+    database = engine.url.database
+    try:
+        import fcntl
+    except ImportError:
+        fcntl = None
+    if fcntl is None or not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.setup-lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _ensure_sqlite_file_is_private(engine: Engine) -> None:

@@ -25,8 +25,8 @@ GAZETTEER = "GB/T 2260"
 PROGRAMME_SCHEME = "x-portfolio-programme"
 
 
-def package(session: Session, flt: ProjectFilter) -> dict:
-    projects = list(projects_of(session, flt))
+def package(session: Session, flt: ProjectFilter, limit: int | None = None) -> dict:
+    projects = list(projects_of(session, flt, limit))
     return {
         "uri": "urn:portfolio:oc4ids:" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ"),
         "publishedDate": _now(),
@@ -40,13 +40,16 @@ def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def projects_of(session: Session, flt: ProjectFilter) -> Iterator[dict]:
+def projects_of(session: Session, flt: ProjectFilter, limit: int | None = None) -> Iterator[dict]:
+    """Projects only: programmes are linked from them (relatedProjects), not exported."""
+    if flt.kinds and "project" not in flt.kinds:
+        return
     only_projects = ProjectFilter(**{**flt.__dict__, "kinds": ["project"]})
     columns = (Project.id, Project.code, Project.name, Project.status, Project.build_type, Project.quantity,
                Project.total_investment, Project.start_year, Project.end_year, Project.national_code,
                Project.column_id, Project.group_label, Project.note, Sector.oc4ids, Sector.label_zh,
                Plan.title, Plan.period_start, Plan.period_end)
-    rows = session.execute(_filtered(session, only_projects, columns).order_by(Project.code)).all()
+    rows = session.execute(_filtered(session, only_projects, columns).order_by(Project.code).limit(limit)).all()
     locations = _locations(session, [row.id for row in rows])
     programmes = _programmes(session)
     for row in rows:

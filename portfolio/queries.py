@@ -84,11 +84,13 @@ def resolve_divisions(session: Session, values: list[str], *, prefecture: str | 
     if all(exact) and not prefecture:
         return exact
     places = gazetteer(session)
-    codes = [code or places.resolve(value).code for code, value in zip(exact, values)]
-    if prefecture:
-        region = places.resolve(prefecture, what="prefecture")
-        if region.level not in ("prefecture", "province"):
-            raise UserInputError(f"{prefecture!r} is a {vocab.LEVEL_LABELS[region.level]} division, not a prefecture")
+    region = places.resolve(prefecture, what="prefecture") if prefecture else None
+    if region and region.level not in ("prefecture", "province"):
+        raise UserInputError(f"{prefecture!r} is a {vocab.LEVEL_LABELS[region.level]} division, not a prefecture")
+    # the prefecture also settles a name used in several (经开区)
+    codes = [code or places.resolve(value, region.code if region else None).code
+             for code, value in zip(exact, values)]
+    if region:
         below = [p.code for p in places.places if places.within(p, region.code)]
         codes = [c for c in codes if c in below] if codes else below
         if not codes:
@@ -126,8 +128,12 @@ def resolve_plan(session: Session, value: str) -> str:
 
 def _county_names(dialect: str) -> sa.ScalarSelect:
     label = sa.case((Division.level == "prefecture", Division.name + "(市直)"), else_=Division.name)
-    aggregate = sa.func.string_agg(label, sa.literal("、")) if dialect == "postgresql" \
-        else sa.func.group_concat(label, "、")
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import aggregate_order_by
+
+        aggregate = sa.func.string_agg(label, aggregate_order_by(sa.literal("、"), ProjectDivision.division_code))
+    else:  # SQLite reads the links through their primary key (project_id, division_code): in code order
+        aggregate = sa.func.group_concat(label, "、")
     return (
         sa.select(aggregate)
         .select_from(ProjectDivision)
@@ -212,6 +218,10 @@ def list_projects(session: Session, flt: ProjectFilter, *, sort: str = "code",
     statement = _filtered(session, flt, columns).order_by(*order[sort])
     if limit is not None:
         statement = statement.limit(limit)
+    return _stream(session, statement)
+
+
+def _stream(session: Session, statement: sa.Select) -> Iterator[ProjectRow]:
     result = session.connection().execution_options(yield_per=2000).execute(statement)
     for row in result:
         yield ProjectRow(*row)
@@ -275,7 +285,11 @@ def _dimension(name: str, county: type[Division], prefecture: type[Division]) ->
         return Plan.key + sa.literal(" 专栏") + sa.cast(PlanColumn.number, sa.String), (Plan.key, PlanColumn.number)
     # sectors have no natural order: largest first (see summary)
     return {"sector": (Sector.label_zh, (Sector.code,)), "plan": (Plan.key, (Plan.key,)),
-            "kind": (Project.kind, (Project.kind,))}[name]
+            "kind": (_kind_label(), (Project.kind,))}[name]
+
+
+def _kind_label() -> sa.ColumnElement:
+    return sa.case(vocab.KIND_LABELS, value=Project.kind)
 
 
 def summary(session: Session, flt: ProjectFilter, by: str, then: str | None = None) -> list[tuple]:

@@ -72,13 +72,14 @@ def _is_terminal(out: TextIO) -> bool:
 def _rich_table(rows: Iterator[tuple], columns: list[Col], fmt: str, out: TextIO, title: str | None) -> int:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=title, header_style="bold", show_lines=False)
     for column in columns:
         table.add_column(column.label, overflow="fold")
     count = 0
     for row in rows:
-        table.add_row(*(str(cell(v)) for v in row))
+        table.add_row(*(Text(str(cell(v))) for v in row))  # Text: user data is never read as markup
         count += 1
     Console(file=out).print(table)
     return count
@@ -180,10 +181,12 @@ def bar_chart(rows: list[tuple[str, int]], out: TextIO, width: int = 40) -> None
     if _is_terminal(out):
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
         table = Table(show_header=False, box=None, pad_edge=False)
         for label, count in rows:
-            table.add_row(str(label), "[cyan]" + "█" * max(1, round(count / top * width)) + "[/]", str(count))
+            table.add_row(Text(str(label)), Text("█" * max(1, round(count / top * width)), style="cyan"),
+                          str(count))
         Console(file=out).print(table)
         return
     from wcwidth import wcswidth

@@ -20,7 +20,7 @@ from portfolio.errors import DataError, UserInputError
 from portfolio.models import BUILD_TYPES, STATUSES
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection
     from sqlmodel import Session
 
 PROJECT_CODE = re.compile(r"^[A-Z]+\d*-\d{2}-\d{3}$")
@@ -854,12 +854,14 @@ class SeedFilesError(DataError):
         super().__init__(f"{first}{more}")
 
 
-def load_packaged_seeds(engine: Engine) -> LoadReport:
-    from portfolio.db import refresh_statistics, session_scope
+def load_packaged_seeds(connection: Connection) -> LoadReport:
+    """Seed a new database inside the caller's transaction (the one that created its schema)."""
+    from sqlmodel import Session
+
     from portfolio.paths import seeds_dir
 
     bundle = load_checked(seeds_dir())
-    with session_scope(engine, write=True) as session:
+    with Session(bind=connection) as session:
         report = apply(session, bundle)
-    refresh_statistics(engine)
+        session.flush()
     return report

@@ -248,3 +248,37 @@ def test_indicators_show_labels_values_and_lines_from_the_seeds(cli):
     rows = cli.json("indicators", "--plan", "日喀则")
     shown = {r["code"]: (r["target_label"], r["target"], r["target_value"], r["line"]) for r in rows}
     assert shown == expected and any(value is not None for _, _, value, _ in shown.values())
+
+
+def test_the_prefecture_settles_a_name_several_prefectures_use(cli):
+    ambiguous = cli("projects", "list", "--county", "经开区")
+    assert ambiguous.exit_code == 2 and "ambiguous" in ambiguous.stderr
+    rows = cli.json("projects", "list", "--county", "经开区", "--prefecture", "昌都")
+    assert rows and all("昌都经济开发区" in row["counties"] for row in rows)
+
+
+def test_county_lists_are_in_code_order_on_every_engine(cli):
+    codes = {c["name"]: c["code"] for c in cli.json("counties")}
+    codes.update({f"{c['name']}(市直)": c["code"] for c in cli.json("counties")})
+    for row in cli.json("projects", "list", "--kind", "programme"):
+        names = row["counties"].split("、")
+        assert [codes[n] for n in names] == sorted(codes[n] for n in names), row["code"]
+
+
+def test_kinds_are_summarised_with_chinese_labels(cli):
+    assert {row["kind"] for row in cli.json("summary", "--by", "kind")} == {"项目", "项目群"}
+
+
+def test_a_terminal_table_shows_brackets_in_data_as_they_are():
+    import io
+
+    from portfolio import render
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    out = Terminal()
+    render.render([("[chamdo-14-housing]", "[/] 见附件[1]")], [render.Col("a", "甲"), render.Col("b", "乙")],
+                  "table", out)
+    assert "[chamdo-14-housing]" in out.getvalue() and "[/] 见附件[1]" in out.getvalue()

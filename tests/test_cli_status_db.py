@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from portfolio.cli import app
 from portfolio.db import SCHEMA_HEAD
@@ -164,8 +165,6 @@ def test_db_info_backup_and_reset(small, tmp_path):
 
 
 def test_bad_database_urls_give_one_line(tmp_path):
-    from typer.testing import CliRunner
-
     bogus = tmp_path / "bogus.db"
     bogus.write_bytes(b"x" * 4096)
     for url, code, message in [
@@ -177,3 +176,51 @@ def test_bad_database_urls_give_one_line(tmp_path):
         assert result.exit_code == code, result.output
         assert message in result.stderr and "secret" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_output_file_in_a_missing_folder_is_a_one_line_error(small, tmp_path):
+    result = small("projects", "list", "--plan", "test-plan", "--output", str(tmp_path / "nope" / "x.csv"))
+    assert result.exit_code == 1 and result.stderr.startswith("error: No such file or directory")
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("args", [("--sort", "bogus"), ("--format", "json")])
+def test_a_failed_export_leaves_no_file_and_the_retry_works(small, tmp_path, args):
+    target = tmp_path / "x.csv"
+    failed = small("projects", "list", "--plan", "test-plan", *args, "--output", str(target))
+    assert failed.exit_code == 2 and not target.exists() and list(tmp_path.glob("*x.csv*")) == []
+    retry = small("projects", "list", "--plan", "test-plan", "--output", str(target))
+    assert retry.exit_code == 0 and target.read_text(encoding="utf-8-sig").count("\n") == 4
+
+
+def test_a_back_dated_update_says_the_current_status_stays(small):
+    assert small("projects", "set-status", "TP-02-001", "建成", "--date", "2025-06-01").exit_code == 0
+    result = small("projects", "set-status", "TP-02-001", "前期", "--date", "2024-01-01")
+    assert result.exit_code == 0
+    assert "recorded 前期 (2024-01-01) in the history; the current status stays 建成" in result.stdout
+    assert statuses(small, "TP-02-001") == {"TP-02-001": "建成"}
+
+
+def test_a_future_date_in_a_sheet_is_reported_with_its_line_before_anything_applies(small, tmp_path):
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("code,status,date\nTP-02-001,在建,2025-01-01\nTP-02-002,在建,2099-01-01\n", encoding="utf-8")
+    result = small("status", "import", str(sheet))
+    assert result.exit_code == 1 and f"{sheet}:3: date 2099-01-01 is in the future" in result.stderr
+    assert statuses(small, "TP-02-001", "TP-02-002") == {"TP-02-001": "谋划", "TP-02-002": "谋划"}
+
+
+def test_oc4ids_export_follows_kind_and_limit_and_wants_a_json_file(small, tmp_path):
+    programmes = small("projects", "list", "--plan", "test-plan", "--kind", "programme", "--format", "oc4ids")
+    assert json.loads(programmes.stdout)["projects"] == [] and "not exported" in programmes.stderr
+    limited = small("projects", "list", "--plan", "test-plan", "--limit", "1", "--format", "oc4ids")
+    assert [p["id"] for p in json.loads(limited.stdout)["projects"]] == ["portfolio-TP-02-001"]
+    wrong = small("projects", "list", "--format", "oc4ids", "--output", str(tmp_path / "o.csv"))
+    assert wrong.exit_code == 2 and not (tmp_path / "o.csv").exists()
+
+
+def test_a_backup_is_private_like_the_database(tmp_path):
+    runner = CliRunner()
+    database = tmp_path / "p.db"
+    assert runner.invoke(app, ["--db", str(database), "plans"]).exit_code == 0
+    assert runner.invoke(app, ["--db", str(database), "db", "backup", str(tmp_path / "b.db")]).exit_code == 0
+    assert (tmp_path / "b.db").stat().st_mode & 0o777 == 0o600

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, text
 
 from portfolio import changes, db, seeding
 from portfolio.models import Project, ProjectDivision, StatusEvent
+from portfolio.paths import seeds_dir
 from seedkit import make_seed_dir
 
 WORKERS, UPDATES = 8, 200
@@ -149,3 +150,33 @@ def test_backup_of_a_database_in_use_restores_identically(tmp_path):
     restored = runner.invoke(app, ["--db", str(tmp_path / "copy.db"), "projects", "history", "TP-02-001",
                                    "--format", "json"])
     assert restored.exit_code == 0 and '"前期"' in restored.stdout
+
+
+def _first_use(url: str) -> None:
+    engine = db.make_engine(url)
+    try:
+        db.ensure_current(engine)
+    finally:
+        engine.dispose()
+
+
+def test_processes_opening_a_new_database_together_all_see_it_seeded(empty_url):
+    context = multiprocessing.get_context("spawn")
+    processes = [context.Process(target=_first_use, args=(empty_url,)) for _ in range(4)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=240)
+    assert [p.exitcode for p in processes] == [0] * 4
+    expected = len(seeding.read_seeds(seeds_dir())[0].projects)
+    assert _snapshot(empty_url)["project"] == expected
+
+
+def test_a_seed_error_on_first_use_leaves_the_database_unmigrated(empty_url, monkeypatch, tmp_path):
+    broken = make_seed_dir(tmp_path, "plan: [\n")
+    monkeypatch.setattr("portfolio.paths.seeds_dir", lambda: broken)
+    engine = db.make_engine(empty_url)
+    with pytest.raises(seeding.SeedFilesError):
+        db.ensure_current(engine)
+    assert db.current_revision(engine) is None
+    engine.dispose()

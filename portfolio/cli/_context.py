@@ -71,6 +71,8 @@ def friendly_errors(command):
             return command(*args, **kwargs)
         except PortfolioError as error:
             fail(_one_line(str(error)), error.exit_code)
+        except OSError as error:  # a file the user named: missing folder, no permission, disk full
+            fail(_one_line(f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")), 1)
         except Exception as error:
             from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 

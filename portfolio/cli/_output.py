@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from portfolio.cli._context import note
@@ -15,6 +17,30 @@ def check_output_path(output: Path | None, force: bool) -> None:
         raise UserInputError(f"{output} already exists; use --force to overwrite it")
 
 
+def _format_of_file(output: Path, asked: str) -> str:
+    from portfolio import render
+
+    fmt = render.format_for_path(output)
+    if fmt == "plain" and asked not in ("table", *render.BUILT_IN_FORMATS, "xlsx", "oc4ids"):
+        return asked  # any tabulate style (grid, github …) is text
+    if asked not in ("table", fmt):
+        raise UserInputError(f"--format {asked} does not match {output.name} (a {fmt} file); "
+                             f"change one of them or leave out --format")
+    return fmt
+
+
+@contextmanager
+def atomic_output(output: Path) -> Iterator[Path]:
+    """A temporary file beside `output`, renamed onto it only if writing succeeds: an error midway
+    leaves no half-written file behind (and does not block the retry)."""
+    partial = output.with_name(f".{output.name}.partial")
+    try:
+        yield partial
+        os.replace(partial, output)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def emit(rows: Iterable[tuple], columns, fmt: str, output: Path | None = None, *, force: bool = False,
          title: str | None = None, empty_message: str = "no matching rows") -> int:
     from portfolio import render
@@ -22,12 +48,13 @@ def emit(rows: Iterable[tuple], columns, fmt: str, output: Path | None = None, *
     render.check_format(fmt)
     check_output_path(output, force)
     if output is not None:
-        fmt = render.format_for_path(output)
-        if fmt == "xlsx":
-            count = render.write_xlsx(output, rows, columns, sheet_title=title or "portfolio")
-        else:
-            with output.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as handle:
-                count = render.render(rows, columns, fmt, handle, title=title)
+        fmt = _format_of_file(output, fmt)
+        with atomic_output(output) as partial:
+            if fmt == "xlsx":
+                count = render.write_xlsx(partial, rows, columns, sheet_title=title or "portfolio")
+            else:
+                with partial.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as handle:
+                    count = render.render(rows, columns, fmt, handle, title=title)
         note(f"wrote {count} rows to {output}")
         return count
     count = render.render(rows, columns, fmt, sys.stdout, title=title)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from portfolio.cli._context import app_context, friendly_errors, note
+from portfolio.cli._output import atomic_output, check_output_path
 from portfolio.errors import UserInputError
 
 db_app = typer.Typer(no_args_is_help=True, help="Inspect, upgrade, back up or reset the database.")
@@ -58,20 +60,19 @@ def backup(
     engine = context.engine()
     if engine.dialect.name != "sqlite":
         raise UserInputError("backup copies SQLite databases; for PostgreSQL use pg_dump (e.g. pg_dump -Fc DB > FILE)")
-    if path.exists() and not force:
-        raise UserInputError(f"{path} already exists; use --force to overwrite it")
+    check_output_path(path, force)
     if path.resolve() == Path(engine.url.database).resolve():
         raise UserInputError("the backup file cannot be the database itself")
-    partial = path.with_name(path.name + ".partial")
     source = sqlite3.connect(engine.url.database)
     try:
-        target = sqlite3.connect(partial)
-        with target:
-            source.backup(target)
-        target.close()
+        with atomic_output(path) as partial:
+            target = sqlite3.connect(partial)
+            with target:
+                source.backup(target)
+            target.close()
+            os.chmod(partial, 0o600)  # as private as the database itself
     finally:
         source.close()
-    partial.replace(path)
     note(f"backed up {engine.url.database} to {path}")
 
 

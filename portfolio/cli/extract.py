@@ -39,9 +39,11 @@ def extract(
         draft_text = _draft(source, plan, region, prefix)
     if compare_with is None:
         if output is not None:
-            if output.exists() and not force:
-                raise UserInputError(f"{output} already exists; use --force to overwrite it")
-            output.write_text(draft_text, encoding="utf-8")
+            from portfolio.cli._output import atomic_output, check_output_path
+
+            check_output_path(output, force)
+            with atomic_output(output) as partial:
+                partial.write_text(draft_text, encoding="utf-8")
             note(f"wrote draft {output}")
         else:
             sys.stdout.write(draft_text)

@@ -22,7 +22,8 @@ from portfolio.cli._options import (
     SectorOption,
     StatusOption,
 )
-from portfolio.cli._output import check_output_path, emit
+from portfolio.cli._output import atomic_output, check_output_path, emit
+from portfolio.errors import UserInputError
 
 projects_app = typer.Typer(no_args_is_help=True, help="Find projects, show them, and record their progress.")
 
@@ -74,23 +75,29 @@ def run_list(ctx, *, fmt, output, force, sort, limit, **filters) -> None:
     with app_context(ctx).session() as session:
         flt = build_filter(session, **filters)
         if fmt == "oc4ids":
-            from portfolio import oc4ids, render
-
-            check_output_path(output, force)
-            package = oc4ids.package(session, flt)
-            if not package["projects"]:
-                note("no matching projects (programmes are not exported to OC4IDS)")
-            if output is None:
-                render.dump_json(package, sys.stdout)
-            else:
-                with output.open("w", encoding="utf-8") as handle:
-                    render.dump_json(package, handle)
-                note(f"wrote {len(package['projects'])} projects to {output}")
+            _write_oc4ids(session, flt, limit, output, force)
             return
         rows = queries.list_projects(session, flt, sort=sort, limit=limit)
         shorten = fmt == "table" and output is None
         emit(_display(rows, shorten), project_columns(), fmt, output, force=force, title="项目",
              empty_message="no matching projects")
+
+
+def _write_oc4ids(session, flt, limit, output, force) -> None:
+    from portfolio import oc4ids, render
+
+    check_output_path(output, force)
+    if output is not None and output.suffix.lower() != ".json":
+        raise UserInputError(f"an OC4IDS package is JSON: name the file .json, not {output.name}")
+    package = oc4ids.package(session, flt, limit)
+    if not package["projects"]:
+        note("no matching projects (programmes are not exported to OC4IDS)")
+    if output is None:
+        render.dump_json(package, sys.stdout)
+        return
+    with atomic_output(output) as partial, partial.open("w", encoding="utf-8") as handle:
+        render.dump_json(package, handle)
+    note(f"wrote {len(package['projects'])} projects to {output}")
 
 
 @projects_app.command("list")
@@ -176,7 +183,16 @@ def history_rows(events):
 
     origin = {"seed": "规划", "user": "用户"}
     return [(e.effective_date, e.status, STATUS_ENGLISH[e.status], e.note, origin[e.origin],
-             e.recorded_at.replace(microsecond=0).isoformat(sep=" ")) for e in events]
+             _utc_text(e.recorded_at)) for e in events]
+
+
+def _utc_text(moment) -> str:
+    """Recording times in UTC on both engines (PostgreSQL returns them zoned, SQLite naive UTC)."""
+    from datetime import timezone
+
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.replace(microsecond=0).isoformat(sep=" ") + " UTC"
 
 
 @projects_app.command("history")
@@ -212,4 +228,4 @@ def set_status(
     when = changes.parse_date(date) if date else None
     with app_context(ctx).session(write=True) as session:
         change = changes.set_status(session, code, status, effective_date=when, note=note_text)
-    typer.echo(f"{change.code}: {change.previous} → {change.status} ({change.effective_date.isoformat()})")
+    typer.echo(change.describe())

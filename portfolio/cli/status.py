@@ -26,7 +26,7 @@ def import_status(
     with app_context(ctx).session(write=True) as session:
         result = changes.import_sheet(session, path)
         for change in result.changes:
-            typer.echo(f"{change.code}: {change.previous} → {change.status} ({change.effective_date.isoformat()})")
+            typer.echo(change.describe())
         same = f"; {result.unchanged} rows repeat the current status and were skipped" if result.unchanged else ""
         if dry_run:
             session.rollback()

@@ -76,8 +76,8 @@ def summary(
         columns = [Col(by, LABELS.get(by, by)), *(Col(t, t) for t in across), Col("total", "合计")]
     else:
         rows, columns = totals, [Col(by, LABELS.get(by, by)), Col("count", "项目数")]
-    human = output is None and fmt in ("table", "plain")
-    if human and chart and totals:
+    on_terminal = output is None and fmt == "table" and sys.stdout.isatty()
+    if on_terminal and chart and totals:
         render.bar_chart([(str(v), n) for v, n in totals], sys.stdout)
         sys.stdout.write("\n")
     emit(rows, columns, fmt, output, force=force, title=f"按{LABELS.get(by, by)}统计",

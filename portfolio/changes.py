@@ -114,7 +114,7 @@ class SheetRow:
 def read_sheet(path: Path) -> list[SheetRow]:
     """Rows of a status sheet (.csv in UTF-8, UTF-8 with BOM or GBK; or .xlsx)."""
     if not path.is_file():
-        raise UserInputError(f"file not found: {path}")
+        raise UserInputError(f"{'not a file' if path.exists() else 'file not found'}: {path}")
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         table = _xlsx_rows(path)

@@ -62,12 +62,9 @@ class ProjectRow(NamedTuple):
 
 
 def gazetteer(session: Session) -> vocab.Gazetteer:
-    rows = session.exec(select(Division)).all()
-    return vocab.Gazetteer([
-        vocab.Place(d.code, d.name, d.level, d.parent_code, d.short_name,
-                    tuple(a for a in d.aliases.split("|") if a))
-        for d in rows
-    ])
+    from portfolio.seeding import gazetteer_of
+
+    return gazetteer_of(session.exec(select(Division)).all())
 
 
 def _exact_division(session: Session, value: str) -> str | None:
@@ -225,11 +222,6 @@ def _stream(session: Session, statement: sa.Select) -> Iterator[ProjectRow]:
     result = session.connection().execution_options(yield_per=2000).execute(statement)
     for row in result:
         yield ProjectRow(*row)
-
-
-def count_projects(session: Session, flt: ProjectFilter) -> int:
-    statement = _filtered(session, flt, (Project.id,))
-    return session.execute(sa.select(sa.func.count()).select_from(statement.subquery())).scalar_one()
 
 
 def get_project(session: Session, code: str) -> Project:

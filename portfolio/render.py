@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -196,7 +195,3 @@ def bar_chart(rows: list[tuple[str, int]], out: TextIO, width: int = 40) -> None
         text = str(label)
         out.write(text + " " * (pad - wcswidth(text)) + "  " + "█" * max(1, round(count / top * width))
                   + f" {count}\n")
-
-
-def stdout() -> TextIO:
-    return sys.stdout

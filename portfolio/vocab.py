@@ -105,10 +105,6 @@ def resolve_kind(value: str) -> str:
     return _resolve(value, "kind", KIND_LABELS, _KIND_SYNONYMS)
 
 
-def status_choices() -> list[str]:
-    return list(STATUS_OC4IDS) + [code for code in STATUS_ENGLISH.values()]
-
-
 @lru_cache(maxsize=4096)
 def pinyin(text: str) -> str:
     """Toneless pinyin without spaces (芒康县 -> mangkangxian), for lookup and sorting."""

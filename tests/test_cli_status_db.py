@@ -144,7 +144,7 @@ def _validate(package: dict) -> None:
 
 
 def test_db_info_backup_and_reset(small, tmp_path):
-    info = small("db", "info", "--format", "plain")
+    info = small("db", "info")
     assert info.exit_code == 0 and f"schema revision: {SCHEMA_HEAD}" in info.stdout
     if not small.url.startswith("sqlite"):
         result = small("db", "backup", str(tmp_path / "b.db"))
@@ -224,3 +224,23 @@ def test_a_backup_is_private_like_the_database(tmp_path):
     assert runner.invoke(app, ["--db", str(database), "plans"]).exit_code == 0
     assert runner.invoke(app, ["--db", str(database), "db", "backup", str(tmp_path / "b.db")]).exit_code == 0
     assert (tmp_path / "b.db").stat().st_mode & 0o777 == 0o600
+
+
+def test_db_info_as_json_is_one_document(small):
+    info = small.json("db", "info")
+    assert info["schema revision"].startswith(SCHEMA_HEAD)
+    assert info["plans"]["test-plan"]["projects"] == 3 and info["tables"]["project"] >= 3
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("plans", "--format", "xlsx"), "--format xlsx needs --output FILE.xlsx"),
+    (("summary", "--format", "oc4ids"), "--format oc4ids is for `projects list`"),
+])
+def test_file_only_formats_need_their_place(small, args, message):
+    result = small(*args)
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_a_folder_is_not_a_status_sheet(small, tmp_path):
+    result = small("status", "import", str(tmp_path))
+    assert result.exit_code == 2 and f"not a file: {tmp_path}" in result.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,7 +86,3 @@ def friendly_errors(command):
 def _one_line(message: str) -> str:
     lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
     return lines[0] if lines else "unknown error"
-
-
-def is_terminal() -> bool:
-    return sys.stdout.isatty()

@@ -46,6 +46,9 @@ def emit(rows: Iterable[tuple], columns, fmt: str, output: Path | None = None, *
     from portfolio import render
 
     render.check_format(fmt)
+    if fmt in ("xlsx", "oc4ids") and output is None:
+        raise UserInputError("--format xlsx needs --output FILE.xlsx" if fmt == "xlsx" else
+                             "--format oc4ids is for `projects list`")
     check_output_path(output, force)
     if output is not None:
         fmt = _format_of_file(output, fmt)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -19,17 +20,24 @@ db_app = typer.Typer(no_args_is_help=True, help="Inspect, upgrade, back up or re
 @friendly_errors
 def info(ctx: typer.Context, fmt: Annotated[str, typer.Option("--format", "-f")] = "table") -> None:
     """Where the database is, its schema revision, and row counts per table and plan."""
-    from portfolio import db, queries
+    from portfolio import db, queries, render
     from portfolio.cli._output import emit
     from portfolio.render import Col
 
     context = app_context(ctx)
     engine = context.engine()
-    typer.echo(f"database: {db.display_url(context.url)}")
-    typer.echo(f"schema revision: {db.current_revision(engine)} (latest {db.SCHEMA_HEAD})")
+    header = [("database", db.display_url(context.url)),
+              ("schema revision", f"{db.current_revision(engine)} (latest {db.SCHEMA_HEAD})")]
     with context.session() as session:
         counts = queries.table_counts(session)
         plans = queries.plans(session)
+    if fmt in ("json", "jsonl"):  # one document a program can read
+        render.dump_json({**dict(header), "tables": dict(counts),
+                          "plans": {p[0]: {"columns": p[6], "projects": p[7], "indicators": p[8]} for p in plans}},
+                         sys.stdout)
+        return
+    for label, value in header:
+        (typer.echo if fmt == "table" else note)(f"{label}: {value}")
     emit(counts, [Col("table", "表"), Col("rows", "行数")], fmt, title="行数")
     emit([(p[0], p[6], p[7], p[8]) for p in plans],
          [Col("plan", "规划"), Col("columns", "专栏"), Col("projects", "项目"), Col("indicators", "指标")],

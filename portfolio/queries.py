@@ -62,9 +62,7 @@ class ProjectRow(NamedTuple):
 
 
 def gazetteer(session: Session) -> vocab.Gazetteer:
-    from portfolio.seeding import gazetteer_of
-
-    return gazetteer_of(session.exec(select(Division)).all())
+    return vocab.Gazetteer.of_divisions(session.exec(select(Division)).all())
 
 
 def _exact_division(session: Session, value: str) -> str | None:
@@ -337,11 +335,9 @@ def _summary_from_links(session: Session, flt: ProjectFilter, dims: list[str]) -
     rows = connection.execute(statement.order_by(*reversed(columns))).all()
     counties = {code: (f"{name}(市直)" if level == "prefecture" else name) for code, name, level in
                 connection.execute(sa.select(Division.code, Division.name, Division.level))}
-    if dims == ["county"]:
-        return [(counties[code], count) for code, count in rows]
     sectors = dict(connection.execute(sa.select(Sector.code, Sector.label_zh)).all())
-    first, second = (counties, sectors) if dims[0] == "county" else (sectors, counties)
-    return [(first[a], second[b], count) for a, b, count in rows]
+    labels = {"county": counties, "sector": sectors}
+    return [(*(labels[name][value] for name, value in zip(dims, row[:-1])), row[-1]) for row in rows]
 
 
 # --- reference lists ----------------------------------------------------------------

@@ -292,21 +292,13 @@ def read_plan_file(path: Path, seed_dir: Path | None = None) -> tuple[SeedBundle
     return bundle, list(dict.fromkeys(errors))
 
 
-def gazetteer_of(divisions) -> vocab.Gazetteer:
-    return vocab.Gazetteer([
-        vocab.Place(d.code, d.name, d.level, d.parent_code, d.short_name,
-                    tuple(a for a in d.aliases.split("|") if a))
-        for d in divisions
-    ])
-
-
 class _PlanReader:
     """Validates plan and indicator files into the bundle, collecting every error."""
 
     def __init__(self, bundle: SeedBundle, errors: list[SeedError]):
         self.bundle = bundle
         self.errors = errors
-        self.gazetteer = gazetteer_of(bundle.divisions)
+        self.gazetteer = vocab.Gazetteer.of_divisions(bundle.divisions)
         self.sectors = {s.code for s in bundle.sectors}
         self.plans: dict[str, SeedPlan] = {}
         self.codes: dict[str, str] = {}

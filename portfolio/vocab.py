@@ -155,6 +155,12 @@ class Gazetteer:
     _by_code: dict[str, Place] = field(init=False)
     _by_name: dict[str, list[Place]] = field(init=False)
 
+    @classmethod
+    def of_divisions(cls, divisions) -> Gazetteer:
+        """From Division rows or seed divisions (aliases stored as `a|b|c`)."""
+        return cls([Place(d.code, d.name, d.level, d.parent_code, d.short_name,
+                          tuple(a for a in d.aliases.split("|") if a)) for d in divisions])
+
     def __post_init__(self) -> None:
         self._by_code = {p.code: p for p in self.places}
         self._by_name = {}

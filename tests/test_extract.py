@@ -6,7 +6,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from portfolio import extract, seeding
+from portfolio import extract, seeding, vocab
 from portfolio.cli import app
 from portfolio.paths import seeds_dir
 
@@ -56,7 +56,7 @@ LHASA_LIKE = """\
 @pytest.fixture(scope="module")
 def gazetteer():
     bundle, _ = seeding.read_seeds(seeds_dir())
-    return seeding.gazetteer_of(bundle.divisions)
+    return vocab.Gazetteer.of_divisions(bundle.divisions)
 
 
 def _draft(text: str, gazetteer, region: str) -> list[extract.DraftColumn]:

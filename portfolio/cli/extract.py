@@ -66,12 +66,12 @@ def extract(
 
 def _draft(source: Path, plan: str | None, region: str | None, prefix: str | None) -> str:
     from portfolio import extract as extraction
-    from portfolio import seeding
+    from portfolio import seeding, vocab
     from portfolio.paths import seeds_dir
 
     lines = extraction.read_text(source)
     bundle, _ = seeding.read_seeds(seeds_dir())
-    gazetteer = seeding.gazetteer_of(bundle.divisions)
+    gazetteer = vocab.Gazetteer.of_divisions(bundle.divisions)
     known = next((p for p in bundle.plans if p.key == plan), None)
     if region:
         region_code = gazetteer.resolve(region, what="region").code

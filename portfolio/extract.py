@@ -9,6 +9,7 @@ split lists (、，；) and expand shared prefixes and suffixes.
 
 from __future__ import annotations
 
+import csv
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -31,10 +32,14 @@ LEADING_VERBS = re.compile(r"^(?:重点|积极|加快|持续|全力|有序|稳�
 TRAILING = re.compile(r"(等重点项目|等重点工程|等项目|等工程|等建设|等)$")
 OBJECT_SUFFIX = re.compile(r"(工程|项目|厂|站|场|路|桥|大桥|中学|小学|学校|幼儿园|医院|卫生院|中心|馆|园|库|水库|枢纽|灌区|基地|"
                            r"平台|设施|管网|广场|公园|小区|片区|园区|通道|机场|铁路|公路|隧道|系统|专线|线)$")
+WORK_ONLY = re.compile(r"(?:建设|改造|改扩建|扩建|新建|工程|项目)+")
 WORK_SUFFIX = re.compile(r"(工程|项目|建设|改造|改扩建|扩建|新建)$")
 # generic works the plan gives every county: 县(区), 县级, 农村, 村卫生室, 乡镇卫生院…
-EVERY_COUNTY = re.compile(r"县[(（]区[)）]|各县|县级|县域|县区级|农村|乡村|农房|全市|^村|^乡镇")
+EVERY_COUNTY = re.compile(r"县[(（]区[)）]|各县|县级|县域|县区|农村|乡村|农牧区|农房|全市|^村|^乡镇|^市[、和]?县")
+# a scope written once before a list: `县(区)民间艺术团排练场所、综合文化活动中心改扩建…`
+SCOPE_PREFIX = re.compile(r"^(?:重点)?(?:县[(（]区[)）]|县级|县区|各县|乡村|农村|农牧区|乡镇|市[、和]?县)")
 WITH_PREFECTURE = re.compile(r"^市[、和]?县")
+ROUTE = re.compile(r"[至到—–－]")
 PLACE_END = re.compile(r"[乡镇村县区市]$")
 ENTITY_END = re.compile(r"(乡|镇|村|县|区|市|中学|小学|学校|幼儿园|医院|寺|公园|水库)")
 
@@ -135,8 +140,22 @@ LANDMARKS = {
 }
 
 
+# Township names that are also everyday words (门巴族, 紫金, 唐古拉山…): never read as places.
+COMMON_WORD_STEMS = {"门巴", "紫金", "龙马", "巴扎", "唐古", "城南", "城北", "城关", "日星", "金珠"}
+TOWNSHIP_END = re.compile(r"(民族乡|街道|乡|镇)$")
+
+
+def read_townships(path: Path) -> list[tuple[str, str]]:
+    """(name, county code) of each township in `townships.csv`; [] if the file is absent."""
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [(row["name"], row["county_code"]) for row in csv.DictReader(handle)]
+
+
 class Places:
-    def __init__(self, gazetteer: vocab.Gazetteer, region_code: str):
+    def __init__(self, gazetteer: vocab.Gazetteer, region_code: str,
+                 townships: list[tuple[str, str]] = ()):
         self.gazetteer = gazetteer
         self.region = gazetteer.get(region_code)
         inside = [p for p in gazetteer.places if gazetteer.within(p, region_code)]
@@ -145,6 +164,23 @@ class Places:
         names += [(landmark, by_name[county]) for landmark, county in LANDMARKS.items() if county in by_name]
         self.names = sorted(names, key=lambda pair: -len(pair[0]))
         self.counties = [p.name for p in gazetteer.children(region_code)]
+        self.townships = self._township_names(townships, {p.code: p for p in inside})
+
+    def _township_names(self, townships, by_code) -> list[tuple[str, str]]:
+        """(name, county) for the region's townships, by full name and by stem (`东嘎乡`, `东嘎`);
+        names shared by townships of two counties, or by a county, are left out."""
+        counties: dict[str, set[str]] = {}
+        for name, county_code in townships:
+            county = by_code.get(county_code)
+            if county is None:
+                continue
+            stem = TOWNSHIP_END.sub("", name)
+            for key in {name, stem} if len(stem) >= 2 and stem not in COMMON_WORD_STEMS else {name}:
+                counties.setdefault(key, set()).add(county.name)
+        taken = {name for name, _ in self.names}
+        found = [(key, next(iter(names))) for key, names in counties.items()
+                 if len(names) == 1 and key not in taken and not any(key in name for name in taken)]
+        return sorted(found, key=lambda pair: -len(pair[0]))
 
     def find(self, text: str) -> str | None:
         """The first county-level division named in the text (longest name wins)."""
@@ -154,6 +190,40 @@ class Places:
             if position >= 0 and (best is None or position < best[0]):
                 best = (position, place.name)
         return best[1] if best else None
+
+    def locate(self, text: str) -> str | None:
+        """The county of the text: a county-level name, else a township of the region."""
+        found = self.find(text)
+        if found:
+            return found
+        best = None
+        for name, county in self.townships:
+            position = text.find(name)
+            if position >= 0 and (best is None or position < best[0]):
+                best = (position, county)
+        return best[1] if best else None
+
+
+    def route(self, text: str) -> list[str]:
+        """The counties a road or line runs through: `G561达孜区至林周县段` -> 达孜区, 林周县."""
+        if not ROUTE.search(text):
+            return []
+        found, rest = [], text
+        for name, place in self.names:
+            if name in rest and place.level != "prefecture":
+                found.append((text.find(name), place.name))
+                rest = rest.replace(name, "\0" * len(name))
+        counties = list(dict.fromkeys(county for _, county in sorted(found)))
+        return counties if len(counties) >= 2 else []
+
+    def names_region(self, text: str) -> bool:
+        return any(text.startswith(name) for name in (self.region.name, self.region.short_name) if name)
+
+    def is_township(self, text: str) -> bool:
+        return any(text == name for name, _ in self.townships)
+
+    def leading_township(self, text: str) -> tuple[str, str] | None:
+        return next(((name, county) for name, county in self.townships if text.startswith(name)), None)
 
     def bare(self, text: str) -> str | None:
         """The division's full name if the text is nothing but its name (`江孜` -> 江孜县)."""
@@ -268,6 +338,7 @@ class Piece:
     quantity: str | None = None
     kind: str = "project"
     counties: list[str] = field(default_factory=list)
+    shared_county: bool = False
 
 
 DENG = r"(?<![中高初平同对均])等(?![级同])"  # 等 as "and others", not 中等职业 or 等级
@@ -283,6 +354,7 @@ LABEL_QUANTITY = re.compile(r"\s*[(（](\d+\s*[项个所座处条套户])[)）]\
 DESCRIPTION = re.compile(r"^(?:重点发展|主要发展|发展|包含|包括|主要包括|功能定位|定位为)")
 GLUED_LABEL = re.compile(r"^(.{3,18}?(?:项目|工程))(?![项工、，,；;。等及和的(（\s])(.{2,})$")
 PLACE_AND_PLACE = re.compile(r"^(.*?[乡镇村])[和及](.{1,8}?[乡镇村])(.*)$")
+NAME_AND = re.compile(r"^([^和及]{2,5}?)[和及](.{4,})$")
 OBJECT_AND = re.compile(r"^(.{4,}?(?:工程|项目|中心|平台|馆|院|园|库|站))[和及](.{3,})$")
 
 
@@ -322,7 +394,7 @@ class ListSplitter:
                 pieces[-1:] = per_county
                 continue
             for run in self.runs(clause, start):
-                pieces.extend(self.expand(run))
+                pieces.extend(self.share_scope(self.expand(run)))
         return [p for p in pieces if len(p.name) >= 3]
 
     def per_county(self, clause: str, start: int, work: Piece | None) -> list[Piece]:
@@ -382,6 +454,9 @@ class ListSplitter:
         if places and _suffix_of(places.group(2) + places.group(3)):
             suffix = places.group(3)
             return [places.group(1) + suffix, places.group(2) + suffix]
+        names = NAME_AND.match(text)
+        if names and names.group(1)[-1] in names.group(2)[1:-2]:  # 岗巴羊和霍尔巴羊原种场
+            return [names.group(1), names.group(2)]
         objects = OBJECT_AND.match(text)
         if objects and not re.match(r"(?:配套|附属|周边|相关|其他)", objects.group(2)):
             return [objects.group(1), objects.group(2)]
@@ -401,13 +476,37 @@ class ListSplitter:
         head = self.places.leading(last) if self.places else None
         after_county = last[len(head[0]):] if head and _complete(last) and len(last) - len(head[0]) >= 2 else ""
         after_place = _suffix_of(last)
+        if after_place and self.places and (self.places.leading(after_place) or self.places.leading_township(after_place)):
+            after_place = ""  # `…水库、萨迦县卡嘎测试站`: what follows the county is another place's name
         if not members or not (after_county or after_place):
-            return [Piece(name, start) for name, start in segments]
+            return [Piece(name, start) for name, start in self.share_tail(segments)]
         pieces = [Piece(self.attach(m, after_county or after_place) if self.places and self.places.bare(m)
                         else m + after_place if self.takes_suffix(m, ENTITY_END) and after_place else m, s)
                   for m, s in members]
         pieces.append(Piece(self.attach(head[0], after_county) if after_county else last, last_start))
         return pieces
+
+    def share_tail(self, segments: list[tuple[str, int]]) -> list[tuple[str, int]]:
+        """`吉隆、樟木、陈塘口岸`, `黄牛、娟姗牛、奶牛生态养殖基地建设`: members that are only a name
+        take the words after the last member's name."""
+        *heads, (last, start) = segments
+        if not heads or any(WORK_SUFFIX.search(h) or len(h) > 8 for h, _ in heads):
+            return segments
+        end = self.name_end(last, [h for h, _ in heads])
+        if end is None:
+            return segments
+        return [(h + last[end:], s) for h, s in heads] + [(last, start)]
+
+    def name_end(self, last: str, heads: list[str]) -> int | None:
+        """Where the name ends in the last member: after a place when every other member is a place,
+        else after the character the other names end with (牛 in 黄牛、娟姗牛、奶牛养殖基地)."""
+        if self.places and all(self.places.bare(h) or self.places.is_township(h) for h in heads):
+            place = self.places.leading(last) or self.places.leading_township(last)
+            return len(place[0]) if place and len(last) - len(place[0]) in range(2, 5) else None
+        finals = {h[-1] for h in heads}
+        return next((end for end in range(2, len(last) - 1)
+                     if last[end - 1] in finals and _complete(last[end:]) and not WORK_ONLY.fullmatch(last[end:])),
+                    None)
 
     def counted_bundle(self, members, start, match) -> list[Piece]:
         """`X、Y等N个Z项目`: X and Y as named projects, plus the programme Z with quantity N个."""
@@ -422,11 +521,34 @@ class ListSplitter:
     def category_bundle(self, members, category: str) -> list[Piece]:
         """`东嘎水库、康卓水库等中型水库建设`: the named works, plus the category as a programme."""
         attach = bool(OBJECT_SUFFIX.search(category)) and not re.match(r"重点|其他|相关", category)
+        members = self.share_tail(members)
         pieces = [Piece(self.attach(m, category) if attach and not _complete(m) else m, s) for m, s in members]
         self.share_county(pieces, [not _complete(m) for m, _ in members])
         if category[0] in "县区":  # `A、B等县优质奶源基地` names all the counties it covers
             return pieces
         return [*pieces, Piece(category, members[-1][1], None, "programme", self.counties_of(pieces))]
+
+    def share_scope(self, pieces: list[Piece]) -> list[Piece]:
+        """`八廓古城设施提升工程、风貌整治工程…`, `县(区)民间艺术团排练场所、综合文化活动中心改扩建…`:
+        members that name no place of their own share the first member's county, or its scope of
+        every county."""
+        if self.places is None or len(pieces) < 2 or pieces[0].counties:
+            return pieces
+        first = pieces[0].name
+        every = self.places.every_county(first) if SCOPE_PREFIX.match(LEADING_VERBS.sub("", first, count=1)) else None
+        head = None if every else self.places.leading(first)
+        county = head[1] if head else None
+        if not every and not county:
+            return pieces
+        for piece in pieces[1:]:
+            if (piece.counties or self.places.locate(piece.name) or EVERY_COUNTY.search(piece.name)
+                    or self.places.names_region(piece.name)):
+                continue
+            if every:
+                piece.counties, piece.kind = every, "programme"
+            else:
+                piece.counties, piece.shared_county = [county], True
+        return pieces
 
     def share_county(self, pieces: list[Piece], bare: list[bool]) -> None:
         """`聂拉木县嘉龙措、嘎龙措等…工程`: members without a place take the first one's county."""
@@ -434,7 +556,7 @@ class ListSplitter:
         if head is None or self.places.bare(pieces[0].name):
             return
         for piece, was_bare in zip(pieces[1:], bare[1:]):
-            if was_bare and not self.places.find(piece.name):
+            if was_bare and not self.places.locate(piece.name):
                 piece.name = head[1] + piece.name
 
     def takes_suffix(self, member: str, ending: re.Pattern = PLACE_END) -> bool:
@@ -451,7 +573,7 @@ class ListSplitter:
     def counties_of(self, pieces: list[Piece]) -> list[str]:
         if self.places is None:
             return []
-        return list(dict.fromkeys(c for c in (self.places.find(p.name) for p in pieces) if c))
+        return list(dict.fromkeys(c for c in (self.places.locate(p.name) for p in pieces) if c))
 
 
 class ColumnReader:
@@ -509,7 +631,9 @@ class ColumnReader:
         county = group.county if group.county and group.county != vocab.PREFECTURE_LEVEL else None
         if county and county not in name and not name.startswith(self.places.region.name):
             item.name = county + name
-        named = piece.counties or [c for c in [self.places.find(name)] if c]
+        named = piece.counties or self.places.route(name) or [c for c in [self.places.locate(name)] if c]
+        if piece.shared_county:
+            item.review.append("county taken from the list's first item")
         every = self.places.every_county(name)
         if named:
             item.counties = named
@@ -595,12 +719,13 @@ def guess_sector(text: str) -> tuple[str | None, str]:
 # --- the draft -------------------------------------------------------------------------------
 
 
-def draft(lines: list[str], gazetteer: vocab.Gazetteer, region_code: str) -> list[DraftColumn]:
+def draft(lines: list[str], gazetteer: vocab.Gazetteer, region_code: str,
+          townships: list[tuple[str, str]] = ()) -> list[DraftColumn]:
     lines = [line.replace("**", "") for line in lines]
     columns = find_columns(lines)
     if not columns:
         raise DataError("no 专栏 found: the text has no boxed lists to draft from")
-    reader = ColumnReader(Places(gazetteer, region_code))
+    reader = ColumnReader(Places(gazetteer, region_code, townships))
     for position, column in enumerate(columns):
         body = column_body(lines, columns, position)
         if is_indicator_table(column.title, body):
@@ -697,33 +822,43 @@ def normalise(name: str, place_names: list[str]) -> str:
 
 
 def compare(curated: list, drafted: list, place_names: list[str]) -> Comparison:
-    """Match items within a 专栏: by full name, then by name without its leading place, then by
-    containment or similarity. Ties go to the draft item on the same line, then in the same county,
-    so that `八宿县县城供暖工程` is not matched with `边坝县县城供暖工程`."""
+    """Match items within a 专栏: first every exact match (by full name, then by name without its
+    leading place), then by containment or similarity. Ties go to the draft item on the same line,
+    then in the same county, so that `八宿县县城供暖工程` is not matched with `边坝县县城供暖工程`."""
+    keyed = [(normalise(d.name, []), normalise(d.name, place_names), d) for d in drafted]
+    pairs: dict[int, object] = {}
+    for pass_ in ("full", "key", "similar"):
+        for position, item in enumerate(curated):
+            if position in pairs:
+                continue
+            best = _best_match(item, keyed, place_names, pass_)
+            if best is not None:
+                keyed = [entry for entry in keyed if entry[2] is not best]
+                pairs[position] = best
+    matched = [(item, pairs[position]) for position, item in enumerate(curated) if position in pairs]
+    missing = [item for position, item in enumerate(curated) if position not in pairs]
+    return Comparison(len(curated), len(drafted), matched, missing, [d for _, _, d in keyed])
+
+
+def _best_match(item, keyed, place_names: list[str], pass_: str):
     import difflib
 
-    keyed = [(normalise(d.name, []), normalise(d.name, place_names), d) for d in drafted]
-    matched, missing = [], []
-    for item in curated:
-        full, key = normalise(item.name, []), normalise(item.name, place_names)
-        candidates = [(k, d) for f, k, d in keyed if d.column_number == item.column_number]
-        best = (_closest(item, [(k, d) for f, k, d in keyed if d.column_number == item.column_number and f == full])
-                or _closest(item, [(k, d) for k, d in candidates if k == key]))
-        if best is None:
-            scored = [(difflib.SequenceMatcher(None, key, k).ratio(), k, d) for k, d in candidates
-                      if key in k or k in key or difflib.SequenceMatcher(None, key, k).quick_ratio() > 0.8]
-            scored = [s for s in scored if s[0] >= 0.8 or (s[1] in key or key in s[1]) and len(s[1]) >= 4]
-            best = max(scored, key=lambda s: (s[0], s[2].division_codes == item.division_codes))[1:] if scored else None
-        if best is None:
-            missing.append(item)
-            continue
-        keyed = [entry for entry in keyed if entry[2] is not best[1]]
-        matched.append((item, best[1]))
-    return Comparison(len(curated), len(drafted), matched, missing, [d for _, _, d in keyed])
+    full, key = normalise(item.name, []), normalise(item.name, place_names)
+    candidates = [(f, k, d) for f, k, d in keyed if d.column_number == item.column_number]
+    if pass_ == "full":
+        return _closest(item, [(k, d) for f, k, d in candidates if f == full])
+    if pass_ == "key":
+        return _closest(item, [(k, d) for f, k, d in candidates if k == key])
+    scored = [(difflib.SequenceMatcher(None, key, k).ratio(), k, d) for _, k, d in candidates
+              if key in k or k in key or difflib.SequenceMatcher(None, key, k).quick_ratio() > 0.8]
+    scored = [s for s in scored if s[0] >= 0.8 or (s[1] in key or key in s[1]) and len(s[1]) >= 4]
+    if not scored:
+        return None
+    return max(scored, key=lambda s: (s[0], s[2].division_codes == item.division_codes))[2]
 
 
 def _closest(item, candidates: list[tuple[str, object]]):
     if not candidates:
         return None
     return max(candidates, key=lambda c: (c[1].source_line == item.source_line,
-                                          c[1].division_codes == item.division_codes))
+                                          c[1].division_codes == item.division_codes))[1]

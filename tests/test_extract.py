@@ -59,8 +59,11 @@ def gazetteer():
     return vocab.Gazetteer.of_divisions(bundle.divisions)
 
 
+TOWNSHIPS = extract.read_townships(seeds_dir() / "townships.csv")
+
+
 def _draft(text: str, gazetteer, region: str) -> list[extract.DraftColumn]:
-    return extract.draft(text.split("\n"), gazetteer, region)
+    return extract.draft(text.split("\n"), gazetteer, region, TOWNSHIPS)
 
 
 def _names(column) -> list[str]:
@@ -233,3 +236,53 @@ def test_compare_prefers_the_same_county_when_names_differ_only_by_place():
     drafted = [item("边坝县县城供暖工程", "540330"), item("八宿县县城供暖工程", "540326")]
     result = extract.compare(curated, drafted, ["八宿县", "边坝县"])
     assert result.recall == 1.0 and result.agreement("division_codes") == 1.0
+
+
+def test_townships_name_the_county_when_no_county_is_named(gazetteer):
+    items = _items("测试项目：东嘎测试水库、日屋镇测试口岸设施、扎西岗测试站、门巴测试中心、萨迦县日屋测试站",
+                   gazetteer, "540200")
+    assert items["东嘎测试水库"].counties == ["桑珠孜区"]  # by the stem of 东嘎乡
+    assert items["日屋镇测试口岸设施"].counties == ["定结县"]
+    assert items["扎西岗测试站"].counties == ["市直"]  # 扎西岗乡 is in three counties
+    assert items["门巴测试中心"].counties == ["市直"]  # 门巴 is also an everyday word
+    assert items["萨迦县日屋测试站"].counties == ["萨迦县"]  # a named county wins over a township
+
+
+def test_every_township_belongs_to_a_county_of_the_gazetteer(gazetteer):
+    assert len(TOWNSHIPS) > 300
+    for name, county_code in TOWNSHIPS:
+        county = gazetteer.get(county_code)
+        assert county is not None and county.level == "county", (name, county_code)
+        assert extract.TOWNSHIP_END.search(name), name
+
+
+def test_a_place_or_scope_written_once_before_a_list_is_shared(gazetteer):
+    items = _items("测试项目：实施八廓测试设施提升工程、测试风貌整治工程；县(区)测试艺术团排练场所、测试活动中心改扩建；"
+                   "实施G318堆龙德庆区至曲水县段测试工程", gazetteer, "540100")
+    assert items["测试风貌整治工程"].counties == ["城关区"]
+    assert "county taken from the list's first item" in items["测试风貌整治工程"].review
+    every = [c.name for c in gazetteer.children("540100")]
+    assert items["测试活动中心改扩建"].counties == every
+    assert items["G318堆龙德庆区至曲水县段测试工程"].counties == ["堆龙德庆区", "曲水县"]
+
+
+def test_names_share_the_words_after_the_last_name(gazetteer):
+    items = _items("测试项目：吉隆、樟木、日屋测试口岸等基础测试项目；测甲牛、测乙羊和测丙羊测试繁育场建设；"
+                   "测丁牛、测戊牛测试养殖基地建设", gazetteer, "540200")
+    assert {"吉隆测试口岸基础测试项目", "樟木测试口岸基础测试项目", "日屋测试口岸基础测试项目"} <= set(items)
+    assert items["日屋测试口岸基础测试项目"].counties == ["定结县"]
+    assert {"测甲牛测试繁育场建设", "测乙羊测试繁育场建设", "测丙羊测试繁育场建设",
+            "测丁牛测试养殖基地建设", "测戊牛测试养殖基地建设"} <= set(items)
+
+
+def test_compare_takes_exact_matches_before_similar_ones():
+    from types import SimpleNamespace as Item
+
+    def item(name):
+        return Item(name=name, column_number=3, source_line=10, division_codes=("540200",))
+
+    curated = [item("测试甲场建设"), item("测试乙场建设")]
+    drafted = [item("测试乙场建设"), item("测试甲场")]
+    result = extract.compare(curated, drafted, [])
+    assert result.recall == 1.0
+    assert [(c.name, d.name) for c, d in result.matched] == [("测试甲场建设", "测试甲场"), ("测试乙场建设", "测试乙场建设")]

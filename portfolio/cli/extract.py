@@ -81,7 +81,8 @@ def _draft(source: Path, plan: str | None, region: str | None, prefix: str | Non
         region_code = extraction.guess_region(lines, gazetteer)
     key = plan or source.stem
     code_prefix = prefix or (known.code_prefix if known else "DRAFT")
-    columns = extraction.draft(lines, gazetteer, region_code)
+    townships = extraction.read_townships(seeds_dir() / "townships.csv")
+    columns = extraction.draft(lines, gazetteer, region_code, townships)
     return extraction.render_yaml(columns, key=key, prefix=code_prefix, region=gazetteer.get(region_code).name,
                                   source=source.name)
 
@@ -97,6 +98,6 @@ def _print_comparison(result) -> None:
     for item in result.extra:
         typer.echo(f"extra    {item.code}  {item.name}  (line {item.source_line})")
     for curated, drafted in result.matched:
-        if curated.division_codes != drafted.division_codes:
+        if set(curated.division_codes) != set(drafted.division_codes):
             typer.echo(f"county   {curated.code}  {curated.name}: curated {','.join(curated.division_codes)}"
                        f" draft {','.join(drafted.division_codes)}")

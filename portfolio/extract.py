@@ -32,6 +32,9 @@ LEADING_VERBS = re.compile(r"^(?:重点|积极|加快|持续|全力|有序|稳�
 TRAILING = re.compile(r"(等重点项目|等重点工程|等项目|等工程|等建设|等)$")
 OBJECT_SUFFIX = re.compile(r"(工程|项目|厂|站|场|路|桥|大桥|中学|小学|学校|幼儿园|医院|卫生院|中心|馆|园|库|水库|枢纽|灌区|基地|"
                            r"平台|设施|管网|广场|公园|小区|片区|园区|通道|机场|铁路|公路|隧道|系统|专线|线)$")
+# what a clause aims at rather than builds (`…提升城市管理精细化水平`, `…增强获得感`): not an item
+ABSTRACT_END = re.compile(r"(水平|能力|效率|质量|防线|基础|高地|机制|格局|业态|感|产出|底数|应用|资源|发展|现代化|共享|"
+                          r"支持|补贴|计划|活动|榜单|培养|服务|功能|目标|潜力|布局|为主|为重点|举措|资金)$")
 WORK_ONLY = re.compile(r"(?:建设|改造|改扩建|扩建|新建|工程|项目)+")
 WORK_SUFFIX = re.compile(r"(工程|项目|建设|改造|改扩建|扩建|新建)$")
 # generic works the plan gives every county: 县(区), 县级, 农村, 村卫生室, 乡镇卫生院…
@@ -373,6 +376,15 @@ def _parts(text: str, separators: str) -> list[tuple[str, int]]:
     return parts
 
 
+def _is_bundle(name: str) -> bool:
+    listed = UNCOUNTED.match(name)
+    return bool(COUNTED.match(name) or listed and _complete(listed.group(2)))
+
+
+def _before_bracket(name: str) -> str:
+    return re.sub(r"[(（].*$", "", name)
+
+
 def _complete(name: str) -> bool:
     return bool(OBJECT_SUFFIX.search(name) or WORK_SUFFIX.search(name))
 
@@ -395,7 +407,7 @@ class ListSplitter:
                 continue
             for run in self.runs(clause, start):
                 pieces.extend(self.share_scope(self.expand(run)))
-        return [p for p in pieces if len(p.name) >= 3]
+        return [p for p in pieces if len(p.name) >= 3 and not (ABSTRACT_END.search(p.name) and not _complete(p.name))]
 
     def per_county(self, clause: str, start: int, work: Piece | None) -> list[Piece]:
         """`卡若区 4 个乡镇、左贡县 5 个乡镇的…` after a work name: the work once per county."""
@@ -426,6 +438,8 @@ class ListSplitter:
                 if position:
                     runs.append([])
                 runs[-1] += [(n, start + offset) for n in self.conjunctions(name)]
+            if _is_bundle(runs[-1][-1][0] if runs[-1] else ""):  # `X等设施建设、Y等项目`: two lists
+                runs.append([])
         return [r for r in ([(s, o) for s, o in run if len(s) >= 2 and re.search(r"[\u4e00-\u9fff]", s)]
                             for run in runs) if r]
 
@@ -444,7 +458,7 @@ class ListSplitter:
             if position > 0 and before.search(text[:position]):
                 return [*self.unglue(clean(text[:position])), *self.unglue(clean(text[position:]))]
         glued = re.match(r"^(.{4,}?(?:建设|[^县乡][)）]))(?![项工等、])(.{3,})$", text)
-        if glued and _complete(glued.group(2)) and _complete(re.sub(r"[(（].*$", "", glued.group(1))):
+        if glued and _complete(_before_bracket(glued.group(2))) and _complete(_before_bracket(glued.group(1))):
             return [glued.group(1), *self.unglue(glued.group(2))]
         return [text]
 
@@ -532,23 +546,30 @@ class ListSplitter:
         """`八廓古城设施提升工程、风貌整治工程…`, `县(区)民间艺术团排练场所、综合文化活动中心改扩建…`:
         members that name no place of their own share the first member's county, or its scope of
         every county."""
-        if self.places is None or len(pieces) < 2 or pieces[0].counties:
+        if self.places is None or len(pieces) < 2:
             return pieces
-        first = pieces[0].name
-        every = self.places.every_county(first) if SCOPE_PREFIX.match(LEADING_VERBS.sub("", first, count=1)) else None
-        head = None if every else self.places.leading(first)
-        county = head[1] if head else None
-        if not every and not county:
-            return pieces
-        for piece in pieces[1:]:
-            if (piece.counties or self.places.locate(piece.name) or EVERY_COUNTY.search(piece.name)
-                    or self.places.names_region(piece.name)):
+        head = self.places.leading(pieces[0].name) if not pieces[0].counties else None
+        county, every = head[1] if head else None, None
+        for piece in pieces:
+            scope = self.scope(piece.name)
+            if scope:
+                county, every = None, scope
+            elif EVERY_COUNTY.search(piece.name):  # its own scope (`12县(区)…`) ends the shared one
+                county, every = None, None
+            elif piece.counties or self.places.locate(piece.name) or self.places.names_region(piece.name):
                 continue
-            if every:
+            elif every:
                 piece.counties, piece.kind = every, "programme"
-            else:
+            elif county:
                 piece.counties, piece.shared_county = [county], True
         return pieces
+
+    def scope(self, name: str) -> list[str] | None:
+        """Every county, for a name that opens with a scope (`县(区)…`, `实施乡村…`, `日喀则市县级…`)."""
+        rest = LEADING_VERBS.sub("", name, count=1)
+        if self.places.names_region(rest):
+            rest = rest[len(self.places.region.name):] if rest.startswith(self.places.region.name) else rest
+        return self.places.every_county(name) if SCOPE_PREFIX.match(rest) else None
 
     def share_county(self, pieces: list[Piece], bare: list[bool]) -> None:
         """`聂拉木县嘉龙措、嘎龙措等…工程`: members without a place take the first one's county."""

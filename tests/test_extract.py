@@ -286,3 +286,18 @@ def test_compare_takes_exact_matches_before_similar_ones():
     result = extract.compare(curated, drafted, [])
     assert result.recall == 1.0
     assert [(c.name, d.name) for c, d in result.matched] == [("测试甲场建设", "测试甲场"), ("测试乙场建设", "测试乙场建设")]
+
+
+def test_clauses_that_aim_rather_than_build_are_not_items(gazetteer):
+    items = _items("测试项目：新建测试滨河公园，助力提升测试管理精细化水平，增强群众测试获得感；推进测试体系建设", gazetteer, "540100")
+    assert "测试滨河公园" in items and "测试体系建设" in items
+    assert not any(name.endswith(("水平", "获得感")) for name in items)
+
+
+def test_bundles_inside_a_list_and_names_glued_after_a_bracket(gazetteer):
+    items = _items("测试项目：实施测试甲公园等测试设施建设、测试乙中心设备提升等项目；"
+                   "建设测试物流园区(市级)测试物流中心(县区级)测试配送中心(片区和乡镇)", gazetteer, "540100")
+    assert {"测试甲公园", "测试设施建设"} <= set(items)
+    assert "测试物流园区(市级)" in items and "测试物流中心(县区级)" in items
+    assert items["测试物流园区(市级)"].counties == ["市直"]
+    assert items["测试物流中心(县区级)"].counties == [c.name for c in gazetteer.children("540100")]

@@ -101,3 +101,8 @@ def _print_comparison(result) -> None:
         if set(curated.division_codes) != set(drafted.division_codes):
             typer.echo(f"county   {curated.code}  {curated.name}: curated {','.join(curated.division_codes)}"
                        f" draft {','.join(drafted.division_codes)}")
+    for label, attribute in (("sector", "sector_code"), ("line", "source_line")):
+        for curated, drafted in result.matched:
+            if getattr(curated, attribute) != getattr(drafted, attribute):
+                typer.echo(f"{label:<8} {curated.code}  {curated.name}: curated {getattr(curated, attribute)}"
+                           f" draft {getattr(drafted, attribute)}")

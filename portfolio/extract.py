@@ -4,7 +4,9 @@ A draft gets most items right and marks the rest with `review:` so a curator can
 it in an hour instead of days. Heuristics, in order: find the 专栏 headings, cut each box
 at the next chapter or section heading, recognise indicator tables and town lists, then
 read group labels (`芒康县：`, `01 道路桥梁提质工程`, a category glued to its first item),
-split lists (、，；) and expand shared prefixes and suffixes.
+split lists (、，；) and expand shared prefixes and suffixes. Counties come from county names,
+then from the townships of `seeds/townships.csv`, then from a place or scope written once
+before a list.
 """
 
 from __future__ import annotations
@@ -196,16 +198,17 @@ class Places:
 
     def locate(self, text: str) -> str | None:
         """The county of the text: a county-level name, else a township of the region."""
-        found = self.find(text)
-        if found:
-            return found
+        township = self.township_in(text)
+        return self.find(text) or (township[1] if township else None)
+
+    def township_in(self, text: str) -> tuple[str, str] | None:
+        """(name as written, county) of the first township named in the text."""
         best = None
         for name, county in self.townships:
             position = text.find(name)
             if position >= 0 and (best is None or position < best[0]):
-                best = (position, county)
-        return best[1] if best else None
-
+                best = (position, name, county)
+        return best[1:] if best else None
 
     def route(self, text: str) -> list[str]:
         """The counties a road or line runs through: `G561达孜区至林周县段` -> 达孜区, 林周县."""
@@ -220,7 +223,14 @@ class Places:
         return counties if len(counties) >= 2 else []
 
     def names_region(self, text: str) -> bool:
-        return any(text.startswith(name) for name in (self.region.name, self.region.short_name) if name)
+        return self.without_region(text) != text
+
+    def without_region(self, text: str) -> str:
+        """The text after a leading 日喀则市 or 日喀则."""
+        for name in (self.region.name, self.region.short_name):
+            if name and text.startswith(name):
+                return text[len(name):]
+        return text
 
     def is_township(self, text: str) -> bool:
         return any(text == name for name, _ in self.townships)
@@ -543,9 +553,9 @@ class ListSplitter:
         return [*pieces, Piece(category, members[-1][1], None, "programme", self.counties_of(pieces))]
 
     def share_scope(self, pieces: list[Piece]) -> list[Piece]:
-        """`八廓古城设施提升工程、风貌整治工程…`, `县(区)民间艺术团排练场所、综合文化活动中心改扩建…`:
-        members that name no place of their own share the first member's county, or its scope of
-        every county."""
+        """`八廓古城设施提升工程、风貌整治工程…`: members that name no place of their own share the
+        first member's county; `县(区)民间艺术团排练场所、综合文化活动中心改扩建…`: the members after
+        one that opens with a scope share its every county, until one states a scope of its own."""
         if self.places is None or len(pieces) < 2:
             return pieces
         head = self.places.leading(pieces[0].name) if not pieces[0].counties else None
@@ -566,9 +576,7 @@ class ListSplitter:
 
     def scope(self, name: str) -> list[str] | None:
         """Every county, for a name that opens with a scope (`县(区)…`, `实施乡村…`, `日喀则市县级…`)."""
-        rest = LEADING_VERBS.sub("", name, count=1)
-        if self.places.names_region(rest):
-            rest = rest[len(self.places.region.name):] if rest.startswith(self.places.region.name) else rest
+        rest = self.places.without_region(LEADING_VERBS.sub("", name, count=1))
         return self.places.every_county(name) if SCOPE_PREFIX.match(rest) else None
 
     def share_county(self, pieces: list[Piece], bare: list[bool]) -> None:
@@ -655,6 +663,8 @@ class ColumnReader:
         named = piece.counties or self.places.route(name) or [c for c in [self.places.locate(name)] if c]
         if piece.shared_county:
             item.review.append("county taken from the list's first item")
+        elif not piece.counties and not self.places.find(name) and self.places.township_in(name):
+            item.review.append(f"county from the township named {self.places.township_in(name)[0]}")
         every = self.places.every_county(name)
         if named:
             item.counties = named
@@ -848,11 +858,11 @@ def compare(curated: list, drafted: list, place_names: list[str]) -> Comparison:
     then in the same county, so that `八宿县县城供暖工程` is not matched with `边坝县县城供暖工程`."""
     keyed = [(normalise(d.name, []), normalise(d.name, place_names), d) for d in drafted]
     pairs: dict[int, object] = {}
-    for pass_ in ("full", "key", "similar"):
+    for how in ("full", "key", "similar"):
         for position, item in enumerate(curated):
             if position in pairs:
                 continue
-            best = _best_match(item, keyed, place_names, pass_)
+            best = _best_match(item, keyed, place_names, how)
             if best is not None:
                 keyed = [entry for entry in keyed if entry[2] is not best]
                 pairs[position] = best
@@ -861,14 +871,15 @@ def compare(curated: list, drafted: list, place_names: list[str]) -> Comparison:
     return Comparison(len(curated), len(drafted), matched, missing, [d for _, _, d in keyed])
 
 
-def _best_match(item, keyed, place_names: list[str], pass_: str):
+def _best_match(item, keyed, place_names: list[str], how: str):
+    """The draft item matching `item` by full name, by name without its place, or by similarity."""
     import difflib
 
     full, key = normalise(item.name, []), normalise(item.name, place_names)
     candidates = [(f, k, d) for f, k, d in keyed if d.column_number == item.column_number]
-    if pass_ == "full":
+    if how == "full":
         return _closest(item, [(k, d) for f, k, d in candidates if f == full])
-    if pass_ == "key":
+    if how == "key":
         return _closest(item, [(k, d) for f, k, d in candidates if k == key])
     scored = [(difflib.SequenceMatcher(None, key, k).ratio(), k, d) for _, k, d in candidates
               if key in k or k in key or difflib.SequenceMatcher(None, key, k).quick_ratio() > 0.8]

@@ -242,6 +242,7 @@ def test_townships_name_the_county_when_no_county_is_named(gazetteer):
     items = _items("测试项目：东嘎测试水库、日屋镇测试口岸设施、扎西岗测试站、门巴测试中心、萨迦县日屋测试站",
                    gazetteer, "540200")
     assert items["东嘎测试水库"].counties == ["桑珠孜区"]  # by the stem of 东嘎乡
+    assert "county from the township named 东嘎" in items["东嘎测试水库"].review
     assert items["日屋镇测试口岸设施"].counties == ["定结县"]
     assert items["扎西岗测试站"].counties == ["市直"]  # 扎西岗乡 is in three counties
     assert items["门巴测试中心"].counties == ["市直"]  # 门巴 is also an everyday word

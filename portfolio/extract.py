@@ -52,15 +52,15 @@ SECTOR_KEYWORDS = [
     ("sewage", "污水"), ("solid_waste", "垃圾"), ("water_supply", "供水|水厂|自来水|饮水"),
     ("heating", "供暖|供热|供氧|采暖"), ("drainage", "防洪|排涝|内涝|防涝|堤防"),
     ("roads", "道路|公路|大桥|桥梁|桥|路网|街|隧道|高速"), ("gas", "燃气|天然气管网"),
-    ("education", "学校|中学|小学|幼儿园|教育|职业技术|学院|大学"), ("health", "医院|卫生|疾控|医疗|藏医|妇幼"),
+    ("education", "学校|中学|小学|幼儿园|教育|职业技术|学院|大学"), ("health", "医院|卫生|疾控|医疗|藏医|妇幼|健康"),
     ("water_conservancy", "水库|水利|灌区|枢纽|灌溉|河道|水网"), ("greening", "公园|绿地|绿化|绿道|广场"),
     ("housing", "公租房|周转房|安居|保障性住房"), ("urban_renewal", "棚户区|老旧小区|城市更新|旧城"),
     ("energy", "光伏|风电|电站|电网|变电|储能|能源|充电|地热|光热"), ("transport", "机场|铁路|航空|客运|物流枢纽"),
-    ("culture_sport", "博物馆|图书馆|文化|体育|纪念馆|艺术"), ("tourism", "景区|旅游|文旅"),
-    ("agriculture", "农业|牧业|青稞|牦牛|种植|养殖|饲草|农田|畜"), ("ecology", "生态|造林|湿地|保护区|修复|环境"),
-    ("public_safety", "应急|消防|安全|防灾|监测预警"), ("digital", "数据|数字|智慧|5G|信息化|算力|网络"),
+    ("culture_sport", "博物馆|图书馆|文化|体育|纪念馆|艺术|书店|融媒体|技艺"), ("tourism", "景区|旅游|文旅|古城|民宿|特色小镇"),
+    ("agriculture", "农业|牧业|青稞|牦牛|种植|养殖|种养|饲草|农田|畜|繁育|扩繁|原种|良种|育肥"), ("ecology", "生态|造林|湿地|保护区|修复|环境|苗圃|林业|污染防治"),
+    ("public_safety", "应急|消防|安全|防灾|监测预警|平安"), ("digital", "数据|数字|智慧|5G|信息化|算力|网络|新型基础设施"),
     ("social_services", "养老|托育|福利|救助|殡葬|残疾|就业|社会保障"), ("opening_up", "口岸|边贸|开放|边境经济"),
-    ("industry", "园区|产业园|工业|加工"), ("commerce", "商贸|市场|物流|商业"), ("innovation", "科技|创新|实验室|孵化"),
+    ("industry", "园区|产业园|工业|加工"), ("commerce", "商贸|市场|物流|商业|第三产业|服务业"), ("innovation", "科技|创新|实验室|孵化"),
     ("rural", "乡村|村庄|人居环境"),
 ]
 
@@ -676,7 +676,13 @@ class ColumnReader:
             item.counties = [vocab.PREFECTURE_LEVEL]
             item.review.append("county not stated: 市直 assumed")
         sector, reason = guess_sector(name)
-        item.sector, item.sector_reason = (sector, reason) if sector else (column.sector, "column title")
+        label_sector, label_reason = guess_sector(group.label or "")
+        if sector:
+            item.sector, item.sector_reason = sector, reason
+        elif label_sector:
+            item.sector, item.sector_reason = label_sector, f"group label {label_reason}"
+        else:
+            item.sector, item.sector_reason = column.sector, "column title"
         if not OBJECT_SUFFIX.search(name) and item.kind == "project":
             item.review.append("no object word at the end: check the split")
         return item

@@ -302,3 +302,12 @@ def test_bundles_inside_a_list_and_names_glued_after_a_bracket(gazetteer):
     assert "测试物流园区(市级)" in items and "测试物流中心(县区级)" in items
     assert items["测试物流园区(市级)"].counties == ["市直"]
     assert items["测试物流中心(县区级)"].counties == [c.name for c in gazetteer.children("540100")]
+
+
+def test_sector_from_the_name_then_the_group_label_then_the_column_title(gazetteer):
+    column = _draft("专栏 9 第三产业测试项目\n旅游产品测试项目：测试甲古镇、测试乙驿站、测试丙医院\n第二节 后文\n",
+                    gazetteer, "540200")[0]
+    items = {item.name: item for group in column.groups for item in group.items}
+    assert column.sector == "commerce"  # 第三产业
+    assert (items["测试乙驿站"].sector, items["测试乙驿站"].sector_reason) == ("tourism", "group label keyword 旅游")
+    assert items["测试丙医院"].sector == "health"

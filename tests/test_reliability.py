@@ -180,3 +180,13 @@ def test_a_seed_error_on_first_use_leaves_the_database_unmigrated(empty_url, mon
         db.ensure_current(engine)
     assert db.current_revision(engine) is None
     engine.dispose()
+
+
+def test_a_reader_that_stops_early_gets_no_error_message(seeded_url):
+    process = subprocess.Popen([sys.executable, "-m", "portfolio", "--db", seeded_url, "projects", "list",
+                                "--format", "csv", "--limit", "1000"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.stdout.close()  # like `| head`: nobody reads what comes
+    stderr = process.stderr.read()
+    assert process.wait(timeout=60) in (0, 141)
+    assert "新数据库" not in stderr and stderr.strip() == ""

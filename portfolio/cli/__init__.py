@@ -87,4 +87,17 @@ def _invoked_command(args: list[str]) -> str | None:
 
 def main() -> None:
     name = _invoked_command(sys.argv[1:])
-    (build_app(name) if name else app)()
+    try:
+        (build_app(name) if name else app)()
+    finally:
+        _flush_quietly()
+
+
+def _flush_quietly() -> None:
+    """Flush what is still buffered; a reader that stopped early (`| head`) is not an error."""
+    from portfolio.cli._context import silence_stdout
+
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()

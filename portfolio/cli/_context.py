@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +62,17 @@ def fail(message: str, exit_code: int = 1) -> None:
     raise typer.Exit(exit_code)
 
 
+SIGPIPE_EXIT = 141  # what a shell reports for a process ended by SIGPIPE
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def friendly_errors(command):
     """Turn the library's errors into one line on stderr and an exit code."""
 
@@ -70,6 +82,9 @@ def friendly_errors(command):
             return command(*args, **kwargs)
         except PortfolioError as error:
             fail(_one_line(str(error)), error.exit_code)
+        except BrokenPipeError:  # the reader stopped early (`| head`): not an error worth a message
+            silence_stdout()
+            raise typer.Exit(SIGPIPE_EXIT)
         except OSError as error:  # a file the user named: missing folder, no permission, disk full
             fail(_one_line(f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")), 1)
         except Exception as error:

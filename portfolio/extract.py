@@ -35,7 +35,7 @@ TRAILING = re.compile(r"(等重点项目|等重点工程|等项目|等工程|等
 OBJECT_SUFFIX = re.compile(r"(工程|项目|厂|站|场|路|桥|大桥|中学|小学|学校|幼儿园|医院|卫生院|中心|馆|园|库|水库|枢纽|灌区|基地|"
                            r"平台|设施|管网|广场|公园|小区|片区|园区|通道|机场|铁路|公路|隧道|系统|专线|线)$")
 # what a clause aims at rather than builds (`…提升城市管理精细化水平`, `…增强获得感`): not an item
-ABSTRACT_END = re.compile(r"(水平|能力|效率|质量|防线|基础|高地|机制|格局|业态|感|产出|底数|应用|资源|发展|现代化|共享|"
+ABSTRACT_END = re.compile(r"(水平|能力|效率|质量|防线|基础|高地|机制|格局|业态|获得感|幸福感|安全感|产出|底数|应用|资源|发展|现代化|共享|"
                           r"支持|补贴|计划|活动|榜单|培养|服务|功能|目标|潜力|布局|为主|为重点|举措|资金)$")
 WORK_ONLY = re.compile(r"(?:建设|改造|改扩建|扩建|新建|工程|项目)+")
 WORK_SUFFIX = re.compile(r"(工程|项目|建设|改造|改扩建|扩建|新建)$")
@@ -44,7 +44,7 @@ EVERY_COUNTY = re.compile(r"县[(（]区[)）]|各县|县级|县域|县区|农�
 # a scope written once before a list: `县(区)民间艺术团排练场所、综合文化活动中心改扩建…`
 SCOPE_PREFIX = re.compile(r"^(?:重点)?(?:县[(（]区[)）]|县级|县区|各县|乡村|农村|农牧区|乡镇|市[、和]?县)")
 WITH_PREFECTURE = re.compile(r"^市[、和]?县")
-ROUTE = re.compile(r"[至到—–－]")
+ROUTE = re.compile(r"[至—–－]")
 PLACE_END = re.compile(r"[乡镇村县区市]$")
 ENTITY_END = re.compile(r"(乡|镇|村|县|区|市|中学|小学|学校|幼儿园|医院|寺|公园|水库)")
 
@@ -145,8 +145,9 @@ LANDMARKS = {
 }
 
 
-# Township names that are also everyday words (门巴族, 紫金, 唐古拉山…): never read as places.
-COMMON_WORD_STEMS = {"门巴", "紫金", "龙马", "巴扎", "唐古", "城南", "城北", "城关", "日星", "金珠"}
+# Township names that are also everyday words (门巴族, 紫金, 唐古拉山, 林卡 a park…): never read as places.
+COMMON_WORD_STEMS = {"门巴", "紫金", "龙马", "巴扎", "唐古", "城南", "城北", "城关", "日星", "金珠", "林卡", "白玛",
+                     "如意", "吉日", "美玉"}
 TOWNSHIP_END = re.compile(r"(民族乡|街道|乡|镇)$")
 
 
@@ -184,7 +185,7 @@ class Places:
                 counties.setdefault(key, set()).add(county.name)
         taken = {name for name, _ in self.names}
         found = [(key, next(iter(names))) for key, names in counties.items()
-                 if len(names) == 1 and key not in taken and not any(key in name for name in taken)]
+                 if len(names) == 1 and not any(key in name for name in taken)]
         return sorted(found, key=lambda pair: -len(pair[0]))
 
     def find(self, text: str) -> str | None:
@@ -270,7 +271,7 @@ class Places:
 
     def every_county(self, name: str) -> list[str] | None:
         """Every county for generic works (`18县(区)…`, `县级…`, `农村…`), with 市直 for `市、县…`."""
-        rest = name[len(self.region.name):] if name.startswith(self.region.name) else name
+        rest = self.without_region(name)
         if not EVERY_COUNTY.search(rest):
             return None
         counted = re.search(r"(\d+)个?县", rest)
@@ -367,7 +368,7 @@ LABEL_QUANTITY = re.compile(r"\s*[(（](\d+\s*[项个所座处条套户])[)）]\
 DESCRIPTION = re.compile(r"^(?:重点发展|主要发展|发展|包含|包括|主要包括|功能定位|定位为)")
 GLUED_LABEL = re.compile(r"^(.{3,18}?(?:项目|工程))(?![项工、，,；;。等及和的(（\s])(.{2,})$")
 PLACE_AND_PLACE = re.compile(r"^(.*?[乡镇村])[和及](.{1,8}?[乡镇村])(.*)$")
-NAME_AND = re.compile(r"^([^和及]{2,5}?)[和及](.{4,})$")
+NAME_AND = re.compile(r"^([^和及]{3,5}?)[和及](.{4,})$")
 OBJECT_AND = re.compile(r"^(.{4,}?(?:工程|项目|中心|平台|馆|院|园|库|站))[和及](.{3,})$")
 
 
@@ -384,6 +385,19 @@ def _parts(text: str, separators: str) -> list[tuple[str, int]]:
             start = index + 1
     parts.append((text[start:], start))
     return parts
+
+
+def _parallel_names(first: str, second: str) -> bool:
+    """`岗巴羊` and `霍尔巴羊原种场改扩建`: the second's name ends like the first (羊), in its
+    third character or later, and a work follows it."""
+    end = second.find(first[-1], 2) + 1
+    rest = second[end:]
+    return end > 0 and _complete(rest) and not WORK_ONLY.fullmatch(rest)
+
+
+def _only_an_aim(piece: Piece) -> bool:
+    return (piece.kind == "project" and not piece.quantity and not _complete(piece.name)
+            and bool(ABSTRACT_END.search(piece.name)))
 
 
 def _is_bundle(name: str) -> bool:
@@ -417,7 +431,7 @@ class ListSplitter:
                 continue
             for run in self.runs(clause, start):
                 pieces.extend(self.share_scope(self.expand(run)))
-        return [p for p in pieces if len(p.name) >= 3 and not (ABSTRACT_END.search(p.name) and not _complete(p.name))]
+        return [p for p in pieces if len(p.name) >= 3 and not _only_an_aim(p)]
 
     def per_county(self, clause: str, start: int, work: Piece | None) -> list[Piece]:
         """`卡若区 4 个乡镇、左贡县 5 个乡镇的…` after a work name: the work once per county."""
@@ -479,7 +493,7 @@ class ListSplitter:
             suffix = places.group(3)
             return [places.group(1) + suffix, places.group(2) + suffix]
         names = NAME_AND.match(text)
-        if names and names.group(1)[-1] in names.group(2)[1:-2]:  # 岗巴羊和霍尔巴羊原种场
+        if names and _parallel_names(*names.groups()):  # 岗巴羊和霍尔巴羊原种场改扩建
             return [names.group(1), names.group(2)]
         objects = OBJECT_AND.match(text)
         if objects and not re.match(r"(?:配套|附属|周边|相关|其他)", objects.group(2)):
@@ -555,19 +569,22 @@ class ListSplitter:
     def share_scope(self, pieces: list[Piece]) -> list[Piece]:
         """`八廓古城设施提升工程、风貌整治工程…`: members that name no place of their own share the
         first member's county; `县(区)民间艺术团排练场所、综合文化活动中心改扩建…`: the members after
-        one that opens with a scope share its every county, until one states a scope of its own."""
+        one that opens with a scope share its every county. Either ends at a member that states a
+        place or scope of its own."""
         if self.places is None or len(pieces) < 2:
             return pieces
         head = self.places.leading(pieces[0].name) if not pieces[0].counties else None
         county, every = head[1] if head else None, None
-        for piece in pieces:
+        for index, piece in enumerate(pieces):
             scope = self.scope(piece.name)
             if scope:
                 county, every = None, scope
             elif EVERY_COUNTY.search(piece.name):  # its own scope (`12县(区)…`) ends the shared one
                 county, every = None, None
-            elif piece.counties or self.places.locate(piece.name) or self.places.names_region(piece.name):
+            elif index == 0:
                 continue
+            elif piece.counties or self.places.locate(piece.name) or self.places.names_region(piece.name):
+                county, every = None, None  # a member with a place of its own ends the sharing
             elif every:
                 piece.counties, piece.kind = every, "programme"
             elif county:
@@ -577,7 +594,7 @@ class ListSplitter:
     def scope(self, name: str) -> list[str] | None:
         """Every county, for a name that opens with a scope (`县(区)…`, `实施乡村…`, `日喀则市县级…`)."""
         rest = self.places.without_region(LEADING_VERBS.sub("", name, count=1))
-        return self.places.every_county(name) if SCOPE_PREFIX.match(rest) else None
+        return self.places.every_county(rest) if SCOPE_PREFIX.match(rest) else None
 
     def share_county(self, pieces: list[Piece], bare: list[bool]) -> None:
         """`聂拉木县嘉龙措、嘎龙措等…工程`: members without a place take the first one's county."""
@@ -660,16 +677,18 @@ class ColumnReader:
         county = group.county if group.county and group.county != vocab.PREFECTURE_LEVEL else None
         if county and county not in name and not name.startswith(self.places.region.name):
             item.name = county + name
-        named = piece.counties or self.places.route(name) or [c for c in [self.places.locate(name)] if c]
+        named = piece.counties or self.places.route(name) or [c for c in [self.places.find(name)] if c]
+        township = None if named or group.county else self.places.township_in(name)
+        every = self.places.every_county(name)
         if piece.shared_county:
             item.review.append("county taken from the list's first item")
-        elif not piece.counties and not self.places.find(name) and self.places.township_in(name):
-            item.review.append(f"county from the township named {self.places.township_in(name)[0]}")
-        every = self.places.every_county(name)
         if named:
             item.counties = named
         elif group.county:
             item.counties = [group.county]
+        elif township:
+            item.counties = [township[1]]
+            item.review.append(f"county from the township named {township[0]}")
         elif every:
             item.counties, item.kind = every, "programme"
         else:
@@ -892,11 +911,11 @@ def _best_match(item, keyed, place_names: list[str], how: str):
     scored = [s for s in scored if s[0] >= 0.8 or (s[1] in key or key in s[1]) and len(s[1]) >= 4]
     if not scored:
         return None
-    return max(scored, key=lambda s: (s[0], s[2].division_codes == item.division_codes))[2]
+    return max(scored, key=lambda s: (s[0], set(s[2].division_codes) == set(item.division_codes)))[2]
 
 
 def _closest(item, candidates: list[tuple[str, object]]):
     if not candidates:
         return None
     return max(candidates, key=lambda c: (c[1].source_line == item.source_line,
-                                          c[1].division_codes == item.division_codes))[1]
+                                          set(c[1].division_codes) == set(item.division_codes)))[1]

@@ -270,10 +270,15 @@ def test_a_place_or_scope_written_once_before_a_list_is_shared(gazetteer):
 def test_names_share_the_words_after_the_last_name(gazetteer):
     items = _items("测试项目：吉隆、樟木、日屋测试口岸等基础测试项目；测甲牛、测乙羊和测丙羊测试繁育场建设；"
                    "测丁牛、测戊牛测试养殖基地建设", gazetteer, "540200")
-    assert {"吉隆测试口岸基础测试项目", "樟木测试口岸基础测试项目", "日屋测试口岸基础测试项目"} <= set(items)
+    assert set(items) == {"吉隆测试口岸基础测试项目", "樟木测试口岸基础测试项目", "日屋测试口岸基础测试项目",
+                          "基础测试项目", "测甲牛测试繁育场建设", "测乙羊测试繁育场建设", "测丙羊测试繁育场建设",
+                          "测丁牛测试养殖基地建设", "测戊牛测试养殖基地建设"}
     assert items["日屋测试口岸基础测试项目"].counties == ["定结县"]
-    assert {"测甲牛测试繁育场建设", "测乙羊测试繁育场建设", "测丙羊测试繁育场建设",
-            "测丁牛测试养殖基地建设", "测戊牛测试养殖基地建设"} <= set(items)
+
+
+def test_and_splits_only_names_that_end_alike(gazetteer):
+    items = _items("测试项目：城市供水和污水处理工程；给水和排水工程；测丙羊和测丁羊测试繁育场", gazetteer, "540200")
+    assert set(items) == {"城市供水和污水处理工程", "给水和排水工程", "测丙羊测试繁育场", "测丁羊测试繁育场"}
 
 
 def test_compare_takes_exact_matches_before_similar_ones():
@@ -311,3 +316,23 @@ def test_sector_from_the_name_then_the_group_label_then_the_column_title(gazette
     assert column.sector == "commerce"  # 第三产业
     assert (items["测试乙驿站"].sector, items["测试乙驿站"].sector_reason) == ("tourism", "group label keyword 旅游")
     assert items["测试丙医院"].sector == "health"
+
+
+def test_a_county_in_the_group_label_wins_over_a_township(gazetteer):
+    items = _items("萨迦县：东嘎测试水库建设", gazetteer, "540200")
+    assert items["萨迦县东嘎测试水库建设"].counties == ["萨迦县"]
+
+
+def test_a_member_with_its_own_place_ends_the_shared_county(gazetteer):
+    items = _items("测试项目：城关区测试甲工程、测试乙工程、堆龙德庆区测试丙工程、测试丁工程；拉萨乡镇测试站建设",
+                   gazetteer, "540100")
+    assert items["测试乙工程"].counties == ["城关区"]
+    assert items["堆龙德庆区测试丙工程"].counties == ["堆龙德庆区"]
+    assert items["测试丁工程"].counties == ["市直"]
+    assert items["拉萨乡镇测试站建设"].counties == [c.name for c in gazetteer.children("540100")]
+
+
+def test_bundles_and_words_ending_like_an_aim_are_kept(gazetteer):
+    items = _items("测试项目：测试甲、测试乙等10项群众文化活动；国土空间卫星遥感", gazetteer, "540200")
+    assert (items["群众文化活动"].kind, items["群众文化活动"].quantity) == ("programme", "10项")
+    assert "国土空间卫星遥感" in items

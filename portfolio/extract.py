@@ -199,8 +199,11 @@ class Places:
 
     def locate(self, text: str) -> str | None:
         """The county of the text: a county-level name, else a township of the region."""
+        found = self.find(text)
+        if found:
+            return found
         township = self.township_in(text)
-        return self.find(text) or (township[1] if township else None)
+        return township[1] if township else None
 
     def township_in(self, text: str) -> tuple[str, str] | None:
         """(name as written, county) of the first township named in the text."""

@@ -49,7 +49,7 @@ def parse_date(value: str | date | datetime | None, *, default: date | None = No
         return value.date()
     if isinstance(value, date):
         return value
-    text = str(value).strip().replace("/", "-").replace(".", "-").removesuffix("日")
+    text = vocab.fold_input(str(value)).replace("/", "-").replace(".", "-").removesuffix("日")
     text = text.replace("年", "-").replace("月", "-")
     try:
         return date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))

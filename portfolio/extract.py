@@ -165,7 +165,8 @@ class Places:
         self.gazetteer = gazetteer
         self.region = gazetteer.get(region_code)
         inside = [p for p in gazetteer.places if gazetteer.within(p, region_code)]
-        names = [(n, p) for p in inside if p.code != region_code for n in p.names() if len(n) >= 2]
+        names = [(n, p) for p in inside if p.code != region_code for n in p.names()
+                 if len(n) >= 2 and vocab.has_chinese(n)]  # romanised aliases never occur in the text
         by_name = {p.name: p for p in inside}
         names += [(landmark, by_name[county]) for landmark, county in LANDMARKS.items() if county in by_name]
         self.names = sorted(names, key=lambda pair: -len(pair[0]))

@@ -28,7 +28,11 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 MIN_TRIGRAM = 3
-SORT_KEYS = ("code", "name", "sector", "status", "plan", "date")
+SORT_KEYS = ("code", "name", "county", "sector", "status", "plan", "date")
+_SORTED_IN_PYTHON = {  # pinyin order, which neither database knows
+    "name": lambda row: (vocab.pinyin_sort_key(row.name), row.code),
+    "county": lambda row: (vocab.pinyin_sort_key(row.counties), row.code),
+}
 
 
 @dataclass
@@ -65,40 +69,82 @@ def gazetteer(session: Session) -> vocab.Gazetteer:
     return vocab.Gazetteer.of_divisions(session.exec(select(Division)).all())
 
 
-def _exact_division(session: Session, value: str) -> str | None:
-    """The common case without loading the gazetteer: an exact code, name or short name."""
-    value = value.strip()
-    found = session.execute(sa.select(Division.code).where(sa.or_(
-        Division.code == value, Division.name == value, Division.short_name == value)).limit(2)).scalars().all()
-    return found[0] if len(found) == 1 else None
+def _exact_division(session: Session, value: str) -> tuple[str, str] | None:
+    """The common case without loading the gazetteer: an exact code, name or short name -> (code, level)."""
+    found = session.execute(sa.select(Division.code, Division.level).where(sa.or_(
+        Division.code == value, Division.name == value, Division.short_name == value)).limit(2)).all()
+    return tuple(found[0]) if len(found) == 1 else None
 
 
-def resolve_divisions(session: Session, values: list[str], *, prefecture: str | None = None) -> list[str]:
-    """Division codes for --county values (and --prefecture: the prefecture and all below it)."""
+def _names_prefecture_level(value: str) -> bool:
+    """`昌都市直`, `拉萨市本级`: the prefecture's own items, not everything in it."""
+    return vocab.PREFECTURE_LEVEL in value or "本级" in value
+
+
+def resolve_divisions(session: Session, values: list[str], *, prefecture: str | None = None,
+                      notes: list[str] | None = None) -> list[str]:
+    """Division codes for --county values (and --prefecture: the prefecture and all below it).
+
+    A prefecture given as a county (`--county 昌都`) means everything in it, said in `notes`;
+    its own 市直 items alone are asked for as `昌都市直`.
+    """
+    values = [vocab.fold_input(value) for value in values]
+    if prefecture is not None:
+        prefecture = vocab.fold_input(prefecture)
     exact = [_exact_division(session, value) for value in values]
-    if all(exact) and not prefecture:
-        return exact
+    if all(found and found[1] not in ("prefecture", "province") for found in exact) and not prefecture:
+        return [code for code, _level in exact]
     places = gazetteer(session)
     region = places.resolve(prefecture, what="prefecture") if prefecture else None
     if region and region.level not in ("prefecture", "province"):
         raise UserInputError(f"{prefecture!r} is a {vocab.LEVEL_LABELS[region.level]} division, not a prefecture")
-    # the prefecture also settles a name used in several (经开区)
-    codes = [code or places.resolve(value, region.code if region else None).code
-             for code, value in zip(exact, values)]
+    codes = []
+    for found, value in zip(exact, values):
+        # the prefecture also settles a name used in several (经开区)
+        place = places.get(found[0]) if found else places.resolve(value, region.code if region else None)
+        if place.level in ("prefecture", "province") and not _names_prefecture_level(value):
+            below = [p.code for p in places.places if places.within(p, place.code)]
+            codes += below
+            if notes is not None:
+                own = f"{place.short_name or place.name}{vocab.PREFECTURE_LEVEL}"
+                notes.append(f"{value} is a prefecture: taken as everything in {place.name} "
+                             f"(for its {vocab.PREFECTURE_LEVEL} items alone: --county {own})")
+        else:
+            codes.append(place.code)
     if region:
         below = [p.code for p in places.places if places.within(p, region.code)]
         codes = [c for c in codes if c in below] if codes else below
         if not codes:
             raise UserInputError(f"none of the counties given lies in {region.name}")
-    return codes
+    return list(dict.fromkeys(codes))
 
 
 def resolve_sector(session: Session, value: str) -> str:
-    sectors = session.exec(select(Sector)).all()
-    wanted = value.strip().lower()
+    """One sector: its code, Chinese or English label, or an unambiguous start of the Chinese label."""
+    found = resolve_sectors(session, value)
+    if len(found) > 1:
+        raise UserInputError(f"{value!r} names several sectors ({', '.join(found)}); give one of them")
+    return found[0]
+
+
+def resolve_sectors(session: Session, value: str) -> list[str]:
+    """Sector codes for a --sector value: a code or label, an unambiguous start of the Chinese label
+    (道路 -> 道路桥梁), or an OC4IDS projectSector code (waterAndWaste: every sector filed under it)."""
+    sectors = session.exec(select(Sector).order_by(Sector.code)).all()
+    wanted = vocab.fold_input(value).lower()
     for sector in sectors:
         if wanted in (sector.code.lower(), sector.label_zh, sector.label_en.lower()):
-            return sector.code
+            return [sector.code]
+    by_oc4ids = [s.code for s in sectors
+                 if s.oc4ids.lower() == wanted or s.oc4ids.lower().startswith(wanted + ".")]
+    if by_oc4ids:
+        return by_oc4ids
+    starting = [s for s in sectors if wanted and s.label_zh.startswith(wanted)]
+    if len(starting) == 1:
+        return [starting[0].code]
+    if len(starting) > 1:
+        options = ", ".join(f"{s.label_zh} ({s.code})" for s in starting)
+        raise UserInputError(f"ambiguous sector {value!r}: could be {options}")
     names = [s.code for s in sectors] + [s.label_zh for s in sectors]
     matches = vocab.close_matches(value, names)
     hint = f" (did you mean {', '.join(matches)}?)" if matches else ""
@@ -107,6 +153,7 @@ def resolve_sector(session: Session, value: str) -> str:
 
 def resolve_plan(session: Session, value: str) -> str:
     plans = session.exec(select(Plan)).all()
+    value = vocab.fold_input(value)
     for plan in plans:
         if value in (plan.key, plan.code_prefix, plan.title):
             return plan.key
@@ -116,6 +163,36 @@ def resolve_plan(session: Session, value: str) -> str:
     matches = vocab.close_matches(value, [p.key for p in plans])
     hint = f" (did you mean {', '.join(matches)}?)" if matches else ""
     raise UserInputError(f"unknown plan {value!r}{hint}; see `portfolio plans`")
+
+
+def check_column(session: Session, column: int, plan_keys: list[str]) -> None:
+    """Refuse a 专栏 number no plan asked about has as a 专栏 of projects (it would match nothing)."""
+    statement = sa.select(Plan.key, PlanColumn.number, PlanColumn.kind).join(Plan, Plan.id == PlanColumn.plan_id)
+    if plan_keys:
+        statement = statement.where(Plan.key.in_(plan_keys))
+    found = session.execute(statement.order_by(Plan.key, PlanColumn.number)).all()
+    if any(number == column and kind == "projects" for _key, number, kind in found):
+        return
+    scope = " or ".join(plan_keys) if plan_keys else "any plan"
+    other = [(key, kind) for key, number, kind in found if number == column]
+    if other:
+        key, kind = other[0]
+        see = {"places": "`portfolio places`", "indicators": "`portfolio indicators`"}.get(kind, "`portfolio columns`")
+        raise UserInputError(f"专栏 {column} of {key} lists {kind}, not projects; see {see}")
+    numbers = sorted({number for _key, number, kind in found if kind == "projects"})
+    allowed = f"; its 专栏 of projects: {_ranges(numbers)}" if plan_keys and numbers else "; see `portfolio columns`"
+    raise UserInputError(f"no such 专栏 of projects: {column} in {scope}{allowed}")
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[2, 3, 4, 6] -> 2–4, 6"""
+    groups: list[list[int]] = []
+    for number in numbers:
+        if groups and number == groups[-1][-1] + 1:
+            groups[-1].append(number)
+        else:
+            groups.append([number])
+    return ", ".join(f"{g[0]}–{g[-1]}" if len(g) > 1 else str(g[0]) for g in groups)
 
 
 # --- projects --------------------------------------------------------------------
@@ -140,7 +217,7 @@ def _county_names(dialect: str) -> sa.ScalarSelect:
 
 def search_condition(session: Session, text: str) -> sa.ColumnElement[bool]:
     """Every whitespace-separated term must occur in the name, sub-heading or note."""
-    printable = "".join(ch if ch.isprintable() else " " for ch in text)
+    printable = "".join(ch if ch.isprintable() else " " for ch in vocab.fold_search(text))
     terms = [t for t in printable.split() if t]
     if not terms:
         return sa.true()
@@ -204,16 +281,32 @@ def list_projects(session: Session, flt: ProjectFilter, *, sort: str = "code",
                Sector.label_zh, Plan.key, PlanColumn.number, Project.group_label, Project.status,
                Project.status_date, Project.build_type, Project.quantity)
     order = {
-        "code": (Project.code,), "name": (Project.name, Project.code),
-        "sector": (Project.sector_code, Project.code), "status": (Project.status, Project.code),
+        "code": (Project.code,), "name": (Project.code,), "county": (Project.code,),
+        "sector": (_sector_order(session), Project.code), "status": (_lifecycle_order(), Project.code),
         "plan": (Plan.key, PlanColumn.number, Project.code), "date": (Project.status_date.desc(), Project.code),
     }
     if sort not in order:
         raise UserInputError(f"unknown sort key {sort!r}; allowed: {', '.join(SORT_KEYS)}")
     statement = _filtered(session, flt, columns).order_by(*order[sort])
+    if sort in _SORTED_IN_PYTHON:
+        rows = sorted(_stream(session, statement), key=_SORTED_IN_PYTHON[sort])
+        return iter(rows[:limit] if limit is not None else rows)
     if limit is not None:
         statement = statement.limit(limit)
     return _stream(session, statement)
+
+
+def _lifecycle_order() -> sa.ColumnElement:
+    """谋划 → 前期 → 在建 → 建成, then 暂缓 and 取消."""
+    return sa.case({label: rank for rank, label in enumerate(vocab.STATUS_OC4IDS)}, value=Project.status, else_=99)
+
+
+def _sector_order(session: Session) -> sa.ColumnElement:
+    """Sectors by their Chinese label in pinyin order."""
+    labels = session.execute(sa.select(Sector.code, Sector.label_zh)).all()
+    ranked = sorted(labels, key=lambda pair: vocab.pinyin_sort_key(pair[1]))
+    return sa.case({code: rank for rank, (code, _label) in enumerate(ranked)}, value=Project.sector_code,
+                   else_=len(ranked))
 
 
 def _stream(session: Session, statement: sa.Select) -> Iterator[ProjectRow]:
@@ -223,7 +316,8 @@ def _stream(session: Session, statement: sa.Select) -> Iterator[ProjectRow]:
 
 
 def get_project(session: Session, code: str) -> Project:
-    project = session.exec(select(Project).where(Project.code == code.strip().upper())).first()
+    code = vocab.fold_code(code)
+    project = session.exec(select(Project).where(Project.code == code)).first()
     if project is None:
         candidates = session.exec(select(Project.code).where(Project.code.like(f"{code.strip().upper()[:6]}%"))
                                   .limit(200)).all()

@@ -7,6 +7,9 @@ close-match suggestions for error messages.
 from __future__ import annotations
 
 import difflib
+import itertools
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -72,7 +75,90 @@ PREFECTURE_LEVEL = "市直"
 
 
 def _normalise(value: str) -> str:
-    return " ".join(value.strip().split()).lower()
+    return " ".join(fold_input(value).split()).lower()
+
+
+# --- input as people write it --------------------------------------------------------
+
+LIST_SEPARATORS = re.compile(r"[,，、;；]")
+
+
+def split_list(values: Iterable[str] | None) -> list[str]:
+    """Repeated options and lists written `芒康,江孜` or `芒康、江孜` as one list of values."""
+    return [part.strip() for value in values or [] for part in LIST_SEPARATORS.split(value) if part.strip()]
+
+
+def has_chinese(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" for ch in text)
+
+
+@lru_cache(maxsize=1)
+def _to_simplified():
+    from opencc import OpenCC
+
+    return OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """Traditional characters as the data writes them (江孜縣 -> 江孜县, 污水處理廠 -> 污水处理厂)."""
+    if text.isascii():
+        return text
+    return _to_simplified().convert(text)
+
+
+def fold_input(text: str) -> str:
+    """A name, code or date as typed, folded to how the data writes it: full-width forms to
+    ASCII (ＣＤ１４－０５－００９ -> CD14-05-009) and traditional characters to simplified."""
+    return simplified(unicodedata.normalize("NFKC", text)).strip()
+
+
+_FULL_WIDTH_ALNUM = {code: code - 0xFEE0 for start, end in (("０", "９"), ("Ａ", "Ｚ"), ("ａ", "ｚ"))
+                     for code in range(ord(start), ord(end) + 1)}
+
+
+def fold_search(text: str) -> str:
+    """Search text: traditional characters and full-width letters and digits as the data writes them
+    (full-width brackets and punctuation, which the data does use, stay)."""
+    return simplified(text.translate(_FULL_WIDTH_ALNUM))
+
+
+def fold_code(text: str) -> str:
+    """A project code as typed (full width, lower case, spaces around)."""
+    return fold_input(text).upper()
+
+
+def _without_tone_marks(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
+_TYPED_PINYIN = re.compile(r"(?:[a-z]+[1-5]?)+")
+
+
+def pinyin_key(value: str) -> str | None:
+    """Typed romanisation as a lookup key, or None when `value` is not romanised text:
+    Mángkāng, mang kang, mang2kang1 and Mangkang Xian become mangkang / mangkangxian."""
+    text = _without_tone_marks(unicodedata.normalize("NFKC", value)).lower()
+    text = re.sub(r"[\s'’`·\-]", "", text).replace("v", "u")
+    if not text or not _TYPED_PINYIN.fullmatch(text):
+        return None
+    return re.sub(r"[1-5]", "", text)
+
+
+MAX_READINGS = 64
+
+
+def pinyin_readings(text: str) -> set[str]:
+    """Every toneless reading of `text` (昌都 -> changdu, changdou), for lookup by typed pinyin."""
+    from pypinyin import Style
+    from pypinyin import pinyin as syllables
+
+    # character by character: for a phrase pypinyin gives only the reading its dictionary prefers
+    choices = [found[0] for ch in text if (found := syllables(ch, style=Style.NORMAL, heteronym=True,
+                                                              errors="ignore"))]
+    readings = {pinyin(text).replace("ü", "u").replace("v", "u")}
+    for combination in itertools.islice(itertools.product(*choices), MAX_READINGS):
+        readings.add("".join(combination).lower().replace("ü", "u").replace("v", "u"))
+    return readings
 
 
 def _resolve(value: str, what: str, canonical: Iterable[str], synonyms: dict[str, str],
@@ -107,10 +193,20 @@ def resolve_kind(value: str) -> str:
 
 @lru_cache(maxsize=4096)
 def pinyin(text: str) -> str:
-    """Toneless pinyin without spaces (芒康县 -> mangkangxian), for lookup and sorting."""
+    """Toneless pinyin without spaces (芒康县 -> mangkangxian), for suggestions."""
     from pypinyin import lazy_pinyin
 
     return "".join(lazy_pinyin(text)).lower()
+
+
+@lru_cache(maxsize=65536)
+def pinyin_sort_key(text: str | None) -> tuple[str, str]:
+    """Sort Chinese text in pinyin order (SQLite and PostgreSQL compare code points)."""
+    if not text:
+        return ("", "")
+    from pypinyin import lazy_pinyin
+
+    return (" ".join(lazy_pinyin(text)).lower(), text)
 
 
 def close_matches(value: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
@@ -154,6 +250,7 @@ class Gazetteer:
     places: list[Place]
     _by_code: dict[str, Place] = field(init=False)
     _by_name: dict[str, list[Place]] = field(init=False)
+    _by_sound: dict[str, list[Place]] = field(init=False)
 
     @classmethod
     def of_divisions(cls, divisions) -> Gazetteer:
@@ -164,9 +261,22 @@ class Gazetteer:
     def __post_init__(self) -> None:
         self._by_code = {p.code: p for p in self.places}
         self._by_name = {}
+        self._by_sound = {}
         for place in self.places:
-            for name in {*place.names(), pinyin(place.name), pinyin(place.short_name or place.name)}:
+            for name in place.names():
                 self._by_name.setdefault(name.lower(), []).append(place)
+            sounds = set().union(*(pinyin_readings(n) for n in (place.name, place.short_name) if n))
+            sounds |= {key for alias in place.aliases if (key := pinyin_key(alias))}
+            for sound in sounds:
+                self._by_sound.setdefault(sound, []).append(place)
+
+    def _lookup(self, key: str) -> list[Place]:
+        """By name, short name or alias; else by typed pinyin or romanised name (tones, spaces ignored)."""
+        found = self._by_name.get(key)
+        if found:
+            return found
+        sound = pinyin_key(key)
+        return self._by_sound.get(sound, []) if sound else []
 
     def get(self, code: str) -> Place | None:
         return self._by_code.get(code)
@@ -186,9 +296,9 @@ class Gazetteer:
         key = _normalise(str(value))
         if region_code and key == PREFECTURE_LEVEL:
             return self._by_code[region_code]
-        if key in self._by_code:
-            return self._by_code[key]
-        found = self._by_name.get(key, [])
+        if key.upper() in self._by_code:
+            return self._by_code[key.upper()]
+        found = list(dict.fromkeys(self._lookup(key)))
         if region_code and len(found) > 1:
             found = [p for p in found if self.within(p, region_code)] or found
         if len(found) == 1:

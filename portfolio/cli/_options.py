@@ -48,13 +48,15 @@ def _complete_format(incomplete: str) -> list[str]:
 
 
 CountyOption = Annotated[list[str] | None, typer.Option(
-    "--county", "-c", help="County or district: name, short name (芒康), pinyin, or GB/T 2260 code. Repeatable.",
+    "--county", "-c", help="County or district: name, short name (芒康), pinyin (mangkang), common romanised name (Markam) "
+                        "or GB/T 2260 code. Repeatable, or a list: 芒康,江孜.",
     autocompletion=_complete_from_database("county"))]
 PrefectureOption = Annotated[str | None, typer.Option(
     "--prefecture", help="Prefecture-level city (拉萨, 日喀则, 昌都): everything in it.",
     autocompletion=_complete_from_database("county"))]
 SectorOption = Annotated[list[str] | None, typer.Option(
-    "--sector", "-s", help="Sector code or label (water_supply, 供水). Repeatable; see `portfolio sectors`.",
+    "--sector", "-s", help="Sector code, label or the start of it (water_supply, 供水, 道路), or an OC4IDS code "
+                        "(waterAndWaste). Repeatable; see `portfolio sectors`.",
     autocompletion=_complete_from_database("sector"))]
 PlanOption = Annotated[list[str] | None, typer.Option(
     "--plan", "-p", help="Plan key (see `portfolio plans`). Repeatable.",
@@ -64,8 +66,9 @@ StatusOption = Annotated[list[str] | None, typer.Option(
     "--status", help="谋划 前期 在建 建成 暂缓 取消 (or OC4IDS codes: implementation…). Repeatable.",
     autocompletion=_complete_status)]
 KindOption = Annotated[str | None, typer.Option("--kind", help="project (项目) or programme (项目群).")]
-SearchOption = Annotated[str | None, typer.Option(
-    "--search", "-q", help="Text that must occur in the name, sub-heading or note (terms separated by spaces).")]
+SearchOption = Annotated[list[str] | None, typer.Option(
+    "--search", "-q", help="Text that must occur in the name, sub-heading or note (terms separated by spaces; "
+                           "repeat -q for more terms).")]
 FormatOption = Annotated[str, typer.Option(
     "--format", "-f", help="table, plain, csv, tsv, json, jsonl, markdown, or any tabulate format.",
     autocompletion=_complete_format)]

@@ -27,7 +27,9 @@ from portfolio.errors import UserInputError
 
 projects_app = typer.Typer(no_args_is_help=True, help="Find projects, show them, and record their progress.")
 
-SortOption = Annotated[str, typer.Option("--sort", help="code, name, sector, status, plan or date (newest first).")]
+SortOption = Annotated[str, typer.Option(
+    "--sort", help="code, name or county (pinyin order), sector, status (lifecycle order), plan or date "
+                   "(newest first).")]
 
 
 def project_columns():
@@ -41,18 +43,38 @@ def project_columns():
 
 def build_filter(session, *, county=None, prefecture=None, sector=None, plan=None, column=None, status=None,
                  kind=None, search=None):
+    """Options as typed (repeated, or lists written 芒康,江孜 / 芒康、江孜) -> the library's ProjectFilter."""
     from portfolio import queries, vocab
 
+    county, sector, plan, status = (_listed(name, values) for name, values in (
+        ("--county", county), ("--sector", sector), ("--plan", plan), ("--status", status)))
+    if prefecture is not None and not prefecture.strip():
+        raise UserInputError("--prefecture needs a value: a prefecture such as 拉萨, 日喀则 or 昌都")
+    notes: list[str] = []
+    division_codes = queries.resolve_divisions(session, county, prefecture=prefecture, notes=notes) \
+        if county or prefecture else []
+    for text in notes:
+        note(text)
+    plan_keys = [queries.resolve_plan(session, p) for p in plan]
+    if column is not None:
+        queries.check_column(session, column, plan_keys)
     return queries.ProjectFilter(
-        division_codes=queries.resolve_divisions(session, county or [], prefecture=prefecture)
-        if county or prefecture else [],
-        sectors=[queries.resolve_sector(session, s) for s in sector or []],
-        plan_keys=[queries.resolve_plan(session, p) for p in plan or []],
+        division_codes=division_codes,
+        sectors=list(dict.fromkeys(code for s in sector for code in queries.resolve_sectors(session, s))),
+        plan_keys=plan_keys,
         column=column,
-        statuses=[vocab.resolve_status(s) for s in status or []],
+        statuses=[vocab.resolve_status(s) for s in status],
         kinds=[vocab.resolve_kind(kind)] if kind else [],
-        search=search,
+        search=" ".join(search) if isinstance(search, list) else search,
     )
+
+
+def _listed(option: str, values: list[str] | None) -> list[str]:
+    from portfolio.vocab import split_list
+
+    if any(not value.strip() for value in values or []):
+        raise UserInputError(f"{option} needs a value (an empty one was given)")
+    return split_list(values)
 
 
 TABLE_COUNTIES = 4

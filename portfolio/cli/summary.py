@@ -21,6 +21,7 @@ from portfolio.cli._options import (
 )
 from portfolio.cli._output import emit
 from portfolio.cli.projects import build_filter
+from portfolio.errors import UserInputError
 
 DIMENSION_HELP = "county, prefecture, sector, plan, status, kind or column"
 LABELS = {"county": "县(区)", "prefecture": "地市", "sector": "行业", "plan": "规划", "status": "状态",
@@ -65,6 +66,9 @@ def summary(
     from portfolio import queries, render
     from portfolio.render import Col
 
+    if then is not None and then.strip().lower() == by.strip().lower():
+        raise UserInputError(f"--then {then} is the same as --by: give a different second dimension "
+                             f"({DIMENSION_HELP})")
     with app_context(ctx).session() as session:
         flt = build_filter(session, county=county, prefecture=prefecture, sector=sector, plan=plan,
                            status=status, kind=kind)

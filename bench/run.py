@@ -173,10 +173,10 @@ class Bench:
         self.prepare(self.url)
         reference = seeding.SeedBundle(divisions=bundle.divisions, sectors=bundle.sectors, plans=bundle.plans)
         engine = db.make_engine(self.url)
-        with db.session_scope(engine, write=True) as session:
+        with db.session_scope(engine, exclusive=True) as session:
             seeding.apply(session, reference)
         start = time.perf_counter()
-        with db.session_scope(engine, write=True) as session:
+        with db.session_scope(engine, exclusive=True) as session:
             seeding.apply(session, bundle)
         db.refresh_statistics(engine)  # as `portfolio seed load` does
         loaded = time.perf_counter() - start
@@ -195,7 +195,7 @@ class Bench:
         self.prepare(raw_url)
         engine = db.make_engine(raw_url)
         reference = seeding.SeedBundle(divisions=bundle.divisions, sectors=bundle.sectors, plans=bundle.plans)
-        with db.session_scope(engine, write=True) as session:
+        with db.session_scope(engine, exclusive=True) as session:
             seeding.apply(session, reference)
             plan_ids = {key: id_ for key, id_ in session.execute(
                 sa.text("SELECT key, id FROM plan"))}

@@ -31,8 +31,9 @@ class StatusChange:
     status: str  # the status recorded
     effective_date: date
     note: str | None
-    previous: str | None = None  # the current status before
+    previous: str | None = None  # the current status before, read under the project's row lock
     current: str | None = None  # the current status after: not `status` when the event is back-dated
+    event_id: int | None = None
 
     def describe(self) -> str:
         when = self.effective_date.isoformat()
@@ -57,23 +58,47 @@ def parse_date(value: str | date | datetime | None, *, default: date | None = No
         raise UserInputError(f"bad date {value!r}: use YYYY-MM-DD") from None
 
 
+def lock_projects(session: Session, codes: list[str]) -> dict[str, Project]:
+    """Lock the projects' rows for this transaction, in id order, and return them as they are now.
+
+    Every user write locks the rows it changes before it reads them, always in id order: two
+    writers of overlapping projects then queue instead of deadlocking, and what a writer reads
+    (the previous status, whether a row repeats the current one) is what it writes over.
+    Unknown codes raise UserInputError (with a "did you mean" hint).
+    """
+    wanted = {code.strip().upper() for code in codes}
+    if not wanted:
+        return {}
+    found = session.execute(sa.select(Project.id, Project.code).where(Project.code.in_(wanted))).all()
+    for code in sorted(wanted - {row.code for row in found}):
+        get_project(session, code)  # raises with a hint
+    ids = sorted(row.id for row in found)
+    session.execute(sa.select(Project.id).where(Project.id.in_(ids)).order_by(Project.id).with_for_update())
+    projects = session.execute(
+        sa.select(Project).where(Project.id.in_(ids)).execution_options(populate_existing=True)).scalars()
+    return {project.code: project for project in projects}
+
+
 def set_status(session: Session, code: str, status: str, *, effective_date: date | None = None,
                note: str | None = None, origin: str = "user") -> StatusChange:
     """Record a status event and make the project's current status the latest event's."""
     label = vocab.resolve_status(status)
     when = effective_date or date.today()
     check_event(when, note)
-    project = get_project(session, code)
-    # Lock the row first (PostgreSQL) so concurrent updates of one project serialise
-    # and the "latest event" below sees every committed event.
-    session.execute(sa.select(Project.id).where(Project.id == project.id).with_for_update())
+    project = next(iter(lock_projects(session, [code]).values()))
+    return _record_status(session, project, label, when, note, origin)
+
+
+def _record_status(session: Session, project: Project, label: str, when: date, note: str | None,
+                   origin: str) -> StatusChange:
+    """The write itself; the caller holds the project's row lock (lock_projects)."""
     previous = project.status
-    session.execute(sa.insert(StatusEvent).values(
+    event_id = session.execute(sa.insert(StatusEvent).returning(StatusEvent.id).values(
         project_id=project.id, status=label, effective_date=when, note=note or None,
-        recorded_at=utc_now(), origin=origin))
+        recorded_at=utc_now(), origin=origin)).scalar_one()
     current = _refresh_current_status(session, project.id)
     session.expire(project)
-    return StatusChange(project.code, label, when, note or None, previous, current)
+    return StatusChange(project.code, label, when, note or None, previous, current, event_id)
 
 
 def check_event(when: date, note: str | None) -> None:
@@ -195,26 +220,37 @@ class SheetImport:
 
 
 def import_sheet(session: Session, path: Path) -> SheetImport:
-    """Validate every row, then apply them all (or, on any error, none)."""
+    """Validate every row, then apply them all (or, on any error, none).
+
+    The sheet's projects are locked first, so rows are judged against the status they will change.
+    """
     rows = read_sheet(path)
+    projects = _lock_known_projects(session, [row.code for row in rows if row.code])
     problems, planned, unchanged = [], [], 0
     for row in rows:
         try:
             if not row.code:
                 raise UserInputError("missing project code")
-            project = get_project(session, row.code)
+            project = projects.get(row.code.strip().upper()) or get_project(session, row.code)
             status, when = vocab.resolve_status(row.status), parse_date(row.date) if row.date else None
             check_event(when or date.today(), row.note)
             if status == project.status and when in (None, project.status_date) and not row.note:
                 unchanged += 1
                 continue
-            planned.append((row, status, when))
+            planned.append((project, status, when or date.today(), row.note or None))
         except UserInputError as error:
             problems.append(f"{path}:{row.line}: {error}")
     if problems:
         raise SheetError(problems)
-    return SheetImport([set_status(session, row.code, status, effective_date=when, note=row.note or None)
-                        for row, status, when in planned], unchanged)
+    return SheetImport([_record_status(session, project, status, when, note, "user")
+                        for project, status, when, note in planned], unchanged)
+
+
+def _lock_known_projects(session: Session, codes: list[str]) -> dict[str, Project]:
+    """lock_projects for the codes that exist; unknown ones are reported row by row later."""
+    wanted = {code.strip().upper() for code in codes}
+    known = session.execute(sa.select(Project.code).where(Project.code.in_(wanted))).scalars().all()
+    return lock_projects(session, list(known))
 
 
 class SheetError(DataError):

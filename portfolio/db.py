@@ -20,6 +20,9 @@ SCHEMA_HEAD = "0005"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _HAND_MANAGED = ("project_fts", "ix_project_search_trgm")
 _SETUP_LOCK_KEY = 0x706F7274  # "port": the advisory lock taken while migrating or seeding
+# "porw": every writing transaction on PostgreSQL holds this advisory lock, shared for user
+# updates and exclusive for seed reloads (see session_scope).
+_WRITE_LOCK_KEY = 0x706F7277
 
 
 def pg_search_text(table: str = "") -> str:
@@ -103,20 +106,38 @@ def _begin_sqlite_transaction(connection: Connection) -> None:
 
 
 @contextmanager
-def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
-    """A session in one transaction: committed on success, rolled back on error."""
+def session_scope(engine: Engine, *, write: bool = False, exclusive: bool = False) -> Iterator[Session]:
+    """A session in one transaction: committed on success, rolled back on error.
+
+    Writers queue instead of failing or overwriting each other. On SQLite a writer begins with
+    BEGIN IMMEDIATE, so writers run one at a time. On PostgreSQL a writer first takes the write
+    advisory lock: shared by user updates (which then lock their project rows in id order, see
+    changes.lock_projects), exclusive for seed reloads, so a reload never runs beside an update
+    and decides what it may delete with no update in flight. The lock is the transaction's first
+    statement and the only lock taken before row locks, so writers cannot deadlock.
+    """
     from sqlmodel import Session
 
+    write = write or exclusive
     options = {"sqlite_begin": "IMMEDIATE"} if write else {}
     with engine.connect() as connection:
         connection = connection.execution_options(**options)
         with Session(bind=connection) as session:
             try:
+                if write:
+                    take_write_lock(session.connection(), exclusive=exclusive)
                 yield session
                 session.commit()
             except BaseException:
                 session.rollback()
                 raise
+
+
+def take_write_lock(connection: Connection, *, exclusive: bool) -> None:
+    """On PostgreSQL, the transaction's write advisory lock (re-entrant; released at commit)."""
+    if connection.dialect.name == "postgresql":
+        function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        connection.exec_driver_sql(f"SELECT {function}({_WRITE_LOCK_KEY})")
 
 
 def refresh_statistics(engine: Engine) -> None:

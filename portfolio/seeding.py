@@ -589,7 +589,15 @@ _PROJECT_COMPARED = ("name", "column_id", "group_label", "kind", "sector_code", 
 
 
 def apply(session: Session, bundle: SeedBundle, *, prune: bool = False, today: date | None = None) -> LoadReport:
-    """Bring the database in line with the bundle, inside the caller's transaction."""
+    """Bring the database in line with the bundle, inside the caller's transaction.
+
+    The caller opens it with db.session_scope(engine, exclusive=True): a reload must not run
+    beside user updates (it decides which items users have touched, then deletes the others).
+    The lock is taken here too, so no caller can forget it.
+    """
+    from portfolio.db import take_write_lock
+
+    take_write_lock(session.connection(), exclusive=True)
     report = LoadReport()
     report.reference_changes += _upsert_divisions(session, bundle.divisions)
     report.reference_changes += _upsert_rows(session, "sector", "code", [_as_dict(s) for s in bundle.sectors])

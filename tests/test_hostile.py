@@ -27,7 +27,7 @@ def database(tmp_path_factory):
     url = db.resolve_database_url(str(path))
     engine = db.make_engine(url)
     db.ensure_current(engine)
-    with db.session_scope(engine, write=True) as session:
+    with db.session_scope(engine, exclusive=True) as session:
         seeding.apply(session, seeding.load_checked(make_seed_dir(path.parent / "seed")))
     engine.dispose()
     return url
@@ -96,7 +96,7 @@ def test_malformed_seed_files_load_nothing(database, tmp_path_factory, mutation)
     before = _events(database)
     engine = db.make_engine(database)
     try:
-        with db.session_scope(engine, write=True) as session:
+        with db.session_scope(engine, exclusive=True) as session:
             seeding.apply(session, seeding.load_checked(seed_dir))
     except PortfolioError as error:
         assert ":" in str(error)

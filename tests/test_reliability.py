@@ -44,7 +44,7 @@ def _worker(url: str, worker: int, codes: list[str]) -> None:
 def test_concurrent_writers_lose_nothing(tmp_path, seeded_url):
     seeding_dir = make_seed_dir(tmp_path)
     engine = db.make_engine(seeded_url)
-    with db.session_scope(engine, write=True) as session:
+    with db.session_scope(engine, exclusive=True) as session:
         seeding.apply(session, seeding.load_checked(seeding_dir))
     codes = ["TP-02-001", "TP-02-002", "TP-02-003"]
     before = _snapshot(seeded_url)["status_event"]
@@ -80,7 +80,7 @@ LOADER = textwrap.dedent("""
     bundle.projects = [seeding.SeedProject(**{{**template.__dict__, "code": f"TP-02-{{i:03d}}",
                        "name": f"{{template.name}}{{i}}"}}) for i in range(count)]
     engine = db.make_engine(url)
-    with db.session_scope(engine, write=True) as session:
+    with db.session_scope(engine, exclusive=True) as session:
         seeding.apply(session, bundle)
         session.flush()
         print("written", flush=True)
@@ -99,7 +99,7 @@ def test_a_killed_load_leaves_the_database_as_it_was(tmp_path, seeded_url):
     process.wait(timeout=30)
     assert _snapshot(seeded_url) == before
     engine = db.make_engine(seeded_url)
-    with db.session_scope(engine, write=True) as session:
+    with db.session_scope(engine, exclusive=True) as session:
         report = seeding.apply(session, seeding.load_checked(make_seed_dir(tmp_path / "again")))
     engine.dispose()
     assert report.plans["test-plan"].inserted == 3
@@ -107,7 +107,7 @@ def test_a_killed_load_leaves_the_database_as_it_was(tmp_path, seeded_url):
 
 def test_migrations_keep_every_row_and_the_history(tmp_path, seeded_url):
     engine = db.make_engine(seeded_url)
-    with db.session_scope(engine, write=True) as session:
+    with db.session_scope(engine, exclusive=True) as session:
         seeding.apply(session, seeding.load_checked(make_seed_dir(tmp_path)))
         changes.set_status(session, "TP-02-001", "在建", effective_date=date(2024, 1, 2), note="kept")
     before = _snapshot(seeded_url)

@@ -62,7 +62,7 @@ def _load(url: str, seed_dir, **options):
     engine = db.make_engine(url)
     try:
         bundle = seeding.load_checked(seed_dir)
-        with db.session_scope(engine, write=True) as session:
+        with db.session_scope(engine, exclusive=True) as session:
             return seeding.apply(session, bundle, **options)
     finally:
         engine.dispose()

@@ -36,10 +36,10 @@ class AppContext:
         return self._engine
 
     @contextmanager
-    def session(self, *, write: bool = False):
+    def session(self, *, write: bool = False, exclusive: bool = False):
         from portfolio.db import session_scope
 
-        with session_scope(self.engine(), write=write) as session:
+        with session_scope(self.engine(), write=write, exclusive=exclusive) as session:
             yield session
 
     def close(self) -> None:

@@ -57,7 +57,7 @@ def load(
 
     bundle = load_checked(_seed_dir(path))
     context = app_context(ctx)
-    with context.session(write=True) as session:
+    with context.session(exclusive=True) as session:
         report = apply(session, bundle, prune=prune)
         if dry_run:
             session.rollback()

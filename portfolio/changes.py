@@ -18,11 +18,14 @@ from portfolio import vocab
 from portfolio.errors import DataError, UserInputError
 from portfolio.models import Project, StatusEvent, utc_now
 from portfolio.queries import get_project
+from portfolio.text import check_text, text_problem
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
 MAX_NOTE = 1024
+MAX_SHEET_ROWS = 100_000
+MAX_SHEET_COLUMNS = 64  # the columns looked at; a status sheet needs four
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,8 @@ def _record_status(session: Session, project: Project, label: str, when: date, n
 
 
 def check_event(when: date, note: str | None) -> None:
+    if note:
+        check_text(note, "the note")
     if when > date.today():
         raise UserInputError(f"date {when.isoformat()} is in the future")
     if note and len(note) > MAX_NOTE:
@@ -152,6 +157,11 @@ def read_sheet(path: Path) -> list[SheetRow]:
 
 def _decode(path: Path) -> str:
     data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" is UTF-16 with a BOM
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise DataError(f"{path}: cannot decode the file as UTF-16") from None
     if b"\x00" in data[:4096]:
         raise DataError(f"{path}: not a text file (binary data)")
     for encoding in ("utf-8-sig", "gb18030"):
@@ -159,7 +169,7 @@ def _decode(path: Path) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise DataError(f"{path}: cannot decode the file as UTF-8 or GBK")
+    raise DataError(f"{path}: cannot decode the file as UTF-8, UTF-16 or GBK")
 
 
 def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
@@ -175,19 +185,39 @@ def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
 
 
 def _xlsx_rows(path: Path) -> list[tuple[int, list[str]]]:
+    """The first visible worksheet's rows (cached values of formulas; merged cells read once)."""
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many types for a bad file
         raise DataError(f"{path}: not a readable .xlsx workbook ({type(error).__name__})") from None
-    sheet = workbook.worksheets[0]
-    rows = []
-    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-        rows.append((number, ["" if v is None else (v.date().isoformat() if isinstance(v, datetime) else str(v))
-                              for v in values]))
-    workbook.close()
-    return rows
+    try:
+        sheets = [s for s in workbook.worksheets if s.sheet_state == "visible"] or workbook.worksheets
+        if not sheets:
+            raise DataError(f"{path}: the workbook has no worksheet")
+        sheet = sheets[0]
+        sheet.reset_dimensions()  # a declared size of 1,048,576 rows is not read cell by cell
+        rows = []
+        for number, values in enumerate(sheet.iter_rows(max_col=MAX_SHEET_COLUMNS, values_only=True), start=1):
+            if number > MAX_SHEET_ROWS:
+                raise DataError(f"{path}: more than {MAX_SHEET_ROWS:,} rows; split the sheet")
+            rows.append((number, [_cell_text(v) for v in values]))
+        return rows
+    except DataError:
+        raise
+    except Exception as error:  # a damaged part inside an otherwise valid zip
+        raise DataError(f"{path}: not a readable .xlsx workbook ({type(error).__name__})") from None
+    finally:
+        workbook.close()
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    return str(value)
 
 
 def _sheet_rows(path: Path, table: list[tuple[int, list[str]]]) -> list[SheetRow]:
@@ -229,6 +259,11 @@ def import_sheet(session: Session, path: Path) -> SheetImport:
     problems, planned, unchanged = [], [], 0
     for row in rows:
         try:
+            bad = [f"{key} {problem}" for key, problem in
+                   (("code", text_problem(row.code)), ("status", text_problem(row.status)),
+                    ("date", text_problem(row.date))) if problem]
+            if bad:
+                raise UserInputError(bad[0])
             if not row.code:
                 raise UserInputError("missing project code")
             project = projects.get(row.code.strip().upper()) or get_project(session, row.code)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from portfolio.errors import DatabaseError, PortfolioError, UserInputError
 from portfolio.paths import migrations_dir, user_data_dir
+from portfolio.text import check_text, shorten
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -49,25 +50,79 @@ def resolve_database_url(value: str | None) -> str:
         path = default_database_path()
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         return f"sqlite:///{path}"
+    check_text(value, "the database path or URL")
     if "://" not in value:
-        return f"sqlite:///{Path(value).expanduser()}"
+        return f"sqlite:///{_expand_home(value)}"
     scheme, _, rest = value.partition("://")
     scheme = scheme.lower()
     if scheme in ("postgres", "postgresql", "postgresql+psycopg"):
-        return f"postgresql+psycopg://{rest}"
+        return f"postgresql+psycopg://{_quoted_credentials(rest)}"
     if scheme == "sqlite":
         return value
-    raise UserInputError(f"unsupported database URL scheme {scheme!r}: use {_SUPPORTED}")
+    raise UserInputError(f"unsupported database URL scheme {shorten(scheme, 40)}: use {_SUPPORTED}")
+
+
+def _expand_home(path: str) -> Path:
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:  # ~name of a user who does not exist
+        raise UserInputError(f"cannot find the home directory in {shorten(path)}: no such user") from None
+
+
+# Every password seen in a URL this process was given; messages are scrubbed of them.
+_SECRETS: set[str] = set()
+_SAFE_QUERY_KEYS = {"sslmode", "connect_timeout", "application_name", "target_session_attrs", "host", "port"}
+
+
+def _quoted_credentials(rest: str) -> str:
+    """USER:PASSWORD@HOST/DB with the user and password percent-encoded.
+
+    A password with an unescaped `@` (`SECRET@PW`) would otherwise be split at its first `@`,
+    and the rest of it shown as the host name in every message.
+    """
+    from urllib.parse import parse_qsl, quote, unquote
+
+    authority_and_path, mark, query = rest.partition("?")
+    for key, secret in parse_qsl(query, keep_blank_values=True):
+        if key.lower() not in _SAFE_QUERY_KEYS:
+            _remember_secret(secret)
+    userinfo, at, host_and_path = authority_and_path.rpartition("@")
+    if not at:
+        return rest
+    user, colon, password = userinfo.partition(":")
+    _remember_secret(password)
+    _remember_secret(unquote(password))
+    credentials = quote(unquote(user), safe="") + (colon and ":" + quote(unquote(password), safe=""))
+    return f"{credentials}@{host_and_path}{mark}{query}"
+
+
+def _remember_secret(secret: str) -> None:
+    if len(secret) >= 3:  # shorter values would blank out ordinary words in messages
+        _SECRETS.add(secret)
+
+
+def redact(message: str) -> str:
+    """`message` with every known password (from URLs and PGPASSWORD) replaced by ***."""
+    secrets = set(_SECRETS)
+    if len(os.environ.get("PGPASSWORD", "")) >= 3:
+        secrets.add(os.environ["PGPASSWORD"])
+    for secret in sorted(secrets, key=len, reverse=True):
+        message = message.replace(secret, "***")
+    return message
 
 
 def display_url(url: str) -> str:
-    """The URL with any password masked, for messages."""
+    """The URL for messages: password masked, query values other than harmless settings masked."""
     from sqlalchemy.engine import make_url
 
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
+        shown = parsed.set(query={}).render_as_string(hide_password=True)
     except Exception:
         return "<unparsable URL>"
+    query = [f"{key}={value if key.lower() in _SAFE_QUERY_KEYS else '***'}"
+             for key, value in parsed.query.items() if key.isidentifier()]
+    return redact(shown + ("?" + "&".join(query) if query else ""))
 
 
 def make_engine(url: str) -> Engine:
@@ -82,7 +137,8 @@ def make_engine(url: str) -> Engine:
         else:
             engine = create_engine(url, pool_pre_ping=True)
     except (ArgumentError, ValueError) as error:
-        raise UserInputError(f"bad database URL {display_url(url)}: {error}") from None
+        reason = "cannot parse it" if url in str(error) else redact(str(error))
+        raise UserInputError(f"bad database URL {display_url(url)}: {reason}") from None
     except ModuleNotFoundError as error:
         raise UserInputError(f"no driver for {display_url(url)}: {error}") from None
     return engine
@@ -176,7 +232,7 @@ def _read_revision(connection: Connection) -> str | None:
 
 def _reason(error: Exception) -> str:
     original = getattr(error, "orig", None) or error
-    return str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+    return redact(str(original).strip().splitlines()[0]) if str(original).strip() else type(original).__name__
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from portfolio import vocab
 from portfolio.errors import UserInputError
+from portfolio.text import check_text
 from portfolio.models import (
     Division,
     Indicator,
@@ -316,6 +317,7 @@ def _stream(session: Session, statement: sa.Select) -> Iterator[ProjectRow]:
 
 
 def get_project(session: Session, code: str) -> Project:
+    check_text(code, "the project code")
     code = vocab.fold_code(code)
     project = session.exec(select(Project).where(Project.code == code)).first()
     if project is None:

@@ -8,16 +8,21 @@ returns a LoadReport. Nothing is written unless the whole bundle is valid.
 from __future__ import annotations
 
 import csv
+import functools
+import math
 import re
 from collections import defaultdict
+from collections.abc import Hashable
 from dataclasses import dataclass, field, fields
-from datetime import date
+from collections.abc import Iterator
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from portfolio import vocab
 from portfolio.errors import DataError, UserInputError
 from portfolio.models import BUILD_TYPES, STATUSES
+from portfolio.text import shorten, text_problem
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -46,7 +51,8 @@ class SeedError:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+        message = " ".join(self.message.split())  # one line, whatever the value quoted in it
+        return f"{self.file}:{self.line}: {message}" if self.line else f"{self.file}: {message}"
 
 
 @dataclass
@@ -157,10 +163,16 @@ class SeedBundle:
 # --- reading -------------------------------------------------------------------
 
 
-def _yaml_loader():
-    import yaml
+MAX_NESTING = 24  # seed files nest 7 levels; deeper input is a mistake (and would exhaust recursion)
 
-    class LineLoader(yaml.SafeLoader):
+
+@functools.cache
+def _yaml_loader():
+    """The C loader where available (10x faster), recording the line of every mapping."""
+    import yaml
+    from yaml.constructor import ConstructorError, SafeConstructor
+
+    class LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         """Records the line of every mapping, so errors can point at it."""
 
     def construct_mapping(loader, node, deep=False):
@@ -168,15 +180,60 @@ def _yaml_loader():
         mapping = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, Hashable):
+                raise ConstructorError(None, None, f"a {type(key).__name__} cannot be a key", key_node.start_mark)
             if key in mapping:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+                raise ConstructorError(None, None, f"duplicate key {shorten(key)}", key_node.start_mark)
             mapping[key] = loader.construct_object(value_node, deep=True)
         mapping[_LINE] = node.start_mark.line + 1
         return mapping
 
+    def refusing_bad_values(construct, what):
+        def checked(loader, node):
+            try:
+                return construct(loader, node)
+            except (ValueError, OverflowError) as error:
+                reason = f"{len(node.value)} characters long" if len(node.value) > 64 else str(error)
+                raise ConstructorError(None, None, f"impossible {what} {shorten(node.value, 40)}: {reason}",
+                                       node.start_mark) from None
+        return checked
+
     LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    LineLoader.add_constructor("tag:yaml.org,2002:timestamp",
+                               refusing_bad_values(SafeConstructor.construct_yaml_timestamp, "date"))
+    LineLoader.add_constructor("tag:yaml.org,2002:int", refusing_bad_values(SafeConstructor.construct_yaml_int, "number"))
     return LineLoader
+
+
+def _node_problems(root) -> list[tuple[int, str]]:
+    """What makes a composed YAML document unfit to construct: too deep, aliases, unstorable text.
+
+    Aliases are refused because a few lines of them can stand for billions of values; the
+    walk is iterative, so no document can exhaust the interpreter's recursion.
+    """
+    from yaml.nodes import MappingNode, ScalarNode
+
+    problems, seen = [], set()
+    stack = [(root, 1, root.start_mark.line + 1)]
+    while stack:
+        node, depth, line = stack.pop()
+        if id(node) in seen:
+            problems.append((line, "aliases (*name) are not allowed in seed files: write the value out"))
+            continue
+        seen.add(id(node))
+        line = node.start_mark.line + 1
+        if depth > MAX_NESTING:
+            return [(line, f"nested more than {MAX_NESTING} levels deep")]
+        if isinstance(node, ScalarNode):
+            problem = text_problem(node.value)
+            if problem:
+                problems.append((line, f"text {problem}"))
+        elif isinstance(node, MappingNode):
+            stack.extend((child, depth + 1, key.start_mark.line + 1)
+                         for key, value in reversed(node.value) for child in (value, key))
+        else:
+            stack.extend((child, depth + 1, line) for child in reversed(node.value))
+    return problems
 
 
 def _read_yaml(path: Path, shown: str, errors: list[SeedError]) -> Any:
@@ -190,28 +247,63 @@ def _read_yaml(path: Path, shown: str, errors: list[SeedError]) -> Any:
     except OSError as error:
         errors.append(SeedError(shown, None, f"cannot read: {error.strerror}"))
         return None
+    loader = _yaml_loader()(text)
     try:
-        return yaml.load(text, Loader=_yaml_loader())  # noqa: S506 (a SafeLoader subclass)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        problems = _node_problems(node)
+        if problems:
+            return errors.extend(SeedError(shown, line, message) for line, message in problems)
+        return loader.construct_document(node)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         return errors.append(SeedError(shown, mark.line + 1 if mark else None, f"bad YAML: {problem}"))
+    finally:
+        loader.dispose()
 
 
 def _read_csv(path: Path, shown: str, required: set[str], errors: list[SeedError]) -> list[tuple[int, dict]]:
+    """Rows as {column: text}, each with its line; short, long or unterminated rows are errors."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = required - set(reader.fieldnames or [])
+            reader = csv.reader(handle, strict=True)
+            header = next(reader, [])
+            missing = required - set(header)
             if missing:
                 errors.append(SeedError(shown, 1, f"missing columns: {', '.join(sorted(missing))}"))
                 return []
-            return [(reader.line_num, row) for row in reader]
+            rows, line = [], reader.line_num + 1
+            try:
+                for values in reader:
+                    row = _csv_row(shown, line, reader.line_num, header, values, errors)
+                    if row is not None:
+                        rows.append((line, row))
+                    line = reader.line_num + 1
+            except csv.Error as error:
+                errors.append(SeedError(shown, line, f"malformed CSV: {error} (an unbalanced quote?)"))
+            return rows
     except UnicodeDecodeError as error:
         errors.append(SeedError(shown, None, f"not UTF-8 text (byte {error.start})"))
     except (OSError, csv.Error) as error:
         errors.append(SeedError(shown, None, f"cannot read CSV: {error}"))
     return []
+
+
+def _csv_row(shown: str, line: int, last_line: int, header: list[str], values: list[str],
+             errors: list[SeedError]) -> dict | None:
+    if not any(value.strip() for value in values):
+        return None
+    if last_line > line:
+        errors.append(SeedError(shown, line, f"a quoted field runs on to line {last_line} (an unbalanced quote?)"))
+        return None
+    if len(values) != len(header):
+        errors.append(SeedError(shown, line, f"{len(values)} fields, but the header has {len(header)}"))
+        return None
+    bad = [f"{name} {problem}" for name, problem in zip(header, map(text_problem, values)) if problem]
+    errors.extend(SeedError(shown, line, problem) for problem in bad)
+    return None if bad else dict(zip(header, values))
 
 
 def _shown(path: Path) -> str:
@@ -242,28 +334,58 @@ def read_seeds(seed_dir: Path) -> tuple[SeedBundle, list[SeedError]]:
 def _read_divisions(path: Path, bundle: SeedBundle, errors: list[SeedError]) -> None:
     shown = _shown(path)
     rows = _read_csv(path, shown, {"code", "name", "level", "parent"}, errors)
-    codes = {row.get("code", "").strip() for _, row in rows}
+    codes = {row["code"].strip() for _, row in rows}
     seen: set[str] = set()
     for line, row in rows:
-        code, name, level = (row.get(k, "").strip() for k in ("code", "name", "level"))
-        parent = (row.get("parent") or "").strip() or None
+        code, name, level = (row[k].strip() for k in ("code", "name", "level"))
+        parent = row["parent"].strip() or None
         problems = []
         if not code or not name:
             problems.append("code and name are required")
         if code in seen:
             problems.append(f"duplicate division code {code}")
         if level not in vocab.LEVEL_LABELS:
-            problems.append(f"unknown level {level!r}; allowed: {', '.join(vocab.LEVEL_LABELS)}")
+            problems.append(f"unknown level {shorten(level)}; allowed: {', '.join(vocab.LEVEL_LABELS)}")
         if parent and parent not in codes:
             problems.append(f"unknown parent code {parent}")
-        errors.extend(SeedError(shown, line, p) for p in problems)
         seen.add(code)
         aliases = "|".join(a.strip() for a in (row.get("aliases") or "").split("|") if a.strip())
-        bundle.divisions.append(SeedDivision(
+        division = SeedDivision(
             code=code, name=name, level=level, parent_code=parent,
             short_name=(row.get("short_name") or "").strip() or None, aliases=aliases,
             pinyin=vocab.pinyin(name), official=(row.get("official") or "yes").strip() != "no",
-            note=(row.get("note") or "").strip() or None))
+            note=(row.get("note") or "").strip() or None)
+        problems += column_problems(division)
+        errors.extend(SeedError(shown, line, p) for p in problems)
+        bundle.divisions.append(division)
+    _break_parent_cycles(shown, rows, bundle.divisions, errors)
+
+
+def _break_parent_cycles(shown: str, rows: list[tuple[int, dict]], divisions: list[SeedDivision],
+                         errors: list[SeedError]) -> None:
+    """Report every division that is its own ancestor, and cut the loop so later steps terminate."""
+    parent_of = {d.code: d.parent_code for d in divisions}
+    line_of = {d.code: line for (line, _), d in zip(rows, divisions)}
+    for division in divisions:
+        chain, code = [division.code], division.parent_code
+        while code is not None and code not in chain and len(chain) <= len(parent_of):
+            chain.append(code)
+            code = parent_of.get(code)
+        if code == division.code:
+            loop = " → ".join([*chain, code])
+            message = "is its own parent" if len(chain) == 1 else f"is its own ancestor ({loop})"
+            errors.append(SeedError(shown, line_of[division.code], f"division {division.code} {message}"))
+    for division in divisions:
+        if division.parent_code is not None and _in_loop(division.code, parent_of):
+            division.parent_code = None
+
+
+def _in_loop(code: str, parent_of: dict[str, str | None]) -> bool:
+    seen, current = set(), code
+    while current is not None and current not in seen:
+        seen.add(current)
+        current = parent_of.get(current)
+    return current == code
 
 
 def _read_sectors(path: Path, bundle: SeedBundle, errors: list[SeedError]) -> None:
@@ -276,8 +398,48 @@ def _read_sectors(path: Path, bundle: SeedBundle, errors: list[SeedError]) -> No
         if code in seen:
             errors.append(SeedError(shown, line, f"duplicate sector code {code}"))
         seen.add(code)
-        bundle.sectors.append(SeedSector(code, row["label_zh"].strip(), row["label_en"].strip(),
-                                         row["oc4ids"].strip(), (row.get("description") or "").strip() or None))
+        sector = SeedSector(code, row["label_zh"].strip(), row["label_en"].strip(),
+                            row["oc4ids"].strip(), (row.get("description") or "").strip() or None)
+        errors.extend(SeedError(shown, line, p) for p in column_problems(sector))
+        bundle.sectors.append(sector)
+
+
+_TABLE_OF_RECORD = {"SeedDivision": "division", "SeedSector": "sector", "SeedPlan": "plan",
+                    "SeedColumn": "plan_column", "SeedProject": "project", "SeedPlace": "place",
+                    "SeedIndicator": "indicator"}
+
+
+def _integer_bound(column_type) -> int | None:
+    import sqlalchemy as sa
+
+    for kind, bound in ((sa.SmallInteger, 2 ** 15), (sa.BigInteger, 2 ** 63), (sa.Integer, 2 ** 31)):
+        if isinstance(column_type, kind):
+            return bound
+    return None
+
+
+def column_problems(record) -> list[str]:
+    """What in a seed record would not fit the database column of the same name (on any engine)."""
+    problems = []
+    for name, length, bound in _column_limits(type(record).__name__):
+        value = getattr(record, name)
+        if length and isinstance(value, str) and len(value) > length:
+            problems.append(f"{name} is too long ({len(value)} characters, at most {length})")
+        elif bound and isinstance(value, int) and not -bound <= value < bound:
+            problems.append(f"{name} {shorten(value, 24)} is out of range (at most {bound - 1})")
+    return problems
+
+
+@functools.cache
+def _column_limits(record_type: str) -> tuple[tuple[str, int | None, int | None], ...]:
+    """(field, maximum length, integer bound) for each field of a seed record stored in a column."""
+    from sqlmodel import SQLModel
+
+    table = SQLModel.metadata.tables[_TABLE_OF_RECORD[record_type]]
+    record_fields = fields(globals()[record_type])
+    limits = ((f.name, getattr(table.c[f.name].type, "length", None), _integer_bound(table.c[f.name].type))
+              for f in record_fields if f.name in table.c)
+    return tuple(limit for limit in limits if limit[1] or limit[2])
 
 
 def read_plan_file(path: Path, seed_dir: Path | None = None) -> tuple[SeedBundle, list[SeedError]]:
@@ -317,7 +479,7 @@ class _PlanReader:
             if key != _LINE and key not in allowed:
                 hint = vocab.close_matches(str(key), allowed, limit=1)
                 suggestion = f" (did you mean {hint[0]}?)" if hint else ""
-                self.error(node, f"unknown field {key!r} in {what}{suggestion}")
+                self.error(node, f"unknown field {shorten(key)} in {what}{suggestion}")
 
     def require(self, node: dict, keys: tuple[str, ...], what: str) -> bool:
         missing = [k for k in keys if node.get(k) in (None, "")]
@@ -329,17 +491,41 @@ class _PlanReader:
         value = node.get(key)
         if value is None:
             return None
+        if not self.is_scalar(node, key, value, "text"):
+            return None
         return str(value).strip() or None
 
-    def mapping(self, node: Any, what: str) -> dict | None:
-        if isinstance(node, dict):
-            return node
-        self.error(None, f"{what} must be a mapping, not {type(node).__name__}")
-        return None
+    def is_scalar(self, node: dict, key: str, value: Any, what: str) -> bool:
+        """True for text, numbers and dates; an error for a list, mapping or binary value."""
+        if isinstance(value, (str, int, float, date)):
+            return True
+        self.error(node, f"{key} must be {what}, not {_kind_of(value)} {shorten(value, 40)}")
+        return False
+
+    def each(self, node: dict, key: str, what: str) -> Iterator[dict]:
+        """The mappings listed under `key`; anything else there is an error naming the line."""
+        values = node.get(key)
+        if values is None:
+            return
+        if not isinstance(values, list):
+            self.error(node, f"'{key}' must be a list of {what}s, not {_kind_of(values)} {shorten(values, 40)}")
+            return
+        for value in values:
+            if isinstance(value, dict):
+                yield value
+            else:
+                self.error(node, f"each entry of '{key}' must be a {what} (a mapping), "
+                                 f"not {_kind_of(value)} {shorten(value, 40)}")
+
+    def add(self, node: dict, records: list, record: Any) -> None:
+        """Keep a record whose values fit the database's columns."""
+        for problem in column_problems(record):
+            self.error(node, problem)
+        records.append(record)
 
     def claim_code(self, node: dict, code: str, pattern: re.Pattern, example: str) -> bool:
         if not pattern.match(code):
-            self.error(node, f"bad code {code!r}: expected the form {example}")
+            self.error(node, f"bad code {shorten(code)}: expected the form {example}")
             return False
         if code in self.codes:
             self.error(node, f"duplicate code {code} (first used at {self.codes[code]})")
@@ -361,41 +547,39 @@ class _PlanReader:
                               "a plan file needs a 'plan:' mapping and a 'columns:' list")
         self.check_fields(document, {"plan", "columns"}, "plan file")
         plan = self.plan_header(document["plan"])
-        columns = document.get("columns") or []
-        if not isinstance(columns, list):
-            return self.error(document, "'columns' must be a list")
+        columns = list(self.each(document, "columns", "column"))
         if plan is None:
             return
         numbers: set[int] = set()
         for column in columns:
-            if self.mapping(column, "a column"):
-                self.column(plan, column, numbers)
+            self.column(plan, column, numbers)
 
     def plan_header(self, node: dict) -> SeedPlan | None:
         self.check_fields(node, PLAN_FIELDS, "plan")
         required = ("key", "code_prefix", "title", "region", "period", "document_kind", "source")
         if not self.require(node, required, "plan"):
             return None
-        key = str(node["key"])
+        key = self.text(node, "key") or ""
         if key in self.plans:
             return self.error(node, f"duplicate plan key {key}")
         region = self.place(node, node["region"], None)
         period = node["period"]
-        if not (isinstance(period, list) and len(period) == 2 and all(isinstance(y, int) for y in period)):
-            return self.error(node, f"period must be [start year, end year], not {period!r}")
+        if not (isinstance(period, list) and len(period) == 2 and all(_is_whole(y) for y in period)
+                and period[0] <= period[1]):
+            return self.error(node, f"period must be [start year, end year], not {shorten(period)}")
         issued = node.get("issued")
-        if issued is not None and not isinstance(issued, date):
-            return self.error(node, f"issued must be a date (YYYY-MM-DD), not {issued!r}")
+        if issued is not None and (not isinstance(issued, date) or isinstance(issued, datetime)):
+            return self.error(node, f"issued must be a date (YYYY-MM-DD), not {shorten(issued)}")
         if node["document_kind"] not in DOCUMENT_KINDS:
-            self.error(node, f"unknown document_kind {node['document_kind']!r}; allowed: {', '.join(DOCUMENT_KINDS)}")
+            self.error(node, f"unknown document_kind {shorten(node['document_kind'])}; allowed: {', '.join(DOCUMENT_KINDS)}")
         if region is None:
             return None
-        plan = SeedPlan(key=key, code_prefix=str(node["code_prefix"]), title=str(node["title"]),
+        plan = SeedPlan(key=key, code_prefix=self.text(node, "code_prefix") or "", title=self.text(node, "title") or "",
                         issuer=self.text(node, "issuer"), region_code=region, period_start=period[0],
                         period_end=period[1], issued=issued, document_kind=str(node["document_kind"]),
-                        source_file=str(node["source"]))
+                        source_file=self.text(node, "source") or "")
         self.plans[key] = plan
-        self.bundle.plans.append(plan)
+        self.add(node, self.bundle.plans, plan)
         return plan
 
     def column(self, plan: SeedPlan, node: dict, numbers: set[int]) -> None:
@@ -403,48 +587,48 @@ class _PlanReader:
         if not self.require(node, ("number", "title", "kind", "line"), "column"):
             return
         number, kind = node["number"], node["kind"]
-        if not isinstance(number, int) or number in numbers:
-            return self.error(node, f"column number must be a unique whole number, not {number!r}")
+        if not _is_whole(number) or number in numbers:
+            return self.error(node, f"column number must be a unique whole number, not {shorten(number)}")
         if kind not in ("projects", "places"):
-            return self.error(node, f"unknown column kind {kind!r}; allowed: projects, places")
+            return self.error(node, f"unknown column kind {shorten(kind)}; allowed: projects, places")
         numbers.add(number)
-        plan.columns.append(SeedColumn(number, str(node["title"]).strip(), kind, self.line(node, node["line"])))
-        for group in node.get("groups") or []:
-            if self.mapping(group, "a group"):
-                self.group(plan, number, kind, node, group)
+        self.add(node, plan.columns, SeedColumn(number, self.text(node, "title") or "", kind,
+                                                self.line(node, node["line"])))
+        for group in self.each(node, "groups", "group"):
+            self.group(plan, number, kind, node, group)
 
     def group(self, plan: SeedPlan, number: int, kind: str, column: dict, node: dict) -> None:
         self.check_fields(node, GROUP_FIELDS, "group")
         label = self.text(node, "label")
         if kind == "places":
-            for place in node.get("places") or []:
-                if self.mapping(place, "a place"):
-                    self.place_item(plan, number, label, node, place)
+            for place in self.each(node, "places", "place"):
+                self.place_item(plan, number, label, node, place)
             return
-        for item in node.get("items") or []:
-            if self.mapping(item, "an item"):
-                self.project(plan, number, label, column, node, item)
+        for item in self.each(node, "items", "item"):
+            self.project(plan, number, label, column, node, item)
 
     def project(self, plan: SeedPlan, number: int, label: str | None, column: dict, group: dict,
                 node: dict) -> None:
         self.check_fields(node, ITEM_FIELDS, "item")
         if not self.require(node, ("code", "name", "line"), "item"):
             return
-        code = str(node["code"])
+        code = self.text(node, "code") or ""
         valid = self.claim_code(node, code, PROJECT_CODE, f"{plan.code_prefix}-{number:02d}-001")
         if valid and not code.startswith(f"{plan.code_prefix}-{number:02d}-"):
             self.error(node, f"code {code} does not belong to 专栏 {number} of {plan.key} "
                              f"(expected {plan.code_prefix}-{number:02d}-NNN)")
         kind = self.choice(node, "kind", "project", ("project", "programme"))
         sector = node.get("sector") or group.get("sector") or column.get("sector")
-        if sector not in self.sectors:
+        if not self.is_scalar(node, "sector", sector, "a sector code"):
+            sector = None
+        elif sector not in self.sectors:
             hint = vocab.close_matches(str(sector), self.sectors, limit=2)
-            self.error(node, f"unknown sector {sector!r}" + (f" (did you mean {', '.join(hint)}?)" if hint else ""))
+            self.error(node, f"unknown sector {shorten(sector)}" + (f" (did you mean {', '.join(hint)}?)" if hint else ""))
         build = self.choice(node, "build", None, BUILD_TYPES)
         status = self.choice(node, "status", "谋划", STATUSES)
         divisions = self.divisions(plan, node, group)
-        self.bundle.projects.append(SeedProject(
-            code=code, name=str(node["name"]).strip(), plan_key=plan.key, column_number=number,
+        self.add(node, self.bundle.projects, SeedProject(
+            code=code, name=self.text(node, "name") or "", plan_key=plan.key, column_number=number,
             group_label=label, kind=kind, sector_code=str(sector), build_type=build,
             quantity=self.text(node, "quantity"), source_line=self.line(node, node["line"]),
             note=self.text(node, "note"), division_codes=divisions, status=status))
@@ -455,24 +639,24 @@ class _PlanReader:
             return
         county = node.get("county") or group.get("county") or plan.region_code
         code = self.place(node, county, plan.region_code)
-        key = (plan.key, number, label or "", str(node["name"]).strip(), code)
+        key = (plan.key, number, label or "", self.text(node, "name") or "", code)
         if code and key in self.place_keys:
             self.error(node, f"duplicate place {key[3]} in {key[2] or 'this column'} "
                              f"(first listed at {self.place_keys[key]})")
         elif code:
             self.place_keys[key] = f"{self.file}:{node.get(_LINE)}"
-            self.bundle.places.append(SeedPlace(plan.key, number, label or "", str(node["name"]).strip(), code,
-                                                self.line(node, node["line"]), self.text(node, "note")))
+            self.add(node, self.bundle.places, SeedPlace(plan.key, number, label or "", key[3], code,
+                                                         self.line(node, node["line"]), self.text(node, "note")))
 
     def choice(self, node: dict, key: str, default, allowed) -> Any:
         value = node.get(key, default)
         if value is not None and value not in allowed:
-            self.error(node, f"unknown {key} {value!r}; allowed: {', '.join(allowed)}")
+            self.error(node, f"unknown {key} {shorten(value)}; allowed: {', '.join(allowed)}")
         return value
 
     def line(self, node: dict, value: Any) -> int:
-        if not isinstance(value, int) or value < 1:
-            self.error(node, f"line must be a positive line number, not {value!r}")
+        if not _is_whole(value) or value < 1:
+            self.error(node, f"line must be a positive line number, not {shorten(value)}")
             return 0
         return value
 
@@ -490,6 +674,8 @@ class _PlanReader:
         return tuple(dict.fromkeys(c for c in codes if c))
 
     def place(self, node: dict, value: Any, region_code: str | None) -> str | None:
+        if not self.is_scalar(node, "county", value, "a county name or code"):
+            return None
         try:
             return self.gazetteer.resolve(str(value), region_code).code
         except UserInputError as error:
@@ -507,39 +693,49 @@ class _PlanReader:
             return self.error(document if isinstance(document, dict) else None,
                               "an indicator file needs 'plan:' (a plan key) and 'tables:'")
         self.check_fields(document, {"plan", "tables"}, "indicator file")
-        plan = self.plans.get(str(document["plan"]))
+        plan = self.plans.get(self.text(document, "plan") or "")
         if plan is None:
             known = ", ".join(self.plans) or "none"
-            return self.error(document, f"unknown plan {document['plan']!r}; known plans: {known}")
-        for table in document.get("tables") or []:
-            if self.mapping(table, "a table"):
-                self.indicator_table(plan, table)
+            return self.error(document, f"unknown plan {shorten(document['plan'])}; known plans: {known}")
+        for table in self.each(document, "tables", "table"):
+            self.indicator_table(plan, table)
 
     def indicator_table(self, plan: SeedPlan, node: dict) -> None:
         self.check_fields(node, TABLE_FIELDS, "table")
         if not self.require(node, ("code", "label", "line"), "table"):
             return
-        for row in node.get("rows") or []:
-            if self.mapping(row, "a row"):
-                self.indicator(plan, node, row)
+        column = node.get("column")
+        if column is not None and not _is_whole(column):
+            return self.error(node, f"column must be a 专栏 number, not {shorten(column)}")
+        for row in self.each(node, "rows", "indicator row"):
+            self.indicator(plan, node, row)
 
     def indicator(self, plan: SeedPlan, table: dict, node: dict) -> None:
         self.check_fields(node, ROW_FIELDS, "indicator row")
         if not self.require(node, ("code", "name", "line"), "indicator row"):
             return
-        code = str(node["code"])
+        code = self.text(node, "code") or ""
         self.claim_code(node, code, INDICATOR_CODE, f"{table['code']}-001")
         attribute = self.choice(node, "attribute", None, ("预期性", "约束性"))
         baseline, target = self.text(node, "baseline"), self.text(node, "target")
-        self.bundle.indicators.append(SeedIndicator(
-            code=code, plan_key=plan.key, table_code=str(table["code"]), table_label=str(table["label"]),
+        self.add(node, self.bundle.indicators, SeedIndicator(
+            code=code, plan_key=plan.key, table_code=self.text(table, "code") or "",
+            table_label=self.text(table, "label") or "",
             column_number=table.get("column"), section=self.text(node, "section"),
-            name=str(node["name"]).strip(), scope=self.text(node, "scope"), unit=self.text(node, "unit"),
+            name=self.text(node, "name") or "", scope=self.text(node, "scope"), unit=self.text(node, "unit"),
             baseline_label=self.text(node, "baseline_label") or self.text(table, "baseline_label"),
             baseline=baseline, baseline_value=parse_number(baseline),
             target_label=self.text(node, "target_label") or self.text(table, "target_label"),
             target=target, target_value=parse_number(target), attribute=attribute,
             source_line=self.line(node, node["line"]), note=self.text(node, "note")))
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _kind_of(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", bool: "a boolean"}.get(type(value), f"a {type(value).__name__}")
 
 
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d*)?")
@@ -552,7 +748,8 @@ def parse_number(text: str | None) -> float | None:
     numbers = _NUMBER.findall(text.replace(",", "").replace("，", ""))
     if len(numbers) != 1:
         return None
-    return float(numbers[0].rstrip("."))
+    value = float(numbers[0].rstrip("."))
+    return value if math.isfinite(value) else None
 
 
 # --- applying ------------------------------------------------------------------
@@ -636,16 +833,16 @@ def _upsert_rows(session: Session, table: str, key: str, rows: list[dict]) -> in
 
 
 def _upsert_divisions(session: Session, divisions: list[SeedDivision]) -> int:
-    # Parents before children, so foreign keys hold at every insert.
-    depth: dict[str, int] = {}
+    # Parents before children, so foreign keys hold at every insert (the reader has refused loops).
     parents = {d.code: d.parent_code for d in divisions}
 
-    def level(code: str | None) -> int:
-        if code is None or code not in parents:
-            return 0
-        if code not in depth:
-            depth[code] = 1 + level(parents[code])
-        return depth[code]
+    def level(code: str) -> int:
+        depth, seen = 0, {code}
+        while parents.get(code) in parents and parents[code] not in seen:
+            code = parents[code]
+            seen.add(code)
+            depth += 1
+        return depth
 
     ordered = sorted(divisions, key=lambda d: level(d.code))
     return _upsert_rows(session, "division", "code", [_as_dict(d) for d in ordered])

@@ -211,6 +211,8 @@ def pinyin_sort_key(text: str | None) -> tuple[str, str]:
 
 def close_matches(value: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
     """Close matches by characters, then by pinyin (芒康 typed as 忙康 still finds 芒康县)."""
+    if len(value) > 100:  # no name is this long, and comparing it would take quadratic time
+        return []
     candidates = list(dict.fromkeys(candidates))
     by_chars = difflib.get_close_matches(value, candidates, n=limit, cutoff=0.5)
     if len(by_chars) >= limit:

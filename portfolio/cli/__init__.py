@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
 from portfolio import __version__
 from portfolio.cli import reference
@@ -49,10 +52,47 @@ COMMANDS = {
 }
 
 
+_UsageError = typer.BadParameter.__base__  # Typer's (vendored Click's) UsageError; Typer exports no name for it
+
+
+class _OneLineUsageError(_UsageError):
+    def show(self, file=None) -> None:
+        from portfolio.db import redact
+
+        typer.echo(f"error: {redact(self.message)}", err=True)
+
+
+@contextmanager
+def _one_line_usage_errors() -> Iterator[None]:
+    try:
+        yield
+    except _OneLineUsageError:
+        raise
+    except _UsageError as error:
+        if type(error).__name__ == "NoArgsIsHelpError":  # a group called alone shows its help
+            raise
+        hint = f" (see '{error.ctx.command_path} --help')" if error.ctx is not None else ""
+        message = " ".join(error.format_message().split())
+        raise _OneLineUsageError(message + hint) from None
+
+
+class OneLineErrorsGroup(TyperGroup):
+    """Usage errors (unknown option, bad value) as one `error:` line, like every other error."""
+
+    def make_context(self, *args, **kwargs):
+        with _one_line_usage_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx):
+        with _one_line_usage_errors():
+            return super().invoke(ctx)
+
+
 def build_app(only: str | None = None) -> typer.Typer:
     """The CLI; with `only`, just that command (Typer inspects every command it holds at start-up)."""
     cli = typer.Typer(
         name="portfolio",
+        cls=OneLineErrorsGroup,
         no_args_is_help=True,
         help=HELP,
         context_settings={"help_option_names": ["-h", "--help"]},

@@ -58,7 +58,9 @@ def note(message: str) -> None:
 
 
 def fail(message: str, exit_code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
+    from portfolio.db import redact
+
+    typer.echo(f"error: {redact(message)}", err=True)
     raise typer.Exit(exit_code)
 
 
@@ -79,6 +81,7 @@ def friendly_errors(command):
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
+            _check_arguments(kwargs)
             return command(*args, **kwargs)
         except PortfolioError as error:
             fail(_one_line(str(error)), error.exit_code)
@@ -96,6 +99,24 @@ def friendly_errors(command):
             raise
 
     return wrapper
+
+
+# Search text may hold any character: the search splits it at anything unprintable.
+_SEARCH_ARGUMENTS = {"text", "search"}
+
+
+def _check_arguments(arguments: dict[str, Any]) -> None:
+    """Refuse text no database can store (bytes that are not UTF-8 arrive as lone surrogates)."""
+    from portfolio.text import check_text
+
+    context = next((v for v in arguments.values() if hasattr(v, "find_root") and hasattr(v, "command")), None)
+    params = context.command.params if context is not None else []
+    names = {p.name: p.opts[0] if p.opts and p.opts[0].startswith("-") else str(p.name).upper() for p in params}
+    for name, value in arguments.items():
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            if isinstance(item, str):
+                shown = names.get(name) or name.replace("_", "-")
+                check_text(item.replace("\x00", " ") if name in _SEARCH_ARGUMENTS else item, f"the value of {shown}")
 
 
 def _one_line(message: str) -> str:

@@ -826,14 +826,23 @@ def render_yaml(columns: list[DraftColumn], *, key: str, prefix: str, region: st
                         f"            name: {_quote(item.name)}", f"            line: {item.line}"]
                 if item.kind != "project":
                     out.append(f"            kind: {item.kind}")
-                counties = ", ".join(_quote(c) for c in item.counties)
-                out.append(f"            counties: [{counties}]")
+                out += _location_lines(item.counties)
                 out.append(f"            sector: {item.sector}")
                 if item.quantity:
                     out.append(f"            quantity: {_quote(item.quantity)}")
                 if item.review:
                     out.append(f"            review: {_quote('; '.join(item.review))}")
     return "\n".join(out) + "\n"
+
+
+def _location_lines(counties: list[str]) -> list[str]:
+    """`市直` (a prefecture-level unit, place not stated) is written as where the work stands
+    (`unspecified`) and the level at which the plan places it (`市级`)."""
+    written = ["unspecified" if c == vocab.PREFECTURE_LEVEL else c for c in counties]
+    lines = [f"            counties: [{', '.join(_quote(c) for c in written)}]"]
+    if vocab.PREFECTURE_LEVEL in counties:
+        lines.append("            level: 市级")
+    return lines
 
 
 def _quote(text: str) -> str:

@@ -199,7 +199,7 @@ def _ranges(numbers: list[int]) -> str:
 
 
 def _county_names(dialect: str) -> sa.ScalarSelect:
-    label = sa.case((Division.level == "prefecture", Division.name + "(市直)"), else_=Division.name)
+    label = sa.case((Division.level == "prefecture", Division.name + "·" + vocab.UNSPECIFIED_COUNTY), else_=Division.name)
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import aggregate_order_by
 
@@ -359,7 +359,7 @@ DIMENSIONS = ("county", "prefecture", "sector", "plan", "status", "kind", "colum
 def _dimension(name: str, county: type[Division], prefecture: type[Division]) -> tuple:
     """(label, order keys) of a summary dimension: counties in GB/T 2260 order, statuses in lifecycle order."""
     if name == "county":
-        return sa.case((county.level == "prefecture", county.name + "(市直)"), else_=county.name), (county.code,)
+        return sa.case((county.level == "prefecture", county.name + "·" + vocab.UNSPECIFIED_COUNTY), else_=county.name), (county.code,)
     if name == "prefecture":
         return prefecture.name, (prefecture.code,)
     if name == "status":
@@ -427,7 +427,7 @@ def _summary_from_links(session: Session, flt: ProjectFilter, dims: list[str]) -
         statement = statement.where(ProjectDivision.sector_code.in_(flt.sectors))
     connection = session.connection()
     rows = connection.execute(statement.order_by(*reversed(columns))).all()
-    counties = {code: (f"{name}(市直)" if level == "prefecture" else name) for code, name, level in
+    counties = {code: (vocab.unspecified_label(name) if level == "prefecture" else name) for code, name, level in
                 connection.execute(sa.select(Division.code, Division.name, Division.level))}
     sectors = dict(connection.execute(sa.select(Sector.code, Sector.label_zh)).all())
     labels = {"county": counties, "sector": sectors}

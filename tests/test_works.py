@@ -1,0 +1,133 @@
+"""Issue 15: where a work stands apart from its level, quotes, and links between items."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from portfolio import db, seeding
+from seedkit import SMALL_PLAN, make_seed_dir
+
+LINKS = """\
+part_of:
+  - whole: TP-02-003
+    parts: [TP-02-001, TP-02-002]
+    reason: 测试 programme bundles both
+"""
+
+
+def _errors(seed_dir) -> list[str]:
+    return [str(e).split("/seeds/", 1)[-1] for e in seeding.read_seeds(seed_dir)[1]]
+
+
+def _with_links(tmp_path, links: str, plan: str = SMALL_PLAN):
+    seed_dir = make_seed_dir(tmp_path, plan)
+    (seed_dir / "links").mkdir()
+    (seed_dir / "links" / "test-plan.yaml").write_text(links, encoding="utf-8")
+    return seed_dir
+
+
+def test_shizhi_is_refused_with_what_to_write_instead(tmp_path):
+    errors = _errors(make_seed_dir(tmp_path, SMALL_PLAN.replace("county: 芒康", "county: 市直")))
+    assert errors == ["plans/test-plan.yaml:18: 市直 is retired: name the county where the work stands, "
+                      "or write unspecified if the plan does not say; a prefecture-level work also takes level: 市级"]
+
+
+def test_unspecified_and_level_defaults(tmp_path):
+    plan = SMALL_PLAN.replace("county: 芒康", "county: unspecified\n        level: 市级").replace(
+        "counties: [江达县, 贡觉县, 左贡]", "counties: [unspecified, 江达县]\n            level: 县级")
+    bundle, errors = seeding.read_seeds(make_seed_dir(tmp_path, plan))
+    assert errors == []
+    found = {p.code: (p.division_codes, p.level) for p in bundle.projects}
+    assert found == {"TP-02-001": (("540300",), "市级"), "TP-02-002": (("540300",), "市级"),
+                     "TP-02-003": (("540300", "540321"), "县级")}
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (("line: 11}", "line: 11, level: 省级}"), "plans/test-plan.yaml:22: unknown level '省级'; allowed: 市级, 县级"),
+    (("line: 11}", "line: 11, quote: '" + "水" * 151 + "'}"), "plans/test-plan.yaml:22: quote is 151 characters"),
+    (("line: 11}", "line: 11, quote: ''}"), "plans/test-plan.yaml:22: quote must be the plan's words"),
+])
+def test_level_and_quote_errors(tmp_path, change, expected):
+    errors = _errors(make_seed_dir(tmp_path, SMALL_PLAN.replace(*change, 1)))
+    assert any(e.startswith(expected) for e in errors), errors
+
+
+@pytest.mark.parametrize(("links", "expected"), [
+    (LINKS.replace("TP-02-002]", "TP-02-009]"), "links/test-plan.yaml:2: unknown item code TP-02-009"),
+    (LINKS.replace("whole: TP-02-003", "whole: TP-02-001").replace("[TP-02-001, ", "[TP-02-003, "),
+     "links/test-plan.yaml:2: TP-02-001 is a whole but not a programme"),
+    (LINKS.replace("[TP-02-001, TP-02-002]", "[TP-02-003]"), "links/test-plan.yaml:2: TP-02-003 is linked to itself"),
+    (LINKS + "  - whole: TP-02-003\n    parts: [TP-02-001]\n    reason: again\n",
+     "links/test-plan.yaml:5: TP-02-001 is listed twice as a part of TP-02-003"),
+    (LINKS + "same_work:\n  - primary: TP-02-001\n    others: [TP-02-002]\n    reason: one\n"
+             "  - primary: TP-02-003\n    others: [TP-02-002]\n    reason: two\n",
+     "links/test-plan.yaml:9: TP-02-002 is already in the same_work group of TP-02-001 ("),
+    ("part_of:\n  - whole: TP-02-003\n    parts: [TP-02-001]\n", "links/test-plan.yaml:2: part_of: missing required "
+                                                                 "field 'reason'"),
+    ("parts_of: []\n", "links/test-plan.yaml:1: unknown field 'parts_of' in links file (did you mean part_of?)"),
+])
+def test_link_errors_name_file_and_line(tmp_path, links, expected):
+    errors = _errors(_with_links(tmp_path, links))
+    assert any(e.startswith(expected) for e in errors), errors
+
+
+def test_a_part_of_cycle_and_a_second_whole_are_refused(tmp_path):
+    plan = SMALL_PLAN.replace("{code: TP-02-001, name: 芒康县测试水厂, line: 11}",
+                              "{code: TP-02-001, name: 芒康县测试水厂, line: 11, kind: programme}")
+    cycle = LINKS + "  - whole: TP-02-001\n    parts: [TP-02-003]\n    reason: back\n"
+    errors = _errors(_with_links(tmp_path, cycle, plan))
+    assert any("part_of cycle: " in e for e in errors), errors
+    second = ("part_of:\n  - whole: TP-02-003\n    parts: [TP-02-002]\n    reason: 测试\n"
+              "  - whole: TP-02-001\n    parts: [TP-02-002]\n    reason: also in TP-02-003 because …\n")
+    errors = _errors(_with_links(tmp_path / "b", second, plan))
+    assert any(e.startswith("links/test-plan.yaml:2: TP-02-002 is also a part of TP-02-001") for e in errors), errors
+    assert not any(e.startswith("links/test-plan.yaml:5:") for e in errors), errors
+
+
+def test_links_load_and_reload_as_reference_data(tmp_path, seeded_url, engine_of):
+    seed_dir = _with_links(tmp_path, LINKS)
+    engine = engine_of(seeded_url)
+    bundle = seeding.load_checked(seed_dir)
+    with db.session_scope(engine, write=True) as session:
+        seeding.apply(session, bundle)
+    with engine.connect() as connection:
+        links = connection.execute(text(
+            "SELECT part.code, relation, whole.code FROM project_link JOIN project part ON part.id = project_id "
+            "JOIN project whole ON whole.id = target_id ORDER BY part.code")).all()
+    assert [tuple(r) for r in links] == [("TP-02-001", "part_of", "TP-02-003"), ("TP-02-002", "part_of", "TP-02-003")]
+    with db.session_scope(engine, write=True) as session:
+        assert not seeding.apply(session, bundle).changed
+
+
+def test_upgrade_keeps_history_and_turns_shizhi_into_unspecified_city_level(empty_url, engine_of):
+    engine = engine_of(empty_url)
+    db.upgrade(engine, "0005")
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO division (code, name, level, aliases, pinyin, official) VALUES "
+            "('540000', '西藏自治区', 'province', '', '', true), ('540300', '昌都市', 'prefecture', '', '', true)"))
+        connection.execute(text("UPDATE division SET parent_code = '540000' WHERE code = '540300'"))
+        connection.execute(text("INSERT INTO sector (code, label_zh, label_en, oc4ids) VALUES "
+                                "('roads', '道路桥梁', 'Roads', 'transport')"))
+        connection.execute(text(
+            "INSERT INTO plan (id, key, code_prefix, title, region_code, period_start, period_end, document_kind, "
+            "source_file) VALUES (1, 'p', 'P', '规划', '540300', 2021, 2025, '专项规划', 'x.txt')"))
+        connection.execute(text("INSERT INTO plan_column (id, plan_id, number, title, kind, source_line) "
+                                "VALUES (1, 1, 4, '道路', 'projects', 1)"))
+        connection.execute(text(
+            "INSERT INTO project (id, code, name, plan_id, column_id, kind, sector_code, source_line, in_seeds, "
+            "status) VALUES (1, 'P-04-001', '市直道路', 1, 1, 'project', 'roads', 3, true, '在建')"))
+        connection.execute(text("INSERT INTO project_division (project_id, division_code, sector_code) "
+                                "VALUES (1, '540300', 'roads')"))
+        connection.execute(text(
+            "INSERT INTO status_event (project_id, status, effective_date, note, recorded_at, origin) VALUES "
+            "(1, '谋划', '2021-01-01', '列入规划', '2021-01-01 00:00:00', 'seed'), "
+            "(1, '在建', '2024-05-01', '开工', '2024-05-02 00:00:00', 'user')"))
+    db.upgrade(engine)
+    with engine.connect() as connection:
+        level = connection.execute(text("SELECT level FROM project WHERE id = 1")).scalar_one()
+        events = connection.execute(text("SELECT status, origin FROM status_event ORDER BY id")).all()
+        places = connection.execute(text("SELECT division_code FROM project_division")).scalars().all()
+    assert level == "市级" and places == ["540300"]
+    assert [tuple(e) for e in events] == [("谋划", "seed"), ("在建", "user")]

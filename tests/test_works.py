@@ -131,3 +131,37 @@ def test_upgrade_keeps_history_and_turns_shizhi_into_unspecified_city_level(empt
         places = connection.execute(text("SELECT division_code FROM project_division")).scalars().all()
     assert level == "市级" and places == ["540300"]
     assert [tuple(e) for e in events] == [("谋划", "seed"), ("在建", "user")]
+
+
+# --- quotes against the source texts ------------------------------------------------------
+
+# Plans whose every item carries its quote (the other plans are being quoted by their curators).
+QUOTED_PLANS = {"chamdo-14-housing"}
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    from portfolio.paths import seeds_dir
+
+    bundle, errors = seeding.read_seeds(seeds_dir())
+    assert errors == []
+    return bundle
+
+
+def test_every_quote_is_verbatim_on_its_source_line(shipped):
+    from conftest import SOURCES
+
+    if not SOURCES.is_dir():
+        pytest.skip(f"source texts not found at {SOURCES}")
+    sources = {plan.key: (SOURCES / plan.source_file).read_text(encoding="utf-8").split("\n")
+               for plan in shipped.plans}
+    quoted = [p for p in shipped.projects if p.quote]
+    wrong = [f"{p.code} line {p.source_line}: {p.quote}" for p in quoted
+             if p.quote not in sources[p.plan_key][p.source_line - 1]]
+    assert wrong == []
+    assert {p.plan_key for p in quoted} >= QUOTED_PLANS
+
+
+def test_items_of_quoted_plans_all_have_quotes(shipped):
+    missing = [p.code for p in shipped.projects if p.plan_key in QUOTED_PLANS and not p.quote]
+    assert missing == []

@@ -199,6 +199,15 @@ def resolve_kind(value: str) -> str:
     return _resolve(value, "kind", KIND_LABELS, _KIND_SYNONYMS)
 
 
+LEVELS = {"市级": "prefecture", "县级": "county"}
+_LEVEL_SYNONYMS = {"市": "市级", "地级": "市级", "city": "市级", "县": "县级", "区县": "县级"}
+
+
+def resolve_level(value: str) -> str:
+    """市级 (the plan places the work under the prefecture) or 县级."""
+    return _resolve(value, "level", LEVELS, _LEVEL_SYNONYMS, LEVELS)
+
+
 @lru_cache(maxsize=4096)
 def pinyin(text: str) -> str:
     """Toneless pinyin without spaces (芒康县 -> mangkangxian), for suggestions."""

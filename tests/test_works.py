@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import text
 
@@ -165,3 +167,97 @@ def test_every_quote_is_verbatim_on_its_source_line(shipped):
 def test_items_of_quoted_plans_all_have_quotes(shipped):
     missing = [p.code for p in shipped.projects if p.plan_key in QUOTED_PLANS and not p.quote]
     assert missing == []
+
+
+# --- counting works -------------------------------------------------------------------------
+
+
+def _expected_works_per_county(bundle) -> dict[str, int]:
+    """Distinct works standing in each county, from the seed files alone (not the database):
+    a non-primary listing never counts (its primary does); a programme counts in a county only
+    where none of the items below it stands."""
+    kids: dict[str, set[str]] = {}
+    others = set()
+    for link in bundle.links:
+        if link.relation == "part_of":
+            kids.setdefault(link.target_code, set()).add(link.project_code)
+        else:
+            others.add(link.project_code)
+
+    def below(code: str) -> set[str]:
+        found = set()
+        for kid in kids.get(code, ()):
+            found |= {kid} | below(kid)
+        return found
+
+    stands = {p.code: set(p.division_codes) for p in bundle.projects}
+    names = {d.code: d.name if d.level != "prefecture" else f"{d.name}·未明确县(区)" for d in bundle.divisions}
+    counts: dict[str, int] = {}
+    for project in bundle.projects:
+        if project.code in others:
+            continue
+        finer = set().union(*(stands[kid] for kid in below(project.code)))
+        for county in stands[project.code] - finer:
+            counts[names[county]] = counts.get(names[county], 0) + 1
+    return counts
+
+
+def test_summary_by_county_counts_each_work_once(cli, shipped):
+    rows = {row["county"]: row["count"] for row in cli.json("summary", "--by", "county")}
+    assert rows == _expected_works_per_county(shipped)
+    listings = {row["county"]: row["count"] for row in cli.json("summary", "--by", "county", "--count", "listings")}
+    assert listings["卡若区"] == rows["卡若区"] + 1  # CD14-02-012 beside its part CD14-02-001
+    assert listings["昌都市·未明确县(区)"] == rows["昌都市·未明确县(区)"]
+
+
+def test_a_programme_counts_where_none_of_its_parts_stands(tmp_path, seeded_url, engine_of):
+    from portfolio import queries
+
+    plan = SMALL_PLAN.replace("counties: [江达县, 贡觉县, 左贡]", "counties: [江达县, 芒康县]")
+    seed_dir = _with_links(tmp_path, LINKS.replace("TP-02-001, TP-02-002", "TP-02-001") + (
+        "same_work:\n  - primary: TP-02-001\n    others: [TP-02-002]\n    reason: 同一工程\n"), plan)
+    engine = engine_of(seeded_url)
+    with db.session_scope(engine, write=True) as session:
+        seeding.apply(session, seeding.load_checked(seed_dir))
+    flt = queries.ProjectFilter(plan_keys=["test-plan"])
+    with db.session_scope(engine) as session:
+        works = dict(queries.summary(session, flt, "county"))
+        listings = dict(queries.summary(session, flt, "county", count="listings"))
+        plans = dict(queries.summary(session, flt, "plan"))
+        kinds = dict(queries.summary(session, flt, "kind"))
+    assert listings == {"江达县": 1, "芒康县": 3}
+    # 芒康县: the part TP-02-001 counts, its programme and the second listing TP-02-002 do not;
+    # 江达县: none of the programme's parts stands there, so the programme counts.
+    assert works == {"江达县": 1, "芒康县": 1}
+    assert plans == {"test-plan": 1}  # over the whole plan, one work: the part, at the finer level
+    assert kinds == {"项目": 1, "项目群": 1}  # no part of the programme is a 项目群: it counts there
+
+
+def test_level_and_tier_filters(cli):
+    city = {row["code"] for row in cli.json("projects", "list", "--level", "市级", "--plan", "chamdo-14-housing")}
+    assert {"CD14-04-001", "CD14-04-002", "CD14-06-001", "CD14-07-001"} <= city
+    assert "CD14-04-004" not in city
+    karuo = {row["code"] for row in cli.json("projects", "list", "--county", "卡若区")}
+    assert {"CD14-04-001", "CD14-04-002", "CD14-06-001", "CD14-07-001", "CD14-07-002"} <= karuo
+    top = {row["code"] for row in cli.json("projects", "list", "--plan", "chamdo-14-housing", "--tier", "top")}
+    leaves = {row["code"] for row in cli.json("projects", "list", "--plan", "chamdo-14-housing", "--tier", "leaf")}
+    assert "CD14-02-012" in top and "CD14-02-001" not in top
+    assert "CD14-02-001" in leaves and "CD14-02-012" not in leaves
+    bad = cli("projects", "list", "--tier", "middle")
+    assert bad.exit_code == 2 and "unknown tier 'middle'" in bad.stderr
+
+
+def test_show_lists_parts_programme_and_quote(cli):
+    whole = cli.json("projects", "show", "CD14-02-012")
+    assert [p["code"] for p in whole["parts"]] == [f"CD14-02-{n:03d}" for n in range(1, 12)]
+    part = cli.json("projects", "show", "CD14-02-003")
+    assert [p["code"] for p in part["part_of"]] == ["CD14-02-012"]
+    assert part["quote"].endswith("等11个城镇绿地建设项目") and part["level"] == "县级"
+    assert cli.json("projects", "show", "CD14-04-001")["level"] == "市级"
+
+
+def test_oc4ids_related_projects_are_the_curated_links_only(cli):
+    package = json.loads(cli("projects", "list", "--plan", "chamdo-14-housing", "--format", "oc4ids").stdout)
+    related = {p["id"]: [r["identifier"] for r in p.get("relatedProjects", [])] for p in package["projects"]}
+    assert related["portfolio-CD14-02-003"] == ["CD14-02-012"]
+    assert related["portfolio-CD14-04-005"] == []

@@ -29,7 +29,29 @@ def fields(detail) -> list[tuple[str, str]]:
         ("责任单位", p.responsible_unit),
         ("种子数据", None if p.in_seeds else "已不在种子文件中 (no longer in the seed files)"),
     ]
-    return rows + [(k, str(v)) for k, v in optional if v not in (None, "")]
+    return rows + [(k, str(v)) for k, v in optional if v not in (None, "")] + _link_fields(detail.links)
+
+
+def _items(items) -> str:
+    return "；".join(f"{item.code} {item.name}" for item in items)
+
+
+def _link_fields(links) -> list[tuple[str, str]]:
+    """The curated relations: the programme containing this item, its parts, the other listings."""
+    rows = []
+    if links.programmes:
+        rows.append(("所属项目群", _items(links.programmes)))
+    if links.parts:
+        rows.append((f"组成项目({len(links.parts)})", _items(links.parts)))
+    if links.primary:
+        rows.append(("同一工程(主条目)", f"{links.primary.code} {links.primary.name}：{links.primary.reason}"))
+    if links.other_listings:
+        rows.append(("同一工程(另见)", _items(links.other_listings)))
+    return rows
+
+
+def _link_dicts(items) -> list[dict]:
+    return [{"code": item.code, "name": item.name, "reason": item.reason} for item in items]
 
 
 def as_dict(detail) -> dict:
@@ -43,6 +65,9 @@ def as_dict(detail) -> dict:
         "build_type": p.build_type, "quantity": p.quantity, "note": p.note, "in_seeds": p.in_seeds,
         "national_code": p.national_code, "total_investment": p.total_investment,
         "start_year": p.start_year, "end_year": p.end_year, "responsible_unit": p.responsible_unit,
+        "part_of": _link_dicts(detail.links.programmes), "parts": _link_dicts(detail.links.parts),
+        "same_work_primary": _link_dicts([detail.links.primary])[0] if detail.links.primary else None,
+        "other_listings": _link_dicts(detail.links.other_listings),
         "history": [{"date": e.effective_date, "status": e.status, "note": e.note, "origin": e.origin,
                      "recorded_at": e.recorded_at} for e in detail.history],
     }

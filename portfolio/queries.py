@@ -83,8 +83,9 @@ def _exact_division(session: Session, value: str) -> tuple[str, str] | None:
 
 
 def _names_prefecture_level(value: str) -> bool:
-    """`昌都市直`, `拉萨市本级`: the prefecture's own items, not everything in it."""
-    return vocab.PREFECTURE_LEVEL in value or "本级" in value
+    """`昌都未明确` (an alias of the prefecture in divisions.csv): the works the plan places in the
+    prefecture without naming their county, not everything in it."""
+    return "未明确" in value
 
 
 def resolve_divisions(session: Session, values: list[str], *, prefecture: str | None = None,
@@ -92,7 +93,7 @@ def resolve_divisions(session: Session, values: list[str], *, prefecture: str | 
     """Division codes for --county values (and --prefecture: the prefecture and all below it).
 
     A prefecture given as a county (`--county 昌都`) means everything in it, said in `notes`;
-    its own 市直 items alone are asked for as `昌都市直`.
+    the works whose county the plan does not give are asked for as `昌都未明确`.
     """
     values = [vocab.fold_input(value) for value in values]
     if prefecture is not None:
@@ -112,9 +113,10 @@ def resolve_divisions(session: Session, values: list[str], *, prefecture: str | 
             below = [p.code for p in places.places if places.within(p, place.code)]
             codes += below
             if notes is not None:
-                own = f"{place.short_name or place.name}{vocab.PREFECTURE_LEVEL}"
+                own = f"{place.short_name or place.name}未明确"
                 notes.append(f"{value} is a prefecture: taken as everything in {place.name} "
-                             f"(for its {vocab.PREFECTURE_LEVEL} items alone: --county {own})")
+                             f"(for the works whose county the plan does not give: --county {own}; "
+                             f"for the works it places at prefecture level: --level 市级)")
         else:
             codes.append(place.code)
     if region:

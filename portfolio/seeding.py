@@ -30,7 +30,8 @@ UNSPECIFIED = "unspecified"  # the plan does not say where within its region the
 QUOTE_MAX = 150
 _LINE = "__line__"
 
-PLAN_FIELDS = {"key", "code_prefix", "title", "issuer", "region", "period", "issued", "document_kind", "source"}
+PLAN_FIELDS = {"key", "code_prefix", "title", "issuer", "region", "period", "issued", "document_kind", "source",
+               "review"}
 COLUMN_FIELDS = {"number", "title", "kind", "line", "sector", "level", "groups", "note"}
 GROUP_FIELDS = {"label", "line", "county", "counties", "sector", "level", "items", "places", "note"}
 ITEM_FIELDS = {"code", "name", "line", "kind", "county", "counties", "sector", "level", "quote", "build", "quantity",
@@ -255,6 +256,9 @@ def read_seeds(seed_dir: Path) -> tuple[SeedBundle, list[SeedError]]:
     for path in sorted((seed_dir / "links").glob("*.yaml")):
         reader.read_links(path)
     errors.extend(validate_links(bundle))
+    for folder in ("plans", "indicators", "links"):
+        for path in sorted((seed_dir / folder).glob("*.yaml")):
+            errors.extend(draft_markers(path))
     if not bundle.plans and not errors:
         errors.append(SeedError(_shown(seed_dir / "plans"), None, "no plan files (*.yaml) found"))
     return bundle, list(dict.fromkeys(errors))
@@ -299,6 +303,26 @@ def _read_sectors(path: Path, bundle: SeedBundle, errors: list[SeedError]) -> No
         seen.add(code)
         bundle.sectors.append(SeedSector(code, row["label_zh"].strip(), row["label_en"].strip(),
                                          row["oc4ids"].strip(), (row.get("description") or "").strip() or None))
+
+
+_REVIEW_KEY = re.compile(r"^\s*(?:-\s+)?review\s*:|[{,]\s*review\s*:")
+
+
+def draft_markers(path: Path) -> list[SeedError]:
+    """`review:` markers and TODOs that `portfolio extract` leaves in a draft: a curated file has none."""
+    shown = _shown(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []  # reported by the reader
+    found = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if _REVIEW_KEY.search(line.split("#", 1)[0]):
+            found.append(SeedError(shown, number, "review marker left from a draft: check the item, then remove "
+                                                  "the `review:` line"))
+        if "TODO" in line:
+            found.append(SeedError(shown, number, "TODO left in a seed file: fill it in"))
+    return found
 
 
 def read_plan_file(path: Path, seed_dir: Path | None = None) -> tuple[SeedBundle, list[SeedError]]:

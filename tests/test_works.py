@@ -261,3 +261,51 @@ def test_oc4ids_related_projects_are_the_curated_links_only(cli):
     related = {p["id"]: [r["identifier"] for r in p.get("relatedProjects", [])] for p in package["projects"]}
     assert related["portfolio-CD14-02-003"] == ["CD14-02-012"]
     assert related["portfolio-CD14-04-005"] == []
+
+
+# --- drafts cannot slip in ------------------------------------------------------------------
+
+
+def test_extract_reads_title_period_kind_and_date_from_the_text():
+    from portfolio import extract
+
+    text = ["", "昌都市人民政府办公室关于印发《西藏昌都市“十四五”时期住房和城乡建设事业发展规划", "",
+            "《西藏昌都市“十四五”时期住房和城乡建设事业发展规划》已经市委、市政府研究同意，", "2023年9月19日"]
+    header = extract.read_header(text)
+    assert (header.title, header.period, header.document_kind, header.issued, header.review) == (
+        "西藏昌都市“十四五”时期住房和城乡建设事业发展规划", (2021, 2025), "专项规划", "2023-09-19", [])
+    outline = extract.read_header(["拉萨市国民经济和社会发展第十五个五年 规划纲要", "——2026年1月16日拉萨市第十二届人民代表大会"])
+    assert (outline.period, outline.document_kind, outline.issued) == ((2026, 2030), "五年规划纲要", "2026-01-16")
+    unknown = extract.read_header(["为贯彻落实《国务院关于印发〈某某行动计划〉的通知》精神，制定本方案。", "一、总体要求"])
+    assert unknown.title is None and [r.split(":")[0] for r in unknown.review] == [
+        "title", "period", "document_kind", "issued"]
+
+
+def test_seed_check_refuses_review_markers_and_todos(tmp_path):
+    plan = SMALL_PLAN.replace("title: 测试县城建设规划", "title: TODO").replace(
+        "{code: TP-02-001, name: 芒康县测试水厂, line: 11}",
+        "{code: TP-02-001, name: 芒康县测试水厂, line: 11, review: \"county guessed\"}")
+    errors = _errors(make_seed_dir(tmp_path, plan))
+    assert errors == ["plans/test-plan.yaml:4: TODO left in a seed file: fill it in",
+                      "plans/test-plan.yaml:22: review marker left from a draft: check the item, then remove the "
+                      "`review:` line"]
+
+
+def test_a_raw_draft_fails_seed_check(tmp_path):
+    from conftest import SOURCES
+    from typer.testing import CliRunner
+
+    from portfolio.cli import app
+
+    source = SOURCES / "003_fd054751d34337cb.txt"
+    if not source.is_file():
+        pytest.skip(f"source texts not found at {SOURCES}")
+    seed_dir = make_seed_dir(tmp_path, SMALL_PLAN)
+    draft = seed_dir / "plans" / "draft.yaml"
+    made = CliRunner().invoke(app, ["extract", str(source), "--plan", "lhasa-draft", "--prefix", "LSD",
+                                    "--output", str(draft)])
+    assert made.exit_code == 0, made.output
+    assert "title: \"拉萨市国民经济和社会发展第十五个五年规划纲要\"" in draft.read_text(encoding="utf-8")
+    checked = CliRunner().invoke(app, ["seed", "check", str(seed_dir)])
+    markers = [line for line in checked.stderr.splitlines() if "review marker left" in line]
+    assert checked.exit_code == 1 and len(markers) > 50

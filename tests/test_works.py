@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from sqlalchemy import text
@@ -309,3 +310,60 @@ def test_a_raw_draft_fails_seed_check(tmp_path):
     checked = CliRunner().invoke(app, ["seed", "check", str(seed_dir)])
     markers = [line for line in checked.stderr.splitlines() if "review marker left" in line]
     assert checked.exit_code == 1 and len(markers) > 50
+
+
+# --- documentation that matches the data -----------------------------------------------------
+
+CODE = re.compile(r"\b(?:CD14|RKZ14|LS15|XZ24|XJ14)-\d{2}-\d{3}\b")
+COUNTED = {"items": None, "projects": "project", "programmes": "programme", "of which programmes": "programme"}
+
+
+def _docs():
+    from portfolio.paths import seeds_dir
+
+    return sorted([*seeds_dir().glob("*.md"), *(seeds_dir() / "curation").glob("*.md")])
+
+
+def test_every_code_cited_in_the_seed_documentation_exists(shipped):
+    codes = {p.code for p in shipped.projects}
+    missing = [f"{path.name}: {code}" for path in _docs()
+               for code in sorted(set(CODE.findall(path.read_text(encoding="utf-8")))) if code not in codes]
+    assert missing == []
+
+
+def _column_tables(text: str):
+    """Rows of the markdown tables whose first header is 专栏: (专栏 number or 'total', {header: cell})."""
+    header = None
+    for line in text.split("\n"):
+        cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("|") else None
+        if cells is None:
+            header = None
+        elif cells[0] == "专栏":
+            header = cells
+        elif header and not set(line) <= set("|-: "):
+            key = cells[0].strip("*")
+            yield (int(key) if key.isdigit() else key), dict(zip(header, cells))
+
+
+def _number(cell: str) -> int | None:
+    found = re.match(r"\**(\d+)\**", cell)
+    return int(found[1]) if found else None
+
+
+def test_counts_in_the_curation_notes_match_the_data(shipped):
+    wrong = []
+    for path in _docs():
+        plan = next((p.key for p in shipped.plans if path.stem.startswith(p.key)), None)
+        if plan is None:
+            continue
+        rows = list(_column_tables(path.read_text(encoding="utf-8")))
+        numbers = [n for n, _ in rows if isinstance(n, int)]
+        for number, cells in rows:
+            chosen = [p for p in shipped.projects if p.plan_key == plan
+                      and (p.column_number == number if isinstance(number, int) else p.column_number in numbers)]
+            for heading, kind in COUNTED.items():
+                stated = _number(cells.get(heading, ""))
+                actual = sum(1 for p in chosen if kind is None or p.kind == kind)
+                if stated is not None and stated != actual:
+                    wrong.append(f"{path.name} 专栏{number} {heading}: {stated} written, {actual} in the data")
+    assert wrong == []

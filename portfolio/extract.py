@@ -797,11 +797,101 @@ def draft(lines: list[str], gazetteer: vocab.Gazetteer, region_code: str,
     return columns
 
 
-def render_yaml(columns: list[DraftColumn], *, key: str, prefix: str, region: str, source: str) -> str:
+@dataclass
+class PlanHeader:
+    """What the text says of itself: title, period, kind of document, date; `review` lists what it does not."""
+
+    title: str | None = None
+    period: tuple[int, int] | None = None
+    document_kind: str | None = None
+    issued: str | None = None
+    review: list[str] = field(default_factory=list)
+
+
+_TITLE_END = re.compile(r"(规划纲要|纲要|规划|实施方案|行动计划|方案)$")
+# The plan's own title in its notice of issue (`关于印发《…》`) or opening a line (`《…》已经…同意`);
+# a 《…》 inside a sentence names another document.
+_BOOK_TITLE = re.compile(r"(?:^|印发)《([^《》〈〉]{6,80}?)》")
+# `“十五五”时期（2026—2030年）`, `规划期限为2021—2025年`: the plan's own period, not a range it cites.
+_PERIOD = re.compile(r"(?:时期|规划期|期限为?)\s*[（(]?\s*(20\d\d)\s*年?\s*[—–\-－~～至]+\s*(20\d\d)\s*年?")
+_ISSUED = re.compile(r"^(?:——)?\s*(20\d\d)年(\d{1,2})月(\d{1,2})日")
+_FIVE_YEAR = {"十三五": 13, "十四五": 14, "十五五": 15, "十六五": 16,
+              "第十三个五年": 13, "第十四个五年": 14, "第十五个五年": 15, "第十六个五年": 16}
+HEAD_LINES = 40
+
+
+def read_header(lines: list[str]) -> PlanHeader:
+    """The plan's title, period, document kind and date, from its first lines; what is not found is
+    listed in `review` (a draft is never given a guess that looks like a fact)."""
+    head = [re.sub(r"\s+", "", line) for line in lines[:HEAD_LINES]]
+    header = PlanHeader(title=_title(head))
+    if header.title is None:
+        header.review.append("title: not found in the first lines; write the plan's full title")
+    header.period = _period(header.title or "", lines)
+    if header.period is None:
+        header.review.append("period: neither a five-year plan number nor a year range (2021—2025年) found; "
+                             "[2021, 2025] is a placeholder")
+    header.document_kind = _document_kind(header.title or "")
+    if header.document_kind is None:
+        header.review.append("document_kind: the title does not say (五年规划纲要, 专项规划 or 实施方案); "
+                             "专项规划 is a placeholder")
+    header.issued = next((f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}" for m in map(_ISSUED.match, head) if m), None)
+    if header.issued is None:
+        header.review.append("issued: no date of issue or adoption found in the first lines")
+    return header
+
+
+def _title(head: list[str]) -> str | None:
+    for line in head:
+        for found in _BOOK_TITLE.findall(line):
+            if _TITLE_END.search(found):
+                return found
+    for position, line in enumerate(head):
+        if not line or len(line) > 80 or line.endswith(("：", "。", "，")):
+            continue
+        following = next((n for n in head[position + 1:position + 3] if n), "")
+        for candidate in (line, line + following):
+            if len(candidate) >= 8 and _TITLE_END.search(candidate) and not candidate.startswith(("——", "关于")):
+                return candidate.lstrip("—")
+    return None
+
+
+def _period(title: str, lines: list[str]) -> tuple[int, int] | None:
+    for words, number in _FIVE_YEAR.items():
+        if words in title:
+            start = 2006 + 5 * (number - 11)  # the 11th five-year plan ran 2006–2010
+            return start, start + 4
+    for line in lines[:HEAD_LINES * 3]:
+        found = _PERIOD.search(line)
+        if found and int(found[1]) < int(found[2]):
+            return int(found[1]), int(found[2])
+    return None
+
+
+def _document_kind(title: str) -> str | None:
+    if title.endswith("纲要"):
+        return "五年规划纲要"
+    if title.endswith(("实施方案", "行动计划", "方案")):
+        return "实施方案"
+    if title.endswith("规划"):
+        return "专项规划"
+    return None
+
+
+def render_yaml(columns: list[DraftColumn], *, key: str, prefix: str, region: str, source: str,
+                header: PlanHeader | None = None) -> str:
+    header = header or PlanHeader(review=["title, period, document_kind, issued: not read from the text"])
+    start, end = header.period or (2021, 2025)  # a placeholder only with a review marker (see read_header)
     out = [f"# Draft made by `portfolio extract` from {source}. Review every item marked `review:`,",
-           "# then remove the markers. Sector reasons are given as comments.",
-           "plan:", f"  key: {key}", f"  code_prefix: {prefix}", "  title: TODO", f"  region: {region}",
-           "  period: [2021, 2025]", "  document_kind: 专项规划", f"  source: {source}", "columns:"]
+           "# then remove the markers (`portfolio seed check` refuses them). Sector reasons are comments.",
+           "plan:", f"  key: {key}", f"  code_prefix: {prefix}", f"  title: {_quote(header.title or 'TODO')}",
+           f"  region: {region}", f"  period: [{start}, {end}]", f"  document_kind: {header.document_kind or '专项规划'}"]
+    if header.issued:
+        out.append(f"  issued: {header.issued}")
+    out.append(f"  source: {source}")
+    if header.review:
+        out.append(f"  review: {_quote('; '.join(header.review))}")
+    out.append("columns:")
     for column in columns:
         if column.kind == "indicators":
             out.append(f"  # 专栏{column.number} {column.title} (line {column.line}) is an indicator table: "
@@ -826,14 +916,23 @@ def render_yaml(columns: list[DraftColumn], *, key: str, prefix: str, region: st
                         f"            name: {_quote(item.name)}", f"            line: {item.line}"]
                 if item.kind != "project":
                     out.append(f"            kind: {item.kind}")
-                counties = ", ".join(_quote(c) for c in item.counties)
-                out.append(f"            counties: [{counties}]")
+                out += _location_lines(item.counties)
                 out.append(f"            sector: {item.sector}")
                 if item.quantity:
                     out.append(f"            quantity: {_quote(item.quantity)}")
                 if item.review:
                     out.append(f"            review: {_quote('; '.join(item.review))}")
     return "\n".join(out) + "\n"
+
+
+def _location_lines(counties: list[str]) -> list[str]:
+    """`市直` (a prefecture-level unit, place not stated) is written as where the work stands
+    (`unspecified`) and the level at which the plan places it (`市级`)."""
+    written = ["unspecified" if c == vocab.PREFECTURE_LEVEL else c for c in counties]
+    lines = [f"            counties: [{', '.join(_quote(c) for c in written)}]"]
+    if vocab.PREFECTURE_LEVEL in counties:
+        lines.append("            level: 市级")
+    return lines
 
 
 def _quote(text: str) -> str:

@@ -25,6 +25,9 @@ COLUMN_KINDS = ("projects", "indicators", "places")
 PROJECT_KINDS = ("project", "programme")
 BUILD_TYPES = ("新建", "扩建", "改建", "改扩建", "续建", "迁建")
 STATUSES = ("谋划", "前期", "在建", "建成", "暂缓", "取消")
+# The level at which the plan places an item: under the prefecture (or owned by it) or a county's.
+PROJECT_LEVELS = ("市级", "县级")
+LINK_RELATIONS = ("part_of", "same_work")
 ORIGINS = ("seed", "user")
 
 
@@ -99,6 +102,7 @@ class Project(SQLModel, table=True):
         _one_of("kind", PROJECT_KINDS, "kind"),
         _one_of("build_type", BUILD_TYPES, "build_type"),
         _one_of("status", STATUSES, "status"),
+        _one_of("level", PROJECT_LEVELS, "level"),
         sa.CheckConstraint("start_year IS NULL OR end_year IS NULL OR start_year <= end_year", name="years"),
         sa.CheckConstraint("total_investment IS NULL OR total_investment >= 0", name="investment"),
         sa.Index("ix_project_plan_status", "plan_id", "status"),
@@ -116,6 +120,9 @@ class Project(SQLModel, table=True):
     build_type: str | None = Field(default=None, max_length=8)
     quantity: str | None = Field(default=None, max_length=64)
     source_line: int
+    # The plan's own words naming the item (a trimmed clause of line `source_line`).
+    quote: str | None = Field(default=None, max_length=512)
+    level: str = Field(default="县级", max_length=8, sa_column_kwargs={"server_default": "县级"})
     note: str | None = Field(default=None, max_length=1024)
     in_seeds: bool = Field(default=True)
     # Current status, kept equal to the latest StatusEvent (see changes.py).
@@ -130,7 +137,11 @@ class Project(SQLModel, table=True):
 
 
 class ProjectDivision(SQLModel, table=True):
-    """Where a project is: one county for a project, often many for a programme."""
+    """Where a project stands: one county for a project, often many for a programme.
+
+    A link to the plan's prefecture itself means "somewhere in the prefecture, the plan does not
+    say where" (shown as 未明确县(区)); the level at which the plan places a work is Project.level.
+    """
 
     __tablename__ = "project_division"
     __table_args__ = (
@@ -142,6 +153,19 @@ class ProjectDivision(SQLModel, table=True):
     division_code: str = Field(foreign_key="division.code", primary_key=True)
     # A copy of the project's sector, so county x sector summaries read one covering index.
     sector_code: str = Field(foreign_key="sector.code")
+
+
+class ProjectLink(SQLModel, table=True):
+    """A curated relation between two items: `part_of` (project -> the programme containing it) or
+    `same_work` (another listing -> the primary listing of the same work). Rebuilt by every seed load."""
+
+    __tablename__ = "project_link"
+    __table_args__ = (_one_of("relation", LINK_RELATIONS, "relation"),)
+
+    project_id: int = Field(foreign_key="project.id", primary_key=True, ondelete="CASCADE")
+    relation: str = Field(primary_key=True, max_length=16)
+    target_id: int = Field(foreign_key="project.id", primary_key=True, ondelete="CASCADE", index=True)
+    reason: str = Field(max_length=1024)
 
 
 class StatusEvent(SQLModel, table=True):

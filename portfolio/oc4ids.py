@@ -1,7 +1,8 @@
 """Export projects as an OC4IDS 0.9 project package.
 
-Programmes are not OC4IDS projects: they are not exported as projects; each project
-links to the programmes of its own 专栏 sub-heading through `relatedProjects`.
+Programmes are not OC4IDS projects: they are not exported as projects. `relatedProjects`
+carries only the curated links (seeds/links/): the programme a project is a part of
+(relationship `programme`) and the other listings of the same work (relationship `sameWork`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from portfolio import __version__, vocab
-from portfolio.models import Division, Plan, Project, ProjectDivision, Sector
+from portfolio.models import Division, Plan, Project, ProjectDivision, ProjectLink, Sector
 from portfolio.queries import ProjectFilter, _filtered
 
 if TYPE_CHECKING:
@@ -51,9 +52,9 @@ def projects_of(session: Session, flt: ProjectFilter, limit: int | None = None) 
                Plan.title, Plan.period_start, Plan.period_end)
     rows = session.execute(_filtered(session, only_projects, columns).order_by(Project.code).limit(limit)).all()
     locations = _locations(session, [row.id for row in rows])
-    programmes = _programmes(session)
+    related = _related(session, [row.id for row in rows])
     for row in rows:
-        yield _project(row, locations.get(row.id, []), programmes.get((row.column_id, row.group_label), []))
+        yield _project(row, locations.get(row.id, []), related.get(row.id, []))
 
 
 def _locations(session: Session, ids: list[int]) -> dict[int, list[Division]]:
@@ -67,16 +68,33 @@ def _locations(session: Session, ids: list[int]) -> dict[int, list[Division]]:
     return found
 
 
-def _programmes(session: Session) -> dict[tuple[int, str | None], list[tuple[str, str]]]:
-    statement = sa.select(Project.column_id, Project.group_label, Project.code, Project.name).where(
-        Project.kind == "programme")
-    found: dict[tuple[int, str | None], list[tuple[str, str]]] = defaultdict(list)
-    for column_id, label, code, name in session.execute(statement):
-        found[(column_id, label)].append((code, name))
+def _related(session: Session, ids: list[int]) -> dict[int, list[dict]]:
+    """The curated links of each project, in both directions for the same work."""
+    other = sa.orm.aliased(Project)
+    found: dict[int, list[dict]] = defaultdict(list)
+    for start in range(0, len(ids), 900):
+        part = ids[start:start + 900]
+        for mine, theirs in ((ProjectLink.project_id, ProjectLink.target_id),
+                             (ProjectLink.target_id, ProjectLink.project_id)):
+            statement = sa.select(mine, ProjectLink.relation, other.code, other.name, other.kind).join(
+                other, other.id == theirs).where(mine.in_(part)).order_by(mine, other.code)
+            for project_id, relation, code, name, kind in session.execute(statement):
+                if relation == "part_of" and mine is ProjectLink.target_id:
+                    continue  # a project has no parts worth exporting (programmes are not exported)
+                found[project_id].append(_relation(relation, code, name, kind))
     return found
 
 
-def _project(row, divisions: list[Division], programmes: list[tuple[str, str]]) -> dict:
+def _relation(relation: str, code: str, name: str, kind: str) -> dict:
+    if kind == "programme":
+        scheme, identifier = PROGRAMME_SCHEME, code
+    else:
+        scheme, identifier = "oc4ids", ID_PREFIX + code
+    return {"scheme": scheme, "identifier": identifier,
+            "relationship": "programme" if relation == "part_of" else "sameWork", "title": name}
+
+
+def _project(row, divisions: list[Division], related: list[dict]) -> dict:
     project = {
         "id": ID_PREFIX + row.code,
         "title": row.name,
@@ -98,12 +116,8 @@ def _project(row, divisions: list[Division], programmes: list[tuple[str, str]]) 
         project["budget"] = {"amount": {"amount": row.total_investment * 10_000, "currency": "CNY"}}
     if row.national_code:
         project["identifiers"] = [{"id": row.national_code, "scheme": "CN-GB/T 40058"}]
-    if programmes:
-        project["relatedProjects"] = [
-            {"id": str(index), "scheme": PROGRAMME_SCHEME, "identifier": code, "relationship": "programme",
-             "title": name}
-            for index, (code, name) in enumerate(programmes, start=1)
-        ]
+    if related:
+        project["relatedProjects"] = [{"id": str(index), **relation} for index, relation in enumerate(related, start=1)]
     return project
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,6 +22,7 @@ from portfolio.models import (
     PlanColumn,
     Project,
     ProjectDivision,
+    ProjectLink,
     Sector,
     StatusEvent,
 )
@@ -34,6 +36,8 @@ _SORTED_IN_PYTHON = {  # pinyin order, which neither database knows
     "name": lambda row: (vocab.pinyin_sort_key(row.name), row.code),
     "county": lambda row: (vocab.pinyin_sort_key(row.counties), row.code),
 }
+TIERS = ("top", "leaf")  # items that are part of no programme; items with no parts
+COUNTS = ("works", "listings")
 
 
 @dataclass
@@ -44,6 +48,8 @@ class ProjectFilter:
     column: int | None = None
     statuses: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
+    levels: list[str] = field(default_factory=list)
+    tier: str | None = None
     search: str | None = None
     include_withdrawn: bool = True
 
@@ -78,8 +84,9 @@ def _exact_division(session: Session, value: str) -> tuple[str, str] | None:
 
 
 def _names_prefecture_level(value: str) -> bool:
-    """`昌都市直`, `拉萨市本级`: the prefecture's own items, not everything in it."""
-    return vocab.PREFECTURE_LEVEL in value or "本级" in value
+    """`昌都未明确` (an alias of the prefecture in divisions.csv): the works the plan places in the
+    prefecture without naming their county, not everything in it."""
+    return "未明确" in value
 
 
 def resolve_divisions(session: Session, values: list[str], *, prefecture: str | None = None,
@@ -87,7 +94,7 @@ def resolve_divisions(session: Session, values: list[str], *, prefecture: str | 
     """Division codes for --county values (and --prefecture: the prefecture and all below it).
 
     A prefecture given as a county (`--county 昌都`) means everything in it, said in `notes`;
-    its own 市直 items alone are asked for as `昌都市直`.
+    the works whose county the plan does not give are asked for as `昌都未明确`.
     """
     values = [vocab.fold_input(value) for value in values]
     if prefecture is not None:
@@ -107,9 +114,10 @@ def resolve_divisions(session: Session, values: list[str], *, prefecture: str | 
             below = [p.code for p in places.places if places.within(p, place.code)]
             codes += below
             if notes is not None:
-                own = f"{place.short_name or place.name}{vocab.PREFECTURE_LEVEL}"
+                own = f"{place.short_name or place.name}未明确"
                 notes.append(f"{value} is a prefecture: taken as everything in {place.name} "
-                             f"(for its {vocab.PREFECTURE_LEVEL} items alone: --county {own})")
+                             f"(for the works whose county the plan does not give: --county {own}; "
+                             f"for the works it places at prefecture level: --level 市级)")
         else:
             codes.append(place.code)
     if region:
@@ -200,7 +208,7 @@ def _ranges(numbers: list[int]) -> str:
 
 
 def _county_names(dialect: str) -> sa.ScalarSelect:
-    label = sa.case((Division.level == "prefecture", Division.name + "(市直)"), else_=Division.name)
+    label = sa.case((Division.level == "prefecture", Division.name + "·" + vocab.UNSPECIFIED_COUNTY), else_=Division.name)
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import aggregate_order_by
 
@@ -267,11 +275,22 @@ def _filtered(session: Session, flt: ProjectFilter, columns) -> sa.Select:
         statement = statement.where(Project.status.in_(flt.statuses))
     if flt.kinds:
         statement = statement.where(Project.kind.in_(flt.kinds))
+    if flt.levels:
+        statement = statement.where(Project.level.in_(flt.levels))
+    if flt.tier is not None:
+        statement = statement.where(_tier_condition(flt.tier))
     if flt.search:
         statement = statement.where(search_condition(session, flt.search))
     if not flt.include_withdrawn:
         statement = statement.where(Project.in_seeds.is_(True))
     return statement
+
+
+def _tier_condition(tier: str) -> sa.ColumnElement[bool]:
+    if tier not in TIERS:
+        raise UserInputError(f"unknown tier {tier!r}; allowed: top (part of no programme), leaf (has no parts)")
+    side = ProjectLink.project_id if tier == "top" else ProjectLink.target_id
+    return ~sa.exists().where(side == Project.id, ProjectLink.relation == "part_of")
 
 
 def list_projects(session: Session, flt: ProjectFilter, *, sort: str = "code",
@@ -337,6 +356,23 @@ class ProjectDetail:
     sector: Sector
     divisions: list[Division]
     history: list[StatusEvent]
+    links: ProjectLinks = field(default_factory=lambda: ProjectLinks())
+
+
+class LinkedItem(NamedTuple):
+    code: str
+    name: str
+    reason: str
+
+
+@dataclass
+class ProjectLinks:
+    """The curated relations of one item, each with the other item and the reason."""
+
+    programmes: list[LinkedItem] = field(default_factory=list)  # the programmes this item is a part of
+    parts: list[LinkedItem] = field(default_factory=list)  # the parts of this programme
+    primary: LinkedItem | None = None  # the listing that counts, when this one is another listing
+    other_listings: list[LinkedItem] = field(default_factory=list)  # other listings of this (primary) work
 
 
 def project_detail(session: Session, code: str) -> ProjectDetail:
@@ -344,7 +380,25 @@ def project_detail(session: Session, code: str) -> ProjectDetail:
     divisions = session.exec(select(Division).join(ProjectDivision).where(
         ProjectDivision.project_id == project.id).order_by(Division.code)).all()
     return ProjectDetail(project, session.get(Plan, project.plan_id), session.get(PlanColumn, project.column_id),
-                         session.get(Sector, project.sector_code), list(divisions), history(session, code))
+                         session.get(Sector, project.sector_code), list(divisions), history(session, code),
+                         project_links(session, project.id))
+
+
+def project_links(session: Session, project_id: int) -> ProjectLinks:
+    other = sa.orm.aliased(Project)
+    links = ProjectLinks()
+    outgoing = sa.select(ProjectLink.relation, other.code, other.name, ProjectLink.reason).join(
+        other, other.id == ProjectLink.target_id).where(ProjectLink.project_id == project_id).order_by(other.code)
+    for relation, code, name, reason in session.execute(outgoing):
+        if relation == "part_of":
+            links.programmes.append(LinkedItem(code, name, reason))
+        else:
+            links.primary = LinkedItem(code, name, reason)
+    incoming = sa.select(ProjectLink.relation, other.code, other.name, ProjectLink.reason).join(
+        other, other.id == ProjectLink.project_id).where(ProjectLink.target_id == project_id).order_by(other.code)
+    for relation, code, name, reason in session.execute(incoming):
+        (links.parts if relation == "part_of" else links.other_listings).append(LinkedItem(code, name, reason))
+    return links
 
 
 def history(session: Session, code: str) -> list[StatusEvent]:
@@ -361,7 +415,7 @@ DIMENSIONS = ("county", "prefecture", "sector", "plan", "status", "kind", "colum
 def _dimension(name: str, county: type[Division], prefecture: type[Division]) -> tuple:
     """(label, order keys) of a summary dimension: counties in GB/T 2260 order, statuses in lifecycle order."""
     if name == "county":
-        return sa.case((county.level == "prefecture", county.name + "(市直)"), else_=county.name), (county.code,)
+        return sa.case((county.level == "prefecture", county.name + "·" + vocab.UNSPECIFIED_COUNTY), else_=county.name), (county.code,)
     if name == "prefecture":
         return prefecture.name, (prefecture.code,)
     if name == "status":
@@ -378,25 +432,49 @@ def _kind_label() -> sa.ColumnElement:
     return sa.case(vocab.KIND_LABELS, value=Project.kind)
 
 
-def summary(session: Session, flt: ProjectFilter, by: str, then: str | None = None) -> list[tuple]:
-    """(value, [then-value,] count) rows, ordered by the last dimension first; a programme counts once
-    under each county it spans."""
+def summary(session: Session, flt: ProjectFilter, by: str, then: str | None = None, *,
+            count: str = "works") -> list[tuple]:
+    """(value, [then-value,] count) rows, ordered by the last dimension first.
+
+    count="works" counts each work once (see `_works_only`); "listings" counts every item of the plans.
+    Either way a programme spanning several counties counts once under each of them.
+    """
     for name in filter(None, (by, then)):
         if name not in DIMENSIONS:
             raise UserInputError(f"unknown summary dimension {name!r}; allowed: {', '.join(DIMENSIONS)}")
+    if count not in COUNTS:
+        raise UserInputError(f"unknown count {count!r}; allowed: works (each work once), listings (every item)")
     dims = [name for name in (by, then) if name]
     if _link_table_suffices(flt, dims):
-        return _summary_from_links(session, flt, dims)
-    county = sa.orm.aliased(Division, name="county")
-    prefecture = sa.orm.aliased(Division, name="prefecture")
+        rows = _summary_from_links(session, flt, dims)
+    else:
+        labels, order = _summary_labels(dims)
+        tally = sa.func.count(sa.distinct(Project.id))
+        ranking = [tally.desc()] if dims == ["sector"] else []
+        statement = _summary_statement(session, flt, dims, (*labels, tally))
+        statement = statement.group_by(*labels, *order).order_by(*ranking, *order)
+        rows = [tuple(row) for row in session.execute(statement)]
+    if count == "works":
+        rows = _works_only(session, flt, dims, rows)
+    return rows
+
+
+_COUNTY = sa.orm.aliased(Division, name="county")
+_PREFECTURE = sa.orm.aliased(Division, name="prefecture")
+
+
+def _summary_labels(dims: list[str]) -> tuple[list, list]:
     labels, order = [], []
     for name in dims:
-        label, keys = _dimension(name, county, prefecture)
+        label, keys = _dimension(name, _COUNTY, _PREFECTURE)
         labels.append(label)
         order[:0] = keys  # the second dimension's order first: the pivot takes its columns from it
-    count = sa.func.count(sa.distinct(Project.id))
-    ranking = [count.desc()] if dims == ["sector"] else []
-    statement = _filtered(session, flt, (*labels, count))
+    return labels, order
+
+
+def _summary_statement(session: Session, flt: ProjectFilter, dims: list[str], columns) -> sa.Select:
+    county, prefecture = _COUNTY, _PREFECTURE
+    statement = _filtered(session, flt, columns)
     if {"county", "prefecture"} & set(dims):
         statement = statement.join(ProjectDivision, ProjectDivision.project_id == Project.id) \
             .join(county, county.code == ProjectDivision.division_code)
@@ -405,13 +483,85 @@ def summary(session: Session, flt: ProjectFilter, by: str, then: str | None = No
     if "prefecture" in dims:
         parent = sa.case((county.level.in_(("county", "zone")), county.parent_code), else_=county.code)
         statement = statement.join(prefecture, prefecture.code == parent)
-    statement = statement.group_by(*labels, *order).order_by(*ranking, *order)
-    return [tuple(row) for row in session.execute(statement)]
+    return statement
+
+
+def _works_only(session: Session, flt: ProjectFilter, dims: list[str], rows: list[tuple]) -> list[tuple]:
+    """Listing counts -> work counts, by the rule of seeds/FORMAT.md ("Counting works"):
+
+    - a non-primary listing of a same_work group does not count when its primary is in the set;
+    - a programme does not count in a row where one of its parts (at any depth) is counted
+      (the parts are the finer level there); where none of its parts is, it counts once.
+    Only linked items are looked at again, so a summary without links costs one query more.
+    """
+    part_of = session.execute(sa.select(ProjectLink.project_id, ProjectLink.target_id)
+                              .where(ProjectLink.relation == "part_of")).all()
+    same_work = session.execute(sa.select(ProjectLink.project_id, ProjectLink.target_id)
+                                .where(ProjectLink.relation == "same_work")).all()
+    if not part_of and not same_work:
+        return rows
+    descendants = _descendants(part_of)
+    linked = {i for pair in same_work for i in pair} | set(descendants) | \
+        {d for found in descendants.values() for d in found}
+    cells = _cells_of(session, flt, dims, linked)
+    dropped: dict[tuple, int] = defaultdict(int)
+    for other, primary in same_work:
+        if primary in cells and other in cells:
+            for cell in cells[other]:
+                dropped[cell] += 1
+    others = {other for other, primary in same_work if primary in cells}
+    for whole, parts in descendants.items():
+        if whole not in cells or whole in others:
+            continue
+        finer = set().union(*(cells.get(part, set()) for part in parts))
+        for cell in cells[whole] & finer:
+            dropped[cell] += 1
+    if not dropped:
+        return rows
+    counted = [(*row[:-1], row[-1] - dropped.get(tuple(row[:-1]), 0)) for row in rows]
+    counted = [row for row in counted if row[-1] > 0]
+    if dims == ["sector"]:
+        counted.sort(key=lambda row: -row[-1])  # stable: ties keep the sector order
+    return counted
+
+
+def _descendants(part_of: list[tuple[int, int]]) -> dict[int, set[int]]:
+    """Every programme with parts -> all items below it (parts, parts of parts …)."""
+    children: dict[int, set[int]] = defaultdict(set)
+    for part, whole in part_of:
+        children[whole].add(part)
+    found: dict[int, set[int]] = {}
+
+    def below(whole: int, seen: frozenset) -> set[int]:
+        if whole not in found:
+            items = set()
+            for child in children.get(whole, ()):
+                if child not in seen:  # the seeds forbid cycles; a database edited by hand may not
+                    items |= {child} | below(child, seen | {child})
+            found[whole] = items
+        return found[whole]
+
+    for whole in list(children):
+        below(whole, frozenset({whole}))
+    return found
+
+
+def _cells_of(session: Session, flt: ProjectFilter, dims: list[str], ids: set[int]) -> dict[int, set[tuple]]:
+    """The summary rows (label tuples) each of `ids` falls in under the filter; absent if filtered out."""
+    labels, _ = _summary_labels(dims)
+    cells: dict[int, set[tuple]] = defaultdict(set)
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 900):
+        chunk = ordered[start:start + 900]
+        statement = _summary_statement(session, flt, dims, (Project.id, *labels)).where(Project.id.in_(chunk))
+        for project_id, *values in session.execute(statement):
+            cells[project_id].add(tuple(values))
+    return cells
 
 
 def _link_table_suffices(flt: ProjectFilter, dims: list[str]) -> bool:
     only_link_filters = not (flt.plan_keys or flt.column is not None or flt.statuses or flt.kinds or flt.search
-                             or not flt.include_withdrawn)
+                             or flt.levels or flt.tier or not flt.include_withdrawn)
     return only_link_filters and "county" in dims and set(dims) <= {"county", "sector"}
 
 
@@ -429,7 +579,7 @@ def _summary_from_links(session: Session, flt: ProjectFilter, dims: list[str]) -
         statement = statement.where(ProjectDivision.sector_code.in_(flt.sectors))
     connection = session.connection()
     rows = connection.execute(statement.order_by(*reversed(columns))).all()
-    counties = {code: (f"{name}(市直)" if level == "prefecture" else name) for code, name, level in
+    counties = {code: (vocab.unspecified_label(name) if level == "prefecture" else name) for code, name, level in
                 connection.execute(sa.select(Division.code, Division.name, Division.level))}
     sectors = dict(connection.execute(sa.select(Sector.code, Sector.label_zh)).all())
     labels = {"county": counties, "sector": sectors}

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from portfolio import vocab
 from portfolio.errors import DataError, UserInputError
-from portfolio.models import BUILD_TYPES, STATUSES
+from portfolio.models import BUILD_TYPES, PROJECT_LEVELS, STATUSES
 from portfolio.text import shorten, text_problem
 
 if TYPE_CHECKING:
@@ -31,13 +31,17 @@ if TYPE_CHECKING:
 PROJECT_CODE = re.compile(r"^[A-Z]+\d*-\d{2}-\d{3}$")
 INDICATOR_CODE = re.compile(r"^[A-Z]+\d*-[A-Z0-9]+-\d{3}$")
 DOCUMENT_KINDS = ("五年规划纲要", "专项规划", "实施方案")
+UNSPECIFIED = "unspecified"  # the plan does not say where within its region the work stands
+QUOTE_MAX = 150
 _LINE = "__line__"
 
-PLAN_FIELDS = {"key", "code_prefix", "title", "issuer", "region", "period", "issued", "document_kind", "source"}
-COLUMN_FIELDS = {"number", "title", "kind", "line", "sector", "groups", "note"}
-GROUP_FIELDS = {"label", "line", "county", "counties", "sector", "items", "places", "note"}
-ITEM_FIELDS = {"code", "name", "line", "kind", "county", "counties", "sector", "build", "quantity", "status", "note",
+PLAN_FIELDS = {"key", "code_prefix", "title", "issuer", "region", "period", "issued", "document_kind", "source",
                "review"}
+COLUMN_FIELDS = {"number", "title", "kind", "line", "sector", "level", "groups", "note"}
+GROUP_FIELDS = {"label", "line", "county", "counties", "sector", "level", "items", "places", "note"}
+ITEM_FIELDS = {"code", "name", "line", "kind", "county", "counties", "sector", "level", "quote", "build", "quantity",
+               "status", "note", "review"}
+LINK_SECTIONS = {"part_of": ("whole", "parts"), "same_work": ("primary", "others")}
 PLACE_FIELDS = {"name", "county", "line", "note"}
 TABLE_FIELDS = {"code", "label", "column", "line", "baseline_label", "target_label", "rows", "note"}
 ROW_FIELDS = {"code", "name", "line", "section", "scope", "unit", "baseline", "target", "attribute",
@@ -115,6 +119,20 @@ class SeedProject:
     note: str | None
     division_codes: tuple[str, ...]
     status: str = "谋划"
+    level: str = "县级"
+    quote: str | None = None
+
+
+@dataclass
+class SeedLink:
+    """`project_code` is part of `target_code` (part_of) or another listing of it (same_work)."""
+
+    relation: str
+    project_code: str
+    target_code: str
+    reason: str
+    file: str
+    line: int | None
 
 
 @dataclass
@@ -158,6 +176,7 @@ class SeedBundle:
     projects: list[SeedProject] = field(default_factory=list)
     places: list[SeedPlace] = field(default_factory=list)
     indicators: list[SeedIndicator] = field(default_factory=list)
+    links: list[SeedLink] = field(default_factory=list)
 
 
 # --- reading -------------------------------------------------------------------
@@ -326,6 +345,12 @@ def read_seeds(seed_dir: Path) -> tuple[SeedBundle, list[SeedError]]:
         reader.read_plan(path)
     for path in sorted((seed_dir / "indicators").glob("*.yaml")):
         reader.read_indicators(path)
+    for path in sorted((seed_dir / "links").glob("*.yaml")):
+        reader.read_links(path)
+    errors.extend(validate_links(bundle))
+    for folder in ("plans", "indicators", "links"):
+        for path in sorted((seed_dir / folder).glob("*.yaml")):
+            errors.extend(draft_markers(path))
     if not bundle.plans and not errors:
         errors.append(SeedError(_shown(seed_dir / "plans"), None, "no plan files (*.yaml) found"))
     return bundle, list(dict.fromkeys(errors))
@@ -440,6 +465,26 @@ def _column_limits(record_type: str) -> tuple[tuple[str, int | None, int | None]
     limits = ((f.name, getattr(table.c[f.name].type, "length", None), _integer_bound(table.c[f.name].type))
               for f in record_fields if f.name in table.c)
     return tuple(limit for limit in limits if limit[1] or limit[2])
+
+
+_REVIEW_KEY = re.compile(r"^\s*(?:-\s+)?review\s*:|[{,]\s*review\s*:")
+
+
+def draft_markers(path: Path) -> list[SeedError]:
+    """`review:` markers and TODOs that `portfolio extract` leaves in a draft: a curated file has none."""
+    shown = _shown(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []  # reported by the reader
+    found = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if _REVIEW_KEY.search(line.split("#", 1)[0]):
+            found.append(SeedError(shown, number, "review marker left from a draft: check the item, then remove "
+                                                  "the `review:` line"))
+        if "TODO" in line:
+            found.append(SeedError(shown, number, "TODO left in a seed file: fill it in"))
+    return found
 
 
 def read_plan_file(path: Path, seed_dir: Path | None = None) -> tuple[SeedBundle, list[SeedError]]:
@@ -626,12 +671,25 @@ class _PlanReader:
             self.error(node, f"unknown sector {shorten(sector)}" + (f" (did you mean {', '.join(hint)}?)" if hint else ""))
         build = self.choice(node, "build", None, BUILD_TYPES)
         status = self.choice(node, "status", "谋划", STATUSES)
+        level = self.choice(node, "level", group.get("level") or column.get("level") or "县级", PROJECT_LEVELS)
         divisions = self.divisions(plan, node, group)
         self.add(node, self.bundle.projects, SeedProject(
             code=code, name=self.text(node, "name") or "", plan_key=plan.key, column_number=number,
             group_label=label, kind=kind, sector_code=str(sector), build_type=build,
             quantity=self.text(node, "quantity"), source_line=self.line(node, node["line"]),
-            note=self.text(node, "note"), division_codes=divisions, status=status))
+            note=self.text(node, "note"), division_codes=divisions, status=status, level=level,
+            quote=self.quote(node)))
+
+    def quote(self, node: dict) -> str | None:
+        value = node.get("quote")
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip() or "\n" in value.strip():
+            return self.error(node, f"quote must be the plan's words on one line, not {value!r}")
+        if len(value.strip()) > QUOTE_MAX:
+            return self.error(node, f"quote is {len(value.strip())} characters long; trim it to the item's clause "
+                                    f"(at most {QUOTE_MAX})")
+        return value.strip()
 
     def place_item(self, plan: SeedPlan, number: int, label: str | None, group: dict, node: dict) -> None:
         self.check_fields(node, PLACE_FIELDS, "place")
@@ -670,8 +728,18 @@ class _PlanReader:
             return tuple(p.code for p in self.gazetteer.children(plan.region_code))
         if not isinstance(values, list):
             values = [values]
-        codes = [self.place(node, value, plan.region_code) for value in values]
+        codes = [self.location(node, value, plan.region_code) for value in values]
         return tuple(dict.fromkeys(c for c in codes if c))
+
+    def location(self, node: dict, value: Any, region_code: str) -> str | None:
+        """Where a work stands: a county-level division, or `unspecified` (stored as the region itself)."""
+        if str(value).strip() == vocab.PREFECTURE_LEVEL:
+            return self.error(node, f"{vocab.PREFECTURE_LEVEL} is retired: name the county where the work stands, "
+                                    f"or write {UNSPECIFIED} if the plan does not say; "
+                                    f"a prefecture-level work also takes level: 市级")
+        if str(value).strip() == UNSPECIFIED:
+            return region_code
+        return self.place(node, value, region_code)
 
     def place(self, node: dict, value: Any, region_code: str | None) -> str | None:
         if not self.is_scalar(node, "county", value, "a county name or code"):
@@ -681,6 +749,40 @@ class _PlanReader:
         except UserInputError as error:
             self.error(node, str(error))
             return None
+
+    # links
+
+    def read_links(self, path: Path) -> None:
+        self.file = _shown(path)
+        document = _read_yaml(path, self.file, self.errors)
+        if document is None:
+            return
+        if not isinstance(document, dict):
+            return self.error(None, "a links file needs 'part_of:' and/or 'same_work:' lists")
+        if path.stem not in self.plans:
+            self.error(document, f"links file named after no plan: {path.stem!r}; known plans: "
+                                 f"{', '.join(self.plans) or 'none'}")
+        self.check_fields(document, set(LINK_SECTIONS), "links file")
+        for relation, (target_key, members_key) in LINK_SECTIONS.items():
+            entries = document.get(relation) or []
+            if not isinstance(entries, list):
+                self.error(document, f"'{relation}' must be a list")
+                continue
+            for entry in entries:
+                if self.mapping(entry, f"a {relation} entry"):
+                    self.link_entry(relation, target_key, members_key, entry)
+
+    def link_entry(self, relation: str, target_key: str, members_key: str, node: dict) -> None:
+        self.check_fields(node, {target_key, members_key, "reason"}, f"{relation} entry")
+        if not self.require(node, (target_key, members_key, "reason"), relation):
+            return
+        members = node[members_key]
+        if not isinstance(members, list) or not members:
+            return self.error(node, f"{members_key} must be a list of item codes, not {members!r}")
+        target = str(node[target_key]).strip()
+        for member in members:
+            self.bundle.links.append(SeedLink(relation, str(member).strip(), target, str(node["reason"]).strip(),
+                                              self.file, node.get(_LINE)))
 
     # indicators
 
@@ -738,6 +840,101 @@ def _kind_of(value: Any) -> str:
     return {dict: "a mapping", list: "a list", bool: "a boolean"}.get(type(value), f"a {type(value).__name__}")
 
 
+def validate_links(bundle: SeedBundle) -> list[SeedError]:
+    """Both ends exist, a whole is a programme, no part_of cycles, one whole per part unless the
+    reasons say why, and a code in at most one same_work group."""
+    projects = {p.code: p for p in bundle.projects}
+    errors: list[SeedError] = []
+
+    def error(link: SeedLink, message: str) -> None:
+        errors.append(SeedError(link.file, link.line, message))
+
+    valid = []
+    for link in bundle.links:
+        unknown = [c for c in (link.project_code, link.target_code) if c not in projects]
+        for code in unknown:
+            error(link, f"unknown item code {code}" + _code_hint(code, projects))
+        if link.project_code == link.target_code:
+            error(link, f"{link.project_code} is linked to itself")
+        elif not unknown:
+            valid.append(link)
+    part_of = [link for link in valid if link.relation == "part_of"]
+    for link in part_of:
+        if projects[link.target_code].kind != "programme":
+            error(link, f"{link.target_code} is a whole but not a programme (kind: {projects[link.target_code].kind}); "
+                        "only a programme contains other items")
+    errors += _check_single_whole(part_of)
+    errors += _check_no_cycles(part_of)
+    errors += _check_same_work_groups([link for link in valid if link.relation == "same_work"])
+    return errors
+
+
+def _code_hint(code: str, projects: dict) -> str:
+    matches = vocab.close_matches(code, [c for c in projects if c[:4] == code[:4]], limit=2)
+    return f" (did you mean {', '.join(matches)}?)" if matches else ""
+
+
+def _check_single_whole(part_of: list[SeedLink]) -> list[SeedError]:
+    wholes: dict[str, list[SeedLink]] = defaultdict(list)
+    for link in part_of:
+        wholes[link.project_code].append(link)
+    errors = []
+    for code, links in wholes.items():
+        targets = [link.target_code for link in links]
+        for link in links:
+            if targets.count(link.target_code) > 1:
+                errors.append(SeedError(link.file, link.line, f"{code} is listed twice as a part of {link.target_code}"))
+            others = [t for t in dict.fromkeys(targets) if t != link.target_code]
+            unexplained = [t for t in others if t not in link.reason]
+            if unexplained:
+                errors.append(SeedError(link.file, link.line, (
+                    f"{code} is also a part of {', '.join(unexplained)}: an item is a part of one whole, unless "
+                    f"the reason of each entry says why and names the other whole")))
+    return errors
+
+
+def _check_no_cycles(part_of: list[SeedLink]) -> list[SeedError]:
+    wholes: dict[str, list[SeedLink]] = defaultdict(list)
+    for link in part_of:
+        wholes[link.project_code].append(link)
+    errors, reported = [], set()
+    for start in list(wholes):
+        path, stack = [start], [(start, iter(wholes[start]))]
+        while stack:
+            code, pending = stack[-1]
+            link = next(pending, None)
+            if link is None:
+                stack.pop()
+                path.pop()
+                continue
+            if link.target_code in path:
+                cycle = path[path.index(link.target_code):] + [link.target_code]
+                if frozenset(cycle) not in reported:
+                    reported.add(frozenset(cycle))
+                    errors.append(SeedError(link.file, link.line, f"part_of cycle: {' → '.join(cycle)}"))
+                continue
+            path.append(link.target_code)
+            stack.append((link.target_code, iter(wholes.get(link.target_code, []))))
+    return errors
+
+
+def _check_same_work_groups(same_work: list[SeedLink]) -> list[SeedError]:
+    group_of: dict[str, tuple[str, SeedLink]] = {}
+    errors = []
+    for link in same_work:
+        group = link.target_code
+        for code in (link.target_code, link.project_code):
+            first = group_of.get(code)
+            if first is None:
+                group_of[code] = (group, link)
+            elif first[0] != group:
+                where = f"{first[1].file}:{first[1].line}"
+                errors.append(SeedError(link.file, link.line,
+                                        f"{code} is already in the same_work group of {first[0]} ({where}); "
+                                        "a code belongs to one group: merge them"))
+    return errors
+
+
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d*)?")
 
 
@@ -782,7 +979,7 @@ class LoadReport:
 
 
 _PROJECT_COMPARED = ("name", "column_id", "group_label", "kind", "sector_code", "build_type", "quantity",
-                     "source_line", "note", "in_seeds")
+                     "source_line", "quote", "level", "note", "in_seeds")
 
 
 def apply(session: Session, bundle: SeedBundle, *, prune: bool = False, today: date | None = None) -> LoadReport:
@@ -804,6 +1001,7 @@ def apply(session: Session, bundle: SeedBundle, *, prune: bool = False, today: d
         report.for_plan(plan.key)
     _apply_projects(session, bundle, plan_ids, column_ids, report, prune, today or date.today())
     report.reference_changes += _replace_places(session, bundle, column_ids)
+    report.reference_changes += _replace_links(session, bundle)
     _apply_indicators(session, bundle, plan_ids, report)
     return report
 
@@ -893,8 +1091,8 @@ def _project_values(project: SeedProject, plan_ids: dict[str, int],
         "code": project.code, "name": project.name, "plan_id": plan_ids[project.plan_key],
         "column_id": column_ids[(project.plan_key, project.column_number)], "group_label": project.group_label,
         "kind": project.kind, "sector_code": project.sector_code, "build_type": project.build_type,
-        "quantity": project.quantity, "source_line": project.source_line, "note": project.note,
-        "in_seeds": True,
+        "quantity": project.quantity, "source_line": project.source_line, "quote": project.quote,
+        "level": project.level, "note": project.note, "in_seeds": True,
     }
 
 
@@ -1020,6 +1218,28 @@ def _replace_places(session: Session, bundle: SeedBundle, column_ids: dict[tuple
     keys = ("column_id", "role", "name", "division_code", "source_line", "note")
     if wanted:
         session.execute(insert(Place), [dict(zip(keys, row)) for row in wanted])
+    return 1
+
+
+def _replace_links(session: Session, bundle: SeedBundle) -> int:
+    """The curated links are reference data: replaced whole when they differ from the seeds."""
+    from sqlalchemy import delete, insert, select
+
+    from portfolio.models import Project, ProjectLink
+
+    ids = dict(session.execute(select(Project.code, Project.id)).all())
+    reasons: dict[tuple, str] = {}
+    for link in bundle.links:  # the same pair named twice in one group keeps its first reason
+        reasons.setdefault((ids[link.project_code], link.relation, ids[link.target_code]), link.reason)
+    wanted = sorted((*key, reason) for key, reason in reasons.items())
+    current = sorted(tuple(row) for row in session.execute(select(
+        ProjectLink.project_id, ProjectLink.relation, ProjectLink.target_id, ProjectLink.reason)).all())
+    if wanted == current:
+        return 0
+    session.execute(delete(ProjectLink))
+    keys = ("project_id", "relation", "target_id", "reason")
+    if wanted:
+        session.execute(insert(ProjectLink), [dict(zip(keys, row)) for row in wanted])
     return 1
 
 

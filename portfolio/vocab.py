@@ -70,8 +70,16 @@ _KIND_SYNONYMS = {"program": "programme", "项目": "project", "项目群": "pro
 
 LEVEL_LABELS = {"province": "省级", "prefecture": "地级", "county": "县级", "zone": "功能区"}
 
-# Written in the plans for items that belong to the prefecture as a whole.
+# Written in the plans for prefecture-level units; `portfolio extract` still reads it, the seed
+# files no longer accept it (a work's place and its level are kept apart).
 PREFECTURE_LEVEL = "市直"
+# Shown for a work linked to its prefecture itself: the plan does not say in which county it stands.
+UNSPECIFIED_COUNTY = "未明确县(区)"
+
+
+def unspecified_label(prefecture_name: str) -> str:
+    """昌都市 -> 昌都市·未明确县(区)."""
+    return f"{prefecture_name}·{UNSPECIFIED_COUNTY}"
 
 
 def _normalise(value: str) -> str:
@@ -189,6 +197,15 @@ def resolve_build_type(value: str) -> str:
 
 def resolve_kind(value: str) -> str:
     return _resolve(value, "kind", KIND_LABELS, _KIND_SYNONYMS)
+
+
+LEVELS = {"市级": "prefecture", "县级": "county"}
+_LEVEL_SYNONYMS = {"市": "市级", "地级": "市级", "city": "市级", "县": "县级", "区县": "县级"}
+
+
+def resolve_level(value: str) -> str:
+    """市级 (the plan places the work under the prefecture) or 县级."""
+    return _resolve(value, "level", LEVELS, _LEVEL_SYNONYMS, LEVELS)
 
 
 @lru_cache(maxsize=4096)

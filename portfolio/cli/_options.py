@@ -66,6 +66,13 @@ StatusOption = Annotated[list[str] | None, typer.Option(
     "--status", help="谋划 前期 在建 建成 暂缓 取消 (or OC4IDS codes: implementation…). Repeatable.",
     autocompletion=_complete_status)]
 KindOption = Annotated[str | None, typer.Option("--kind", help="project (项目) or programme (项目群).")]
+LevelOption = Annotated[list[str] | None, typer.Option(
+    "--level", help="市级 (listed under the prefecture or owned by it) or 县级. Repeatable.")]
+TierOption = Annotated[str | None, typer.Option(
+    "--tier", help="top: items that are part of no programme; leaf: items without parts (the finest level).")]
+CountOption = Annotated[str, typer.Option(
+    "--count", help="works: each work once (a programme's parts, not the programme; a work listed twice once); "
+                    "listings: every item of the plans.")]
 SearchOption = Annotated[list[str] | None, typer.Option(
     "--search", "-q", help="Text that must occur in the name, sub-heading or note (terms separated by spaces; "
                            "repeat -q for more terms).")]

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from portfolio.vocab import BUILD_TYPE_OC4IDS, KIND_LABELS, STATUS_ENGLISH
+from portfolio.vocab import BUILD_TYPE_OC4IDS, KIND_LABELS, STATUS_ENGLISH, unspecified_label
 
 
 def _division_label(division) -> str:
-    suffix = "(市直)" if division.level == "prefecture" else ""
-    return f"{division.name}{suffix} {division.code}"
+    if division.level == "prefecture":
+        return f"{unspecified_label(division.name)} {division.code}"
+    return f"{division.name} {division.code}"
 
 
 def fields(detail) -> list[tuple[str, str]]:
     p, plan, column, sector = detail.project, detail.plan, detail.column, detail.sector
     rows = [
         ("编号", p.code), ("名称", p.name), ("类型", KIND_LABELS[p.kind]),
-        ("县(区)", "、".join(_division_label(d) for d in detail.divisions)),
+        ("县(区)", "、".join(_division_label(d) for d in detail.divisions)), ("层级", p.level),
         ("行业", f"{sector.label_zh} ({sector.code}; OC4IDS {sector.oc4ids})"),
         ("状态", f"{p.status} ({STATUS_ENGLISH[p.status]}) 自 {p.status_date or ''}"),
         ("规划", f"{plan.title} [{plan.key}]"), ("专栏", f"专栏{column.number} {column.title}"),
         ("分项", p.group_label or ""), ("出处", f"{plan.source_file} 第{p.source_line}行"),
+        ("原文", p.quote or ""),
     ]
     optional = [
         ("建设性质", p.build_type and f"{p.build_type} ({BUILD_TYPE_OC4IDS[p.build_type]})"),
@@ -27,7 +29,29 @@ def fields(detail) -> list[tuple[str, str]]:
         ("责任单位", p.responsible_unit),
         ("种子数据", None if p.in_seeds else "已不在种子文件中 (no longer in the seed files)"),
     ]
-    return rows + [(k, str(v)) for k, v in optional if v not in (None, "")]
+    return rows + [(k, str(v)) for k, v in optional if v not in (None, "")] + _link_fields(detail.links)
+
+
+def _items(items) -> str:
+    return "；".join(f"{item.code} {item.name}" for item in items)
+
+
+def _link_fields(links) -> list[tuple[str, str]]:
+    """The curated relations: the programme containing this item, its parts, the other listings."""
+    rows = []
+    if links.programmes:
+        rows.append(("所属项目群", _items(links.programmes)))
+    if links.parts:
+        rows.append((f"组成项目({len(links.parts)})", _items(links.parts)))
+    if links.primary:
+        rows.append(("同一工程(主条目)", f"{links.primary.code} {links.primary.name}：{links.primary.reason}"))
+    if links.other_listings:
+        rows.append(("同一工程(另见)", _items(links.other_listings)))
+    return rows
+
+
+def _link_dicts(items) -> list[dict]:
+    return [{"code": item.code, "name": item.name, "reason": item.reason} for item in items]
 
 
 def as_dict(detail) -> dict:
@@ -35,12 +59,15 @@ def as_dict(detail) -> dict:
     return {
         "code": p.code, "name": p.name, "kind": p.kind,
         "divisions": [{"code": d.code, "name": d.name, "level": d.level} for d in detail.divisions],
-        "sector": p.sector_code, "status": p.status, "status_date": p.status_date,
+        "level": p.level, "quote": p.quote, "sector": p.sector_code, "status": p.status, "status_date": p.status_date,
         "plan": detail.plan.key, "column": detail.column.number, "column_title": detail.column.title,
         "group": p.group_label, "source_file": detail.plan.source_file, "source_line": p.source_line,
         "build_type": p.build_type, "quantity": p.quantity, "note": p.note, "in_seeds": p.in_seeds,
         "national_code": p.national_code, "total_investment": p.total_investment,
         "start_year": p.start_year, "end_year": p.end_year, "responsible_unit": p.responsible_unit,
+        "part_of": _link_dicts(detail.links.programmes), "parts": _link_dicts(detail.links.parts),
+        "same_work_primary": _link_dicts([detail.links.primary])[0] if detail.links.primary else None,
+        "other_listings": _link_dicts(detail.links.other_listings),
         "history": [{"date": e.effective_date, "status": e.status, "note": e.note, "origin": e.origin,
                      "recorded_at": e.recorded_at} for e in detail.history],
     }

@@ -84,7 +84,7 @@ def _draft(source: Path, plan: str | None, region: str | None, prefix: str | Non
     townships = extraction.read_townships(seeds_dir() / "townships.csv")
     columns = extraction.draft(lines, gazetteer, region_code, townships)
     return extraction.render_yaml(columns, key=key, prefix=code_prefix, region=gazetteer.get(region_code).name,
-                                  source=source.name)
+                                  source=source.name, header=extraction.read_header(lines))
 
 
 def _print_comparison(result) -> None:

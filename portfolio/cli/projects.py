@@ -14,6 +14,7 @@ from portfolio.cli._options import (
     ForceOption,
     FormatOption,
     KindOption,
+    LevelOption,
     LimitOption,
     OutputOption,
     PlanOption,
@@ -21,6 +22,7 @@ from portfolio.cli._options import (
     SearchOption,
     SectorOption,
     StatusOption,
+    TierOption,
 )
 from portfolio.cli._output import atomic_output, check_output_path, emit
 from portfolio.errors import UserInputError
@@ -42,7 +44,7 @@ def project_columns():
 
 
 def build_filter(session, *, county=None, prefecture=None, sector=None, plan=None, column=None, status=None,
-                 kind=None, search=None):
+                 kind=None, level=None, tier=None, search=None):
     """Options as typed (repeated, or lists written 芒康,江孜 / 芒康、江孜) -> the library's ProjectFilter."""
     from portfolio import queries, vocab
 
@@ -65,6 +67,8 @@ def build_filter(session, *, county=None, prefecture=None, sector=None, plan=Non
         column=column,
         statuses=[vocab.resolve_status(s) for s in status],
         kinds=[vocab.resolve_kind(kind)] if kind else [],
+        levels=[vocab.resolve_level(value) for value in _listed("--level", level)],
+        tier=_tier(tier),
         search=" ".join(search) if isinstance(search, list) else search,
     )
 
@@ -75,6 +79,19 @@ def _listed(option: str, values: list[str] | None) -> list[str]:
     if any(not value.strip() for value in values or []):
         raise UserInputError(f"{option} needs a value (an empty one was given)")
     return split_list(values)
+
+
+def _tier(value: str | None) -> str | None:
+    from portfolio import queries
+
+    if value is None:
+        return None
+    wanted = value.strip().lower()
+    synonyms = {"top-level": "top", "顶层": "top", "leaves": "leaf", "末级": "leaf"}
+    wanted = synonyms.get(wanted, wanted)
+    if wanted not in queries.TIERS:
+        raise UserInputError(f"unknown tier {value!r}; allowed: top (part of no programme), leaf (has no parts)")
+    return wanted
 
 
 TABLE_COUNTIES = 4
@@ -133,6 +150,8 @@ def list_projects(
     column: ColumnOption = None,
     status: StatusOption = None,
     kind: KindOption = None,
+    level: LevelOption = None,
+    tier: TierOption = None,
     search: SearchOption = None,
     sort: SortOption = "code",
     limit: LimitOption = None,
@@ -142,11 +161,13 @@ def list_projects(
 ) -> None:
     """List projects matching every filter given. A programme appears under each county it spans.
 
+    --county matches where a work stands; --level 市级 the works the plan places under the prefecture.
+
     --format oc4ids writes an OC4IDS 0.9 project package (JSON).
     """
     run_list(ctx, fmt=fmt, output=output, force=force, sort=sort, limit=limit, county=county,
              prefecture=prefecture, sector=sector, plan=plan, column=column, status=status, kind=kind,
-             search=search)
+             level=level, tier=tier, search=search)
 
 
 @projects_app.command("search")

@@ -764,13 +764,8 @@ class _PlanReader:
                                  f"{', '.join(self.plans) or 'none'}")
         self.check_fields(document, set(LINK_SECTIONS), "links file")
         for relation, (target_key, members_key) in LINK_SECTIONS.items():
-            entries = document.get(relation) or []
-            if not isinstance(entries, list):
-                self.error(document, f"'{relation}' must be a list")
-                continue
-            for entry in entries:
-                if self.mapping(entry, f"a {relation} entry"):
-                    self.link_entry(relation, target_key, members_key, entry)
+            for entry in self.each(document, relation, f"{relation} entry"):
+                self.link_entry(relation, target_key, members_key, entry)
 
     def link_entry(self, relation: str, target_key: str, members_key: str, node: dict) -> None:
         self.check_fields(node, {target_key, members_key, "reason"}, f"{relation} entry")
@@ -778,11 +773,12 @@ class _PlanReader:
             return
         members = node[members_key]
         if not isinstance(members, list) or not members:
-            return self.error(node, f"{members_key} must be a list of item codes, not {members!r}")
-        target = str(node[target_key]).strip()
-        for member in members:
-            self.bundle.links.append(SeedLink(relation, str(member).strip(), target, str(node["reason"]).strip(),
-                                              self.file, node.get(_LINE)))
+            return self.error(node, f"{members_key} must be a list of item codes, not {shorten(members, 40)}")
+        target, reason = self.text(node, target_key), self.text(node, "reason")
+        codes = [str(m).strip() for m in members if self.is_scalar(node, members_key, m, "an item code")]
+        if target and reason:
+            for code in codes:
+                self.bundle.links.append(SeedLink(relation, code, target, reason, self.file, node.get(_LINE)))
 
     # indicators
 

@@ -126,3 +126,16 @@ def test_seed_reload_and_prune_never_touch_fields_or_their_history(small, tmp_pa
             assert connection.execute(text("SELECT count(*) FROM field_event")).scalar() == 3
     finally:
         engine.dispose()
+
+
+def test_status_import_with_notes_twice_records_the_events_once(small, tmp_path):
+    sheet = tmp_path / "回报.csv"
+    sheet.write_text("项目编号,状态,日期,备注\nTP-02-001,在建,2024-03-01,县住建局报\nTP-02-002,前期,2024-02-01,可研\n",
+                     encoding="utf-8")
+    first = small("status", "import", str(sheet), "--by", "县住建局")
+    assert first.exit_code == 0 and "2 status updates recorded" in first.stderr, first.output
+    for _ in range(2):
+        again = small("status", "import", str(sheet))
+        assert again.exit_code == 0 and "0 status updates recorded" in again.stderr, again.output
+    history = small.json("projects", "history", CODE)
+    assert [(e["new"], e["note"], e["actor"]) for e in history][1:] == [("在建", "县住建局报", "县住建局")]

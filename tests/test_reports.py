@@ -273,3 +273,35 @@ def test_utf16_text_tsv_and_a_national_code_column(cli, tmp_path):
     result = ok(cli("report", "import", str(tsv), "--period", PERIOD))
     assert "ignored columns: 备用列" in result.stderr
     assert cli.json("projects", "show", codes[1])["national_code"] == "2023-540222-48-01-000777"
+
+
+def test_oc4ids_carries_budget_periods_completion_metrics_and_suspension(cli, tmp_path):
+    import json
+
+    from test_cli_status_db import _validate
+
+    codes = template(cli, tmp_path, "芒康")[4]
+    projects = [c for c in codes if cli.json("projects", "show", c)["kind"] == "project"][:2]
+    built, paused = projects
+    ok(cli("projects", "set", built, "--total-investment", "1200", "--planned-start", "2025-03",
+           "--planned-end", "2026-10", "--actual-start", "2025-04", "--actual-end", "2026-09"))
+    sheet = tmp_path / "m.csv"
+    sheet.write_text(f"编号,本期完成投资(万元),累计完成投资(万元)\n{built},400,400\n", encoding="utf-8")
+    ok(cli("report", "import", str(sheet), "--period", "2026-09", "--county", "芒康"))
+    sheet.write_text(f"编号,本期完成投资(万元),累计完成投资(万元)\n{built},700,1100\n", encoding="utf-8")
+    ok(cli("report", "import", str(sheet), "--period", "2026-10", "--county", "芒康"))
+    ok(cli("projects", "set-status", built, "建成", "--date", "2026-09-28"))
+    ok(cli("projects", "set-status", paused, "在建", "--date", "2025-05-01"))
+    ok(cli("projects", "set-status", paused, "暂缓", "--date", "2026-02-01"))
+    package = json.loads(ok(cli("projects", "list", "--county", "芒康", "--format", "oc4ids")).stdout)
+    found = {p["id"].removeprefix("portfolio-"): p for p in package["projects"]}
+    project = found[built]
+    assert project["budget"]["amount"] == {"amount": 12_000_000, "currency": "CNY"}
+    assert project["period"] == {"startDate": "2025-03-01T00:00:00Z", "endDate": "2026-10-31T23:59:59Z"}
+    assert project["implementationPeriod"] == {"startDate": "2025-04-01T00:00:00Z", "endDate": "2026-09-30T23:59:59Z"}
+    assert project["completion"] == {"endDate": "2026-09-30T23:59:59Z",
+                                     "finalValue": {"amount": 11_000_000, "currency": "CNY"}}
+    observations = project["metrics"][0]["observations"]
+    assert [(o["id"], o["value"]["amount"]) for o in observations] == [("2026-09", 4_000_000), ("2026-10", 11_000_000)]
+    assert found[paused]["status"] == "implementation" and found[paused]["description"].endswith("（暂缓）")
+    _validate(package)

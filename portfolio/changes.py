@@ -67,7 +67,7 @@ def lock_projects(session: Session, codes: list[str]) -> dict[str, Project]:
     (the previous status, whether a row repeats the current one) is what it writes over.
     Unknown codes raise UserInputError (with a "did you mean" hint).
     """
-    wanted = {code.strip().upper() for code in codes}
+    wanted = {vocab.fold_code(code) for code in codes}
     if not wanted:
         return {}
     found = session.execute(sa.select(Project.id, Project.code).where(Project.code.in_(wanted))).all()
@@ -239,7 +239,7 @@ def import_sheet(session: Session, path: Path, *, actor: Actor | None = None) ->
         try:
             if not row.code:
                 raise UserInputError("missing project code")
-            project = projects.get(row.code.strip().upper()) or get_project(session, row.code)
+            project = projects.get(vocab.fold_code(row.code)) or get_project(session, row.code)
             status, when = vocab.resolve_status(row.status), parse_date(row.date) if row.date else None
             check_event(when or date.today(), row.note)
             latest = _latest_event(session, project.id)
@@ -258,7 +258,7 @@ def import_sheet(session: Session, path: Path, *, actor: Actor | None = None) ->
 
 def _lock_known_projects(session: Session, codes: list[str]) -> dict[str, Project]:
     """lock_projects for the codes that exist; unknown ones are reported row by row later."""
-    wanted = {code.strip().upper() for code in codes}
+    wanted = {vocab.fold_code(code) for code in codes}
     known = session.execute(sa.select(Project.code).where(Project.code.in_(wanted))).scalars().all()
     return lock_projects(session, list(known))
 

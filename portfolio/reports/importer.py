@@ -197,7 +197,7 @@ def _projects(session: Session, read) -> dict[str, dict[str, tuple]]:
     for data, _ in read:
         for _, cells in data.rows:
             if "code" in data.columns:
-                codes.add(sheets.cell_text(_cell(cells, data.columns["code"])).upper())
+                codes.add(vocab.fold_code(sheets.cell_text(_cell(cells, data.columns["code"]))))
             elif "national_code" in data.columns:
                 nationals.add(sheets.cell_text(_cell(cells, data.columns["national_code"])).upper())
     found = {"code": {}, "national": {}}
@@ -219,7 +219,7 @@ def _parse_row(session, data: sheets.SheetData, period: Period, number: int, cel
     where = f"{data.where}:{number}"
     columns = data.columns
     if "code" in columns:
-        code = sheets.cell_text(_cell(cells, columns["code"])).upper()
+        code = vocab.fold_code(sheets.cell_text(_cell(cells, columns["code"])))
         found, header = projects["code"].get(code), "编号"
     else:
         code = sheets.cell_text(_cell(cells, columns["national_code"])).upper()

@@ -2,6 +2,7 @@
 
     python bench/run.py --projects 1000000            # SQLite in a temporary directory
     python bench/run.py --projects 200000 --db postgresql://user:pw@127.0.0.1/bench
+    python bench/run.py --projects 100000 --reporting   # the reporting case: 24 months of reports
 
 It generates a synthetic national portfolio (about 2,900 county-level divisions, a plan
 per prefecture, projects with Chinese names, status events) through portfolio's own seed
@@ -160,6 +161,10 @@ class Bench:
         print(f"generated {len(bundle.projects)} projects, {len(bundle.divisions)} divisions, "
               f"{len(bundle.plans)} plans in {time.perf_counter() - started:.1f}s", flush=True)
         self.seed_load(bundle)
+        if self.args.reporting:
+            Reporting(self, bundle).run()
+            self.write("reporting")
+            return
         self.add_history(bundle)
         self.list_by_county(bundle)
         self.search(bundle)
@@ -333,17 +338,155 @@ class Bench:
         self.record("csv export, all rows (s)", elapsed, None, "s", "(for reference)", f"{rows} rows")
         self.record("csv export peak memory (MB)", peak, None, "MB", "< 200 MB")
 
-    def write(self) -> None:
+    def write(self, case: str = "") -> None:
         out = Path(__file__).resolve().parent / "results"
         out.mkdir(exist_ok=True)
         engine_name = "sqlite" if self.sqlite else "postgresql"
-        path = out / f"{engine_name}-{self.args.projects}.json"
+        path = out / f"{engine_name}-{self.args.projects}{'-' + case if case else ''}.json"
         machine = {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
                    "sqlite": sqlite3.sqlite_version}
         path.write_text(json.dumps({"projects": self.args.projects, "engine": engine_name, "machine": machine,
                                     "results": self.results}, ensure_ascii=False, indent=2), encoding="utf-8")
         print(f"\nwrote {path}")
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+class Reporting:
+    """100,000 projects x 24 monthly periods of reports: template, a 5,000-row import, lights and rates."""
+
+    PERIODS = 24
+    LAST = (2026, 11)
+    SHEET_ROWS = 5_000
+
+    def __init__(self, bench: Bench, bundle: seeding.SeedBundle):
+        self.bench, self.bundle = bench, bundle
+        self.engine = db.make_engine(bench.url)
+
+    def months(self) -> list[str]:
+        year, month = self.LAST
+        found = []
+        for _ in range(self.PERIODS):
+            found.append(f"{year:04d}-{month:02d}")
+            year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+        return found[::-1]
+
+    def run(self) -> None:
+        self.fill()
+        self.template()
+        self.import_sheet()
+        self.lights_and_rates()
+        self.engine.dispose()
+
+    def fill(self) -> None:
+        """Fields and 24 months of reports for every project, written directly (setup, not timed)."""
+        import sqlalchemy as sa
+
+        from portfolio.models import AnnualPlan, PeriodReport, utc_now
+
+        started = time.perf_counter()
+        rng = self.bench.rng
+        months = self.months()
+        with db.session_scope(self.engine, write=True) as session:
+            ids = session.execute(sa.text("SELECT id FROM project ORDER BY id")).scalars().all()
+            session.execute(sa.text("UPDATE project SET status = '在建', status_date = '2024-06-01', "
+                                    "planned_start = '2024-06', planned_end = '2027-06', total_investment = 5000"))
+            connection = session.connection()
+            connection.execute(sa.insert(AnnualPlan), [{"project_id": i, "year": 2026, "amount": 120.0 + i % 7}
+                                                       for i in ids])
+            now = utc_now()
+            for start in range(0, len(ids), 20_000):
+                rows = [{"project_id": i, "period": month, "invest_period": 10.0, "invest_cumulative": 10.0 * (k + 1),
+                         "progress": "施工", "recorded_at": now}
+                        for i in ids[start:start + 20_000] for k, month in enumerate(months)
+                        if rng.random() < 0.97]  # a few months not reported
+                connection.execute(sa.insert(PeriodReport), rows)
+        db.refresh_statistics(self.engine)
+        print(f"filled fields and {self.PERIODS} months of reports in {time.perf_counter() - started:.1f}s",
+              flush=True)
+
+    def template(self) -> None:
+        from portfolio.reports import periods, template
+
+        county = self.bench.typical_county(self.bundle)
+        target = self.bench.workdir / "template.xlsx"
+        period = periods.Period(*self.LAST)
+
+        def make():
+            with db.session_scope(self.engine) as session:
+                rows = template.template_rows(session, period, [county])
+            template.write_workbook(target, period, county, [county], rows)
+            return rows
+
+        elapsed = timed(make, self.bench.args.runs)
+        self.bench.record("report template, one county (s)", elapsed, None, "s", "(for reference)",
+                          f"{len(make())} rows, county {county}")
+
+    def import_sheet(self) -> None:
+        """A 5,000-row sheet for the next month, imported and rolled back each run; the floor inserts
+        the same rows with executemany in a transaction, rolled back too."""
+        import sqlalchemy as sa
+
+        from portfolio.actor import Actor
+        from portfolio.reports import importer, periods
+
+        with db.session_scope(self.engine) as session:
+            rows = session.execute(sa.text(
+                "SELECT p.id, p.code, max(r.invest_cumulative) FROM project p JOIN period_report r "
+                f"ON r.project_id = p.id GROUP BY p.id, p.code ORDER BY p.id LIMIT {self.SHEET_ROWS}")).all()
+        sheet = self.bench.workdir / "sheet.csv"
+        lines = ["编号,本期完成投资(万元),累计完成投资(万元),形象进度"]
+        lines += [f"{code},10,{cumulative + 10:g},主体施工" for _, code, cumulative in rows]
+        sheet.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        period = periods.Period(2026, 12)
+
+        class RolledBack(Exception):
+            pass
+
+        def run_import():
+            try:
+                with db.session_scope(self.engine, write=True) as session:
+                    result = importer.import_files(session, [sheet], actor=Actor("bench"), period=period,
+                                                   today=date(2026, 12, 20))
+                    assert result.reports_new == len(rows), result
+                    raise RolledBack
+            except RolledBack:
+                pass
+
+        def raw_insert():
+            values = [(project_id, "2026-12", 10.0, cumulative + 10, "主体施工", "2026-12-20 00:00:00")
+                      for project_id, _, cumulative in rows]
+            try:
+                with db.session_scope(self.engine, write=True) as session:
+                    raw = session.connection().connection.driver_connection
+                    cursor = raw.cursor()
+                    marker = "?" if self.bench.sqlite else "%s"
+                    cursor.executemany(
+                        "INSERT INTO period_report (project_id, period, invest_period, invest_cumulative, progress,"
+                        f" recorded_at) VALUES ({', '.join([marker] * 6)})", values)
+                    raise RolledBack
+            except RolledBack:
+                pass
+
+        value = timed(run_import, self.bench.args.runs)
+        floor = timed(raw_insert, self.bench.args.runs)
+        self.bench.record("report import, 5,000-row sheet (s)", value, floor, "s", "≤ 3x raw executemany",
+                          "checks every row (history of 24 months), then writes; floor: executemany of the rows")
+
+    def lights_and_rates(self) -> None:
+        from portfolio.reports import lights, periods
+
+        period = periods.Period(*self.LAST)
+        with db.session_scope(self.engine) as session:
+            def both():
+                states = lights.project_states(session, period)
+                found = [lights.light_of(lights.rules(state, period)) for state in states]
+                rates = lights.rates_of(states, period, "county")
+                return len(found), len(rates)
+
+            elapsed = timed(both, self.bench.args.runs)
+            counted, groups = both()
+        self.bench.record("lights and rates, every project (s)", elapsed, None, "s", "< 2 s",
+                          f"{counted} projects, {groups} offices")
 
 
 def main() -> None:
@@ -353,6 +496,8 @@ def main() -> None:
     parser.add_argument("--events-per-project", type=int, default=2, help="status events added after the load")
     parser.add_argument("--db", help="a PostgreSQL URL (its database is emptied!) instead of a temporary SQLite file")
     parser.add_argument("--seed", type=int, default=2026, help="random seed of the synthetic data")
+    parser.add_argument("--reporting", action="store_true",
+                        help="run the reporting case (24 months of reports) instead of the others")
     Bench(parser.parse_args()).run()
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from portfolio import vocab
+from portfolio.actor import Actor, check_scope
 from portfolio.errors import DataError, UserInputError
 from portfolio.models import Project, StatusEvent, utc_now
 from portfolio.queries import get_project
@@ -69,7 +70,7 @@ def lock_projects(session: Session, codes: list[str]) -> dict[str, Project]:
     (the previous status, whether a row repeats the current one) is what it writes over.
     Unknown codes raise UserInputError (with a "did you mean" hint).
     """
-    wanted = {code.strip().upper() for code in codes}
+    wanted = {vocab.fold_code(code) for code in codes}
     if not wanted:
         return {}
     found = session.execute(sa.select(Project.id, Project.code).where(Project.code.in_(wanted))).all()
@@ -83,23 +84,25 @@ def lock_projects(session: Session, codes: list[str]) -> dict[str, Project]:
 
 
 def set_status(session: Session, code: str, status: str, *, effective_date: date | None = None,
-               note: str | None = None, origin: str = "user") -> StatusChange:
+               note: str | None = None, origin: str = "user", actor: Actor | None = None) -> StatusChange:
     """Record a status event and make the project's current status the latest event's."""
     label = vocab.resolve_status(status)
     when = effective_date or date.today()
     check_event(when, note)
     project = next(iter(lock_projects(session, [code]).values()))
-    return _record_status(session, project, label, when, note, origin)
+    if actor is not None:
+        check_scope(session, actor, [project.id])
+    return _record_status(session, project, label, when, note, origin, actor)
 
 
 def _record_status(session: Session, project: Project, label: str, when: date, note: str | None,
-                   origin: str) -> StatusChange:
+                   origin: str, actor: Actor | None = None) -> StatusChange:
     """The write itself; the caller holds the project's row lock (lock_projects)."""
     previous = project.status
     event_id = session.execute(sa.insert(StatusEvent).returning(StatusEvent.id).values(
         project_id=project.id, status=label, effective_date=when, note=note or None,
-        recorded_at=utc_now(), origin=origin)).scalar_one()
-    current = _refresh_current_status(session, project.id)
+        recorded_at=utc_now(), origin=origin, actor=actor.stored if actor else None)).scalar_one()
+    current = refresh_current_status(session, project.id)
     session.expire(project)
     return StatusChange(project.code, label, when, note or None, previous, current, event_id)
 
@@ -113,9 +116,10 @@ def check_event(when: date, note: str | None) -> None:
         raise UserInputError(f"note is too long ({len(note)} characters, at most {MAX_NOTE})")
 
 
-def _refresh_current_status(session: Session, project_id: int) -> str:
+def refresh_current_status(session: Session, project_id: int) -> str:
+    """The latest event that counts (not retracted) becomes the project's current status."""
     latest = sa.select(StatusEvent.status, StatusEvent.effective_date).where(
-        StatusEvent.project_id == project_id).order_by(
+        StatusEvent.project_id == project_id, StatusEvent.retracted_at.is_(None)).order_by(
         StatusEvent.effective_date.desc(), StatusEvent.id.desc()).limit(1)
     status, effective = session.execute(latest).one()
     session.execute(sa.update(Project).where(Project.id == project_id).values(status=status, status_date=effective))
@@ -249,13 +253,17 @@ class SheetImport:
     unchanged: int  # rows that repeat a project's current status (an exported list sent back as is)
 
 
-def import_sheet(session: Session, path: Path) -> SheetImport:
+def import_sheet(session: Session, path: Path, *, actor: Actor | None = None) -> SheetImport:
     """Validate every row, then apply them all (or, on any error, none).
 
     The sheet's projects are locked first, so rows are judged against the status they will change.
+    A row that repeats the project's latest status event (same status, and the same date and
+    note where the row gives them) records nothing, so importing a sheet twice changes nothing.
     """
     rows = read_sheet(path)
     projects = _lock_known_projects(session, [row.code for row in rows if row.code])
+    if actor is not None:
+        check_scope(session, actor, [project.id for project in projects.values()])
     problems, planned, unchanged = [], [], 0
     for row in rows:
         try:
@@ -266,10 +274,12 @@ def import_sheet(session: Session, path: Path) -> SheetImport:
                 raise UserInputError(bad[0])
             if not row.code:
                 raise UserInputError("missing project code")
-            project = projects.get(row.code.strip().upper()) or get_project(session, row.code)
+            project = projects.get(vocab.fold_code(row.code)) or get_project(session, row.code)
             status, when = vocab.resolve_status(row.status), parse_date(row.date) if row.date else None
             check_event(when or date.today(), row.note)
-            if status == project.status and when in (None, project.status_date) and not row.note:
+            latest = _latest_event(session, project.id)
+            if status == latest.status and when in (None, latest.effective_date) \
+                    and (row.note or None) in (None, latest.note):
                 unchanged += 1
                 continue
             planned.append((project, status, when or date.today(), row.note or None))
@@ -277,15 +287,21 @@ def import_sheet(session: Session, path: Path) -> SheetImport:
             problems.append(f"{path}:{row.line}: {error}")
     if problems:
         raise SheetError(problems)
-    return SheetImport([_record_status(session, project, status, when, note, "user")
+    return SheetImport([_record_status(session, project, status, when, note, "user", actor)
                         for project, status, when, note in planned], unchanged)
 
 
 def _lock_known_projects(session: Session, codes: list[str]) -> dict[str, Project]:
     """lock_projects for the codes that exist; unknown ones are reported row by row later."""
-    wanted = {code.strip().upper() for code in codes}
+    wanted = {vocab.fold_code(code) for code in codes}
     known = session.execute(sa.select(Project.code).where(Project.code.in_(wanted))).scalars().all()
     return lock_projects(session, list(known))
+
+
+def _latest_event(session: Session, project_id: int):
+    return session.execute(sa.select(StatusEvent.status, StatusEvent.effective_date, StatusEvent.note).where(
+        StatusEvent.project_id == project_id, StatusEvent.retracted_at.is_(None)).order_by(
+        StatusEvent.effective_date.desc(), StatusEvent.id.desc()).limit(1)).one()
 
 
 class SheetError(DataError):

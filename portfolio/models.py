@@ -29,6 +29,8 @@ STATUSES = ("谋划", "前期", "在建", "建成", "暂缓", "取消")
 PROJECT_LEVELS = ("市级", "县级")
 LINK_RELATIONS = ("part_of", "same_work")
 ORIGINS = ("seed", "user")
+# Month-precision dates (计划开工 …) are stored as 'YYYY-MM' text: sortable, and no invented day.
+MONTH_PATTERN_SQL = "LIKE '____-__'"
 
 
 def utc_now() -> datetime:
@@ -134,6 +136,12 @@ class Project(SQLModel, table=True):
     start_year: int | None = None
     end_year: int | None = None
     responsible_unit: str | None = Field(default=None, max_length=128)
+    # 计划开工/计划竣工/实际开工/实际竣工, 'YYYY-MM'; 联系人. Current values; field_event keeps their history.
+    planned_start: str | None = Field(default=None, max_length=7)
+    planned_end: str | None = Field(default=None, max_length=7)
+    actual_start: str | None = Field(default=None, max_length=7)
+    actual_end: str | None = Field(default=None, max_length=7)
+    contact: str | None = Field(default=None, max_length=128)
 
 
 class ProjectDivision(SQLModel, table=True):
@@ -184,6 +192,75 @@ class StatusEvent(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=1024)
     recorded_at: datetime = Field(default_factory=utc_now, sa_type=sa.DateTime(timezone=True))
     origin: str = Field(default="user", max_length=8)
+    # Who recorded it (account, OS user, PostgreSQL role or --by); empty for seed and older events.
+    actor: str | None = Field(default=None, max_length=128)
+    # A retracted event stays in the record and stops counting.
+    retracted_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    retracted_by: str | None = Field(default=None, max_length=128)
+    retraction_note: str | None = Field(default=None, max_length=1024)
+
+
+class AnnualPlan(SQLModel, table=True):
+    """年度计划投资 (万元) of a project for one year: the current value (field_event keeps its history)."""
+
+    __tablename__ = "annual_plan"
+    __table_args__ = (sa.CheckConstraint("amount >= 0", name="amount"),)
+
+    project_id: int = Field(foreign_key="project.id", primary_key=True)
+    year: int = Field(primary_key=True)
+    amount: float
+
+
+class FieldEvent(SQLModel, table=True):
+    """A change of one tracked field of a project (项目代码, 总投资, 计划开工 …): old and new value as text."""
+
+    __tablename__ = "field_event"
+    __table_args__ = (sa.Index("ix_field_event_project_field", "project_id", "field", "effective_date", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # No cascade: a user's history must outlive any reload.
+    project_id: int = Field(foreign_key="project.id")
+    field: str = Field(max_length=32)
+    old_value: str | None = Field(default=None, max_length=256)
+    new_value: str | None = Field(default=None, max_length=256)
+    effective_date: date
+    note: str | None = Field(default=None, max_length=1024)
+    actor: str | None = Field(default=None, max_length=128)
+    recorded_at: datetime = Field(default_factory=utc_now, sa_type=sa.DateTime(timezone=True))
+    source: str | None = Field(default=None, max_length=512)
+    retracted_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    retracted_by: str | None = Field(default=None, max_length=128)
+    retraction_note: str | None = Field(default=None, max_length=1024)
+
+
+class PeriodReport(SQLModel, table=True):
+    """What an office reported for a project in one period (本期/累计完成投资, 形象进度, 存在问题).
+
+    A corrected report retracts the earlier one, so at most one counts per project and period.
+    """
+
+    __tablename__ = "period_report"
+    __table_args__ = (
+        sa.CheckConstraint(f"period {MONTH_PATTERN_SQL}", name="period"),
+        sa.Index("ix_period_report_period_project", "period", "project_id"),
+        sa.Index("uq_period_report_current", "project_id", "period", unique=True,
+                 sqlite_where=sa.text("retracted_at IS NULL"), postgresql_where=sa.text("retracted_at IS NULL")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id")
+    period: str = Field(max_length=7)
+    office: str | None = Field(default=None, max_length=16)
+    invest_period: float | None = None  # 本期完成投资, 万元
+    invest_cumulative: float | None = None  # 累计完成投资 (since the start of construction), 万元
+    progress: str | None = Field(default=None, max_length=1024)  # 形象进度
+    problems: str | None = Field(default=None, max_length=1024)  # 存在问题
+    source: str | None = Field(default=None, max_length=512)  # file:sheet:row
+    actor: str | None = Field(default=None, max_length=128)
+    recorded_at: datetime = Field(default_factory=utc_now, sa_type=sa.DateTime(timezone=True))
+    retracted_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    retracted_by: str | None = Field(default=None, max_length=128)
+    retraction_note: str | None = Field(default=None, max_length=1024)
 
 
 class Place(SQLModel, table=True):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from portfolio import __version__, vocab
-from portfolio.models import Division, Plan, Project, ProjectDivision, ProjectLink, Sector
+from portfolio.models import Division, PeriodReport, Plan, Project, ProjectDivision, ProjectLink, Sector, StatusEvent
 from portfolio.queries import ProjectFilter, _filtered
 
 if TYPE_CHECKING:
@@ -49,12 +49,18 @@ def projects_of(session: Session, flt: ProjectFilter, limit: int | None = None) 
     columns = (Project.id, Project.code, Project.name, Project.status, Project.build_type, Project.quantity,
                Project.total_investment, Project.start_year, Project.end_year, Project.national_code,
                Project.column_id, Project.group_label, Project.note, Sector.oc4ids, Sector.label_zh,
-               Plan.title, Plan.period_start, Plan.period_end)
+               Plan.title, Plan.period_start, Plan.period_end, Project.planned_start, Project.planned_end,
+               Project.actual_start, Project.actual_end, Project.status_date)
     rows = session.execute(_filtered(session, only_projects, columns).order_by(Project.code).limit(limit)).all()
-    locations = _locations(session, [row.id for row in rows])
-    related = _related(session, [row.id for row in rows])
+    ids = [row.id for row in rows]
+    locations = _locations(session, ids)
+    related = _related(session, ids)
+    reports = _reports(session, ids)
+    before_suspension = _status_before_suspension(session, [row.id for row in rows if row.status == "暂缓"])
     for row in rows:
-        yield _project(row, locations.get(row.id, []), related.get(row.id, []))
+        project = _project(row, locations.get(row.id, []), related.get(row.id, []))
+        _add_progress(project, row, reports.get(row.id, []), before_suspension.get(row.id))
+        yield project
 
 
 def _locations(session: Session, ids: list[int]) -> dict[int, list[Division]]:
@@ -123,3 +129,79 @@ def _project(row, divisions: list[Division], related: list[dict]) -> dict:
 
 def _period(start: int, end: int) -> dict:
     return {"startDate": f"{start}-01-01T00:00:00Z", "endDate": f"{end}-12-31T23:59:59Z"}
+
+
+# --- progress: actual periods, completion, investment metrics, 暂缓 ------------------------------
+
+MONEY_FACTOR = 10_000  # 万元 -> CNY
+
+
+def _reports(session: Session, ids: list[int]) -> dict[int, list[tuple[str, float]]]:
+    """(period, 累计完成投资) of the counting reports, in period order."""
+    found: dict[int, list[tuple[str, float]]] = defaultdict(list)
+    for start in range(0, len(ids), 900):
+        statement = sa.select(PeriodReport.project_id, PeriodReport.period, PeriodReport.invest_cumulative).where(
+            PeriodReport.project_id.in_(ids[start:start + 900]), PeriodReport.retracted_at.is_(None),
+            PeriodReport.invest_cumulative.is_not(None)).order_by(PeriodReport.period)
+        for project_id, period, cumulative in session.execute(statement):
+            found[project_id].append((period, cumulative))
+    return found
+
+
+def _status_before_suspension(session: Session, ids: list[int]) -> dict[int, str]:
+    """The last status other than 暂缓 that counts, for suspended projects."""
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), 900):
+        statement = sa.select(StatusEvent.project_id, StatusEvent.status).where(
+            StatusEvent.project_id.in_(ids[start:start + 900]), StatusEvent.retracted_at.is_(None),
+            StatusEvent.status != "暂缓").order_by(StatusEvent.effective_date, StatusEvent.id)
+        for project_id, status in session.execute(statement):
+            found[project_id] = status
+    return found
+
+
+def _month_start(month: str) -> str:
+    return f"{month}-01T00:00:00Z"
+
+
+def _month_end(month: str) -> str:
+    import calendar
+
+    year, number = map(int, month.split("-"))
+    return f"{month}-{calendar.monthrange(year, number)[1]:02d}T23:59:59Z"
+
+
+def _add_progress(project: dict, row, reports: list[tuple[str, float]], before_suspension: str | None) -> None:
+    if row.planned_start or row.planned_end:
+        planned = project["period"]
+        if row.planned_start:
+            planned["startDate"] = _month_start(row.planned_start)
+        if row.planned_end:
+            planned["endDate"] = _month_end(row.planned_end)
+    if row.actual_start or row.actual_end:
+        actual = {}
+        if row.actual_start:
+            actual["startDate"] = _month_start(row.actual_start)
+        if row.actual_end:
+            actual["endDate"] = _month_end(row.actual_end)
+        project["implementationPeriod"] = actual
+    if row.status == "建成":
+        completion = {"endDate": _month_end(row.actual_end) if row.actual_end
+                      else f"{row.status_date.isoformat()}T00:00:00Z" if row.status_date else None}
+        if reports:
+            completion["finalValue"] = {"amount": reports[-1][1] * MONEY_FACTOR, "currency": "CNY"}
+        project["completion"] = {k: v for k, v in completion.items() if v is not None}
+    if row.status == "暂缓":
+        code = vocab.STATUS_OC4IDS.get(before_suspension or "谋划")
+        if code:
+            project["status"] = code
+        project["description"] = f"{project['description']}（暂缓）"
+    if reports:
+        project["metrics"] = [{
+            "id": "investment",
+            "title": "累计完成投资",
+            "description": "Investment completed since the start of construction, as reported for each month",
+            "observations": [{"id": period, "period": {"startDate": _month_start(period), "endDate": _month_end(period)},
+                              "value": {"amount": cumulative * MONEY_FACTOR, "currency": "CNY"}}
+                             for period, cumulative in reports],
+        }]

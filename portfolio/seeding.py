@@ -1175,7 +1175,7 @@ def _handle_missing(session: Session, missing: dict, report: LoadReport, prune: 
     """Items no longer in the seeds: flagged and reported; with prune, deleted unless users touched them."""
     from sqlalchemy import delete, select, update
 
-    from portfolio.models import Plan, Project, ProjectDivision, StatusEvent
+    from portfolio.models import AnnualPlan, FieldEvent, PeriodReport, Plan, Project, ProjectDivision, StatusEvent
 
     if not missing:
         return
@@ -1183,6 +1183,8 @@ def _handle_missing(session: Session, missing: dict, report: LoadReport, prune: 
     plan_of = dict(session.execute(select(Project.id, Plan.key).join(Plan).where(Project.id.in_(ids))).all())
     touched = set(session.execute(select(StatusEvent.project_id).where(
         StatusEvent.project_id.in_(ids), StatusEvent.origin == "user")).scalars())
+    for table in (FieldEvent, PeriodReport, AnnualPlan):  # a user's record keeps its project
+        touched |= set(session.execute(select(table.project_id).where(table.project_id.in_(ids))).scalars())
     for code, row in sorted(missing.items()):
         plan_report = report.for_plan(plan_of[row.id])
         report.missing_codes.append(code)

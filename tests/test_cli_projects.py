@@ -106,8 +106,9 @@ def test_set_status_then_history(small):
     assert result.exit_code == 0, result.output
     assert "谋划 → 在建" in result.stdout
     history = small.json("projects", "history", "TP-02-001")
-    assert [(h["status"], h["effective_date"], h["origin"]) for h in history] == [
+    assert [(h["new"], h["effective_date"], h["origin"]) for h in history] == [
         ("谋划", "2021-06-01", "规划"), ("在建", "2024-05-01", "用户")]
+    assert history[1]["what"] == "状态" and history[1]["old"] == "谋划" and history[1]["id"].startswith("S")
     rows = small.json("projects", "list", "--status", "在建", "--plan", "test-plan")
     assert codes(rows) == ["TP-02-001"] and rows[0]["status_date"] == "2024-05-01"
 

@@ -16,6 +16,7 @@ from portfolio.cli._context import AppContext
 from portfolio.cli.database import db_app
 from portfolio.cli.extract import extract
 from portfolio.cli.projects import projects_app
+from portfolio.cli.report import report_app
 from portfolio.cli.seed import seed_app
 from portfolio.cli.status import status_app
 from portfolio.cli.summary import summary
@@ -48,7 +49,7 @@ def root(
 COMMANDS = {
     "projects": projects_app, "summary": summary, "counties": reference.counties, "plans": reference.plans,
     "columns": reference.columns, "sectors": reference.sectors, "indicators": reference.indicators,
-    "places": reference.places, "status": status_app, "seed": seed_app, "db": db_app, "extract": extract,
+    "places": reference.places, "status": status_app, "report": report_app, "seed": seed_app, "db": db_app, "extract": extract,
 }
 
 

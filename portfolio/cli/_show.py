@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from portfolio.fields import as_text
 from portfolio.vocab import BUILD_TYPE_OC4IDS, KIND_LABELS, STATUS_ENGLISH, unspecified_label
 
 
@@ -26,10 +27,11 @@ def fields(detail) -> list[tuple[str, str]]:
         ("建设性质", p.build_type and f"{p.build_type} ({BUILD_TYPE_OC4IDS[p.build_type]})"),
         ("数量", p.quantity), ("备注", p.note), ("项目代码", p.national_code),
         ("总投资(万元)", p.total_investment), ("建设年限", p.start_year and f"{p.start_year}–{p.end_year or ''}"),
-        ("责任单位", p.responsible_unit),
+        ("计划开工", p.planned_start), ("计划竣工", p.planned_end), ("实际开工", p.actual_start),
+        ("实际竣工", p.actual_end), ("责任单位", p.responsible_unit), ("联系人", p.contact),
         ("种子数据", None if p.in_seeds else "已不在种子文件中 (no longer in the seed files)"),
     ]
-    return rows + [(k, str(v)) for k, v in optional if v not in (None, "")] + _link_fields(detail.links)
+    return rows + [(k, as_text(v)) for k, v in optional if v not in (None, "")] + _link_fields(detail.links)
 
 
 def _items(items) -> str:
@@ -65,6 +67,8 @@ def as_dict(detail) -> dict:
         "build_type": p.build_type, "quantity": p.quantity, "note": p.note, "in_seeds": p.in_seeds,
         "national_code": p.national_code, "total_investment": p.total_investment,
         "start_year": p.start_year, "end_year": p.end_year, "responsible_unit": p.responsible_unit,
+        "planned_start": p.planned_start, "planned_end": p.planned_end, "actual_start": p.actual_start,
+        "actual_end": p.actual_end, "contact": p.contact,
         "part_of": _link_dicts(detail.links.programmes), "parts": _link_dicts(detail.links.parts),
         "same_work_primary": _link_dicts([detail.links.primary])[0] if detail.links.primary else None,
         "other_listings": _link_dicts(detail.links.other_listings),
@@ -76,10 +80,12 @@ def as_dict(detail) -> dict:
 def print_detail(detail) -> None:
     import sys
 
-    from portfolio.cli.projects import history_columns, history_rows
     from portfolio.render import Col, render
 
     render(fields(detail), [Col("field", "字段"), Col("value", "内容")], "table", sys.stdout,
            title=detail.project.code)
     sys.stdout.write("\n")
-    render(history_rows(detail.history), history_columns(), "table", sys.stdout, title="状态历史")
+    render([(e.effective_date, e.status, STATUS_ENGLISH[e.status], e.note) for e in detail.history
+            if e.retracted_at is None],
+           [Col("effective_date", "日期"), Col("status", "状态"), Col("oc4ids", "OC4IDS"), Col("note", "备注")],
+           "table", sys.stdout, title="状态历史 (全部记录: portfolio projects history)")

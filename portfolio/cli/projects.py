@@ -217,25 +217,21 @@ def show_project(
 def history_columns():
     from portfolio.render import Col
 
-    return [Col("effective_date", "日期"), Col("status", "状态"), Col("oc4ids", "OC4IDS"), Col("note", "备注"),
-            Col("origin", "来源"), Col("recorded_at", "记录时间")]
+    return [Col("id", "编号"), Col("effective_date", "日期"), Col("what", "事项"), Col("old", "原值"),
+            Col("new", "新值"), Col("note", "备注"), Col("actor", "记录人"), Col("recorded_at", "记录时间"),
+            Col("retracted", "撤销"), Col("origin", "来源")]
 
 
-def history_rows(events):
-    from portfolio.vocab import STATUS_ENGLISH
-
-    origin = {"seed": "规划", "user": "用户"}
-    return [(e.effective_date, e.status, STATUS_ENGLISH[e.status], e.note, origin[e.origin],
-             _utc_text(e.recorded_at)) for e in events]
+def history_rows(events, *, machine: bool = False):
+    """Table text for people; ISO 8601 times with their UTC offset for files and JSON."""
+    return [event._replace(recorded_at=event.recorded_at.isoformat() if machine else _utc_text(event.recorded_at))
+            for event in events]
 
 
 def _utc_text(moment) -> str:
-    """Recording times in UTC on both engines (PostgreSQL returns them zoned, SQLite naive UTC)."""
     from datetime import timezone
 
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment.replace(microsecond=0).isoformat(sep=" ") + " UTC"
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 @projects_app.command("history")
@@ -247,12 +243,88 @@ def project_history(
     output: OutputOption = None,
     force: ForceOption = False,
 ) -> None:
-    """The dated status history of a project, oldest first."""
-    from portfolio import queries
+    """Every event of a project, oldest first: status changes, field changes (项目代码, 总投资, 计划开工 …)
+    and period reports, with who recorded each and when; retracted events stay, marked 已撤销."""
+    from portfolio import history
 
     with app_context(ctx).session() as session:
-        events = queries.history(session, code)
-        emit(history_rows(events), history_columns(), fmt, output, force=force, title=code.upper())
+        events = history.history(session, code)
+        machine = fmt not in ("table", "plain") or output is not None
+        emit(history_rows(events, machine=machine), history_columns(), fmt, output, force=force,
+             title=code.upper())
+
+
+ByOption = Annotated[str | None, typer.Option(
+    "--by", help="Who records this (default: the database role on PostgreSQL, else your system user).")]
+
+
+@projects_app.command("set")
+@friendly_errors
+def set_fields(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Project code.")],
+    national_code: Annotated[str | None, typer.Option(
+        "--national-code", help="项目代码, GB/T 40058-2021: YYYY-RRRRRR-DD-TT-NNNNNN.")] = None,
+    total_investment: Annotated[str | None, typer.Option("--total-investment", help="总投资, 万元.")] = None,
+    annual_plan: Annotated[list[str] | None, typer.Option(
+        "--annual-plan", help="年度计划投资 for a year, YEAR=万元 (e.g. 2026=800); repeatable.")] = None,
+    planned_start: Annotated[str | None, typer.Option("--planned-start", help="计划开工, YYYY-MM.")] = None,
+    planned_end: Annotated[str | None, typer.Option("--planned-end", help="计划竣工, YYYY-MM.")] = None,
+    actual_start: Annotated[str | None, typer.Option("--actual-start", help="实际开工, YYYY-MM.")] = None,
+    actual_end: Annotated[str | None, typer.Option("--actual-end", help="实际竣工, YYYY-MM.")] = None,
+    responsible_unit: Annotated[str | None, typer.Option("--responsible-unit", help="责任单位.")] = None,
+    contact: Annotated[str | None, typer.Option("--contact", help="联系人.")] = None,
+    date: Annotated[str | None, typer.Option("--date", "-d", help="Effective date, YYYY-MM-DD (default today).")]
+    = None,
+    note_text: Annotated[str | None, typer.Option("--note", "-m", help="Why, or the source.")] = None,
+    by: ByOption = None,
+) -> None:
+    """Set the fields an office tracks; each change is recorded with the old value, who and when.
+
+    An empty value ("") clears a field. A value equal to the current one records nothing.
+    """
+    from portfolio import changes, fields
+    from portfolio.actor import current_actor
+
+    given = {"national_code": national_code, "total_investment": total_investment,
+             "planned_start": planned_start, "planned_end": planned_end, "actual_start": actual_start,
+             "actual_end": actual_end, "responsible_unit": responsible_unit, "contact": contact}
+    values = {key: value for key, value in given.items() if value is not None}
+    for item in annual_plan or []:
+        year, sep, amount = item.partition("=")
+        if not sep or not year.strip().isdigit() or len(year.strip()) != 4:
+            raise UserInputError(f"bad --annual-plan {item!r}: use YEAR=万元, e.g. 2026=800")
+        values[fields.annual_key(int(year))] = amount
+    if not values:
+        raise UserInputError("give at least one field to set (see --help)")
+    when = changes.parse_date(date) if date else None
+    if when is not None:
+        changes.check_event(when, note_text)
+    with app_context(ctx).session(write=True) as session:
+        done = fields.set_fields(session, code, values, actor=current_actor(session, by), effective_date=when,
+                                 note=note_text)
+    for change in done:
+        typer.echo(change.describe())
+    if not done:
+        note(f"{code.upper()}: nothing changed (every value given is already recorded)")
+
+
+@projects_app.command("retract")
+@friendly_errors
+def retract_event(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="Project code.")],
+    event_id: Annotated[str, typer.Argument(help="The event's id from `projects history` (S12, F3, R7).")],
+    note_text: Annotated[str, typer.Option("--note", "-m", help="Why the event is retracted (required).")],
+    by: ByOption = None,
+) -> None:
+    """Mark a mistaken event retracted: it stays in the history, marked, and stops counting."""
+    from portfolio import history
+    from portfolio.actor import current_actor
+
+    with app_context(ctx).session(write=True) as session:
+        done = history.retract(session, code, event_id, actor=current_actor(session, by), note=note_text)
+    typer.echo(done.describe())
 
 
 @projects_app.command("set-status")
@@ -264,11 +336,14 @@ def set_status(
     date: Annotated[str | None, typer.Option("--date", "-d", help="Effective date, YYYY-MM-DD (default today).")]
     = None,
     note_text: Annotated[str | None, typer.Option("--note", "-m", help="Why, or what happened.")] = None,
+    by: ByOption = None,
 ) -> None:
     """Record a new status for a project; earlier statuses stay in its history."""
     from portfolio import changes
+    from portfolio.actor import current_actor
 
     when = changes.parse_date(date) if date else None
     with app_context(ctx).session(write=True) as session:
-        change = changes.set_status(session, code, status, effective_date=when, note=note_text)
+        change = changes.set_status(session, code, status, effective_date=when, note=note_text,
+                                    actor=current_actor(session, by))
     typer.echo(change.describe())

@@ -19,12 +19,16 @@ def import_status(
     path: Annotated[Path, typer.Argument(help="A .csv (UTF-8, UTF-8 with BOM, or GBK) or .xlsx sheet with "
                                               "columns code/项目编号, status/状态, date/日期, note/备注.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row, change nothing.")] = False,
+    by: Annotated[str | None, typer.Option("--by", help="Who records this (default: database role or system user).")]
+    = None,
 ) -> None:
-    """Check every row first, then apply all of them or none."""
+    """Check every row first, then apply all of them or none. Rows that repeat a project's latest
+    status event are skipped, so importing the same sheet twice changes nothing."""
     from portfolio import changes
+    from portfolio.actor import current_actor
 
     with app_context(ctx).session(write=True) as session:
-        result = changes.import_sheet(session, path)
+        result = changes.import_sheet(session, path, actor=current_actor(session, by))
         for change in result.changes:
             typer.echo(change.describe())
         same = f"; {result.unchanged} rows repeat the current status and were skipped" if result.unchanged else ""

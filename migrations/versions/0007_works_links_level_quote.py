@@ -6,15 +6,15 @@ county not stated" (未明确县(区)); the prefecture-level reading moves to `p
 The next seed load then applies the curated levels, places and links. No row is deleted, so every
 status event (user history included) is kept.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-30
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

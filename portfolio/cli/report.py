@@ -1,0 +1,198 @@
+"""portfolio report …: fill-in sheets for a period, their import, warning lights and rates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from portfolio.cli._context import app_context, friendly_errors, note
+from portfolio.cli._options import CountyOption, ForceOption, FormatOption, OutputOption
+from portfolio.cli._output import atomic_output, check_output_path, emit
+from portfolio.errors import UserInputError
+
+report_app = typer.Typer(no_args_is_help=True, help="Progress reporting (调度): sheets, import, lights, rates.")
+
+PeriodOption = Annotated[str | None, typer.Option("--period", help="Reporting period, YYYY-MM (default: this month).")]
+LevelOption = Annotated[str | None, typer.Option("--level", help="Offices of one level: 县级, 市级 or 区级.")]
+ByOption = Annotated[str | None, typer.Option(
+    "--by", help="Who records this (default: the database role on PostgreSQL, else your system user).")]
+
+
+def _period(text: str | None):
+    from portfolio.reports.periods import Period
+
+    return Period.parse(text) if text else Period.current()
+
+
+@report_app.command("template")
+@friendly_errors
+def template(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("--output", "-o", help="The .xlsx file to write.", dir_okay=False)],
+    period: PeriodOption = None,
+    county: CountyOption = None,
+    level: LevelOption = None,
+    all_offices: Annotated[bool, typer.Option("--all", help="Every office in one sheet.")] = False,
+    force: ForceOption = False,
+) -> None:
+    """Write the sheet an office fills in for a period: one row per project of the office (--county, several
+    counties, --level 市级, or --all), current values filled in, with a 填报说明 sheet."""
+    from portfolio.reports import periods, template as sheets
+
+    if output.suffix.lower() != ".xlsx":
+        raise UserInputError(f"a template is an Excel workbook: name the file .xlsx, not {output.name}")
+    if not (county or level or all_offices):
+        raise UserInputError("say whose sheet it is: --county NAME (repeatable), --level 市级, or --all")
+    check_output_path(output, force)
+    reporting = _period(period)
+    with app_context(ctx).session() as session:
+        codes = None if all_offices else periods.resolve_offices(session, county or [], level)
+        offices = periods.Offices(session)
+        label = "全部" if codes is None else "、".join(offices.office(c).label for c in codes)
+        if codes is not None and len(codes) > 3:
+            label = "、".join(offices.office(c).label for c in codes[:3]) + f"等{len(codes)}个单位"
+        rows = sheets.template_rows(session, reporting, codes)
+    if not rows:
+        note(f"{label} has no projects to report (建成 and 取消 projects are left out)")
+    with atomic_output(output) as partial:
+        sheets.write_workbook(partial, reporting, label, codes, rows)
+    note(f"wrote {len(rows)} projects of {label} for {reporting} to {output}")
+
+
+@report_app.command("import")
+@friendly_errors
+def import_reports(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Filled-in sheets: .xlsx .xls .csv .tsv .txt (UTF-8/GBK/UTF-16).")],
+    period: Annotated[str | None, typer.Option(
+        "--period", help="The period the sheets are for, YYYY-MM; needed for a sheet of another period than "
+                         "this month or one that does not say its period.")] = None,
+    county: Annotated[list[str] | None, typer.Option(
+        "--county", "-c", help="Import the sheets as this office's (refused if a sheet says another office).")]
+    = None,
+    by: ByOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check everything, change nothing.")] = False,
+) -> None:
+    """Check every row of every file first, list every problem as file:sheet:row: column: message, then
+    import all or nothing. Importing the same sheets again changes nothing; a corrected sheet for a period
+    replaces that period's values and keeps the earlier ones as retracted."""
+    from portfolio.actor import current_actor
+    from portfolio.reports import importer, periods
+
+    with app_context(ctx).session(write=True) as session:
+        offices = periods.resolve_offices(session, county, None) if county else None
+        reporting = periods.Period.parse(period) if period else None
+        try:
+            result = importer.import_files(session, files, actor=current_actor(session, by), period=reporting,
+                                           offices=offices)
+        except importer.ImportProblems as error:
+            for problem in error.problems:
+                typer.echo(problem, err=True)
+            raise
+        for sheet in result.sheets:
+            ignored = f"; ignored columns: {', '.join(sheet.ignored)}" if sheet.ignored else ""
+            note(f"{sheet.file}: read sheet {sheet.sheet} ({sheet.rows} rows, period {sheet.period}){ignored}")
+        for warning in result.warnings:
+            note(f"warning: {warning}")
+        for change in result.status_changes:
+            typer.echo(change.describe())
+        for change in result.field_changes:
+            typer.echo(change.describe())
+        summary = (f"{result.reports_new} new reports, {result.reports_replaced} corrected (earlier values kept "
+                   f"as retracted), {len(result.status_changes)} status changes, {len(result.field_changes)} "
+                   f"field changes, {result.unchanged_rows} rows unchanged")
+        if dry_run:
+            session.rollback()
+            note(f"dry run: {summary}; nothing was changed")
+            return
+    note(summary if result.changed else f"nothing changed: every value is already recorded ({summary})")
+
+
+def light_columns():
+    from portfolio.render import Col
+
+    return [Col("code", "编号"), Col("name", "名称"), Col("office", "填报单位"), Col("status", "状态"),
+            Col("light", "预警"), Col("reasons", "原因")]
+
+
+def rate_columns(by: str):
+    from portfolio.render import Col
+    from portfolio.reports.lights import BREAKDOWNS
+
+    return [Col(by, BREAKDOWNS[by]), Col("projects", "项目数"), Col("start_rate", "开工率(%)"),
+            Col("investment_rate", "投资完成率(%)"), Col("completion_rate", "按期竣工率(%)"),
+            Col("report_rate", "填报率(%)"), Col("red", "红灯"), Col("yellow", "黄灯")]
+
+
+@report_app.command("lights")
+@friendly_errors
+def lights(
+    ctx: typer.Context,
+    period: PeriodOption = None,
+    county: CountyOption = None,
+    level: LevelOption = None,
+    light: Annotated[str | None, typer.Option("--light", help="Only this light: red/红, yellow/黄 or green/绿.")]
+    = None,
+    fmt: FormatOption = "table",
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Each project's warning light (预警) for a period, with the reason for it; red first."""
+    from portfolio.reports import lights as rules, periods
+
+    wanted = {"red": "red", "红": "red", "yellow": "yellow", "黄": "yellow", "green": "green", "绿": "green"}
+    if light is not None and light.strip().lower() not in wanted:
+        raise UserInputError(f"unknown light {light!r}; allowed: red (红), yellow (黄), green (绿)")
+    reporting = _period(period)
+    with app_context(ctx).session() as session:
+        offices = periods.resolve_offices(session, county or [], level)
+        rows = rules.lights(session, reporting, offices, wanted[light.strip().lower()] if light else None)
+    emit(rows, light_columns(), fmt, output, force=force, title=f"{reporting} 预警",
+         empty_message="no projects with that light")
+
+
+@report_app.command("summary")
+@friendly_errors
+def summary(
+    ctx: typer.Context,
+    period: PeriodOption = None,
+    by: Annotated[str, typer.Option("--by", help="county (填报单位), sector, plan or level.")] = "county",
+    county: CountyOption = None,
+    level: LevelOption = None,
+    chart: Annotated[bool, typer.Option("--chart/--no-chart", help="Bar chart of 投资完成率 on a terminal.")] = True,
+    fmt: FormatOption = "table",
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
+    """开工率, 投资完成率, 按期竣工率 and 填报率 for a period by county, sector, plan or level.
+
+    --output 通报.xlsx writes the 通报: one sheet per breakdown with a native bar chart, and the lights.
+    """
+    import sys
+
+    from portfolio import render
+    from portfolio.reports import bulletin, lights as rules, periods
+
+    reporting = _period(period)
+    if by not in rules.BREAKDOWNS:
+        raise UserInputError(f"unknown breakdown {by!r}; allowed: {', '.join(rules.BREAKDOWNS)}")
+    with app_context(ctx).session() as session:
+        offices = periods.resolve_offices(session, county or [], level)
+        states = rules.project_states(session, reporting, offices)
+        if output is not None and output.suffix.lower() == ".xlsx" and fmt in ("table", "xlsx"):
+            check_output_path(output, force)
+            breakdowns = {name: rules.rates_of(states, reporting, name) for name in rules.BREAKDOWNS}
+            light_rows = [row for row in rules.lights(session, reporting, offices) if row.light != "绿"]
+            with atomic_output(output) as partial:
+                bulletin.write_bulletin(partial, reporting, breakdowns, light_rows)
+            note(f"wrote the {reporting} 通报 ({len(states)} projects, {len(light_rows)} red or yellow) to {output}")
+            return
+    rows = rules.rates_of(states, reporting, by)
+    if output is None and fmt == "table" and sys.stdout.isatty() and chart and rows:
+        render.bar_chart([(row.group, row.investment_rate or 0) for row in rows if row.group != "合计"],
+                         sys.stdout)
+        sys.stdout.write("\n")
+    emit(rows, rate_columns(by), fmt, output, force=force, title=f"{reporting} 按{rules.BREAKDOWNS[by]}",
+         empty_message="no projects")

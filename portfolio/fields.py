@@ -1,0 +1,268 @@
+"""The fields offices track beside the status, and every change of them as an event.
+
+Fields: 项目代码 (national code), 总投资, 年度计划投资 per year, 计划/实际 开工/竣工 (month
+precision), 责任单位, 联系人. A change that sets a field to the value it already has records
+nothing, so re-importing a sheet is idempotent. The caller owns the (write) transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from portfolio.actor import Actor, check_scope
+from portfolio.errors import UserInputError
+from portfolio.models import AnnualPlan, Division, FieldEvent, Project, utc_now
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from sqlmodel import Session
+
+MAX_TEXT = 128
+ANNUAL_PREFIX = "annual_plan:"  # field key of 年度计划投资 for a year: annual_plan:2026
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    key: str
+    label: str
+    kind: str  # text | money | month | national_code
+    option: str  # the CLI option
+
+
+FIELDS: dict[str, FieldSpec] = {spec.key: spec for spec in (
+    FieldSpec("national_code", "项目代码", "national_code", "--national-code"),
+    FieldSpec("total_investment", "总投资(万元)", "money", "--total-investment"),
+    FieldSpec("planned_start", "计划开工", "month", "--planned-start"),
+    FieldSpec("planned_end", "计划竣工", "month", "--planned-end"),
+    FieldSpec("actual_start", "实际开工", "month", "--actual-start"),
+    FieldSpec("actual_end", "实际竣工", "month", "--actual-end"),
+    FieldSpec("responsible_unit", "责任单位", "text", "--responsible-unit"),
+    FieldSpec("contact", "联系人", "text", "--contact"),
+)}
+PROJECT_COLUMNS = tuple(FIELDS)
+
+
+def annual_key(year: int) -> str:
+    return f"{ANNUAL_PREFIX}{year}"
+
+
+def label_of(key: str) -> str:
+    if key.startswith(ANNUAL_PREFIX):
+        return f"{key.removeprefix(ANNUAL_PREFIX)}年度计划投资(万元)"
+    return FIELDS[key].label if key in FIELDS else key
+
+
+def kind_of(key: str) -> str:
+    return "money" if key.startswith(ANNUAL_PREFIX) else FIELDS[key].kind
+
+
+# --- parsing values ------------------------------------------------------------------
+
+_MONTH = re.compile(r"^\s*(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*(?:月)?\s*(?:[-/.]?\s*(\d{1,2})\s*日?)?\s*$")
+
+
+def parse_month(value: str | date | datetime | None) -> str | None:
+    """'2025-03', '2025/3', '2025年3月', '2025-03-15' or a date → '2025-03'."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, (date, datetime)):
+        return f"{value.year:04d}-{value.month:02d}"
+    match = _MONTH.match(str(value))
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise UserInputError(f"bad month {value!r}: use YYYY-MM (e.g. 2025-03)")
+    return f"{int(match.group(1)):04d}-{int(match.group(2)):02d}"
+
+
+def parse_money(value: str | float | int | None, what: str = "amount") -> float | None:
+    """万元: a number ≥ 0 ('1,200' and '1200万元' too)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise UserInputError(f"bad {what} {value!r}: give a number in 万元")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        text = str(value).strip().replace(",", "").replace("，", "").removesuffix("万元").strip()
+        try:
+            number = float(text)
+        except ValueError:
+            raise UserInputError(f"bad {what} {value!r}: give a number in 万元") from None
+    if number != number or number in (float("inf"), float("-inf")) or number < 0:
+        raise UserInputError(f"bad {what} {value!r}: must be a number ≥ 0 (万元)")
+    return number
+
+
+# GB/T 40058-2021《全国固定资产投资项目代码编码规范》, clause 4 (项目代码结构): a 24-character code of
+# five groups joined by '-': 时间代码 (4.2, the four-digit year the code was given), 地区代码 (4.3, the
+# six-digit GB/T 2260 division that gave it), 中央业务指导部门代码 (4.4, two digits), 项目类型代码 (4.5, two
+# digits) and six characters of 随机码 (4.6) ending in a 校验码 (4.7). Example layout (附录A):
+# 2021-540222-48-01-000001. The check character's algorithm is not checked here.
+NATIONAL_CODE = re.compile(r"^(\d{4})-(\d{6})-(\d{2})-(\d{2})-([0-9A-Z]{6})$")
+FIRST_CODE_YEAR = 2016  # the online approval platform began giving codes in 2016
+
+
+def parse_national_code(session: Session, value: str | None) -> str | None:
+    if value is None or not str(value).strip():
+        return None
+    code = str(value).strip().upper().replace("－", "-").replace("—", "-")
+    match = NATIONAL_CODE.match(code)
+    allowed = "24 characters YYYY-RRRRRR-DD-TT-NNNNNN (GB/T 40058-2021), e.g. 2021-540222-48-01-000001"
+    if not match:
+        raise UserInputError(f"bad 项目代码 {value!r}: use {allowed}")
+    year, region = int(match.group(1)), match.group(2)
+    if not FIRST_CODE_YEAR <= year <= date.today().year:
+        raise UserInputError(f"bad 项目代码 {value!r}: year {year} is not between {FIRST_CODE_YEAR} and this year")
+    if session.get(Division, region) is None:
+        raise UserInputError(f"bad 项目代码 {value!r}: region {region} is not a known division (GB/T 2260; "
+                             f"see `portfolio counties`)")
+    return code
+
+
+def parse_value(session: Session, key: str, value) -> str | float | None:
+    kind = kind_of(key)
+    if kind == "money":
+        return parse_money(value, label_of(key))
+    if kind == "month":
+        return parse_month(value)
+    if kind == "national_code":
+        return parse_national_code(session, value)
+    text = None if value is None else " ".join(str(value).split())
+    if text and len(text) > MAX_TEXT:
+        raise UserInputError(f"{label_of(key)} is too long ({len(text)} characters, at most {MAX_TEXT})")
+    return text or None
+
+
+def as_text(value) -> str | None:
+    """How a value is kept in an event: money without a needless '.0'."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return f"{value:.6f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+# --- current values and changes ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    project_id: int
+    code: str
+    key: str
+    old: str | float | None
+    new: str | float | None
+    source: str | None = None
+
+    def describe(self) -> str:
+        return f"{self.code}: {label_of(self.key)} {as_text(self.old) or '(空)'} → {as_text(self.new) or '(空)'}"
+
+
+def current_values(session: Session, project_ids: Iterable[int]) -> dict[int, dict[str, object]]:
+    """Every tracked field of the projects, annual plans included, as {id: {key: value}}."""
+    ids = list(project_ids)
+    found: dict[int, dict[str, object]] = {}
+    columns = [getattr(Project, key) for key in PROJECT_COLUMNS]
+    for start in range(0, len(ids), 900):
+        part = ids[start:start + 900]
+        for row in session.execute(sa.select(Project.id, *columns).where(Project.id.in_(part))):
+            found[row[0]] = dict(zip(PROJECT_COLUMNS, row[1:]))
+        for project_id, year, amount in session.execute(sa.select(
+                AnnualPlan.project_id, AnnualPlan.year, AnnualPlan.amount).where(AnnualPlan.project_id.in_(part))):
+            found[project_id][annual_key(year)] = amount
+    return found
+
+
+def diff(project_id: int, code: str, current: dict[str, object], wanted: dict[str, object],
+         source: str | None = None) -> list[FieldChange]:
+    """The changes that bring `current` to the parsed `wanted` values (equal values: none)."""
+    changes = []
+    for key, new in wanted.items():
+        old = current.get(key)
+        same = old == new or (isinstance(old, float) and isinstance(new, float) and abs(old - new) < 1e-9)
+        if not same:
+            changes.append(FieldChange(project_id, code, key, old, new, source))
+    return changes
+
+
+def check_consistent(current: dict[str, object], changes: list[FieldChange]) -> None:
+    """Planned/actual start not after the end, once the changes are applied."""
+    after = dict(current)
+    after.update({change.key: change.new for change in changes})
+    for start, end in (("planned_start", "planned_end"), ("actual_start", "actual_end")):
+        if after.get(start) and after.get(end) and after[start] > after[end]:
+            raise UserInputError(f"{FIELDS[start].label} {after[start]} is after {FIELDS[end].label} {after[end]}")
+
+
+def lock_projects(session: Session, project_ids: list[int]) -> None:
+    """Row locks in id order (PostgreSQL; SQLite writers already hold the database's write lock)."""
+    ids = sorted(set(project_ids))
+    for start in range(0, len(ids), 900):
+        session.execute(sa.select(Project.id).where(Project.id.in_(ids[start:start + 900]))
+                        .order_by(Project.id).with_for_update())
+
+
+def write_changes(session: Session, changes: list[FieldChange], *, actor: Actor, effective_date: date,
+                  note: str | None = None) -> None:
+    """Record the events and update the current values; projects must be locked already."""
+    if not changes:
+        return
+    now = utc_now()
+    session.execute(sa.insert(FieldEvent), [
+        {"project_id": c.project_id, "field": c.key, "old_value": as_text(c.old), "new_value": as_text(c.new),
+         "effective_date": effective_date, "note": note, "actor": actor.stored, "recorded_at": now,
+         "source": c.source} for c in changes])
+    _store_current(session, [(c.project_id, c.key, c.new) for c in changes])
+
+
+def _store_current(session: Session, values: list[tuple[int, str, object]]) -> None:
+    by_key: dict[str, list[dict]] = {}
+    for project_id, key, value in values:
+        by_key.setdefault(key, []).append({"_id": project_id, "_value": value})
+    connection = session.connection()
+    for key, rows in by_key.items():
+        if key.startswith(ANNUAL_PREFIX):
+            year = int(key.removeprefix(ANNUAL_PREFIX))
+            ids = [r["_id"] for r in rows]
+            connection.execute(sa.delete(AnnualPlan).where(AnnualPlan.year == year, AnnualPlan.project_id.in_(ids)))
+            present = [{"project_id": r["_id"], "year": year, "amount": r["_value"]} for r in rows
+                       if r["_value"] is not None]
+            if present:
+                connection.execute(sa.insert(AnnualPlan), present)
+        else:
+            connection.execute(sa.update(Project).where(Project.id == sa.bindparam("_id"))
+                               .values({key: sa.bindparam("_value")}), rows)
+
+
+def set_fields(session: Session, code: str, values: dict[str, object], *, actor: Actor,
+               effective_date: date | None = None, note: str | None = None) -> list[FieldChange]:
+    """Set fields of one project (keys of FIELDS or annual_key(year)); unchanged values record nothing."""
+    from portfolio.queries import get_project
+
+    project = get_project(session, code)
+    check_scope(session, actor, [project.id])
+    lock_projects(session, [project.id])
+    wanted = {key: parse_value(session, key, value) for key, value in values.items()}
+    current = current_values(session, [project.id])[project.id]
+    changes = diff(project.id, project.code, current, wanted)
+    check_consistent(current, changes)
+    write_changes(session, changes, actor=actor, effective_date=effective_date or date.today(), note=note)
+    session.expire(project)
+    return changes
+
+
+def restore_after_retraction(session: Session, project_id: int, key: str) -> object:
+    """The field's value from its latest event still counting, or its value before the first event."""
+    events = session.execute(sa.select(FieldEvent.old_value, FieldEvent.new_value, FieldEvent.retracted_at)
+                             .where(FieldEvent.project_id == project_id, FieldEvent.field == key)
+                             .order_by(FieldEvent.effective_date, FieldEvent.id)).all()
+    counting = [e for e in events if e.retracted_at is None]
+    text = counting[-1].new_value if counting else (events[0].old_value if events else None)
+    value = parse_money(text) if kind_of(key) == "money" else text
+    _store_current(session, [(project_id, key, value)])
+    return value

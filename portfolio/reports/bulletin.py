@@ -1,0 +1,59 @@
+"""The 通报 workbook: one sheet per breakdown with a native Excel bar chart, and the lights list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from portfolio.reports.lights import BREAKDOWNS, LightRow, RateRow
+from portfolio.reports.periods import Period
+
+RATE_HEADERS = ("项目数", "开工率(%)", "投资完成率(%)", "按期竣工率(%)", "填报率(%)", "红灯", "黄灯")
+LIGHT_HEADERS = ("编号", "名称", "填报单位", "状态", "预警", "原因")
+
+
+def write_bulletin(path: Path, period: Period, breakdowns: dict[str, list[RateRow]],
+                   light_rows: list[LightRow]) -> None:
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Font, PatternFill
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    bold = Font(bold=True)
+    for by, rows in breakdowns.items():
+        sheet = workbook.create_sheet(f"按{BREAKDOWNS[by]}")
+        sheet.append([f"{period} 重点项目调度通报：按{BREAKDOWNS[by]}"])
+        sheet["A1"].font = Font(bold=True, size=13)
+        sheet.append([BREAKDOWNS[by], *RATE_HEADERS])
+        for cell in sheet[2]:
+            cell.font = bold
+        for row in rows:
+            sheet.append(list(row))
+        sheet.column_dimensions["A"].width = 22
+        for letter in "BCDEFGH":
+            sheet.column_dimensions[letter].width = 13
+        groups = len([r for r in rows if r.group != "合计"])
+        if groups:
+            chart = BarChart()
+            chart.type = "bar"
+            chart.title = f"{period} 按{BREAKDOWNS[by]}：开工率、投资完成率、按期竣工率、填报率"
+            chart.y_axis.title = "%"
+            chart.x_axis.title = BREAKDOWNS[by]
+            data = Reference(sheet, min_col=3, max_col=6, min_row=2, max_row=2 + groups)
+            categories = Reference(sheet, min_col=1, min_row=3, max_row=2 + groups)
+            chart.add_data(data, titles_from_data=True)
+            chart.set_categories(categories)
+            chart.height, chart.width = max(8, groups * 0.9), 22
+            sheet.add_chart(chart, "J2")
+    sheet = workbook.create_sheet("预警")
+    sheet.append(list(LIGHT_HEADERS))
+    for cell in sheet[1]:
+        cell.font = bold
+    fills = {"红": PatternFill("solid", fgColor="F8CBAD"), "黄": PatternFill("solid", fgColor="FFE699")}
+    for row in light_rows:
+        sheet.append(list(row))
+        if row.light in fills:
+            sheet.cell(row=sheet.max_row, column=5).fill = fills[row.light]
+    for letter, width in zip("ABCDEF", (14, 36, 18, 8, 6, 90)):
+        sheet.column_dimensions[letter].width = width
+    workbook.save(path)

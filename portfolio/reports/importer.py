@@ -1,0 +1,411 @@
+"""Importing filled-in report sheets: check every row of every file, then apply all or nothing.
+
+Idempotent: a row whose values are already recorded records nothing. A corrected sheet for a
+period replaces that period's report of its projects; the earlier report stays, retracted.
+The caller owns the write transaction; projects are locked (in id order) before their current
+values are read, and every decision and write happens in that one transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from portfolio import fields, vocab
+from portfolio.actor import Actor, check_scope
+from portfolio.errors import DataError, UserInputError
+from portfolio.models import PeriodReport, Project, utc_now
+from portfolio.reports import sheets
+from portfolio.reports.periods import Offices, Period
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+REPORT_KEYS = ("invest_period", "invest_cumulative", "progress", "problems")
+FIELD_KEYS = ("national_code", "total_investment", "planned_start", "planned_end", "actual_start", "actual_end",
+              "responsible_unit", "contact")
+MONTH_KEYS = ("planned_start", "planned_end", "actual_start", "actual_end")
+TOLERANCE = 0.005  # 万元: rounding in a sheet's arithmetic
+
+
+class ImportProblems(DataError):
+    """Every problem of every file; nothing was imported."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem{'s' if len(problems) > 1 else ''} found; nothing was imported")
+
+
+@dataclass
+class SheetSummary:
+    file: str
+    sheet: str
+    period: str
+    rows: int
+    ignored: list[str]
+
+
+@dataclass
+class ImportResult:
+    sheets: list[SheetSummary] = field(default_factory=list)
+    status_changes: list = field(default_factory=list)
+    field_changes: list = field(default_factory=list)
+    reports_new: int = 0
+    reports_replaced: int = 0
+    unchanged_rows: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.status_changes or self.field_changes or self.reports_new or self.reports_replaced)
+
+
+@dataclass
+class _Row:
+    where: str  # file:sheet:row
+    project_id: int
+    code: str
+    period: Period
+    status: str | None = None
+    status_date: date | None = None
+    note: str | None = None
+    report: dict | None = None
+    wanted: dict = field(default_factory=dict)
+    annual_key: str | None = None
+
+
+def import_files(session: Session, paths: list[Path], *, actor: Actor, period: Period | None = None,
+                 offices: list[str] | None = None, today: date | None = None) -> ImportResult:
+    """Check every row of every file; raise ImportProblems listing them all, or apply everything."""
+    today = today or date.today()
+    problems: list[str] = []
+    result = ImportResult()
+    read: list[tuple[sheets.SheetData, Period]] = []
+    for path in paths:
+        try:
+            data = sheets.read(path)
+        except DataError as error:
+            problems.append(str(error))
+            continue
+        sheet_period = _sheet_period(data, period, today, problems)
+        if sheet_period is None:
+            continue
+        _check_office(session, data, offices, problems)
+        read.append((data, sheet_period))
+        result.sheets.append(SheetSummary(path.name, data.sheet, str(sheet_period), len(data.rows), data.ignored))
+
+    projects = _projects(session, read)
+    ids = sorted({p[0] for p in projects["code"].values()} | {p[0] for p in projects["national"].values()})
+    check_scope(session, actor, ids)
+    fields.lock_projects(session, ids)  # lock, then read the values the decisions rest on
+    office_of = Offices(session).of_projects(ids)
+    rows: list[_Row] = []
+    for data, sheet_period in read:
+        allowed = offices or _stored_offices(data)
+        for number, cells in data.rows:
+            row = _parse_row(session, data, sheet_period, number, cells, projects, problems)
+            if row is None:
+                continue
+            if allowed and office_of.get(row.project_id) not in allowed:
+                problems.append(f"{row.where}: 编号: {row.code} is not a project of this sheet's office "
+                                f"(pass --county to import it for another office)")
+                continue
+            rows.append(row)
+    rows = _drop_repeats(rows, problems, result.warnings)
+    current = fields.current_values(session, ids)
+    statuses = _statuses(session, ids)
+    reports = _reports(session, ids)
+    planned_fields, planned_reports, planned_status = [], [], []
+    for row in rows:
+        changed = False
+        if row.status and row.status != statuses[row.project_id][0]:
+            if row.status_date is None:
+                problems.append(f"{row.where}: 状态日期: empty; give the date the status changed to {row.status} "
+                                f"(it is never taken to be today)")
+            elif row.status_date > today:
+                problems.append(f"{row.where}: 状态日期: {row.status_date} is in the future")
+            else:
+                planned_status.append(row)
+                changed = True
+        wanted = dict(row.wanted)
+        if row.annual_key:
+            wanted[row.annual_key] = wanted.pop("annual_plan")
+        field_changes = fields.diff(row.project_id, row.code, current[row.project_id], wanted, row.where)
+        try:
+            fields.check_consistent(current[row.project_id], field_changes)
+        except UserInputError as error:
+            problems.append(f"{row.where}: 计划/实际开工竣工: {error}")
+        planned_fields.extend(field_changes)
+        changed |= bool(field_changes)
+        if row.report is not None:
+            total = wanted.get("total_investment", current[row.project_id].get("total_investment"))
+            existing = _check_report(row, reports[row.project_id], total, problems, result.warnings)
+            if existing is None or not _same_report(existing, row.report):
+                planned_reports.append((row, existing))
+                changed = True
+        if not changed:
+            result.unchanged_rows += 1
+    if problems:
+        raise ImportProblems(problems)
+    _apply(session, actor, planned_status, planned_fields, planned_reports, result, today)
+    return result
+
+
+# --- reading and checking ----------------------------------------------------------------
+
+
+def _sheet_period(data: sheets.SheetData, period: Period | None, today: date, problems: list[str]) -> Period | None:
+    stored = data.meta.get("period")
+    if stored:
+        stored_period = Period.parse(stored)
+        if period is not None and period != stored_period:
+            problems.append(f"{data.where}: the sheet is for period {stored_period}, not {period}")
+            return None
+        if period is None and stored_period != Period.current(today):
+            problems.append(f"{data.where}: the sheet is for period {stored_period}, not the current period "
+                            f"{Period.current(today)}; pass --period {stored_period} to import it")
+            return None
+        return stored_period
+    if period is None:
+        problems.append(f"{data.where}: the sheet does not say its period; pass --period YYYY-MM")
+    return period
+
+
+def _stored_offices(data: sheets.SheetData) -> list[str] | None:
+    stored = data.meta.get("office")
+    if not stored or stored == "全部":
+        return None
+    return [code for code in stored.split(",") if code]
+
+
+def _check_office(session: Session, data: sheets.SheetData, offices: list[str] | None, problems: list[str]) -> None:
+    stored = _stored_offices(data)
+    if offices and stored and not set(stored) & set(offices):
+        names = Offices(session)
+        problems.append(f"{data.where}: the sheet is for {'、'.join(names.office(c).label for c in stored)}, "
+                        f"not {'、'.join(names.office(c).label for c in offices)}")
+
+
+def _projects(session: Session, read) -> dict[str, dict[str, tuple]]:
+    """Projects named in the sheets: by our code (编号) and by national code (项目代码)."""
+    codes, nationals = set(), set()
+    for data, _ in read:
+        for _, cells in data.rows:
+            if "code" in data.columns:
+                codes.add(vocab.fold_code(sheets.cell_text(_cell(cells, data.columns["code"]))))
+            elif "national_code" in data.columns:
+                nationals.add(sheets.cell_text(_cell(cells, data.columns["national_code"])).upper())
+    found = {"code": {}, "national": {}}
+    for key, column, values in (("code", Project.code, codes), ("national", Project.national_code, nationals)):
+        values = sorted(v for v in values if v)
+        for start in range(0, len(values), 900):
+            for row in session.execute(sa.select(column, Project.id, Project.code).where(
+                    column.in_(values[start:start + 900]))):
+                found[key][row[0]] = (row[1], row[2])
+    return found
+
+
+def _cell(cells: list, index: int | None):
+    return cells[index] if index is not None and index < len(cells) else None
+
+
+def _parse_row(session, data: sheets.SheetData, period: Period, number: int, cells: list, projects,
+               problems: list[str]) -> _Row | None:
+    where = f"{data.where}:{number}"
+    columns = data.columns
+    if "code" in columns:
+        code = vocab.fold_code(sheets.cell_text(_cell(cells, columns["code"])))
+        found, header = projects["code"].get(code), "编号"
+    else:
+        code = sheets.cell_text(_cell(cells, columns["national_code"])).upper()
+        found, header = projects["national"].get(code), "项目代码"
+    if not code:
+        problems.append(f"{where}: {header}: empty")
+        return None
+    if found is None:
+        problems.append(f"{where}: {header}: unknown project {code}")
+        return None
+    row = _Row(where, found[0], found[1], period)
+    before = len(problems)
+
+    def value(key):
+        return _cell(cells, columns.get(key))
+
+    def complain(key: str, message: str) -> None:
+        header = data_headers.get(key, key)
+        problems.append(f"{where}: {header}: {message}")
+
+    data_headers = _headers(data)
+    status_text = sheets.cell_text(value("status"))
+    if status_text:
+        try:
+            row.status = vocab.resolve_status(status_text)
+        except UserInputError as error:
+            complain("status", str(error))
+    if "status_date" in columns:
+        row.status_date = _date_cell(data, number, columns["status_date"], value("status_date"), complain,
+                                     "status_date")
+    row.note = sheets.cell_text(value("note")) or None
+    report = {}
+    for key in ("invest_period", "invest_cumulative"):
+        try:
+            report[key] = fields.parse_money(value(key), data_headers.get(key, key))
+        except UserInputError as error:
+            complain(key, str(error))
+    for key in ("progress", "problems"):
+        text = sheets.cell_text(value(key))
+        if len(text) > 1024:
+            complain(key, f"too long ({len(text)} characters, at most 1024)")
+        report[key] = text or None
+    if any(v is not None for v in report.values()):
+        row.report = report
+    for key in FIELD_KEYS + ("annual_plan",):
+        if key not in columns or (key == "national_code" and "code" not in columns):
+            continue
+        raw = value(key)
+        if key in MONTH_KEYS:
+            moment = _date_cell(data, number, columns[key], raw, complain, key, required=False)
+            raw = moment
+            if moment is None:
+                continue
+        elif raw is None or (isinstance(raw, str) and not raw.strip()):
+            continue  # an empty cell leaves the recorded value as it is
+        try:
+            row.wanted[key] = fields.parse_value(session, "total_investment" if key == "annual_plan" else key, raw)
+        except UserInputError as error:
+            complain(key, str(error))
+    if "annual_plan" in row.wanted:
+        row.annual_key = fields.annual_key(data.annual_year or period.year)
+    return row if len(problems) == before else None
+
+
+def _headers(data: sheets.SheetData) -> dict[str, str]:
+    labels = {key: key for key in data.columns}
+    labels.update({"code": "编号", "national_code": "项目代码", "status": "状态", "status_date": "状态日期",
+                   "invest_period": "本期完成投资(万元)", "invest_cumulative": "累计完成投资(万元)",
+                   "progress": "形象进度", "problems": "存在问题", "total_investment": "总投资(万元)",
+                   "annual_plan": "年度计划投资(万元)", "planned_start": "计划开工", "planned_end": "计划竣工",
+                   "actual_start": "实际开工", "actual_end": "实际竣工", "responsible_unit": "责任单位",
+                   "contact": "联系人", "note": "备注"})
+    return labels
+
+
+def _date_cell(data: sheets.SheetData, number: int, column: int, raw, complain, key: str, *,
+               required: bool = False) -> date | None:
+    if raw is None and data.formula_at(number, column):
+        complain(key, f"a formula ({data.formula_at(number, column)}) without a saved value; type the date, "
+                      f"or open and save the file in Excel")
+        return None
+    try:
+        return sheets.cell_date(raw)
+    except ValueError:
+        complain(key, f"not a date: {raw!r} (use a date cell or YYYY-MM-DD)")
+        return None
+
+
+def _drop_repeats(rows: list[_Row], problems: list[str], warnings: list[str]) -> list[_Row]:
+    seen: dict[tuple[int, Period], _Row] = {}
+    kept = []
+    for row in rows:
+        key = (row.project_id, row.period)
+        first = seen.get(key)
+        if first is None:
+            seen[key] = row
+            kept.append(row)
+        elif (first.status, first.status_date, first.report, first.wanted) == \
+                (row.status, row.status_date, row.report, row.wanted):
+            warnings.append(f"{row.where}: 编号: repeats {first.where} ({row.code}); counted once")
+        else:
+            problems.append(f"{row.where}: 编号: {row.code} is also on {first.where} with other values "
+                            f"for {row.period}")
+    return kept
+
+
+def _statuses(session: Session, ids: list[int]) -> dict[int, tuple[str, date | None]]:
+    found = {}
+    for start in range(0, len(ids), 900):
+        for row in session.execute(sa.select(Project.id, Project.status, Project.status_date).where(
+                Project.id.in_(ids[start:start + 900]))):
+            found[row[0]] = (row[1], row[2])
+    return found
+
+
+def _reports(session: Session, ids: list[int]) -> dict[int, list]:
+    """Counting reports of the projects, by period."""
+    found: dict[int, list] = defaultdict(list)
+    for start in range(0, len(ids), 900):
+        for report in session.execute(sa.select(PeriodReport).where(
+                PeriodReport.project_id.in_(ids[start:start + 900]), PeriodReport.retracted_at.is_(None))
+                .order_by(PeriodReport.period)).scalars():
+            found[report.project_id].append(report)
+    return found
+
+
+def _check_report(row: _Row, reports: list, total, problems: list[str], warnings: list[str]):
+    """The existing report of this period (or None); problems for a cumulative that goes backwards or does
+    not add up, a warning above 总投资."""
+    period = str(row.period)
+    existing = next((r for r in reports if r.period == period), None)
+    earlier = [r for r in reports if r.period < period and r.invest_cumulative is not None]
+    later = [r for r in reports if r.period > period and r.invest_cumulative is not None]
+    cumulative, this_period = row.report["invest_cumulative"], row.report["invest_period"]
+    where = f"{row.where}: 累计完成投资(万元)"
+    if cumulative is not None:
+        if earlier and cumulative < earlier[-1].invest_cumulative - TOLERANCE:
+            problems.append(f"{where}: {fields.as_text(cumulative)} is less than "
+                            f"{fields.as_text(earlier[-1].invest_cumulative)} reported for {earlier[-1].period}")
+        elif later and cumulative > later[0].invest_cumulative + TOLERANCE:
+            problems.append(f"{where}: {fields.as_text(cumulative)} is more than "
+                            f"{fields.as_text(later[0].invest_cumulative)} reported for {later[0].period}")
+        elif this_period is not None:
+            previous = earlier[-1] if earlier and earlier[-1].period == str(row.period.previous()) else None
+            if previous and abs(previous.invest_cumulative + this_period - cumulative) > TOLERANCE:
+                problems.append(f"{where}: {fields.as_text(cumulative)} is not {previous.period}'s "
+                                f"{fields.as_text(previous.invest_cumulative)} + 本期 {fields.as_text(this_period)}")
+            elif not earlier and this_period > cumulative + TOLERANCE:
+                problems.append(f"{where}: {fields.as_text(cumulative)} is less than 本期 "
+                                f"{fields.as_text(this_period)}")
+        if total is not None and cumulative > total + TOLERANCE:
+            warnings.append(f"{where}: {fields.as_text(cumulative)} is above 总投资 {fields.as_text(total)} "
+                            f"({row.code}); check the row")
+    return existing
+
+
+def _same_report(existing, report: dict) -> bool:
+    def same(a, b):
+        if isinstance(a, float) and isinstance(b, float):
+            return abs(a - b) < 1e-9
+        return a == b
+
+    return all(same(getattr(existing, key), report[key]) for key in REPORT_KEYS)
+
+
+# --- applying --------------------------------------------------------------------------------
+
+
+def _apply(session: Session, actor: Actor, planned_status: list[_Row], planned_fields: list,
+           planned_reports: list, result: ImportResult, today: date) -> None:
+    from portfolio.changes import set_status
+
+    for row in planned_status:
+        result.status_changes.append(set_status(session, row.code, row.status, effective_date=row.status_date,
+                                                note=row.note or f"{row.period} 调度表", actor=actor))
+    fields.write_changes(session, planned_fields, actor=actor, effective_date=today, note="调度表")
+    result.field_changes = planned_fields
+    now = utc_now()
+    replaced = [existing.id for _, existing in planned_reports if existing is not None]
+    for start in range(0, len(replaced), 900):
+        session.execute(sa.update(PeriodReport).where(PeriodReport.id.in_(replaced[start:start + 900])).values(
+            retracted_at=now, retracted_by=actor.stored, retraction_note="更正：由新表替换"))
+    if planned_reports:
+        session.execute(sa.insert(PeriodReport), [
+            {"project_id": row.project_id, "period": str(row.period), "source": row.where[:512],
+             "actor": actor.stored, "recorded_at": now, **row.report} for row, _ in planned_reports])
+    result.reports_replaced = len(replaced)
+    result.reports_new = len(planned_reports) - len(replaced)
+

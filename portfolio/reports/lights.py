@@ -1,0 +1,226 @@
+"""Warning lights (预警) per project and period, and the rates of a 通报.
+
+Every rule and every threshold is here, and the README's table of rules is written from this
+module. A project's light is the worst its rules give; each rule that fires gives a reason.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, NamedTuple
+
+import sqlalchemy as sa
+
+from portfolio.fields import as_text
+from portfolio.models import AnnualPlan, PeriodReport, Plan, Project, Sector
+from portfolio.reports.periods import Offices, Period
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+# --- thresholds: the one place ----------------------------------------------------------------
+START_OVERDUE_YELLOW_MONTHS = 1  # planned start month over and still 谋划/前期
+START_OVERDUE_RED_MONTHS = 3
+BEHIND_YELLOW_POINTS = 10  # investment this year behind 序时进度 (share of the year elapsed), in points
+BEHIND_RED_POINTS = 30  # more than this: red
+COMPLETION_OVERDUE_YELLOW_MONTHS = 1  # planned completion month over and not 建成
+COMPLETION_OVERDUE_RED_MONTHS = 3
+NOT_REPORTED_LIGHT = "yellow"  # no report for the period (未填报)
+
+NOT_STARTED = ("谋划", "前期")
+STARTED = ("在建", "建成")
+UNTRACKED = ("取消",)  # cancelled projects get no light and count in no rate
+NOT_REPORTING = ("建成", "取消")  # finished or cancelled: no report expected
+LIGHTS = ("green", "yellow", "red")
+LIGHT_LABELS = {"green": "绿", "yellow": "黄", "red": "红"}
+
+
+@dataclass
+class ProjectState:
+    id: int
+    code: str
+    name: str
+    office: str  # office label: 江孜县, 日喀则市(市级)
+    office_level: str
+    sector: str
+    plan: str
+    status: str
+    status_date: date | None
+    planned_start: str | None
+    planned_end: str | None
+    actual_start: str | None
+    actual_end: str | None
+    annual_plan: float | None  # 年度计划投资 of the period's year
+    year_done: float  # 本期完成投资 summed over the year up to the period
+    reported: bool  # a report counts for the period
+
+
+class LightRow(NamedTuple):
+    code: str
+    name: str
+    office: str
+    status: str
+    light: str  # 红 / 黄 / 绿
+    reasons: str
+
+
+def rules(state: ProjectState, period: Period) -> list[tuple[str, str]]:
+    """(light, reason) for every rule that fires."""
+    found = []
+    if state.status in UNTRACKED:
+        return found
+    if state.status in NOT_STARTED and state.planned_start and not state.actual_start:
+        late = period.months_after(state.planned_start)
+        if late >= START_OVERDUE_YELLOW_MONTHS:
+            light = "red" if late >= START_OVERDUE_RED_MONTHS else "yellow"
+            found.append((light, f"开工逾期：计划{state.planned_start}开工，逾期{late}个月仍为{state.status}"))
+    if state.status == "在建" and state.annual_plan:
+        done = state.year_done / state.annual_plan * 100
+        due = period.month / 12 * 100
+        behind = due - done
+        if behind >= BEHIND_YELLOW_POINTS:
+            light = "red" if behind > BEHIND_RED_POINTS else "yellow"
+            found.append((light, f"投资滞后：年度计划{as_text(state.annual_plan)}万元，完成{as_text(state.year_done)}"
+                                 f"万元({done:.1f}%)，序时进度{due:.1f}%，落后{behind:.1f}个百分点"))
+    if state.status != "建成" and state.planned_end:
+        late = period.months_after(state.planned_end)
+        if late >= COMPLETION_OVERDUE_YELLOW_MONTHS:
+            light = "red" if late >= COMPLETION_OVERDUE_RED_MONTHS else "yellow"
+            found.append((light, f"竣工逾期：计划{state.planned_end}竣工，逾期{late}个月未建成"))
+    if state.status not in NOT_REPORTING and not state.reported:
+        found.append((NOT_REPORTED_LIGHT, f"未填报：{period}无填报"))
+    return found
+
+
+def light_of(found: list[tuple[str, str]]) -> str:
+    return max((light for light, _ in found), key=LIGHTS.index, default="green")
+
+
+def project_states(session: Session, period: Period, offices: list[str] | None = None) -> list[ProjectState]:
+    """Every tracked project (not 取消) with what the rules and rates need, for one period."""
+    office_map = Offices(session)
+    office_of = office_map.of_projects(None)
+    plans = dict(session.execute(sa.select(AnnualPlan.project_id, AnnualPlan.amount)
+                                 .where(AnnualPlan.year == period.year)).all())
+    counting = PeriodReport.retracted_at.is_(None)
+    done = dict(session.execute(sa.select(PeriodReport.project_id, sa.func.sum(PeriodReport.invest_period))
+                                .where(counting, PeriodReport.period >= period.year_start,
+                                       PeriodReport.period <= str(period))
+                                .group_by(PeriodReport.project_id)).all())
+    reported = set(session.execute(sa.select(PeriodReport.project_id).where(
+        counting, PeriodReport.period == str(period))).scalars())
+    statement = sa.select(Project.id, Project.code, Project.name, Sector.label_zh, Plan.key, Project.status,
+                          Project.status_date, Project.planned_start, Project.planned_end, Project.actual_start,
+                          Project.actual_end).join(Sector, Sector.code == Project.sector_code) \
+        .join(Plan, Plan.id == Project.plan_id).where(Project.status.not_in(UNTRACKED)).order_by(Project.code)
+    wanted = set(offices) if offices else None
+    states = []
+    for row in session.execute(statement):
+        office_code = office_of.get(row.id)
+        if office_code is None or (wanted is not None and office_code not in wanted):
+            continue
+        office = office_map.office(office_code)
+        states.append(ProjectState(
+            row.id, row.code, row.name, office.label, office.level, row.label_zh, row.key, row.status,
+            row.status_date, row.planned_start, row.planned_end, row.actual_start, row.actual_end,
+            plans.get(row.id), float(done.get(row.id) or 0), row.id in reported))
+    return states
+
+
+def lights(session: Session, period: Period, offices: list[str] | None = None,
+           only: str | None = None) -> list[LightRow]:
+    """Each project's light and reasons, red first; `only` keeps one light (red/yellow/green)."""
+    rows = []
+    for state in project_states(session, period, offices):
+        found = rules(state, period)
+        light = light_of(found)
+        if only and light != only:
+            continue
+        rows.append(LightRow(state.code, state.name, state.office, state.status, LIGHT_LABELS[light],
+                             "；".join(reason for _, reason in found)))
+    order = {label: rank for rank, label in enumerate(("红", "黄", "绿"))}
+    return sorted(rows, key=lambda row: (order[row.light], row.code))
+
+
+# --- rates ---------------------------------------------------------------------------------------
+
+BREAKDOWNS = {"county": "县(区)", "sector": "行业", "plan": "规划", "level": "层级"}
+LEVEL_LABELS = {"county": "县级", "zone": "县级", "prefecture": "市级", "province": "区级"}
+
+
+class RateRow(NamedTuple):
+    group: str
+    projects: int
+    start_rate: float | None  # 开工率, %
+    investment_rate: float | None  # 投资完成率 (of the year's plan), %
+    completion_rate: float | None  # 按期竣工率, %
+    report_rate: float | None  # 填报率, %
+    red: int
+    yellow: int
+
+
+@dataclass
+class _Tally:
+    projects: int = 0
+    due_start: int = 0
+    started: int = 0
+    planned: float = 0.0
+    done: float = 0.0
+    due_end: int = 0
+    on_time: int = 0
+    expected: int = 0
+    reported: int = 0
+    red: int = 0
+    yellow: int = 0
+
+    def add(self, state: ProjectState, period: Period, light: str) -> None:
+        self.projects += 1
+        if state.planned_start and period.months_after(state.planned_start) >= 0:
+            self.due_start += 1
+            self.started += state.status in STARTED or bool(
+                state.actual_start and period.months_after(state.actual_start) >= 0)
+        if state.annual_plan:
+            self.planned += state.annual_plan
+            self.done += state.year_done
+        if state.planned_end and period.months_after(state.planned_end) >= 0:
+            self.due_end += 1
+            finished = state.actual_end or (state.status_date and f"{state.status_date:%Y-%m}")
+            self.on_time += state.status == "建成" and bool(finished) and finished <= state.planned_end
+        if state.status not in NOT_REPORTING:
+            self.expected += 1
+            self.reported += state.reported
+        self.red += light == "red"
+        self.yellow += light == "yellow"
+
+    def row(self, group: str) -> RateRow:
+        return RateRow(group, self.projects, _percent(self.started, self.due_start),
+                       _percent(self.done, self.planned), _percent(self.on_time, self.due_end),
+                       _percent(self.reported, self.expected), self.red, self.yellow)
+
+
+def _percent(part: float, whole: float) -> float | None:
+    return round(part / whole * 100, 1) if whole else None
+
+
+def rates(session: Session, period: Period, by: str, offices: list[str] | None = None) -> list[RateRow]:
+    """开工率, 投资完成率, 按期竣工率 and 填报率 per county (office), sector, plan or level, and 合计."""
+    from portfolio.errors import UserInputError
+
+    if by not in BREAKDOWNS:
+        raise UserInputError(f"unknown breakdown {by!r}; allowed: {', '.join(BREAKDOWNS)}")
+    return rates_of(project_states(session, period, offices), period, by)
+
+
+def rates_of(states: list[ProjectState], period: Period, by: str) -> list[RateRow]:
+    groups: dict[str, _Tally] = defaultdict(_Tally)
+    total = _Tally()
+    for state in states:
+        light = light_of(rules(state, period))
+        key = {"county": state.office, "sector": state.sector, "plan": state.plan,
+               "level": LEVEL_LABELS.get(state.office_level, state.office_level)}[by]
+        groups[key].add(state, period, light)
+        total.add(state, period, light)
+    rows = [tally.row(group) for group, tally in sorted(groups.items(), key=lambda item: -item[1].projects)]
+    return rows + [total.row("合计")] if rows else rows

@@ -1,0 +1,138 @@
+"""Reporting periods (months, 'YYYY-MM') and offices (who reports a project).
+
+An office is a division: a county office reports the projects located in its county
+alone; a prefecture's city bureau (市级) reports items at its own level (市直) and those
+spanning several of its counties; items spanning several prefectures fall to the
+province. So every project has exactly one office: the lowest division that contains all
+its locations.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from portfolio.errors import UserInputError
+from portfolio.models import Division, ProjectDivision
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+_PERIOD = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*$")
+LEVEL_NAMES = {"县级": "county", "市级": "prefecture", "区级": "province", "省级": "province"}
+OFFICE_SUFFIX = {"prefecture": "(市级)", "province": "(区级)"}
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        match = _PERIOD.match(str(text))
+        if not match or not 1 <= int(match.group(2)) <= 12:
+            raise UserInputError(f"bad period {text!r}: use YYYY-MM (e.g. 2026-11)")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @classmethod
+    def current(cls, today: date | None = None) -> Period:
+        today = today or date.today()
+        return cls(today.year, today.month)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def index(self) -> int:
+        """Months since year 0: differences are month counts."""
+        return self.year * 12 + self.month - 1
+
+    def months_after(self, month_text: str) -> int:
+        """How many months this period is after a 'YYYY-MM' month (negative if before)."""
+        return self.index - Period.parse(month_text).index
+
+    @property
+    def year_start(self) -> str:
+        return f"{self.year:04d}-01"
+
+    def previous(self) -> Period:
+        return Period(self.year - (self.month == 1), 12 if self.month == 1 else self.month - 1)
+
+
+@dataclass(frozen=True)
+class Office:
+    code: str
+    name: str
+    level: str  # county | prefecture | province | zone
+
+    @property
+    def label(self) -> str:
+        return self.name + OFFICE_SUFFIX.get(self.level, "")
+
+
+class Offices:
+    """The office of every project, computed from its locations and the gazetteer."""
+
+    def __init__(self, session: Session):
+        rows = session.execute(sa.select(Division.code, Division.name, Division.level, Division.parent_code)).all()
+        self.divisions = {code: Office(code, name, level) for code, name, level, _ in rows}
+        self.parent = {code: parent for code, _, _, parent in rows}
+        self.session = session
+
+    def chain(self, code: str) -> list[str]:
+        found = []
+        while code:
+            found.append(code)
+            code = self.parent.get(code)
+        return found
+
+    def common(self, codes: list[str]) -> str:
+        if len(codes) == 1:
+            return codes[0]
+        chains = [self.chain(code) for code in codes]
+        shared = set(chains[0]).intersection(*map(set, chains[1:]))
+        for code in chains[0]:
+            if code in shared:
+                return code
+        return chains[0][-1]
+
+    def of_projects(self, project_ids: list[int] | None = None) -> dict[int, str]:
+        """{project id: office division code}; all projects when no ids are given."""
+        statement = sa.select(ProjectDivision.project_id, ProjectDivision.division_code)
+        links: dict[int, list[str]] = defaultdict(list)
+        if project_ids is None:
+            for project_id, code in self.session.execute(statement):
+                links[project_id].append(code)
+        else:
+            for start in range(0, len(project_ids), 900):
+                part = project_ids[start:start + 900]
+                for project_id, code in self.session.execute(statement.where(ProjectDivision.project_id.in_(part))):
+                    links[project_id].append(code)
+        return {project_id: self.common(codes) for project_id, codes in links.items()}
+
+    def office(self, code: str) -> Office:
+        return self.divisions[code]
+
+
+def resolve_offices(session: Session, counties: list[str], level: str | None) -> list[str] | None:
+    """Office division codes for --county values and/or --level (县级/市级/区级); None means every office."""
+    from portfolio.queries import resolve_divisions
+
+    codes = resolve_divisions(session, counties) if counties else []
+    if level:
+        wanted = LEVEL_NAMES.get(level.strip())
+        if wanted is None:
+            raise UserInputError(f"unknown level {level!r}; allowed: {', '.join(LEVEL_NAMES)}")
+        levels = {"county": ("county", "zone")}.get(wanted, (wanted,))
+        of_level = session.execute(sa.select(Division.code).where(Division.level.in_(levels))
+                                   .order_by(Division.code)).scalars().all()
+        codes = [c for c in codes if c in of_level] if codes else list(of_level)
+        if not codes:
+            raise UserInputError(f"none of the counties given is a {level} office")
+    return codes or None

@@ -70,7 +70,7 @@ def lock_projects(session: Session, codes: list[str]) -> dict[str, Project]:
     (the previous status, whether a row repeats the current one) is what it writes over.
     Unknown codes raise UserInputError (with a "did you mean" hint).
     """
-    wanted = {vocab.fold_code(code) for code in codes}
+    wanted = {vocab.fold_code(check_text(code, "the project code")) for code in codes}
     if not wanted:
         return {}
     found = session.execute(sa.select(Project.id, Project.code).where(Project.code.in_(wanted))).all()
@@ -293,7 +293,7 @@ def import_sheet(session: Session, path: Path, *, actor: Actor | None = None) ->
 
 def _lock_known_projects(session: Session, codes: list[str]) -> dict[str, Project]:
     """lock_projects for the codes that exist; unknown ones are reported row by row later."""
-    wanted = {vocab.fold_code(code) for code in codes}
+    wanted = {vocab.fold_code(code) for code in codes if not text_problem(code)}  # bad ones: reported per row
     known = session.execute(sa.select(Project.code).where(Project.code.in_(wanted))).scalars().all()
     return lock_projects(session, list(known))
 

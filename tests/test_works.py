@@ -105,7 +105,7 @@ def test_links_load_and_reload_as_reference_data(tmp_path, seeded_url, engine_of
 
 def test_upgrade_keeps_history_and_turns_shizhi_into_unspecified_city_level(empty_url, engine_of):
     engine = engine_of(empty_url)
-    db.upgrade(engine, "0005")
+    db.upgrade(engine, "0006")
     with engine.begin() as connection:
         connection.execute(text(
             "INSERT INTO division (code, name, level, aliases, pinyin, official) VALUES "

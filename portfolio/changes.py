@@ -34,9 +34,12 @@ class StatusChange:
     previous: str | None = None  # the current status before, read under the project's row lock
     current: str | None = None  # the current status after: not `status` when the event is back-dated
     event_id: int | None = None
+    recorded: bool = True  # False when the update repeated the latest event's status, date and note
 
     def describe(self) -> str:
         when = self.effective_date.isoformat()
+        if not self.recorded:
+            return f"{self.code}: already {self.status} since {when}; nothing recorded"
         if self.current != self.status:
             return (f"{self.code}: recorded {self.status} ({when}) in the history; "
                     f"the current status stays {self.current} (a later event)")
@@ -66,7 +69,7 @@ def lock_projects(session: Session, codes: list[str]) -> dict[str, Project]:
     (the previous status, whether a row repeats the current one) is what it writes over.
     Unknown codes raise UserInputError (with a "did you mean" hint).
     """
-    wanted = {code.strip().upper() for code in codes}
+    wanted = {vocab.fold_code(code) for code in codes}
     if not wanted:
         return {}
     found = session.execute(sa.select(Project.id, Project.code).where(Project.code.in_(wanted))).all()
@@ -86,6 +89,7 @@ def set_status(session: Session, code: str, status: str, *, effective_date: date
     when = effective_date or date.today()
     check_event(when, note)
     project = next(iter(lock_projects(session, [code]).values()))
+    _check_plan_date(session, project, when)
     return _record_status(session, project, label, when, note, origin)
 
 
@@ -93,12 +97,32 @@ def _record_status(session: Session, project: Project, label: str, when: date, n
                    origin: str) -> StatusChange:
     """The write itself; the caller holds the project's row lock (lock_projects)."""
     previous = project.status
+    if _repeats_latest_event(session, project.id, label, when, note):
+        return StatusChange(project.code, label, when, note or None, previous, previous, recorded=False)
     event_id = session.execute(sa.insert(StatusEvent).returning(StatusEvent.id).values(
         project_id=project.id, status=label, effective_date=when, note=note or None,
         recorded_at=utc_now(), origin=origin)).scalar_one()
     current = _refresh_current_status(session, project.id)
     session.expire(project)
     return StatusChange(project.code, label, when, note or None, previous, current, event_id)
+
+
+def _check_plan_date(session: Session, project: Project, when: date) -> None:
+    from portfolio.models import Plan
+
+    plan = session.get(Plan, project.plan_id)
+    if plan.issued and when < plan.issued:
+        raise UserInputError(f"date {when.isoformat()} is before {plan.key} was issued ({plan.issued.isoformat()}): "
+                             f"a status of {project.code} dates from then on")
+
+
+def _repeats_latest_event(session: Session, project_id: int, status: str, when: date, note: str | None) -> bool:
+    """The update says what the project's latest event already says (status, date and note)."""
+    latest = session.execute(sa.select(StatusEvent.status, StatusEvent.effective_date, StatusEvent.note).where(
+        StatusEvent.project_id == project_id).order_by(
+        StatusEvent.effective_date.desc(), StatusEvent.id.desc()).limit(1)).first()
+    return latest is not None and (latest.status, latest.effective_date) == (status, when) and \
+        (not note or note == latest.note)
 
 
 def check_event(when: date, note: str | None) -> None:
@@ -231,9 +255,10 @@ def import_sheet(session: Session, path: Path) -> SheetImport:
         try:
             if not row.code:
                 raise UserInputError("missing project code")
-            project = projects.get(row.code.strip().upper()) or get_project(session, row.code)
+            project = projects.get(vocab.fold_code(row.code)) or get_project(session, row.code)
             status, when = vocab.resolve_status(row.status), parse_date(row.date) if row.date else None
             check_event(when or date.today(), row.note)
+            _check_plan_date(session, project, when or date.today())
             if status == project.status and when in (None, project.status_date) and not row.note:
                 unchanged += 1
                 continue
@@ -248,7 +273,7 @@ def import_sheet(session: Session, path: Path) -> SheetImport:
 
 def _lock_known_projects(session: Session, codes: list[str]) -> dict[str, Project]:
     """lock_projects for the codes that exist; unknown ones are reported row by row later."""
-    wanted = {code.strip().upper() for code in codes}
+    wanted = {vocab.fold_code(code) for code in codes}
     known = session.execute(sa.select(Project.code).where(Project.code.in_(wanted))).scalars().all()
     return lock_projects(session, list(known))
 

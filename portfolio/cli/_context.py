@@ -29,10 +29,13 @@ class AppContext:
         if self._engine is None:
             from portfolio import db
 
-            self._engine = db.make_engine(self.url)
+            url = self.url
+            new_file = db.is_new_database(url)
+            self._engine = db.make_engine(url)
             if migrate and db.ensure_current(self._engine):
-                note("新数据库已创建并载入种子数据 (new database created and seeded): "
-                     + db.display_url(self.url))
+                where = db.display_url(url)
+                note(f"created database {where} and loaded the seed data" if new_file else
+                     f"set up the portfolio tables in {where} and loaded the seed data")
         return self._engine
 
     @contextmanager

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from portfolio.cli._context import note
@@ -37,8 +37,13 @@ def atomic_output(output: Path) -> Iterator[Path]:
     try:
         yield partial
         os.replace(partial, output)
+    except OSError as error:
+        if error.filename and Path(error.filename).name == partial.name:
+            error.filename = str(output)  # the user named the file, not its temporary twin
+        raise
     finally:
-        partial.unlink(missing_ok=True)
+        with suppress(OSError):  # cleaning up; the error that matters is already on its way
+            partial.unlink(missing_ok=True)
 
 
 def emit(rows: Iterable[tuple], columns, fmt: str, output: Path | None = None, *, force: bool = False,

@@ -247,6 +247,8 @@ def set_status(
     """Record a new status for a project; earlier statuses stay in its history."""
     from portfolio import changes
 
+    if date is not None and not date.strip():
+        raise UserInputError("--date needs a value: YYYY-MM-DD (leave --date out for today)")
     when = changes.parse_date(date) if date else None
     with app_context(ctx).session(write=True) as session:
         change = changes.set_status(session, code, status, effective_date=when, note=note_text)

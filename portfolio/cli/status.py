@@ -27,9 +27,10 @@ def import_status(
         result = changes.import_sheet(session, path)
         for change in result.changes:
             typer.echo(change.describe())
+        recorded = sum(change.recorded for change in result.changes)
         same = f"; {result.unchanged} rows repeat the current status and were skipped" if result.unchanged else ""
         if dry_run:
             session.rollback()
-            note(f"dry run: {len(result.changes)} updates are valid{same}; nothing was changed")
+            note(f"dry run: {recorded} updates are valid{same}; nothing was changed")
             return
-    note(f"{len(result.changes)} status updates recorded from {path}{same}")
+    note(f"{recorded} status updates recorded from {path}{same}")

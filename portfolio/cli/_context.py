@@ -61,7 +61,9 @@ def note(message: str) -> None:
 
 
 def fail(message: str, exit_code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
+    from portfolio.i18n import t
+
+    typer.echo(t("error: {message}", message=message), err=True)
     raise typer.Exit(exit_code)
 
 

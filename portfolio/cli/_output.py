@@ -10,6 +10,7 @@ from pathlib import Path
 
 from portfolio.cli._context import note
 from portfolio.errors import UserInputError
+from portfolio.i18n import plural, t
 
 
 def check_output_path(output: Path | None, force: bool) -> None:
@@ -63,9 +64,9 @@ def emit(rows: Iterable[tuple], columns, fmt: str, output: Path | None = None, *
             else:
                 with partial.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as handle:
                     count = render.render(rows, columns, fmt, handle, title=title)
-        note(f"wrote {count} rows to {output}")
+        note(plural(count, "wrote {n} row to {path}", "wrote {n} rows to {path}", path=output))
         return count
     count = render.render(rows, columns, fmt, sys.stdout, title=title)
     if count == 0:
-        note(empty_message)
+        note(t(empty_message))
     return count

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from portfolio.cli._context import app_context, friendly_errors, note
+from portfolio.i18n import plural
 
 status_app = typer.Typer(no_args_is_help=True, help="Status updates in bulk.")
 
@@ -33,4 +34,5 @@ def import_status(
             session.rollback()
             note(f"dry run: {recorded} updates are valid{same}; nothing was changed")
             return
-    note(f"{recorded} status updates recorded from {path}{same}")
+    note(plural(recorded, "{n} status update recorded from {path}", "{n} status updates recorded from {path}",
+                path=path) + same)

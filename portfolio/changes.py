@@ -38,9 +38,12 @@ class StatusChange:
     previous: str | None = None  # the current status before, read under the project's row lock
     current: str | None = None  # the current status after: not `status` when the event is back-dated
     event_id: int | None = None
+    recorded: bool = True  # False when the update repeated the latest event's status, date and note
 
     def describe(self) -> str:
         when = self.effective_date.isoformat()
+        if not self.recorded:
+            return f"{self.code}: already {self.status} since {when}; nothing recorded"
         if self.current != self.status:
             return (f"{self.code}: recorded {self.status} ({when}) in the history; "
                     f"the current status stays {self.current} (a later event)")
@@ -92,6 +95,7 @@ def set_status(session: Session, code: str, status: str, *, effective_date: date
     project = next(iter(lock_projects(session, [code]).values()))
     if actor is not None:
         check_scope(session, actor, [project.id])
+    _check_plan_date(session, project, when)
     return _record_status(session, project, label, when, note, origin, actor)
 
 
@@ -99,12 +103,29 @@ def _record_status(session: Session, project: Project, label: str, when: date, n
                    origin: str, actor: Actor | None = None) -> StatusChange:
     """The write itself; the caller holds the project's row lock (lock_projects)."""
     previous = project.status
+    if _repeats_latest_event(session, project.id, label, when, note):
+        return StatusChange(project.code, label, when, note or None, previous, previous, recorded=False)
     event_id = session.execute(sa.insert(StatusEvent).returning(StatusEvent.id).values(
         project_id=project.id, status=label, effective_date=when, note=note or None,
         recorded_at=utc_now(), origin=origin, actor=actor.stored if actor else None)).scalar_one()
     current = refresh_current_status(session, project.id)
     session.expire(project)
     return StatusChange(project.code, label, when, note or None, previous, current, event_id)
+
+
+def _check_plan_date(session: Session, project: Project, when: date) -> None:
+    from portfolio.models import Plan
+
+    plan = session.get(Plan, project.plan_id)
+    if plan.issued and when < plan.issued:
+        raise UserInputError(f"date {when.isoformat()} is before {plan.key} was issued ({plan.issued.isoformat()}): "
+                             f"a status of {project.code} dates from then on")
+
+
+def _repeats_latest_event(session: Session, project_id: int, status: str, when: date, note: str | None) -> bool:
+    """The update says what the project's latest counting event already says (status, date and note)."""
+    latest = _latest_event(session, project_id)
+    return (latest.status, latest.effective_date) == (status, when) and (not note or note == latest.note)
 
 
 def check_event(when: date, note: str | None) -> None:
@@ -277,6 +298,7 @@ def import_sheet(session: Session, path: Path, *, actor: Actor | None = None) ->
             project = projects.get(vocab.fold_code(row.code)) or get_project(session, row.code)
             status, when = vocab.resolve_status(row.status), parse_date(row.date) if row.date else None
             check_event(when or date.today(), row.note)
+            _check_plan_date(session, project, when or date.today())
             latest = _latest_event(session, project.id)
             if status == latest.status and when in (None, latest.effective_date) \
                     and (row.note or None) in (None, latest.note):

@@ -56,8 +56,13 @@ def resolve_database_url(value: str | None) -> str:
     scheme, _, rest = value.partition("://")
     scheme = scheme.lower()
     if scheme in ("postgres", "postgresql", "postgresql+psycopg"):
-        return f"postgresql+psycopg://{_quoted_credentials(rest)}"
+        url = f"postgresql+psycopg://{_quoted_credentials(rest)}"
+        _check_port(url)
+        return url
     if scheme == "sqlite":
+        if rest.lstrip("/") in ("", ":memory:") or "mode=memory" in rest:
+            raise UserInputError(f"{value} is an in-memory database, whose contents vanish when the command "
+                                 f"ends: give a file path or sqlite:///PATH")
         return value
     raise UserInputError(f"unsupported database URL scheme {shorten(scheme, 40)}: use {_SUPPORTED}")
 
@@ -111,18 +116,42 @@ def redact(message: str) -> str:
     return message
 
 
+def _check_port(url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    try:
+        make_url(url).port  # noqa: B018 (parsing is the check)
+    except ValueError:
+        port = url.rpartition("@")[2].partition("/")[0].rpartition(":")[2]
+        raise UserInputError(f"bad port {port!r} in the database URL: a port is a number "
+                             f"(postgresql://USER:PASSWORD@HOST:5432/DB)") from None
+
+
 def display_url(url: str) -> str:
-    """The URL for messages: password masked, query values other than harmless settings masked."""
+    """The URL as people wrote it, for messages: a SQLite file as its path (not percent-encoded),
+    PostgreSQL without the driver name, with the password and query values other than harmless
+    settings masked."""
     from sqlalchemy.engine import make_url
 
     try:
         parsed = make_url(url)
-        shown = parsed.set(query={}).render_as_string(hide_password=True)
+        if parsed.get_backend_name() == "sqlite":
+            return parsed.database or url
+        shown = _unquote_path(parsed.set(drivername=parsed.get_backend_name(), query={})
+                              .render_as_string(hide_password=True))
     except Exception:
         return "<unparsable URL>"
     query = [f"{key}={value if key.lower() in _SAFE_QUERY_KEYS else '***'}"
              for key, value in parsed.query.items() if key.isidentifier()]
     return redact(shown + ("?" + "&".join(query) if query else ""))
+
+
+def _unquote_path(url: str) -> str:
+    """postgresql://me:***@host/%E9%A1%B9%E7%9B%AE -> postgresql://me:***@host/项目"""
+    from urllib.parse import unquote
+
+    head, slash, database = url.rpartition("/")
+    return f"{head}{slash}{unquote(database)}" if "@" not in database else url
 
 
 def make_engine(url: str) -> Engine:
@@ -289,12 +318,13 @@ def _migrate(engine: Engine, run, then=None) -> None:
                 raw.execute("PRAGMA foreign_keys=ON")
 
 
-def ensure_current(engine: Engine, *, seed: bool = True) -> bool:
+def ensure_current(engine: Engine, *, seed: bool = True, beside_other_tables: bool = False) -> bool:
     """Bring the database to the latest schema; seed it if it is new.
 
     Returns True when the database was seeded now. Processes that open a new or old database
     at the same moment take turns; a new database becomes current and seeded in one commit,
-    so no process ever reads it migrated but empty.
+    so no process ever reads it migrated but empty. A database that holds other tables and no
+    portfolio schema is left alone unless `beside_other_tables` (`portfolio db init`).
     """
     if check_connection(engine) == SCHEMA_HEAD:
         return False
@@ -302,6 +332,8 @@ def ensure_current(engine: Engine, *, seed: bool = True) -> bool:
         revision = check_connection(engine)
         if revision == SCHEMA_HEAD:
             return False
+        if revision is None and not beside_other_tables:
+            _refuse_other_tables(engine)
         seed_now = seed and revision is None and os.environ.get("PORTFOLIO_NO_AUTOSEED") != "1"
         if revision is None and engine.dialect.name == "sqlite":
             _ensure_sqlite_file_is_private(engine)
@@ -314,6 +346,40 @@ def ensure_current(engine: Engine, *, seed: bool = True) -> bool:
     if seed_now:
         refresh_statistics(engine)
     return seed_now
+
+
+SHOWN_TABLES = 5
+
+
+def other_tables(engine: Engine) -> list[str]:
+    """Tables that are not the portfolio's (a database someone else uses)."""
+    from sqlalchemy import inspect
+
+    ours = {"alembic_version"}
+    with engine.connect() as connection:
+        names = inspect(connection).get_table_names()
+    return sorted(name for name in names if name not in ours and not name.startswith("sqlite_"))
+
+
+def _refuse_other_tables(engine: Engine) -> None:
+    found = other_tables(engine)
+    if not found:
+        return
+    shown = ", ".join(found[:SHOWN_TABLES]) + (f" and {len(found) - SHOWN_TABLES} more" if len(found) > SHOWN_TABLES
+                                               else "")
+    raise UserInputError(f"{display_url(str(engine.url))} holds other tables ({shown}) and no portfolio schema: "
+                         f"point --db at an empty database, or run `portfolio db init` to add the portfolio "
+                         f"tables beside them")
+
+
+def is_new_database(url: str) -> bool:
+    """True for a SQLite file that does not exist yet (opening it creates it)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return False
+    return not Path(parsed.database).exists()
 
 
 def _load_packaged_seeds(connection: Connection) -> None:
@@ -343,7 +409,11 @@ def _setup_lock(engine: Engine) -> Iterator[None]:
     if fcntl is None or not database or database == ":memory:":
         yield
         return
-    with open(f"{database}.setup-lock", "a") as lock:
+    # private like the database beside it (the name says which database is being set up)
+    descriptor = os.open(f"{database}.setup-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    with os.fdopen(descriptor, "r+") as lock:
+        if os.fstat(descriptor).st_uid == os.getuid():
+            os.fchmod(descriptor, 0o600)
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield

@@ -65,7 +65,7 @@ def test_an_exported_list_comes_back_with_only_the_edited_rows_applied(small, tm
     workbook.save(exported)
     result = small("status", "import", str(exported))
     assert result.exit_code == 0, result.output
-    assert "1 status updates recorded" in result.stderr and "2 rows repeat the current status" in result.stderr
+    assert "1 status update recorded" in result.stderr and "2 rows repeat the current status" in result.stderr
     assert statuses(small, "TP-02-001", "TP-02-002") == {"TP-02-001": "在建", "TP-02-002": "谋划"}
     assert len(small.json("projects", "history", "TP-02-002")) == 1
     again = small("status", "import", str(exported))

@@ -11,7 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from portfolio import __version__
-from portfolio.cli import reference
+from portfolio.cli import _help, reference
 from portfolio.cli._context import AppContext
 from portfolio.cli.database import db_app
 from portfolio.cli.extract import extract
@@ -111,6 +111,7 @@ def build_app(only: str | None = None) -> typer.Typer:
     return cli
 
 
+_help.install()
 app = build_app()
 
 

@@ -29,10 +29,13 @@ class AppContext:
         if self._engine is None:
             from portfolio import db
 
-            self._engine = db.make_engine(self.url)
+            url = self.url
+            new_file = db.is_new_database(url)
+            self._engine = db.make_engine(url)
             if migrate and db.ensure_current(self._engine):
-                note("新数据库已创建并载入种子数据 (new database created and seeded): "
-                     + db.display_url(self.url))
+                where = db.display_url(url)
+                note(f"created database {where} and loaded the seed data" if new_file else
+                     f"set up the portfolio tables in {where} and loaded the seed data")
         return self._engine
 
     @contextmanager
@@ -59,8 +62,9 @@ def note(message: str) -> None:
 
 def fail(message: str, exit_code: int = 1) -> None:
     from portfolio.db import redact
+    from portfolio.i18n import t
 
-    typer.echo(f"error: {redact(message)}", err=True)
+    typer.echo(t("error: {message}", message=redact(message)), err=True)
     raise typer.Exit(exit_code)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from portfolio.cli._context import note
 from portfolio.errors import UserInputError
+from portfolio.i18n import plural, t
 
 
 def check_output_path(output: Path | None, force: bool) -> None:
@@ -37,8 +38,13 @@ def atomic_output(output: Path) -> Iterator[Path]:
     try:
         yield partial
         os.replace(partial, output)
+    except OSError as error:
+        if error.filename and Path(error.filename).name == partial.name:
+            error.filename = str(output)  # the user named the file, not its temporary twin
+        raise
     finally:
-        partial.unlink(missing_ok=True)
+        with suppress(OSError):  # cleaning up; the error that matters is already on its way
+            partial.unlink(missing_ok=True)
 
 
 def emit(rows: Iterable[tuple], columns, fmt: str, output: Path | None = None, *, force: bool = False,
@@ -58,9 +64,9 @@ def emit(rows: Iterable[tuple], columns, fmt: str, output: Path | None = None, *
             else:
                 with partial.open("w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as handle:
                     count = render.render(rows, columns, fmt, handle, title=title)
-        note(f"wrote {count} rows to {output}")
+        note(plural(count, "wrote {n} row to {path}", "wrote {n} rows to {path}", path=output))
         return count
     count = render.render(rows, columns, fmt, sys.stdout, title=title)
     if count == 0:
-        note(empty_message)
+        note(t(empty_message))
     return count

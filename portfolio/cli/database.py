@@ -11,7 +11,7 @@ import typer
 
 from portfolio.cli._context import app_context, friendly_errors, note
 from portfolio.cli._output import atomic_output, check_output_path
-from portfolio.errors import UserInputError
+from portfolio.errors import DatabaseError, UserInputError
 
 db_app = typer.Typer(no_args_is_help=True, help="Inspect, upgrade, back up or reset the database.")
 
@@ -69,6 +69,8 @@ def backup(
     if engine.dialect.name != "sqlite":
         raise UserInputError("backup copies SQLite databases; for PostgreSQL use pg_dump (e.g. pg_dump -Fc DB > FILE)")
     check_output_path(path, force)
+    if not path.parent.is_dir():
+        raise UserInputError(f"cannot write {path}: folder {path.parent} does not exist")
     if path.resolve() == Path(engine.url.database).resolve():
         raise UserInputError("the backup file cannot be the database itself")
     source = sqlite3.connect(engine.url.database)
@@ -79,9 +81,32 @@ def backup(
                 source.backup(target)
             target.close()
             os.chmod(partial, 0o600)  # as private as the database itself
+    except sqlite3.Error as error:
+        raise DatabaseError(f"cannot write backup {path}: {error}") from None
     finally:
         source.close()
     note(f"backed up {engine.url.database} to {path}")
+
+
+@db_app.command("init")
+@friendly_errors
+def init(ctx: typer.Context) -> None:
+    """Set up the portfolio tables and seed data, also in a database that holds other tables."""
+    from portfolio import db
+
+    context = app_context(ctx)
+    new_file = db.is_new_database(context.url)
+    engine = context.engine(migrate=False)
+    before = db.check_connection(engine)
+    seeded = db.ensure_current(engine, beside_other_tables=True)
+    where = db.display_url(context.url)
+    if before == db.SCHEMA_HEAD:
+        note(f"{where} is already set up (schema revision {before}); nothing changed")
+    elif seeded:
+        note(f"created database {where} and loaded the seed data" if new_file else
+             f"set up the portfolio tables in {where} and loaded the seed data")
+    else:
+        note(f"upgraded {where} from schema revision {before or 'none'} to {db.SCHEMA_HEAD}")
 
 
 @db_app.command("reset")

@@ -342,6 +342,8 @@ def set_status(
     from portfolio import changes
     from portfolio.actor import current_actor
 
+    if date is not None and not date.strip():
+        raise UserInputError("--date needs a value: YYYY-MM-DD (leave --date out for today)")
     when = changes.parse_date(date) if date else None
     with app_context(ctx).session(write=True) as session:
         change = changes.set_status(session, code, status, effective_date=when, note=note_text,

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from portfolio.cli._context import app_context, friendly_errors, note
+from portfolio.i18n import plural
 
 status_app = typer.Typer(no_args_is_help=True, help="Status updates in bulk.")
 
@@ -31,9 +32,11 @@ def import_status(
         result = changes.import_sheet(session, path, actor=current_actor(session, by))
         for change in result.changes:
             typer.echo(change.describe())
+        recorded = sum(change.recorded for change in result.changes)
         same = f"; {result.unchanged} rows repeat the current status and were skipped" if result.unchanged else ""
         if dry_run:
             session.rollback()
-            note(f"dry run: {len(result.changes)} updates are valid{same}; nothing was changed")
+            note(f"dry run: {recorded} updates are valid{same}; nothing was changed")
             return
-    note(f"{len(result.changes)} status updates recorded from {path}{same}")
+    note(plural(recorded, "{n} status update recorded from {path}", "{n} status updates recorded from {path}",
+                path=path) + same)

@@ -1,0 +1,187 @@
+"""The message catalogue: the texts the CLI shows people, in English and Chinese.
+
+Language: PORTFOLIO_LANG (`zh` or `en`) first; else a Chinese locale in LC_ALL, LC_MESSAGES or
+LANG (`zh_CN.UTF-8`); else English. Read on every lookup, so it costs nothing at import and
+tests can switch it.
+
+How to add a message (for every command, including new report commands):
+- In code, write the English text through `t()`: `note(t("wrote {n} rows to {path}", n=…, path=…))`.
+  Placeholders are `str.format` fields filled from the keyword arguments.
+- Counted things go through `plural()`: `plural(n, "{n} update", "{n} updates")`; the Chinese
+  entry is catalogued under the singular English text (Chinese has one form).
+- Add the English text and its Chinese to CATALOGUE below, keeping its placeholders.
+- Help texts (command docstrings, `help=` of options and groups) need no `t()`: the help
+  formatter (portfolio/cli/_help.py) looks each one up here by its English text, and
+  METAVARS gives the word shown for an option's value (`--county 县(区)`).
+A text missing from the catalogue shows in English; tests/test_cli_language.py checks that
+every command's help is catalogued.
+"""
+
+from __future__ import annotations
+
+import os
+
+CATALOGUE: dict[str, str] = {
+    # --- help: the tool, groups and commands ---
+    "Key projects of the Tibetan prefectures' five-year plans: find them by county, sector, plan and status, "
+    "and record their progress.": "西藏各地市五年规划中的重点项目：按县(区)、行业、规划和状态查找，并记录进展。",
+    "Find projects, show them, and record their progress.": "查找和查看项目，记录项目进展。",
+    "List projects matching every filter given. A programme appears under each county it spans.":
+        "列出符合全部条件的项目。项目群出现在它涉及的每个县(区)下。",
+    "--format oc4ids writes an OC4IDS 0.9 project package (JSON).": "--format oc4ids 输出 OC4IDS 0.9 项目包 (JSON)。",
+    "Substring search over names, sub-headings and notes (供水, 污水处理厂, 江孜).":
+        "在名称、分项和备注中查找文字（供水、污水处理厂、江孜）。",
+    "Every field of one project: divisions, provenance and status history.": "一个项目的全部信息：行政区划、出处和状态历史。",
+    "The dated status history of a project, oldest first.": "项目的状态历史，按日期从早到晚。",
+    "Record a new status for a project; earlier statuses stay in its history.": "记录项目的新状态；以前的状态保留在历史中。",
+    "Count projects by one dimension, or pivot two (--by county --then sector).":
+        "按一个维度统计项目数，或按两个维度交叉统计（--by county --then sector）。",
+    "A programme spanning several counties counts once under each of them.": "涉及多个县(区)的项目群在每个县(区)下各计一次。",
+    "The gazetteer: divisions with GB/T 2260 codes, aliases and project counts.":
+        "行政区划表：GB/T 2260 代码、别名和项目数。",
+    "The source plans with their counts of 专栏, projects and indicators.": "来源规划及其专栏、项目和指标数。",
+    "The 专栏 of each plan with counts of projects, programmes and places.": "各规划的专栏及其项目、项目群和城镇数。",
+    "The sector taxonomy and its OC4IDS projectSector codes.": "行业分类及对应的 OC4IDS projectSector 代码。",
+    "The plans' indicator tables (主要指标): unit, baseline, target, attribute.":
+        "规划的主要指标表：单位、基期值、目标值、属性。",
+    "Towns and areas of the urban-system 专栏 (not projects).": "城镇体系专栏中的城镇和片区（不是项目）。",
+    "Status updates in bulk.": "批量更新状态。",
+    "Check every row first, then apply all of them or none.": "先检查每一行，再全部导入或全部不导入。",
+    "A .csv (UTF-8, UTF-8 with BOM, or GBK) or .xlsx sheet with columns code/项目编号, status/状态, date/日期, "
+    "note/备注.": ".csv（UTF-8、带 BOM 的 UTF-8 或 GBK）或 .xlsx 表格，列为 项目编号/code、状态/status、日期/date、备注/note。",
+    "Validate and load the curated seed files.": "检查并载入整理好的种子文件。",
+    "Validate every seed file and report every problem as file:line: message.":
+        "检查每个种子文件，逐条报告问题（文件:行: 说明）。",
+    "Validate, then apply in one transaction: insert new, update changed, keep the rest.":
+        "先检查，再在一个事务中写入：新增新的，更新改动的，其余不变。",
+    "Status history entered by users is never deleted or altered by a reload.": "重新载入从不删除或改动用户录入的状态历史。",
+    "A seeds directory (default: the seeds shipped with portfolio).": "种子目录（默认：portfolio 自带的种子数据）。",
+    "Report what would change; change nothing.": "只报告将会改动什么，不做改动。",
+    "Delete items no longer in the seeds (never those with user status history).":
+        "删除种子中已没有的条目（有用户状态历史的除外）。",
+    "Draft a seed file from a plan's 专栏 (items to review are marked `review:`).":
+        "从规划的专栏起草种子文件（需复核的条目标有 `review:`）。",
+    "The plan as plain text (.txt), or a draft (.yaml) to compare.": "规划的纯文本 (.txt)，或要比较的草稿 (.yaml)。",
+    "Plan key of the draft (e.g. lhasa-15-fyp).": "草稿的规划代号（如 lhasa-15-fyp）。",
+    "Prefecture the plan covers (default: guessed).": "规划覆盖的地市（默认：自动判断）。",
+    "Code prefix for the items (default from --plan).": "条目编号前缀（默认取自 --plan）。",
+    "Write the draft here (.yaml).": "草稿写到这里 (.yaml)。",
+    "A curated plan file: print recall, precision and agreement, and every difference.":
+        "整理好的规划文件：输出召回率、准确率、一致率和每处差异。",
+    "table, plain, csv, json …": "table、plain、csv、json …",
+    "Install completion for the current shell.": "为当前 shell 安装命令补全。",
+    "Show completion for the current shell, to copy it or customize the installation.":
+        "显示当前 shell 的补全脚本，可复制或自行安装。",
+    "Inspect, upgrade, back up or reset the database.": "查看、升级、备份或重置数据库。",
+    "Where the database is, its schema revision, and row counts per table and plan.":
+        "数据库位置、结构版本，以及各表和各规划的行数。",
+    "Bring the schema to the latest revision (done automatically on every use).": "把数据库结构升级到最新版本（每次使用时自动进行）。",
+    "Copy a SQLite database, safely even while in use (PostgreSQL: use pg_dump).":
+        "复制 SQLite 数据库，使用中也安全（PostgreSQL 请用 pg_dump）。",
+    "Set up the portfolio tables and seed data, also in a database that holds other tables.":
+        "建立项目库的表并载入种子数据，数据库中已有其他表时也可以。",
+    "Delete everything, including status history, and reload the seeds.": "删除全部数据（包括状态历史），重新载入种子数据。",
+    # --- help: options ---
+    "Database: a SQLite file path, sqlite:///PATH, or postgresql://USER:PASSWORD@HOST/DB "
+    "(default: portfolio.db in the user data directory).":
+        "数据库：SQLite 文件路径、sqlite:///路径 或 postgresql://用户:密码@主机/库名（默认：用户数据目录中的 portfolio.db）。",
+    "Show the version and exit.": "显示版本并退出。",
+    "Show this message and exit.": "显示本帮助并退出。",
+    "County or district: name, short name (芒康), pinyin (mangkang), common romanised name (Markam) or GB/T 2260 "
+    "code. Repeatable, or a list: 芒康,江孜.":
+        "县(区)：名称、简称（芒康）、拼音（mangkang）、常用外文名（Markam）或 GB/T 2260 代码。可重复，或写成列表：芒康,江孜。",
+    "Prefecture-level city (拉萨, 日喀则, 昌都): everything in it.": "地级市（拉萨、日喀则、昌都）：其中的全部项目。",
+    "Sector code, label or the start of it (water_supply, 供水, 道路), or an OC4IDS code (waterAndWaste). "
+    "Repeatable; see `portfolio sectors`.":
+        "行业代码、名称或名称开头（water_supply、供水、道路），或 OC4IDS 代码（waterAndWaste）。可重复；见 `portfolio sectors`。",
+    "Plan key (see `portfolio plans`). Repeatable.": "规划代号（见 `portfolio plans`）。可重复。",
+    "专栏 number (with --plan).": "专栏编号（配合 --plan）。",
+    "谋划 前期 在建 建成 暂缓 取消 (or OC4IDS codes: implementation…). Repeatable.":
+        "谋划 前期 在建 建成 暂缓 取消（或 OC4IDS 代码：implementation…）。可重复。",
+    "project (项目) or programme (项目群).": "项目 (project) 或项目群 (programme)。",
+    "Text that must occur in the name, sub-heading or note (terms separated by spaces; repeat -q for more terms).":
+        "名称、分项或备注中必须出现的文字（多个词用空格分开，或重复 -q）。",
+    "table, plain, csv, tsv, json, jsonl, markdown, or any tabulate format.":
+        "table、plain、csv、tsv、json、jsonl、markdown 或任一 tabulate 格式。",
+    "Write to a file instead: .csv .tsv .json .jsonl .md .txt .xlsx.": "写入文件：.csv .tsv .json .jsonl .md .txt .xlsx。",
+    "Overwrite an existing output file.": "覆盖已有的输出文件。",
+    "At most this many rows.": "最多显示这么多行。",
+    "code, name or county (pinyin order), sector, status (lifecycle order), plan or date (newest first).":
+        "code、name 或 county（按拼音）、sector、status（按进度阶段）、plan 或 date（最新的在前）。",
+    "Chinese or other text; several terms must all occur.": "要查找的文字；多个词须全部出现。",
+    "Project code, e.g. CD14-05-009.": "项目编号，如 CD14-05-009。",
+    "Project code.": "项目编号。",
+    "谋划 前期 在建 建成 暂缓 取消, or an OC4IDS code.": "谋划 前期 在建 建成 暂缓 取消，或 OC4IDS 代码。",
+    "Effective date, YYYY-MM-DD (default today).": "生效日期，YYYY-MM-DD（默认今天）。",
+    "Why, or what happened.": "原因或经过。",
+    "table or json.": "table 或 json。",
+    "county, prefecture, sector, plan, status, kind or column": "county、prefecture、sector、plan、status、kind 或 column",
+    "A second dimension, as columns.": "第二个维度，作为列。",
+    "Bar chart of the first dimension.": "第一个维度的条形图。",
+    "Only this plan (key).": "只看这个规划（代号）。",
+    "The backup file to write.": "要写入的备份文件。",
+    "Overwrite an existing file.": "覆盖已有文件。",
+    "Do not ask for confirmation.": "不再询问确认。",
+    "Check every row, change nothing.": "检查每一行，不做任何修改。",
+    # --- help: the formatter's own words ---
+    "Usage: ": "用法：",
+    "Options": "选项",
+    "Arguments": "参数",
+    "Commands": "命令",
+    "required": "必填",
+    "default": "默认",
+    # --- messages and errors ---
+    "error: {message}": "错误：{message}",
+    "{message} (see `{command} --help`)": "{message}（见 `{command} --help`）",
+    "No such option: {name}": "没有这个选项：{name}",
+    "No such command '{name}'.": "没有这个命令：'{name}'。",
+    "Option '{name}' requires an argument.": "选项 '{name}' 需要一个值。",
+    "Missing argument '{name}'.": "缺少参数 '{name}'。",
+    "Missing parameter: {name}": "缺少参数：{name}",
+    "Got unexpected extra argument ({name})": "多余的参数（{name}）",
+    "{n} status update recorded from {path}": "已从 {path} 记录 {n} 条状态更新",
+    "wrote {n} row to {path}": "已写入 {n} 行到 {path}",
+    "no matching projects": "没有符合条件的项目",
+    "no matching rows": "没有符合条件的行",
+}
+
+# Words shown for an option's or argument's value in help (`--county 县(区)` / `--county COUNTY`).
+METAVARS: dict[str, str] = {
+    "county": "县(区)", "prefecture": "地市", "sector": "行业", "plan": "规划", "column": "专栏号", "status": "状态",
+    "kind": "类型", "search": "文字", "text": "文字", "sort": "排序", "limit": "行数", "format": "格式",
+    "output": "文件", "date": "日期", "note": "备注", "code": "编号", "by": "维度", "then": "维度", "db": "数据库",
+    "path": "路径", "file": "文件", "seed_dir": "目录", "directory": "目录", "compare": "文件", "plan_key": "规划",
+}
+
+
+def language() -> str:
+    """`zh` or `en`."""
+    chosen = os.environ.get("PORTFOLIO_LANG", "").strip().lower()
+    if chosen:
+        return "zh" if chosen.startswith("zh") else "en"
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def t(message: str, /, **fields: object) -> str:
+    """The message in the user's language, its {fields} filled in."""
+    text = CATALOGUE.get(message, message) if language() == "zh" else message
+    return text.format(**fields) if fields else text
+
+
+def plural(n: int, singular: str, plural_form: str, /, **fields: object) -> str:
+    """`1 update`, `2 updates` (Chinese: one form, catalogued under the singular)."""
+    if language() == "zh":
+        return t(singular, n=n, **fields)
+    return (singular if n == 1 else plural_form).format(n=n, **fields)
+
+
+def metavar(name: str) -> str:
+    """The word for a value in help: 县(区) in Chinese, COUNTY in English."""
+    key = name.strip("-").replace("-", "_").lower()
+    if language() == "zh" and key in METAVARS:
+        return METAVARS[key]
+    return key.upper()

@@ -139,7 +139,7 @@ def test_upgrade_keeps_history_and_turns_shizhi_into_unspecified_city_level(empt
 # --- quotes against the source texts ------------------------------------------------------
 
 # Plans whose every item carries its quote (the other plans are being quoted by their curators).
-QUOTED_PLANS = {"chamdo-14-housing"}
+QUOTED_PLANS = {"chamdo-14-housing", "lhasa-15-fyp", "shigatse-14-fyp"}
 
 
 @pytest.fixture(scope="module")

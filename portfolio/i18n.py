@@ -143,6 +143,91 @@ CATALOGUE: dict[str, str] = {
     "wrote {n} row to {path}": "已写入 {n} 行到 {path}",
     "no matching projects": "没有符合条件的项目",
     "no matching rows": "没有符合条件的行",
+    # --- help added with works counting and progress reporting ---
+    '--county matches where a work stands; --level 市级 the works the plan places under the prefecture.':
+        '--county 按工程所在地匹配；--level 市级 选出规划列在市级名下的工程。',
+    '--output 通报.xlsx writes the 通报: one sheet per breakdown with a native bar chart, and the lights.':
+        '--output 通报.xlsx 生成通报：每种分组一张工作表（带柱状图），另附预警清单。',
+    'An empty value ("") clears a field. A value equal to the current one records nothing.':
+        '空值（""）清除该字段。与当前值相同的值不作记录。',
+    'Bar chart of 投资完成率 on a terminal.':
+        '在终端上显示投资完成率柱状图。',
+    "Check every row first, then apply all of them or none. Rows that repeat a project's latest status event are skipped, so importing the same sheet twice changes nothing.":
+        '先检查每一行，再全部导入或全不导入。与项目最新状态记录相同的行会跳过，同一表格导入两次不会改变任何数据。',
+    "Check every row of every file first, list every problem as file:sheet:row: column: message, then import all or nothing. Importing the same sheets again changes nothing; a corrected sheet for a period replaces that period's values and keeps the earlier ones as retracted.":
+        '先检查所有文件的每一行，按“文件:工作表:行: 列: 问题”列出全部问题，再全部导入或全不导入。再次导入相同表格不会改变数据；同一期的更正表替换该期数值，原数值保留并标为已撤销。',
+    'Check everything, change nothing.':
+        '只检查，不修改。',
+    'Count works by one dimension, or pivot two (--by county --then sector).':
+        '按一个维度统计工程数，或按两个维度交叉统计（--by county --then sector）。',
+    "Each project's warning light (预警) for a period, with the reason for it; red first.":
+        '某一期各项目的预警灯及原因；红灯在前。',
+    "Each work counts once: where a programme's parts are counted, the programme is not; a work listed in two 专栏 counts once (--count listings counts every item instead). A programme spanning several counties counts once under each of them; works whose county the plan does not give show as 未明确县(区).":
+        '每项工程只计一次：计入项目群的组成项目时不再计项目群本身；在两个专栏中列出的同一工程计一次（--count listings 则按规划条目计数）。涉及多个县(区)的项目群在每个县(区)下各计一次；规划未写明县(区)的工程显示为“未明确县(区)”。',
+    'Every event of a project, oldest first: status changes, field changes (项目代码, 总投资, 计划开工 …) and period reports, with who recorded each and when; retracted events stay, marked 已撤销.':
+        '项目的全部记录，按时间从早到晚：状态变更、字段变更（项目代码、总投资、计划开工……）和各期填报，以及记录人和记录时间；已撤销的记录保留并标明“已撤销”。',
+    'Every office in one sheet.':
+        '所有填报单位合在一张表中。',
+    'Filled-in sheets: .xlsx .xls .csv .tsv .txt (UTF-8/GBK/UTF-16).':
+        '填好的表格：.xlsx .xls .csv .tsv .txt（UTF-8/GBK/UTF-16）。',
+    "Import the sheets as this office's (refused if a sheet says another office).":
+        '按此填报单位导入（表格注明其他单位时拒绝）。',
+    'Mark a mistaken event retracted: it stays in the history, marked, and stops counting.':
+        '将错误记录标为已撤销：它保留在历史中并加标记，不再计入。',
+    'Offices of one level: 县级, 市级 or 区级.':
+        '某一层级的填报单位：县级、市级或区级。',
+    'Only this light: red/红, yellow/黄 or green/绿.':
+        '只显示此颜色：red/红、yellow/黄 或 green/绿。',
+    'Progress reporting (调度): sheets, import, lights, rates.':
+        '项目调度：填报表、导入、预警、四率。',
+    'Reporting period, YYYY-MM (default: this month).':
+        '填报期，YYYY-MM（默认：本月）。',
+    'Set the fields an office tracks; each change is recorded with the old value, who and when.':
+        '设置项目调度字段；每次修改都记录原值、记录人和时间。',
+    'The .xlsx file to write.':
+        '要写入的 .xlsx 文件。',
+    "The event's id from `projects history` (S12, F3, R7).":
+        '记录编号，见 `projects history`（S12、F3、R7）。',
+    'The period the sheets are for, YYYY-MM; needed for a sheet of another period than this month or one that does not say its period.':
+        '表格所属填报期，YYYY-MM；表格不是本月的或未注明填报期时必须给出。',
+    'Who records this (default: database role or system user).':
+        '记录人（默认：数据库角色或系统用户）。',
+    'Who records this (default: the database role on PostgreSQL, else your system user).':
+        '记录人（默认：PostgreSQL 上为数据库角色，否则为系统用户）。',
+    'Why the event is retracted (required).':
+        '撤销原因（必填）。',
+    'Why, or the source.':
+        '原因或依据。',
+    'Write the sheet an office fills in for a period: one row per project of the office (--county, several counties, --level 市级, or --all), current values filled in, with a 填报说明 sheet.':
+        '生成某一期的填报表：每个项目一行（--county、多个县(区)、--level 市级 或 --all），预填当前数值，附“填报说明”工作表。',
+    'county (填报单位), sector, plan or level.':
+        'county（填报单位）、sector、plan 或 level。',
+    'top: items that are part of no programme; leaf: items without parts (the finest level).':
+        'top：不属于任何项目群的条目；leaf：没有组成项目的条目（最细一级）。',
+    "works: each work once (a programme's parts, not the programme; a work listed twice once); listings: every item of the plans.":
+        'works：每项工程计一次（计组成项目而不计项目群；重复列出的工程计一次）；listings：规划的每个条目。',
+    '实际开工, YYYY-MM.':
+        '实际开工，YYYY-MM。',
+    '实际竣工, YYYY-MM.':
+        '实际竣工，YYYY-MM。',
+    '市级 (listed under the prefecture or owned by it) or 县级. Repeatable.':
+        '市级（列在市级名下或由市级负责）或县级。可重复。',
+    '年度计划投资 for a year, YEAR=万元 (e.g. 2026=800); repeatable.':
+        '某年的年度计划投资，年份=万元（如 2026=800）；可重复。',
+    '开工率, 投资完成率, 按期竣工率 and 填报率 for a period by county, sector, plan or level.':
+        '某一期按县(区)、行业、规划或层级统计的开工率、投资完成率、按期竣工率和填报率。',
+    '总投资, 万元.':
+        '总投资，万元。',
+    '联系人.':
+        '联系人。',
+    '计划开工, YYYY-MM.':
+        '计划开工，YYYY-MM。',
+    '计划竣工, YYYY-MM.':
+        '计划竣工，YYYY-MM。',
+    '责任单位.':
+        '责任单位。',
+    '项目代码, GB/T 40058-2021: YYYY-RRRRRR-DD-TT-NNNNNN.':
+        '项目代码，GB/T 40058-2021：YYYY-RRRRRR-DD-TT-NNNNNN。',
 }
 
 # Words shown for an option's or argument's value in help (`--county 县(区)` / `--county COUNTY`).
@@ -150,7 +235,7 @@ METAVARS: dict[str, str] = {
     "county": "县(区)", "prefecture": "地市", "sector": "行业", "plan": "规划", "column": "专栏号", "status": "状态",
     "kind": "类型", "search": "文字", "text": "文字", "sort": "排序", "limit": "行数", "format": "格式",
     "output": "文件", "date": "日期", "note": "备注", "code": "编号", "by": "维度", "then": "维度", "db": "数据库",
-    "path": "路径", "file": "文件", "seed_dir": "目录", "directory": "目录", "compare": "文件", "plan_key": "规划",
+    "path": "路径", "file": "文件", "seed_dir": "目录", "directory": "目录", "compare": "文件", "plan_key": "规划", "files": "文件",
 }
 
 

@@ -57,14 +57,13 @@ _UsageError = typer.BadParameter.__base__  # Typer's (vendored Click's) UsageErr
 
 
 class _OneLineUsageError(_UsageError):
-    def show(self, file=None) -> None:
-        from portfolio.db import redact
-
-        typer.echo(f"error: {redact(self.message)}", err=True)
+    """A usage error already made one line (shown by cli/_help.py's translated `error:` line)."""
 
 
 @contextmanager
 def _one_line_usage_errors() -> Iterator[None]:
+    from portfolio.db import redact
+
     try:
         yield
     except _OneLineUsageError:
@@ -72,9 +71,8 @@ def _one_line_usage_errors() -> Iterator[None]:
     except _UsageError as error:
         if type(error).__name__ == "NoArgsIsHelpError":  # a group called alone shows its help
             raise
-        hint = f" (see '{error.ctx.command_path} --help')" if error.ctx is not None else ""
         message = " ".join(error.format_message().split())
-        raise _OneLineUsageError(message + hint) from None
+        raise _OneLineUsageError(redact(message), ctx=error.ctx) from None
 
 
 class OneLineErrorsGroup(TyperGroup):

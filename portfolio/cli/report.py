@@ -65,7 +65,7 @@ def template(
 @friendly_errors
 def import_reports(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(help="Filled-in sheets: .xlsx .xls .csv .tsv .txt (UTF-8/GBK/UTF-16).")],
+    files: Annotated[list[Path], typer.Argument(metavar="FILES", help="Filled-in sheets: .xlsx .xls .csv .tsv .txt (UTF-8/GBK/UTF-16).")],
     period: Annotated[str | None, typer.Option(
         "--period", help="The period the sheets are for, YYYY-MM; needed for a sheet of another period than "
                          "this month or one that does not say its period.")] = None,

@@ -5,8 +5,6 @@ The caller owns the transaction (db.session_scope(engine, write=True)).
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -167,46 +165,19 @@ class SheetRow:
 
 
 def read_sheet(path: Path) -> list[SheetRow]:
-    """Rows of a status sheet (.csv in UTF-8, UTF-8 with BOM or GBK; or .xlsx)."""
+    """Rows of a status sheet (.csv/.tsv/.txt in UTF-8, GBK or UTF-16; or .xlsx)."""
     if not path.is_file():
         raise UserInputError(f"{'not a file' if path.exists() else 'file not found'}: {path}")
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         table = _xlsx_rows(path)
-    elif suffix in (".csv", ".txt"):
-        table = _csv_rows(path)
+    elif suffix in (".csv", ".txt", ".tsv"):
+        from portfolio.reports.sheets import text_rows
+
+        table = text_rows(path)
     else:
-        raise UserInputError(f"{path}: unsupported sheet type {suffix or '(none)'}; use .csv or .xlsx")
+        raise UserInputError(f"{path}: unsupported sheet type {suffix or '(none)'}; use .csv, .tsv or .xlsx")
     return _sheet_rows(path, table)
-
-
-def _decode(path: Path) -> str:
-    data = path.read_bytes()
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" is UTF-16 with a BOM
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise DataError(f"{path}: cannot decode the file as UTF-16") from None
-    if b"\x00" in data[:4096]:
-        raise DataError(f"{path}: not a text file (binary data)")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise DataError(f"{path}: cannot decode the file as UTF-8, UTF-16 or GBK")
-
-
-def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
-    text = _decode(path)
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        return [(number, row) for number, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1)]
-    except csv.Error as error:
-        raise DataError(f"{path}: malformed CSV: {error}") from None
 
 
 def _xlsx_rows(path: Path) -> list[tuple[int, list[str]]]:

@@ -102,7 +102,7 @@ def read(path: Path) -> SheetData:
     elif suffix == ".xls":
         sheets, meta, formulas = _xls(path), {}, None
     else:
-        sheets, meta, formulas = [(path.stem, _text_rows(path))], {}, None
+        sheets, meta, formulas = [(path.stem, text_rows(path))], {}, None
     tried = []
     for name, rows in sheets:
         if normalise_header(name) in EXPLANATION_SHEETS:
@@ -259,27 +259,24 @@ def _xls(path: Path):
     return sheets
 
 
-def _decode(path: Path) -> str:
+def decode_text(path: Path) -> str:
+    """A text sheet's contents: UTF-16 (Excel's "Unicode text", with or without a BOM), UTF-8 or GBK."""
     data = path.read_bytes()
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
-    if b"\x00" in data[:4096]:
-        for encoding in ("utf-16-le", "utf-16-be"):  # UTF-16 without a BOM
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-        raise DataError(f"{path}: not a text file (binary data)")
-    for encoding in ("utf-8-sig", "gb18030"):
+    candidates = ("utf-16",) if data.startswith((b"\xff\xfe", b"\xfe\xff")) else \
+        ("utf-16-le", "utf-16-be") if b"\x00" in data[:4096] else ("utf-8-sig", "gb18030")
+    for encoding in candidates:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
+    if b"\x00" in data[:4096]:
+        raise DataError(f"{path}: not a text file (binary data)")
     raise DataError(f"{path}: cannot decode the file as UTF-8, UTF-16 or GBK")
 
 
-def _text_rows(path: Path) -> list[tuple[int, list]]:
-    text = _decode(path)
+def text_rows(path: Path) -> list[tuple[int, list]]:
+    """Rows of a .csv, .tsv or .txt sheet, numbered from 1, in the dialect the text uses."""
+    text = decode_text(path)
     if path.suffix.lower() == ".tsv" or "\t" in text.split("\n", 1)[0]:
         dialect = csv.excel_tab
     else:

@@ -63,22 +63,26 @@ def parse_date(value: str | date | datetime | None, *, default: date | None = No
         raise UserInputError(f"bad date {value!r}: use YYYY-MM-DD") from None
 
 
-def lock_projects(session: Session, codes: list[str]) -> dict[str, Project]:
+def lock_projects(session: Session, codes: list[str], *, skip_unknown: bool = False) -> dict[str, Project]:
     """Lock the projects' rows for this transaction, in id order, and return them as they are now.
 
-    Every user write locks the rows it changes before it reads them, always in id order: two
-    writers of overlapping projects then queue instead of deadlocking, and what a writer reads
-    (the previous status, whether a row repeats the current one) is what it writes over.
-    Unknown codes raise UserInputError (with a "did you mean" hint).
+    Every user write locks the rows it changes before it reads them, always in id order
+    (fields.lock_projects): two writers of overlapping projects then queue instead of
+    deadlocking, and what a writer reads (the previous status, whether a row repeats the current
+    one) is what it writes over. Unknown codes raise UserInputError (with a "did you mean" hint),
+    or with `skip_unknown` are left out for the caller to report.
     """
+    from portfolio.fields import lock_projects as lock_rows
+
     wanted = {vocab.fold_code(check_text(code, "the project code")) for code in codes}
     if not wanted:
         return {}
     found = session.execute(sa.select(Project.id, Project.code).where(Project.code.in_(wanted))).all()
-    for code in sorted(wanted - {row.code for row in found}):
-        get_project(session, code)  # raises with a hint
-    ids = sorted(row.id for row in found)
-    session.execute(sa.select(Project.id).where(Project.id.in_(ids)).order_by(Project.id).with_for_update())
+    if not skip_unknown:
+        for code in sorted(wanted - {row.code for row in found}):
+            get_project(session, code)  # raises with a hint
+    ids = [row.id for row in found]
+    lock_rows(session, ids)
     projects = session.execute(
         sa.select(Project).where(Project.id.in_(ids)).execution_options(populate_existing=True)).scalars()
     return {project.code: project for project in projects}
@@ -253,7 +257,8 @@ def import_sheet(session: Session, path: Path, *, actor: Actor | None = None) ->
     note where the row gives them) records nothing, so importing a sheet twice changes nothing.
     """
     rows = read_sheet(path)
-    projects = _lock_known_projects(session, [row.code for row in rows if row.code])
+    codes = [row.code for row in rows if row.code and not text_problem(row.code)]  # bad ones: reported per row
+    projects = lock_projects(session, codes, skip_unknown=True)
     if actor is not None:
         check_scope(session, actor, [project.id for project in projects.values()])
     problems, planned, unchanged = [], [], 0
@@ -282,13 +287,6 @@ def import_sheet(session: Session, path: Path, *, actor: Actor | None = None) ->
         raise SheetError(problems)
     return SheetImport([_record_status(session, project, status, when, note, "user", actor)
                         for project, status, when, note in planned], unchanged)
-
-
-def _lock_known_projects(session: Session, codes: list[str]) -> dict[str, Project]:
-    """lock_projects for the codes that exist; unknown ones are reported row by row later."""
-    wanted = {vocab.fold_code(code) for code in codes if not text_problem(code)}  # bad ones: reported per row
-    known = session.execute(sa.select(Project.code).where(Project.code.in_(wanted))).scalars().all()
-    return lock_projects(session, list(known))
 
 
 def _latest_event(session: Session, project_id: int):

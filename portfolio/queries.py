@@ -294,7 +294,7 @@ def _tier_condition(tier: str) -> sa.ColumnElement[bool]:
 
 
 def list_projects(session: Session, flt: ProjectFilter, *, sort: str = "code",
-                  limit: int | None = None) -> Iterator[ProjectRow]:
+                  limit: int | None = None, offset: int = 0) -> Iterator[ProjectRow]:
     """Matching projects, streamed in batches (a million rows never sit in memory)."""
     dialect = session.get_bind().dialect.name
     columns = (Project.code, Project.name, Project.kind, _county_names(dialect).label("counties"),
@@ -310,9 +310,11 @@ def list_projects(session: Session, flt: ProjectFilter, *, sort: str = "code",
     statement = _filtered(session, flt, columns).order_by(*order[sort])
     if sort in _SORTED_IN_PYTHON:
         rows = sorted(_stream(session, statement), key=_SORTED_IN_PYTHON[sort])
-        return iter(rows[:limit] if limit is not None else rows)
+        return iter(rows[offset:offset + limit] if limit is not None else rows[offset:])
     if limit is not None:
         statement = statement.limit(limit)
+    if offset:
+        statement = statement.offset(offset)
     return _stream(session, statement)
 
 
@@ -327,6 +329,11 @@ def _sector_order(session: Session) -> sa.ColumnElement:
     ranked = sorted(labels, key=lambda pair: vocab.pinyin_sort_key(pair[1]))
     return sa.case({code: rank for rank, (code, _label) in enumerate(ranked)}, value=Project.sector_code,
                    else_=len(ranked))
+
+
+def count_projects(session: Session, flt: ProjectFilter) -> int:
+    """How many projects (and programmes) match: the length of `list_projects` without a limit."""
+    return session.execute(_filtered(session, flt, (sa.func.count(),))).scalar_one()
 
 
 def _stream(session: Session, statement: sa.Select) -> Iterator[ProjectRow]:
@@ -584,6 +591,61 @@ def _summary_from_links(session: Session, flt: ProjectFilter, dims: list[str]) -
     sectors = dict(connection.execute(sa.select(Sector.code, Sector.label_zh)).all())
     labels = {"county": counties, "sector": sectors}
     return [(*(labels[name][value] for name, value in zip(dims, row[:-1])), row[-1]) for row in rows]
+
+
+# --- facets --------------------------------------------------------------------------
+
+FACETS = ("county", "sector", "plan", "column", "status", "kind")
+
+
+class FacetValue(NamedTuple):
+    value: str  # what a filter takes: division code, sector code, plan key, 专栏 number, status, kind
+    label: str  # what people read; the same label `summary` shows
+    count: int
+    group: str | None = None  # counties: their prefecture
+
+
+def facet(session: Session, flt: ProjectFilter, name: str) -> list[FacetValue]:
+    """Counts of the matching projects by one dimension, with the value a filter takes.
+
+    The counts are those of `summary(session, flt, name)`: a programme counts under each
+    county it spans. The 专栏 facet needs exactly one plan in the filter.
+    """
+    if name not in FACETS:
+        raise UserInputError(f"unknown facet {name!r}; allowed: {', '.join(FACETS)}")
+    if name == "county":
+        return _county_facet(session, flt)
+    if name == "column" and len(flt.plan_keys) != 1:
+        return []
+    count = sa.func.count()
+    dimension = {
+        "sector": ((Sector.code, Sector.label_zh), (count.desc(), Sector.code)),
+        "plan": ((Plan.key, Plan.key), (Plan.key,)),
+        "column": ((PlanColumn.number, PlanColumn.title), (PlanColumn.number,)),
+        "status": ((Project.status, Project.status),
+                   (sa.case({label: rank for rank, label in enumerate(vocab.STATUS_OC4IDS)}, value=Project.status),)),
+        "kind": ((Project.kind, _kind_label()), (Project.kind,)),
+    }
+    (value, label), order = dimension[name]
+    statement = _filtered(session, flt, (value, label, count)).group_by(value, label).order_by(*order)
+    if name == "column":
+        return [FacetValue(str(number), f"专栏{number} {title}", n) for number, title, n in session.execute(statement)]
+    return [FacetValue(str(v), str(text), n) for v, text, n in session.execute(statement)]
+
+
+def _county_facet(session: Session, flt: ProjectFilter) -> list[FacetValue]:
+    county = sa.orm.aliased(Division, name="county")
+    parent = sa.orm.aliased(Division, name="parent")
+    label = sa.case((county.level == "prefecture", county.name + "(市直)"), else_=county.name)
+    prefecture = sa.case((county.level == "prefecture", county.name), else_=parent.name)
+    statement = _filtered(session, flt, (county.code, label, prefecture, sa.func.count(sa.distinct(Project.id)))) \
+        .join(ProjectDivision, ProjectDivision.project_id == Project.id) \
+        .join(county, county.code == ProjectDivision.division_code) \
+        .outerjoin(parent, parent.code == county.parent_code)
+    if flt.division_codes:
+        statement = statement.where(ProjectDivision.division_code.in_(flt.division_codes))
+    statement = statement.group_by(county.code, county.name, county.level, parent.name).order_by(county.code)
+    return [FacetValue(code, text, n, group) for code, text, group, n in session.execute(statement)]
 
 
 # --- reference lists ----------------------------------------------------------------

@@ -153,3 +153,39 @@ class Cli:
 @pytest.fixture
 def cli(seeded_url) -> Cli:
     return Cli(seeded_url)
+
+
+# --- the web front end ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def web_url(databases) -> str:
+    """A seeded database shared by a module's read-only web tests (one per engine)."""
+    return databases.seeded()
+
+
+@pytest.fixture(scope="module")
+def web(web_url):
+    """FastAPI's test client on the app for `web_url`; server errors fail the test."""
+    from fastapi.testclient import TestClient
+
+    from portfolio.web.app import create_app
+
+    with TestClient(create_app(web_url)) as client:
+        client.cli = Cli(web_url)
+        yield client
+
+
+BROWSER_PACKAGES = "chromium chromium-driver fonts-noto-cjk"
+
+
+def browser_binaries() -> tuple[str, str]:
+    """Debian's chromium and its matching chromedriver; missing ones skip locally and fail under CI."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if not (browser and driver):
+        message = f"the browser tests need Debian's {BROWSER_PACKAGES} (apt-get install them; .ci/run does)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return browser, driver

@@ -18,6 +18,7 @@ from portfolio.cli.extract import extract
 from portfolio.cli.projects import projects_app
 from portfolio.cli.report import report_app
 from portfolio.cli.seed import seed_app
+from portfolio.cli.serve import serve
 from portfolio.cli.status import status_app
 from portfolio.cli.summary import summary
 
@@ -50,6 +51,7 @@ COMMANDS = {
     "projects": projects_app, "summary": summary, "counties": reference.counties, "plans": reference.plans,
     "columns": reference.columns, "sectors": reference.sectors, "indicators": reference.indicators,
     "places": reference.places, "status": status_app, "report": report_app, "seed": seed_app, "db": db_app, "extract": extract,
+    "serve": serve,
 }
 
 

@@ -26,6 +26,7 @@ from portfolio.cli._options import (
 )
 from portfolio.cli._output import atomic_output, check_output_path, emit
 from portfolio.errors import UserInputError
+from portfolio.views import detail_dict, display_rows, history_columns, history_rows, project_columns
 
 projects_app = typer.Typer(no_args_is_help=True, help="Find projects, show them, and record their progress.")
 
@@ -34,78 +35,15 @@ SortOption = Annotated[str, typer.Option(
                    "(newest first).")]
 
 
-def project_columns():
-    from portfolio.render import Col
+def build_filter(session, **options):
+    """Options as typed -> the library's ProjectFilter; what the library notes goes to stderr."""
+    from portfolio import views
 
-    return [Col("code", "编号"), Col("name", "名称"), Col("kind", "类型"), Col("counties", "县(区)"),
-            Col("sector", "行业"), Col("plan", "规划"), Col("column", "专栏"), Col("group", "分项"),
-            Col("status", "状态"), Col("status_date", "状态日期"), Col("build_type", "建设性质"),
-            Col("quantity", "数量")]
-
-
-def build_filter(session, *, county=None, prefecture=None, sector=None, plan=None, column=None, status=None,
-                 kind=None, level=None, tier=None, search=None):
-    """Options as typed (repeated, or lists written 芒康,江孜 / 芒康、江孜) -> the library's ProjectFilter."""
-    from portfolio import queries, vocab
-
-    county, sector, plan, status = (_listed(name, values) for name, values in (
-        ("--county", county), ("--sector", sector), ("--plan", plan), ("--status", status)))
-    if prefecture is not None and not prefecture.strip():
-        raise UserInputError("--prefecture needs a value: a prefecture such as 拉萨, 日喀则 or 昌都")
     notes: list[str] = []
-    division_codes = queries.resolve_divisions(session, county, prefecture=prefecture, notes=notes) \
-        if county or prefecture else []
+    flt = views.build_filter(session, notes=notes, **options)
     for text in notes:
         note(text)
-    plan_keys = [queries.resolve_plan(session, p) for p in plan]
-    if column is not None:
-        queries.check_column(session, column, plan_keys)
-    return queries.ProjectFilter(
-        division_codes=division_codes,
-        sectors=list(dict.fromkeys(code for s in sector for code in queries.resolve_sectors(session, s))),
-        plan_keys=plan_keys,
-        column=column,
-        statuses=[vocab.resolve_status(s) for s in status],
-        kinds=[vocab.resolve_kind(kind)] if kind else [],
-        levels=[vocab.resolve_level(value) for value in _listed("--level", level)],
-        tier=_tier(tier),
-        search=" ".join(search) if isinstance(search, list) else search,
-    )
-
-
-def _listed(option: str, values: list[str] | None) -> list[str]:
-    from portfolio.vocab import split_list
-
-    if any(not value.strip() for value in values or []):
-        raise UserInputError(f"{option} needs a value (an empty one was given)")
-    return split_list(values)
-
-
-def _tier(value: str | None) -> str | None:
-    from portfolio import queries
-
-    if value is None:
-        return None
-    wanted = value.strip().lower()
-    synonyms = {"top-level": "top", "顶层": "top", "leaves": "leaf", "末级": "leaf"}
-    wanted = synonyms.get(wanted, wanted)
-    if wanted not in queries.TIERS:
-        raise UserInputError(f"unknown tier {value!r}; allowed: top (part of no programme), leaf (has no parts)")
-    return wanted
-
-
-TABLE_COUNTIES = 4
-
-
-def _display(rows, shorten_counties: bool):
-    """Chinese kind labels; in a table, a programme's long county list is shortened (files keep it whole)."""
-    from portfolio.vocab import KIND_LABELS
-
-    for row in rows:
-        counties = row.counties.split("、") if row.counties else []
-        if shorten_counties and len(counties) > TABLE_COUNTIES:
-            row = row._replace(counties="、".join(counties[:TABLE_COUNTIES - 1]) + f"等{len(counties)}个")
-        yield row._replace(kind=KIND_LABELS[row.kind])
+    return flt
 
 
 def run_list(ctx, *, fmt, output, force, sort, limit, **filters) -> None:
@@ -118,7 +56,7 @@ def run_list(ctx, *, fmt, output, force, sort, limit, **filters) -> None:
             return
         rows = queries.list_projects(session, flt, sort=sort, limit=limit)
         shorten = fmt == "table" and output is None
-        emit(_display(rows, shorten), project_columns(), fmt, output, force=force, title="项目",
+        emit(display_rows(rows, shorten), project_columns(), fmt, output, force=force, title="项目",
              empty_message="no matching projects")
 
 
@@ -207,31 +145,11 @@ def show_project(
         if fmt == "json":
             from portfolio.render import dump_json
 
-            dump_json(_show.as_dict(detail), sys.stdout)
+            dump_json(detail_dict(detail), sys.stdout)
         elif fmt == "table":
             _show.print_detail(detail)
         else:
             raise typer.BadParameter(f"{fmt!r}: use table or json", param_hint="--format")
-
-
-def history_columns():
-    from portfolio.render import Col
-
-    return [Col("id", "编号"), Col("effective_date", "日期"), Col("what", "事项"), Col("old", "原值"),
-            Col("new", "新值"), Col("note", "备注"), Col("actor", "记录人"), Col("recorded_at", "记录时间"),
-            Col("retracted", "撤销"), Col("origin", "来源")]
-
-
-def history_rows(events, *, machine: bool = False):
-    """Table text for people; ISO 8601 times with their UTC offset for files and JSON."""
-    return [event._replace(recorded_at=event.recorded_at.isoformat() if machine else _utc_text(event.recorded_at))
-            for event in events]
-
-
-def _utc_text(moment) -> str:
-    from datetime import timezone
-
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 @projects_app.command("history")

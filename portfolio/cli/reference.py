@@ -12,36 +12,13 @@ from portfolio.cli._output import emit
 
 PlanKeyOption = Annotated[str | None, typer.Option("--plan", "-p", help="Only this plan (key).")]
 
-COLUMNS = {
-    "counties": (("code", "代码"), ("name", "名称"), ("level", "级别"), ("parent", "上级"), ("short_name", "简称"),
-                 ("aliases", "别名"), ("official", "国标代码"), ("projects", "项目数")),
-    "plans": (("key", "代号"), ("title", "规划"), ("region", "地区"), ("period", "期限"), ("issued", "印发/通过"),
-              ("kind", "类别"), ("columns", "专栏"), ("projects", "项目"), ("indicators", "指标")),
-    "columns": (("plan", "规划"), ("number", "专栏"), ("title", "标题"), ("kind", "内容"), ("projects", "项目"),
-                ("programmes", "项目群"), ("places", "城镇")),
-    "sectors": (("code", "代码"), ("label_zh", "行业"), ("label_en", "English"), ("oc4ids", "OC4IDS"),
-                ("projects", "项目数")),
-    "indicators": (("code", "编号"), ("plan", "规划"), ("table", "表"), ("section", "类别"), ("name", "指标"),
-                   ("scope", "范围"), ("unit", "单位"), ("baseline_label", "基期"), ("baseline", "基期值"),
-                   ("target_label", "目标期"), ("target", "目标值"), ("attribute", "属性"),
-                   ("baseline_value", "基期数值"), ("target_value", "目标数值"), ("line", "行")),
-    "places": (("plan", "规划"), ("column", "专栏"), ("role", "层级"), ("name", "名称"), ("county", "县(区)"),
-               ("line", "行")),
-}
-TITLES = {"counties": "行政区划", "plans": "规划", "columns": "专栏", "sectors": "行业", "indicators": "主要指标",
-          "places": "城镇体系"}
-
-
 def _list(ctx: typer.Context, name: str, fmt: str, output, force: bool, **arguments) -> None:
-    """Run the query of the same name in portfolio.queries and render its rows."""
-    from portfolio import queries
-    from portfolio.render import Col
+    """Run the reference query of that name and render its rows."""
+    from portfolio.views import REFERENCE_TITLES, reference_columns, reference_rows
 
     with app_context(ctx).session() as session:
-        if arguments.get("plan_key"):
-            arguments["plan_key"] = queries.resolve_plan(session, arguments["plan_key"])
-        rows = getattr(queries, name)(session, **arguments)
-    emit(rows, [Col(key, label) for key, label in COLUMNS[name]], fmt, output, force=force, title=TITLES[name])
+        rows = reference_rows(session, name, **arguments)
+    emit(rows, reference_columns(name), fmt, output, force=force, title=REFERENCE_TITLES[name])
 
 
 @friendly_errors

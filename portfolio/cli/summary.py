@@ -24,28 +24,9 @@ from portfolio.cli._options import (
 from portfolio.cli._output import emit
 from portfolio.cli.projects import build_filter
 from portfolio.errors import UserInputError
+from portfolio.views import summary_table, summary_title
 
-COUNT_LABELS = {"works": "工程数", "listings": "条目数"}
-COUNT_TITLES = {"works": "（每项工程计一次：项目群与其组成项目、重复列出的同一工程不重复计数）",
-                "listings": "（按规划条目计数，项目群与其组成项目、重复列出的同一工程各计一次）"}
 DIMENSION_HELP = "county, prefecture, sector, plan, status, kind or column"
-LABELS = {"county": "县(区)", "prefecture": "地市", "sector": "行业", "plan": "规划", "status": "状态",
-          "kind": "类型", "column": "专栏"}
-
-
-def pivot(rows: list[tuple], totals: list[tuple], then: str) -> tuple[list[str], list[tuple]]:
-    """(value, then-value, count) rows -> one row per value (in the order of `totals`) with a column per
-    then-value (in the order the rows name them; sectors largest first) and a total."""
-    cells: dict = {}
-    column_totals: dict = {}
-    for value, then_value, count in rows:
-        cells.setdefault(value, {})[then_value] = count
-        column_totals[then_value] = column_totals.get(then_value, 0) + count
-    across = list(column_totals)
-    if then == "sector":
-        across.sort(key=column_totals.get, reverse=True)
-    table = [(value, *(cells.get(value, {}).get(t, 0) for t in across), total) for value, total in totals]
-    return [str(t) for t in across], table
 
 
 @friendly_errors
@@ -72,8 +53,7 @@ def summary(
     two 专栏 counts once (--count listings counts every item instead). A programme spanning several counties
     counts once under each of them; works whose county the plan does not give show as 未明确县(区).
     """
-    from portfolio import queries, render
-    from portfolio.render import Col
+    from portfolio import render
 
     if then is not None and then.strip().lower() == by.strip().lower():
         raise UserInputError(f"--then {then} is the same as --by: give a different second dimension "
@@ -81,17 +61,10 @@ def summary(
     with app_context(ctx).session() as session:
         flt = build_filter(session, county=county, prefecture=prefecture, sector=sector, plan=plan,
                            status=status, kind=kind, level=level)
-        totals = queries.summary(session, flt, by, count=count)
-        if then:
-            detail = queries.summary(session, flt, by, then, count=count)
-    if then:
-        across, rows = pivot(detail, totals, then)
-        columns = [Col(by, LABELS.get(by, by)), *(Col(t, t) for t in across), Col("total", "合计")]
-    else:
-        rows, columns = totals, [Col(by, LABELS.get(by, by)), Col("count", COUNT_LABELS[count])]
+        columns, rows, totals = summary_table(session, flt, by, then, count=count)
     on_terminal = output is None and fmt == "table" and sys.stdout.isatty()
     if on_terminal and chart and totals:
         render.bar_chart([(str(v), n) for v, n in totals], sys.stdout)
         sys.stdout.write("\n")
-    emit(rows, columns, fmt, output, force=force, title=f"按{LABELS.get(by, by)}统计{COUNT_TITLES[count]}",
+    emit(rows, columns, fmt, output, force=force, title=summary_title(by, count),
          empty_message="no matching projects")

@@ -1,0 +1,291 @@
+"""What every front end shows: filters built from user words, columns, display rules and the
+machine (JSON) shape of projects, summaries and reference lists.
+
+The CLI and the web pages both use these, so a page and a command give the same rows, labels
+and JSON for the same question. No Typer, no Rich, no HTML here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import timezone
+
+from portfolio.errors import UserInputError
+from portfolio.render import Col
+from portfolio.vocab import BUILD_TYPE_OC4IDS, KIND_LABELS, STATUS_ENGLISH, unspecified_label
+
+# --- filters ---------------------------------------------------------------------------
+
+
+def build_filter(session, *, county=None, prefecture=None, sector=None, plan=None, column=None, status=None,
+                 kind=None, level=None, tier=None, search=None, notes: list[str] | None = None):
+    """What a user typed (repeated values, or lists written 芒康,江孜 / 芒康、江孜; names, short names,
+    pinyin, codes, English or Chinese) -> a ProjectFilter. Remarks worth telling the user go to `notes`."""
+    from portfolio import queries, vocab
+
+    county, sector, plan, status = (_listed(name, values) for name, values in (
+        ("--county", county), ("--sector", sector), ("--plan", plan), ("--status", status)))
+    if prefecture is not None and not prefecture.strip():
+        raise UserInputError("--prefecture needs a value: a prefecture such as 拉萨, 日喀则 or 昌都")
+    division_codes = queries.resolve_divisions(session, county, prefecture=prefecture,
+                                               notes=notes if notes is not None else []) \
+        if county or prefecture else []
+    plan_keys = [queries.resolve_plan(session, p) for p in plan]
+    if column is not None:
+        queries.check_column(session, column, plan_keys)
+    return queries.ProjectFilter(
+        division_codes=division_codes,
+        sectors=list(dict.fromkeys(code for s in sector for code in queries.resolve_sectors(session, s))),
+        plan_keys=plan_keys,
+        column=column,
+        statuses=[vocab.resolve_status(s) for s in status],
+        kinds=[vocab.resolve_kind(kind)] if kind else [],
+        levels=[vocab.resolve_level(value) for value in _listed("--level", level)],
+        tier=resolve_tier(tier),
+        search=" ".join(search) if isinstance(search, list) else search,
+    )
+
+
+def _listed(option: str, values: list[str] | None) -> list[str]:
+    from portfolio.vocab import split_list
+
+    if any(not value.strip() for value in values or []):
+        raise UserInputError(f"{option} needs a value (an empty one was given)")
+    return split_list(values)
+
+
+TIER_SYNONYMS = {"top-level": "top", "顶层": "top", "leaves": "leaf", "末级": "leaf"}
+
+
+def resolve_tier(value: str | None) -> str | None:
+    from portfolio import queries
+
+    if value is None:
+        return None
+    wanted = value.strip().lower()
+    wanted = TIER_SYNONYMS.get(wanted, wanted)
+    if wanted not in queries.TIERS:
+        raise UserInputError(f"unknown tier {value!r}; allowed: top (part of no programme), leaf (has no parts)")
+    return wanted
+
+
+# --- project lists ---------------------------------------------------------------------
+
+TABLE_COUNTIES = 4
+
+
+def project_columns() -> list[Col]:
+    return [Col("code", "编号"), Col("name", "名称"), Col("kind", "类型"), Col("counties", "县(区)"),
+            Col("sector", "行业"), Col("plan", "规划"), Col("column", "专栏"), Col("group", "分项"),
+            Col("status", "状态"), Col("status_date", "状态日期"), Col("build_type", "建设性质"),
+            Col("quantity", "数量")]
+
+
+def display_rows(rows, shorten_counties: bool = False) -> Iterator:
+    """Chinese kind labels; shortened, a programme's long county list ends in 等N个 (files keep it whole)."""
+    for row in rows:
+        counties = row.counties.split("、") if row.counties else []
+        if shorten_counties and len(counties) > TABLE_COUNTIES:
+            row = row._replace(counties="、".join(counties[:TABLE_COUNTIES - 1]) + f"等{len(counties)}个")
+        yield row._replace(kind=KIND_LABELS[row.kind])
+
+
+def project_dicts(rows) -> Iterator[dict]:
+    """The JSON objects of `projects list --format json`."""
+    keys = [c.key for c in project_columns()]
+    for row in display_rows(rows):
+        yield dict(zip(keys, row))
+
+
+# --- one project -----------------------------------------------------------------------
+
+
+def division_label(division) -> str:
+    """A county's name; a prefecture itself stands for its works whose county the plan does not give."""
+    return unspecified_label(division.name) if division.level == "prefecture" else division.name
+
+
+def detail_fields(detail) -> list[tuple[str, str]]:
+    """The (label, text) rows of `projects show`: every field, provenance, quote, then the links."""
+    p, plan, column, sector = detail.project, detail.plan, detail.column, detail.sector
+    rows = [
+        ("编号", p.code), ("名称", p.name), ("类型", KIND_LABELS[p.kind]),
+        ("县(区)", "、".join(f"{division_label(d)} {d.code}" for d in detail.divisions)), ("层级", p.level),
+        ("行业", f"{sector.label_zh} ({sector.code}; OC4IDS {sector.oc4ids})"),
+        ("状态", f"{p.status} ({STATUS_ENGLISH[p.status]}) 自 {p.status_date or ''}"),
+        ("规划", f"{plan.title} [{plan.key}]"), ("专栏", f"专栏{column.number} {column.title}"),
+        ("分项", p.group_label or ""), ("出处", f"{plan.source_file} 第{p.source_line}行"),
+        ("原文", p.quote or ""),
+    ]
+    return rows + detail_optional_fields(detail) + link_fields(detail.links)
+
+
+def detail_optional_fields(detail) -> list[tuple[str, str]]:
+    """The fields an office tracks, and the seed flag, where they have a value."""
+    from portfolio.fields import as_text
+
+    p = detail.project
+    optional = [
+        ("建设性质", p.build_type and f"{p.build_type} ({BUILD_TYPE_OC4IDS[p.build_type]})"),
+        ("数量", p.quantity), ("备注", p.note), ("项目代码", p.national_code),
+        ("总投资(万元)", p.total_investment), ("建设年限", p.start_year and f"{p.start_year}–{p.end_year or ''}"),
+        ("计划开工", p.planned_start), ("计划竣工", p.planned_end), ("实际开工", p.actual_start),
+        ("实际竣工", p.actual_end), ("责任单位", p.responsible_unit), ("联系人", p.contact),
+        ("种子数据", None if p.in_seeds else "已不在种子文件中 (no longer in the seed files)"),
+    ]
+    return [(k, as_text(v)) for k, v in optional if v not in (None, "")]
+
+
+def _items(items) -> str:
+    return "；".join(f"{item.code} {item.name}" for item in items)
+
+
+def link_fields(links) -> list[tuple[str, str]]:
+    """The curated relations: the programme containing this item, its parts, the other listings."""
+    rows = []
+    if links.programmes:
+        rows.append(("所属项目群", _items(links.programmes)))
+    if links.parts:
+        rows.append((f"组成项目({len(links.parts)})", _items(links.parts)))
+    if links.primary:
+        rows.append(("同一工程(主条目)", f"{links.primary.code} {links.primary.name}：{links.primary.reason}"))
+    if links.other_listings:
+        rows.append(("同一工程(另见)", _items(links.other_listings)))
+    return rows
+
+
+def _link_dicts(items) -> list[dict]:
+    return [{"code": item.code, "name": item.name, "reason": item.reason} for item in items]
+
+
+def detail_dict(detail) -> dict:
+    """The JSON object of `projects show --format json`."""
+    p = detail.project
+    return {
+        "code": p.code, "name": p.name, "kind": p.kind,
+        "divisions": [{"code": d.code, "name": d.name, "level": d.level} for d in detail.divisions],
+        "level": p.level, "quote": p.quote, "sector": p.sector_code, "status": p.status, "status_date": p.status_date,
+        "plan": detail.plan.key, "column": detail.column.number, "column_title": detail.column.title,
+        "group": p.group_label, "source_file": detail.plan.source_file, "source_line": p.source_line,
+        "build_type": p.build_type, "quantity": p.quantity, "note": p.note, "in_seeds": p.in_seeds,
+        "national_code": p.national_code, "total_investment": p.total_investment,
+        "start_year": p.start_year, "end_year": p.end_year, "responsible_unit": p.responsible_unit,
+        "planned_start": p.planned_start, "planned_end": p.planned_end, "actual_start": p.actual_start,
+        "actual_end": p.actual_end, "contact": p.contact,
+        "part_of": _link_dicts(detail.links.programmes), "parts": _link_dicts(detail.links.parts),
+        "same_work_primary": _link_dicts([detail.links.primary])[0] if detail.links.primary else None,
+        "other_listings": _link_dicts(detail.links.other_listings),
+        "history": [{"date": e.effective_date, "status": e.status, "note": e.note, "origin": e.origin,
+                     "recorded_at": e.recorded_at} for e in detail.history],
+    }
+
+
+def status_columns() -> list[Col]:
+    """The short status history under `projects show` (events that count)."""
+    return [Col("effective_date", "日期"), Col("status", "状态"), Col("oc4ids", "OC4IDS"), Col("note", "备注")]
+
+
+def status_rows(events) -> list[tuple]:
+    return [(e.effective_date, e.status, STATUS_ENGLISH[e.status], e.note) for e in events if e.retracted_at is None]
+
+
+# --- a project's whole record ------------------------------------------------------------
+
+
+def history_columns() -> list[Col]:
+    """The columns of `projects history`: status, field and report events."""
+    return [Col("id", "编号"), Col("effective_date", "日期"), Col("what", "事项"), Col("old", "原值"),
+            Col("new", "新值"), Col("note", "备注"), Col("actor", "记录人"), Col("recorded_at", "记录时间"),
+            Col("retracted", "撤销"), Col("origin", "来源")]
+
+
+def history_rows(events, *, machine: bool = False) -> list:
+    """Table text for people; ISO 8601 times with their UTC offset for files and JSON."""
+    return [event._replace(recorded_at=event.recorded_at.isoformat() if machine else utc_text(event.recorded_at))
+            for event in events]
+
+
+def utc_text(moment) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+# --- summaries -------------------------------------------------------------------------
+
+DIMENSION_LABELS = {"county": "县(区)", "prefecture": "地市", "sector": "行业", "plan": "规划", "status": "状态",
+                    "kind": "类型", "column": "专栏"}
+COUNT_LABELS = {"works": "工程数", "listings": "条目数"}
+COUNT_TITLES = {"works": "（每项工程计一次：项目群与其组成项目、重复列出的同一工程不重复计数）",
+                "listings": "（按规划条目计数，项目群与其组成项目、重复列出的同一工程各计一次）"}
+
+
+def summary_title(by: str, count: str) -> str:
+    return f"按{DIMENSION_LABELS.get(by, by)}统计{COUNT_TITLES[count]}"
+
+
+def pivot(rows: list[tuple], totals: list[tuple], then: str) -> tuple[list[str], list[tuple]]:
+    """(value, then-value, count) rows -> one row per value (in the order of `totals`) with a column per
+    then-value (in the order the rows name them; sectors largest first) and a total."""
+    cells: dict = {}
+    column_totals: dict = {}
+    for value, then_value, count in rows:
+        cells.setdefault(value, {})[then_value] = count
+        column_totals[then_value] = column_totals.get(then_value, 0) + count
+    across = list(column_totals)
+    if then == "sector":
+        across.sort(key=column_totals.get, reverse=True)
+    table = [(value, *(cells.get(value, {}).get(t, 0) for t in across), total) for value, total in totals]
+    return [str(t) for t in across], table
+
+
+def summary_table(session, flt, by: str, then: str | None = None, *,
+                  count: str = "works") -> tuple[list[Col], list[tuple], list[tuple]]:
+    """The columns and rows of `portfolio summary --by BY [--then THEN] --count COUNT`, and the
+    (value, count) totals by BY."""
+    from portfolio import queries
+
+    totals = queries.summary(session, flt, by, count=count)
+    if not then:
+        return [Col(by, DIMENSION_LABELS.get(by, by)), Col("count", COUNT_LABELS[count])], totals, totals
+    across, rows = pivot(queries.summary(session, flt, by, then, count=count), totals, then)
+    columns = [Col(by, DIMENSION_LABELS.get(by, by)), *(Col(t, t) for t in across), Col("total", "合计")]
+    return columns, rows, totals
+
+
+# --- reference lists -------------------------------------------------------------------
+
+REFERENCE_COLUMNS = {
+    "counties": (("code", "代码"), ("name", "名称"), ("level", "级别"), ("parent", "上级"), ("short_name", "简称"),
+                 ("aliases", "别名"), ("official", "国标代码"), ("projects", "项目数")),
+    "plans": (("key", "代号"), ("title", "规划"), ("region", "地区"), ("period", "期限"), ("issued", "印发/通过"),
+              ("kind", "类别"), ("columns", "专栏"), ("projects", "项目"), ("indicators", "指标")),
+    "columns": (("plan", "规划"), ("number", "专栏"), ("title", "标题"), ("kind", "内容"), ("projects", "项目"),
+                ("programmes", "项目群"), ("places", "城镇")),
+    "sectors": (("code", "代码"), ("label_zh", "行业"), ("label_en", "English"), ("oc4ids", "OC4IDS"),
+                ("projects", "项目数")),
+    "indicators": (("code", "编号"), ("plan", "规划"), ("table", "表"), ("section", "类别"), ("name", "指标"),
+                   ("scope", "范围"), ("unit", "单位"), ("baseline_label", "基期"), ("baseline", "基期值"),
+                   ("target_label", "目标期"), ("target", "目标值"), ("attribute", "属性"),
+                   ("baseline_value", "基期数值"), ("target_value", "目标数值"), ("line", "行")),
+    "places": (("plan", "规划"), ("column", "专栏"), ("role", "层级"), ("name", "名称"), ("county", "县(区)"),
+               ("line", "行")),
+}
+REFERENCE_TITLES = {"counties": "行政区划", "plans": "规划", "columns": "专栏", "sectors": "行业",
+                    "indicators": "主要指标", "places": "城镇体系"}
+
+
+def reference_columns(name: str) -> list[Col]:
+    return [Col(key, label) for key, label in REFERENCE_COLUMNS[name]]
+
+
+def reference_rows(session, name: str, **arguments) -> list[tuple]:
+    """The rows of `portfolio NAME` (counties, plans, columns, sectors, indicators, places)."""
+    from portfolio import queries
+
+    if arguments.get("plan_key"):
+        arguments["plan_key"] = queries.resolve_plan(session, arguments["plan_key"])
+    return getattr(queries, name)(session, **arguments)
+
+
+def as_dicts(rows: Iterable[tuple], columns: list[Col]) -> list[dict]:
+    keys = [c.key for c in columns]
+    return [dict(zip(keys, row)) for row in rows]

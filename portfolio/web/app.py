@@ -1,0 +1,129 @@
+"""The web application: create_app(database_url) builds it; nothing connects at import time."""
+
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from portfolio import __version__
+from portfolio.errors import PortfolioError
+from portfolio.web.deps import NotFound, templates
+
+HERE = Path(__file__).parent
+DATABASE_ENV = "PORTFOLIO_DB"
+log = logging.getLogger("portfolio.web")
+
+# Every asset is served from here: no page may load anything from another host.
+PAGE_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+               "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+# Swagger UI starts itself with an inline script and styles; still nothing from another host.
+DOCS_POLICY = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; " \
+              "script-src 'self' 'unsafe-inline'"
+
+
+def create_app(database_url: str | None = None) -> FastAPI:
+    """The app for one database (a URL or file path as for --db; None: PORTFOLIO_DB or the default).
+
+    The engine is built, and the database migrated (and seeded if new), when the app starts.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        from portfolio import db
+
+        app.state.engine = db.make_engine(db.resolve_database_url(database_url))
+        db.ensure_current(app.state.engine)
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(title="portfolio", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url="/api/openapi.json",
+                  description="规划项目库的只读接口：与命令行 `--format json` 相同的数据结构。")
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    _add_error_handlers(app)
+    _add_security_headers(app)
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/api/openapi.json", title="portfolio 接口文档",
+                                   swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/swagger-ui/swagger-ui.css",
+                                   swagger_favicon_url="/static/swagger-ui/favicon-32x32.png")
+
+    from portfolio.web.routes import api, home, projects, reference, reports
+
+    for module in (home, projects, reports, reference, api):
+        app.include_router(module.router)
+    return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """For `uvicorn --factory` with several workers: the database comes from PORTFOLIO_DB."""
+    return create_app(os.environ.get(DATABASE_ENV))
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error(request: Request, status: int, title: str, message: str):
+    if _wants_json(request):
+        return JSONResponse({"error": message}, status_code=status)
+    return templates.TemplateResponse(request, "error.html", {"title": title, "message": message},
+                                      status_code=status)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, error: NotFound):
+        return _error(request, 404, "未找到", str(error))
+
+    @app.exception_handler(PortfolioError)
+    async def bad_input(request: Request, error: PortfolioError):
+        status = 400 if error.exit_code == 2 else 500
+        return _error(request, status, "请求有误" if status == 400 else "数据错误", _one_line(str(error)))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameters(request: Request, error: RequestValidationError):
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in error.errors())
+        return _error(request, 400, "请求有误", problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException):
+        messages = {404: "没有这个页面。", 405: "本站只读：不接受这种请求。"}
+        return _error(request, error.status_code, "未找到" if error.status_code == 404 else "请求有误",
+                      messages.get(error.status_code, str(error.detail)))
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, error: Exception):
+        from sqlalchemy.exc import SQLAlchemyError
+
+        log.exception("error while serving %s", request.url.path)
+        if isinstance(error, SQLAlchemyError):
+            return _error(request, 503, "数据库错误", "数据库暂时无法访问，请稍后再试。")
+        return _error(request, 500, "服务器内部错误", "服务器出错了，错误已记录。")
+
+
+def _one_line(message: str) -> str:
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    return lines[0] if lines else "未知错误"
+
+
+def _add_security_headers(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def headers(request: Request, call_next):
+        response = await call_next(request)
+        docs = request.url.path == "/api/docs"
+        response.headers.setdefault("Content-Security-Policy", DOCS_POLICY if docs else PAGE_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response

@@ -1,0 +1,64 @@
+"""Server-rendered SVG charts: geometry here, markup in templates/partials/bar_chart.html."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PALETTE = ("#3b6ea5", "#e08a2c", "#4f9a57", "#c8453b", "#8464a8", "#8c5a45", "#cf6fa6", "#7a7a7a",
+           "#a8a63a", "#2fa5b5", "#1f4e79", "#b06f00")
+ROW = 22
+LABEL_WIDTH = 150
+BAR_WIDTH = 520
+COUNT_WIDTH = 60
+
+
+@dataclass
+class Segment:
+    x: float
+    width: float
+    color: str
+    name: str
+    count: int
+
+
+@dataclass
+class Bar:
+    label: str
+    total: int
+    y: int
+    segments: list[Segment] = field(default_factory=list)
+
+
+@dataclass
+class BarChart:
+    bars: list[Bar]
+    legend: list[tuple[str, str]]
+    width: int = LABEL_WIDTH + BAR_WIDTH + COUNT_WIDTH
+    label_width: int = LABEL_WIDTH
+    row: int = ROW
+
+    @property
+    def height(self) -> int:
+        return len(self.bars) * ROW + 4
+
+
+def stacked_bars(rows: list[tuple], across: list[str]) -> BarChart:
+    """One bar per row (label, *counts, total); one coloured segment per `across` value.
+
+    Rows without `across` values are (label, count).
+    """
+    names = across or ["项目数"]
+    colors = {name: PALETTE[index % len(PALETTE)] for index, name in enumerate(names)}
+    top = max((row[-1] for row in rows), default=0) or 1
+    bars = []
+    for index, row in enumerate(rows):
+        label, counts, total = row[0], (row[1:-1] if across else row[1:]), row[-1]
+        bar = Bar(str(label), total, index * ROW + 2)
+        x = float(LABEL_WIDTH)
+        for name, count in zip(names, counts):
+            if count:
+                width = count / top * BAR_WIDTH
+                bar.segments.append(Segment(round(x, 1), round(width, 1), colors[name], name, count))
+                x += width
+        bars.append(bar)
+    return BarChart(bars, list(colors.items()) if across else [])

@@ -1,0 +1,113 @@
+"""Project list (facets, search, sort, pages, downloads) and the project page."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timezone
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from portfolio.errors import UserInputError
+from portfolio.web.deps import PER_PAGE, NotFound, ProjectQueryDep, is_fragment, session, templates
+
+router = APIRouter(include_in_schema=False)
+
+SORTS = {"code": "编号", "name": "名称", "sector": "行业", "status": "状态", "plan": "规划", "date": "状态日期"}
+FACET_TITLES = {"county": "县(区)", "sector": "行业", "plan": "规划", "column": "专栏", "status": "状态",
+                "kind": "类型"}
+EXPORTS = {"csv": "text/csv; charset=utf-8",
+           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+           "json": "application/json"}
+
+
+def project_page(opened, query) -> dict:
+    """Everything the list shows: one page of rows, the total and the facets of the whole view."""
+    from portfolio import queries
+    from portfolio.views import display_rows
+
+    flt = query.filter(opened)
+    total = queries.count_projects(opened, flt)
+    pages = max(1, -(-total // PER_PAGE))
+    if query.page > pages:
+        raise UserInputError(f"页码 {query.page} 超出范围：共 {pages} 页")
+    rows = list(display_rows(queries.list_projects(opened, flt, sort=query.sort, limit=PER_PAGE,
+                                                   offset=(query.page - 1) * PER_PAGE), shorten_counties=True))
+    facets = {name: queries.facet(opened, flt, name) for name in queries.FACETS}
+    labels = {(name, v.value): v.label for name, values in facets.items() for v in values}
+    return {"rows": rows, "total": total, "pages": pages, "facets": facets, "query": query.canonical(flt),
+            "filter": flt, "facet_labels": labels}
+
+
+@router.get("/projects")
+def project_list(request: Request, query: ProjectQueryDep):
+    with session(request) as opened:
+        context = project_page(opened, query)
+    context.update(sorts=SORTS, facet_titles=FACET_TITLES, grouped_counties=_by_prefecture(context["facets"]["county"]))
+    template = "partials/project_results.html" if is_fragment(request) else "projects.html"
+    response = templates.TemplateResponse(request, template, context)
+    response.headers["Vary"] = "HX-Request"
+    return response
+
+
+def _by_prefecture(counties) -> list[tuple[str, list]]:
+    groups: dict[str, list] = {}
+    for value in counties:
+        groups.setdefault(value.group or "其他", []).append(value)
+    return list(groups.items())
+
+
+@router.get("/projects/export.{fmt}")
+def export(request: Request, fmt: str, query: ProjectQueryDep) -> Response:
+    """The whole current view (every page) as CSV, xlsx or an OC4IDS package (JSON)."""
+    from portfolio import oc4ids, queries, render
+    from portfolio.views import display_rows, project_columns
+
+    if fmt not in EXPORTS:
+        raise NotFound(f"没有 {fmt} 格式的下载；可用：{', '.join(EXPORTS)}")
+    with session(request) as opened:
+        flt = query.filter(opened)
+        if fmt == "json":
+            buffer = io.StringIO()
+            render.dump_json(oc4ids.package(opened, flt), buffer)
+            body = buffer.getvalue().encode("utf-8")
+        else:
+            rows = display_rows(queries.list_projects(opened, flt, sort=query.sort))
+            body = _csv(rows, project_columns()) if fmt == "csv" else _xlsx(rows, project_columns())
+    name = f"projects-{datetime.now(timezone.utc):%Y%m%d}.{'oc4ids.json' if fmt == 'json' else fmt}"
+    return Response(body, media_type=EXPORTS[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _csv(rows, columns) -> bytes:
+    from portfolio import render
+
+    buffer = io.StringIO()
+    render.render(rows, columns, "csv", buffer)
+    return buffer.getvalue().encode("utf-8-sig")  # with a BOM, as the CLI writes files: Excel reads it as UTF-8
+
+
+def _xlsx(rows, columns) -> bytes:
+    from portfolio import render
+
+    buffer = io.BytesIO()
+    render.write_xlsx(buffer, rows, columns, sheet_title="项目")
+    return buffer.getvalue()
+
+
+@router.get("/projects/{code}")
+def project(request: Request, code: str):
+    from portfolio import queries
+    from portfolio.views import detail_optional_fields, division_label, history_rows
+    from portfolio.vocab import STATUS_ENGLISH
+
+    with session(request) as opened:
+        try:
+            detail = queries.project_detail(opened, code)
+        except UserInputError as error:
+            raise NotFound(str(error)) from None
+        # rendered inside the session: the template reads the plan, 专栏 and sector rows
+        return templates.TemplateResponse(request, "project.html", {
+            "detail": detail, "p": detail.project, "optional": detail_optional_fields(detail),
+            "divisions": [(d.code, division_label(d)) for d in detail.divisions],
+            "history": history_rows(detail.history), "status_english": STATUS_ENGLISH[detail.project.status],
+        })

@@ -18,6 +18,7 @@ import os
 import platform
 import random
 import shutil
+import socket
 import sqlite3
 import statistics
 import subprocess
@@ -172,6 +173,7 @@ class Bench:
         self.set_status(bundle)
         self.help()
         self.csv_export()
+        self.web(bundle)
         self.write()
 
     def seed_load(self, bundle: seeding.SeedBundle) -> None:
@@ -338,6 +340,83 @@ class Bench:
         self.record("csv export, all rows (s)", elapsed, None, "s", "(for reference)", f"{rows} rows")
         self.record("csv export peak memory (MB)", peak, None, "MB", "< 200 MB")
 
+    def web(self, bundle) -> None:
+        """`portfolio serve` (one worker) under 8 concurrent keep-alive clients on loopback.
+
+        The clients run in this process, on the same cores as the server: the figures are
+        for the pair, as on a small office server.
+        """
+        county = self.typical_county(bundle)
+        codes = [p.code for p in self.rng.sample(bundle.projects, min(500, len(bundle.projects)))]
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = subprocess.Popen([*self.portfolio, "serve", "--port", str(port)], env=self.env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            self._wait_for_server(server, port)
+            self.load_test("web: list, one county", port, lambda i: f"/projects?county={county}", "p95 < 100 ms")
+            self.load_test("web: project page", port, lambda i: "/projects/" + codes[i % len(codes)], "p95 < 50 ms")
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+    @staticmethod
+    def _wait_for_server(server: subprocess.Popen, port: int, seconds: float = 120) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise SystemExit(f"portfolio serve failed: {server.stderr.read().decode()[-500:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise SystemExit("portfolio serve did not start")
+
+    def load_test(self, name: str, port: int, path_of, target: str, clients: int = 8) -> None:
+        import http.client
+        import itertools
+        import threading
+
+        total = self.args.web_requests
+        latencies: list[float] = []
+        failures: list[int] = []
+        counter = itertools.count()
+
+        def client() -> None:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            while (index := next(counter)) < total:
+                start = time.perf_counter()
+                connection.request("GET", path_of(index))
+                response = connection.getresponse()
+                response.read()
+                latencies.append(time.perf_counter() - start)
+                if response.status != 200:
+                    failures.append(response.status)
+            connection.close()
+
+        for index in range(clients):  # warm up: one request per client, not counted
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            connection.request("GET", path_of(index))
+            connection.getresponse().read()
+            connection.close()
+        threads = [threading.Thread(target=client) for _ in range(clients)]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall = time.perf_counter() - started
+        if failures:
+            raise SystemExit(f"{name}: {len(failures)} requests failed (HTTP {sorted(set(failures))})")
+        p50 = statistics.median(latencies) * 1000
+        p95 = statistics.quantiles(latencies, n=20)[18] * 1000
+        note = f"{total} requests, {clients} clients"
+        self.record(f"{name} p50 (ms)", p50, None, "ms", "", note)
+        self.record(f"{name} p95 (ms)", p95, None, "ms", target, note)
+        self.record(f"{name} (requests/s)", total / wall, None, "r/s", "", note)
+
     def write(self, case: str = "") -> None:
         out = Path(__file__).resolve().parent / "results"
         out.mkdir(exist_ok=True)
@@ -498,6 +577,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026, help="random seed of the synthetic data")
     parser.add_argument("--reporting", action="store_true",
                         help="run the reporting case (24 months of reports) instead of the others")
+    parser.add_argument("--web-requests", type=int, default=400,
+                        help="requests per web case (8 concurrent clients against portfolio serve)")
     Bench(parser.parse_args()).run()
 
 

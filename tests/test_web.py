@@ -86,6 +86,13 @@ def test_counties_are_grouped_by_prefecture_and_filter_by_code(web):
     assert 'class="on"><a href="/projects?' in mangkang  # the chosen county is marked, its link removes it
 
 
+def test_a_prefecture_view_marks_no_county_as_chosen(web):
+    html = web.get("/projects", params={"prefecture": "日喀则"}).text
+    county_block = html.split('data-facet="county"', 1)[1].split("</details>", 1)[0]
+    assert 'class="on"' not in county_block and "桑珠孜区" in county_block
+    assert "地市：日喀则 ✕" in html
+
+
 def test_column_facet_needs_one_plan(web):
     html = web.get("/projects", params={"plan": "lhasa-15-fyp", "column": "3"}).text
     expected = [r["code"] for r in web.cli.json("projects", "list", "--plan", "lhasa-15-fyp", "--column", "3")]
@@ -164,7 +171,8 @@ def test_api_gives_the_cli_json(web):
 
 def test_openapi_documents_the_api(web):
     spec = web.get("/api/openapi.json").json()
-    assert {"/api/projects", "/api/projects/{code}", "/api/summary", "/api/facets", "/api/counties"} <= set(spec["paths"])
+    documented = set(spec["paths"])
+    assert {"/api/projects", "/api/projects/{code}", "/api/summary", "/api/facets", "/api/counties"} <= documented
     assert not any(path.startswith("/projects") for path in spec["paths"]), "pages are not API routes"
     assert "/static/swagger-ui/swagger-ui-bundle.js" in web.get("/api/docs").text
 

@@ -117,12 +117,14 @@ class ProjectQuery:
 
     def canonical(self, flt) -> ProjectQuery:
         """The same view with every value as the code a facet uses (so a facet link can toggle it)."""
-        return replace(self, county=list(flt.division_codes) if self.county else [], sector=list(flt.sectors), plan=list(flt.plan_keys), status=list(flt.statuses),
+        return replace(self, county=list(flt.division_codes) if self.county else [], sector=list(flt.sectors),
+                       plan=list(flt.plan_keys), status=list(flt.statuses),
                        kind=flt.kinds[0] if flt.kinds else None)
 
     @property
     def active(self) -> bool:
-        return bool(self.params(with_page=False)) and self.params(with_page=False) != [("sort", self.sort)]
+        """Any filter or search (sorting alone is not a filter)."""
+        return any(key != "sort" for key, _ in self.params(with_page=False))
 
 
 def project_query(
@@ -131,7 +133,8 @@ def project_query(
     sector: Annotated[list[str], Query(description="行业代码或名称；可重复")] = [],  # noqa: B006
     plan: Annotated[list[str], Query(description="规划代号；可重复")] = [],  # noqa: B006
     column: Annotated[str | None, Query(description="专栏编号（需同时指定一个规划）")] = None,
-    status: Annotated[list[str], Query(description="状态：谋划 前期 在建 建成 暂缓 取消 或 OC4IDS 代码；可重复")] = [],  # noqa: B006
+    status: Annotated[list[str], Query(
+        description="状态：谋划 前期 在建 建成 暂缓 取消 或 OC4IDS 代码；可重复")] = [],  # noqa: B006
     kind: Annotated[str | None, Query(description="project (项目) 或 programme (项目群)")] = None,
     q: Annotated[str | None, Query(description="名称、分项、备注中的文字（空格分隔的词须全部出现）")] = None,
     sort: Annotated[str, Query(description="code, name, sector, status, plan 或 date")] = "code",

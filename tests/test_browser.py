@@ -151,6 +151,13 @@ def test_browse_facet_search_open_and_download(server, chrome):
     assert all("芒康县" in row.text and "供水" in row.text for row in rows)
     shot(driver, "04-county-and-sector")
 
+    box = css(driver, "#q")  # the search box of the swapped fragment searches within the facets chosen
+    box.send_keys("水厂")
+    box.submit()
+    within = cli.json("projects", "list", "--county", "540328", "--sector", "water_supply", "--search", "水厂")
+    wait(driver, lambda d: "q=" in d.current_url and "county=540328" in d.current_url
+         and shown_total(d) == len(within))
+
     driver.get(base + "/projects")
     box = css(driver, "#q")
     box.send_keys("污水处理厂")

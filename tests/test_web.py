@@ -105,6 +105,7 @@ def test_htmx_requests_get_the_results_fragment_only(web):
     fragment = web.get("/projects", params={"county": "芒康"}, headers={"HX-Request": "true"})
     assert fragment.text.lstrip().startswith('<div id="results"') and "<html" not in fragment.text
     assert fragment.headers["Vary"] == "HX-Request"
+    assert '<input type="hidden" name="county" value="540328">' in fragment.text  # search keeps the facets
     restore = web.get("/projects", params={"county": "芒康"},
                       headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
     assert "<html" in restore.text

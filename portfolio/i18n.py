@@ -228,6 +228,13 @@ CATALOGUE: dict[str, str] = {
         '责任单位。',
     '项目代码, GB/T 40058-2021: YYYY-RRRRRR-DD-TT-NNNNNN.':
         '项目代码，GB/T 40058-2021：YYYY-RRRRRR-DD-TT-NNNNNN。',
+    # --- portfolio serve (the web front end) ---
+    "Serve the web pages (browse, facets, search, project pages, reports) and the JSON API (/api/docs).":
+        "启动网页（浏览、筛选、搜索、项目页、统计）和 JSON 接口（/api/docs）。",
+    "Address to listen on (0.0.0.0: every interface).": "监听地址（0.0.0.0：所有网卡）。",
+    "TCP port.": "TCP 端口。",
+    "Worker processes.": "工作进程数。",
+    "portfolio web: {url}  (database {database}; Ctrl+C stops)": "portfolio 网页：{url}（数据库 {database}；按 Ctrl+C 停止）",
 }
 
 # Words shown for an option's or argument's value in help (`--county 县(区)` / `--county COUNTY`).
@@ -235,7 +242,7 @@ METAVARS: dict[str, str] = {
     "county": "县(区)", "prefecture": "地市", "sector": "行业", "plan": "规划", "column": "专栏号", "status": "状态",
     "kind": "类型", "search": "文字", "text": "文字", "sort": "排序", "limit": "行数", "format": "格式",
     "output": "文件", "date": "日期", "note": "备注", "code": "编号", "by": "维度", "then": "维度", "db": "数据库",
-    "path": "路径", "file": "文件", "seed_dir": "目录", "directory": "目录", "compare": "文件", "plan_key": "规划", "files": "文件",
+    "path": "路径", "host": "地址", "port": "端口", "workers": "进程数", "file": "文件", "seed_dir": "目录", "directory": "目录", "compare": "文件", "plan_key": "规划", "files": "文件",
 }
 
 

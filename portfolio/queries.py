@@ -331,9 +331,16 @@ def _sector_order(session: Session) -> sa.ColumnElement:
                    else_=len(ranked))
 
 
-def count_projects(session: Session, flt: ProjectFilter) -> int:
-    """How many projects (and programmes) match: the length of `list_projects` without a limit."""
-    return session.execute(_filtered(session, flt, (sa.func.count(),))).scalar_one()
+def count_projects(session: Session, flt: ProjectFilter, *, count: str = "listings") -> int:
+    """How many items match (the length of `list_projects` without a limit), or with count="works"
+    how many works: a programme whose parts match, and other listings of a matching work, not again."""
+    if count not in COUNTS:
+        raise UserInputError(f"unknown count {count!r}; allowed: works (each work once), listings (every item)")
+    total = session.execute(_filtered(session, flt, (sa.func.count(),))).scalar_one()
+    if count == "works" and total:
+        counted = _works_only(session, flt, [], [(total,)])
+        total = counted[0][-1] if counted else 0
+    return total
 
 
 def _stream(session: Session, statement: sa.Select) -> Iterator[ProjectRow]:
@@ -425,6 +432,8 @@ def _dimension(name: str, county: type[Division], prefecture: type[Division]) ->
         return sa.case((county.level == "prefecture", county.name + "·" + vocab.UNSPECIFIED_COUNTY), else_=county.name), (county.code,)
     if name == "prefecture":
         return prefecture.name, (prefecture.code,)
+    if name == "level":  # a facet of the project list, not a summary dimension
+        return Project.level, (Project.level,)
     if name == "status":
         lifecycle = sa.case({label: rank for rank, label in enumerate(vocab.STATUS_OC4IDS)}, value=Project.status)
         return Project.status, (lifecycle,)
@@ -595,7 +604,7 @@ def _summary_from_links(session: Session, flt: ProjectFilter, dims: list[str]) -
 
 # --- facets --------------------------------------------------------------------------
 
-FACETS = ("county", "sector", "plan", "column", "status", "kind")
+FACETS = ("county", "sector", "plan", "column", "status", "kind", "level")
 
 
 class FacetValue(NamedTuple):
@@ -605,19 +614,30 @@ class FacetValue(NamedTuple):
     group: str | None = None  # counties: their prefecture
 
 
-def facet(session: Session, flt: ProjectFilter, name: str) -> list[FacetValue]:
+def facet(session: Session, flt: ProjectFilter, name: str, *, count: str = "works") -> list[FacetValue]:
     """Counts of the matching projects by one dimension, with the value a filter takes.
 
-    The counts are those of `summary(session, flt, name)`: a programme counts under each
-    county it spans. The 专栏 facet needs exactly one plan in the filter.
+    The counts are those of `summary(session, flt, name, count=count)`: each work once by default,
+    every item with count="listings"; a programme counts under each county it spans. The 专栏
+    facet needs exactly one plan in the filter.
     """
     if name not in FACETS:
         raise UserInputError(f"unknown facet {name!r}; allowed: {', '.join(FACETS)}")
-    if name == "county":
-        return _county_facet(session, flt)
+    if count not in COUNTS:
+        raise UserInputError(f"unknown count {count!r}; allowed: works (each work once), listings (every item)")
     if name == "column" and len(flt.plan_keys) != 1:
         return []
+    rows = _county_facet(session, flt) if name == "county" else _plain_facet(session, flt, name)
+    if count == "works":
+        works = dict(_works_only(session, flt, [name], [(key, n) for key, _, n in rows]))
+        rows = [(key, value, works.get(key, 0)) for key, value, _ in rows]
+    return [value._replace(count=n) for _, value, n in rows if n > 0]
+
+
+def _plain_facet(session: Session, flt: ProjectFilter, name: str) -> list[tuple]:
+    """(summary label, FacetValue, listings) rows; the summary label is what `_works_only` keys on."""
     count = sa.func.count()
+    summary_label, _ = _dimension(name, _COUNTY, _PREFECTURE)
     dimension = {
         "sector": ((Sector.code, Sector.label_zh), (count.desc(), Sector.code)),
         "plan": ((Plan.key, Plan.key), (Plan.key,)),
@@ -625,18 +645,20 @@ def facet(session: Session, flt: ProjectFilter, name: str) -> list[FacetValue]:
         "status": ((Project.status, Project.status),
                    (sa.case({label: rank for rank, label in enumerate(vocab.STATUS_OC4IDS)}, value=Project.status),)),
         "kind": ((Project.kind, _kind_label()), (Project.kind,)),
+        "level": ((Project.level, Project.level), (Project.level.desc(),)),  # 市级 before 县级
     }
     (value, label), order = dimension[name]
-    statement = _filtered(session, flt, (value, label, count)).group_by(value, label).order_by(*order)
+    statement = _filtered(session, flt, (summary_label, value, label, count)) \
+        .group_by(summary_label, value, label).order_by(*order)
     if name == "column":
-        return [FacetValue(str(number), f"专栏{number} {title}", n) for number, title, n in session.execute(statement)]
-    return [FacetValue(str(v), str(text), n) for v, text, n in session.execute(statement)]
+        return [(key, FacetValue(str(number), f"专栏{number} {title}", n), n)
+                for key, number, title, n in session.execute(statement)]
+    return [(key, FacetValue(str(v), str(text), n), n) for key, v, text, n in session.execute(statement)]
 
 
-def _county_facet(session: Session, flt: ProjectFilter) -> list[FacetValue]:
-    county = sa.orm.aliased(Division, name="county")
-    parent = sa.orm.aliased(Division, name="parent")
-    label = sa.case((county.level == "prefecture", county.name + "(市直)"), else_=county.name)
+def _county_facet(session: Session, flt: ProjectFilter) -> list[tuple]:
+    county, parent = _COUNTY, sa.orm.aliased(Division, name="parent")
+    label, _ = _dimension("county", county, _PREFECTURE)
     prefecture = sa.case((county.level == "prefecture", county.name), else_=parent.name)
     statement = _filtered(session, flt, (county.code, label, prefecture, sa.func.count(sa.distinct(Project.id)))) \
         .join(ProjectDivision, ProjectDivision.project_id == Project.id) \
@@ -645,7 +667,7 @@ def _county_facet(session: Session, flt: ProjectFilter) -> list[FacetValue]:
     if flt.division_codes:
         statement = statement.where(ProjectDivision.division_code.in_(flt.division_codes))
     statement = statement.group_by(county.code, county.name, county.level, parent.name).order_by(county.code)
-    return [FacetValue(code, text, n, group) for code, text, group, n in session.execute(statement)]
+    return [(text, FacetValue(code, text, n, group), n) for code, text, group, n in session.execute(statement)]
 
 
 # --- reference lists ----------------------------------------------------------------

@@ -174,7 +174,7 @@ def test_browse_facet_search_open_and_download(server, chrome):
     wait(driver, lambda d: d.current_url.endswith("/projects/" + first["code"]))
     assert css(driver, "h1.project-name").text == first["name"]
     page = driver.page_source
-    assert "出处" in page and "状态历史" in page and first["plan"] in page
+    assert "出处" in page and "全部记录" in page and first["plan"] in page
     shot(driver, "06-project")
 
     driver.back()

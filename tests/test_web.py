@@ -46,8 +46,10 @@ def test_home_lists_the_plans_with_their_counts(web):
     plans = web.cli.json("plans")
     for plan in plans:
         assert plan["title"] in html
-    total = sum(row["count"] for row in web.cli.json("summary", "--by", "kind"))
-    assert f"共 <strong>{total:,}</strong> 项" in html
+    listings = sum(row["count"] for row in web.cli.json("summary", "--by", "kind", "--count", "listings"))
+    assert f'<strong class="total">{listings:,}</strong> 个条目' in html
+    works = re.search(r'<strong class="works">([\d,]+)</strong> 项工程', web.get("/projects").text).group(1)
+    assert f'<strong class="works">{works}</strong> 项工程' in html and 0 < int(works.replace(",", "")) < listings
     assert 'action="/projects"' in html and 'name="q"' in html
 
 
@@ -75,6 +77,32 @@ def test_facet_counts_equal_the_cli_summary(web, name):
     assert {value["label"]: value["count"] for value in facets} == summary
     shown = facet_counts(web.get("/projects", params={"prefecture": "昌都"}).text, name)
     assert shown == {value["value"]: value["count"] for value in facets}
+
+
+@pytest.mark.parametrize("name", ["county", "sector", "plan", "status", "level"])
+def test_facets_count_listings_when_asked_as_the_cli_does(web, name):
+    if name == "level":  # not a summary dimension: each level's listings are a filtered list
+        facets = web.get("/api/facets", params={"count": "listings"}).json()["level"]
+        assert {v["value"]: v["count"] for v in facets} == {
+            level: len(web.cli.json("projects", "list", "--level", level)) for level in ("市级", "县级")}
+        return
+    summary = {row[name]: row["count"] for row in
+               web.cli.json("summary", "--by", name, "--prefecture", "拉萨", "--count", "listings")}
+    facets = web.get("/api/facets", params={"prefecture": "拉萨", "count": "listings"}).json()[name]
+    assert {value["label"]: value["count"] for value in facets} == summary
+
+
+def test_the_list_counts_works_and_listings_like_the_cli(web):
+    for plan in ("lhasa-15-fyp", "shigatse-14-fyp"):
+        [works] = web.cli.json("summary", "--by", "plan", "--plan", plan)
+        [listings] = web.cli.json("summary", "--by", "plan", "--plan", plan, "--count", "listings")
+        html = web.get("/projects", params={"plan": plan}).text
+        assert f'<strong class="total">{listings["count"]:,}</strong> 个条目' in html
+        assert f'<strong class="works">{works["count"]:,}</strong> 项工程' in html
+        assert works["count"] < listings["count"]  # the plan has programmes with parts or works listed twice
+    html = web.get("/projects", params={"count": "listings"}).text
+    assert "改为按工程计数" in html
+    assert web.get("/projects", params={"count": "all"}).status_code == 400
 
 
 def test_counties_are_grouped_by_prefecture_and_filter_by_code(web):
@@ -149,9 +177,11 @@ def test_project_page_shows_every_field_provenance_and_history(web):
     shown = web.cli.json("projects", "show", "CD14-05-006")
     html = web.get("/projects/cd14-05-006").text
     for text in (shown["name"], shown["column_title"], shown["group"], f"第 {shown['source_line']} 行",
-                 shown["source_file"], "状态历史", "列入规划"):
+                 shown["source_file"], "全部记录", "列入规划", shown["level"], shown["quote"]):
         assert text in html, text
     assert all(d["name"] in html for d in shown["divisions"])
+    events = web.cli.json("projects", "history", "CD14-05-006")
+    assert [f'data-event="{e["id"]}"' in html for e in events] == [True] * len(events) and events
 
 
 def test_api_gives_the_cli_json(web):

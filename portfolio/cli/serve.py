@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from portfolio.cli._context import app_context, friendly_errors
+from portfolio.i18n import t
 
 
 @friendly_errors
@@ -28,7 +29,8 @@ def serve(
     context.engine()  # migrate, and seed a new database, once, before any worker starts
     context.close()
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
-    typer.echo(f"portfolio 网页: http://{shown}:{port}/  (数据库 {db.display_url(context.url)}; Ctrl+C 停止)")
+    typer.echo(t("portfolio web: {url}  (database {database}; Ctrl+C stops)", url=f"http://{shown}:{port}/",
+                 database=db.display_url(context.url)))
     if workers == 1:
         uvicorn.run(create_app(context.url), host=host, port=port, log_level="warning")
         return

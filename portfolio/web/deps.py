@@ -63,6 +63,18 @@ def _positive(value: str | None, name: str, default: int | None) -> int | None:
     return number
 
 
+def _count(value: str | None) -> str:
+    from portfolio.queries import COUNTS
+
+    wanted = (value or "works").strip().lower() or "works"
+    if wanted not in COUNTS:
+        raise UserInputError(f"count 应为 works（每项工程计一次）或 listings（每个条目计一次），而不是 {value!r}")
+    return wanted
+
+
+LIST_FILTERS = ("county", "sector", "plan", "status", "level")  # filters that take several values
+
+
 @dataclass
 class ProjectQuery:
     """Filters, search, sort and page of a project view: all of it lives in the URL."""
@@ -74,7 +86,10 @@ class ProjectQuery:
     column: int | None = None
     status: list[str] = field(default_factory=list)
     kind: str | None = None
+    level: list[str] = field(default_factory=list)
+    tier: str | None = None
     q: str | None = None
+    count: str = "works"
     sort: str = "code"
     page: int = 1
     notes: list[str] = field(default_factory=list, compare=False)  # remarks of the library on the filter
@@ -85,13 +100,16 @@ class ProjectQuery:
         if self.column is not None and len(self.plan) != 1:
             raise UserInputError("专栏 (column) 需要同时选定一个规划 (plan)")
         return build_filter(session, county=self.county, prefecture=self.prefecture, sector=self.sector,
-                            plan=self.plan, column=self.column, status=self.status, kind=self.kind, search=self.q,
-                            notes=self.notes)
+                            plan=self.plan, column=self.column, status=self.status, kind=self.kind,
+                            level=self.level, tier=self.tier, search=self.q, notes=self.notes)
 
     def params(self, *, with_page: bool = True) -> list[tuple[str, str]]:
         pairs = [("county", v) for v in self.county] + [("prefecture", self.prefecture)] \
             + [("sector", v) for v in self.sector] + [("plan", v) for v in self.plan] + [("column", self.column)] \
-            + [("status", v) for v in self.status] + [("kind", self.kind), ("q", self.q)]
+            + [("status", v) for v in self.status] + [("kind", self.kind)] + [("level", v) for v in self.level] \
+            + [("tier", self.tier), ("q", self.q)]
+        if self.count != "works":
+            pairs.append(("count", self.count))
         if self.sort != "code":
             pairs.append(("sort", self.sort))
         if with_page and self.page != 1:
@@ -106,7 +124,7 @@ class ProjectQuery:
 
     def toggled(self, name: str, value: str) -> str:
         """The query string with `value` added to or removed from the `name` filter (back to page 1)."""
-        if name in ("county", "sector", "plan", "status"):
+        if name in LIST_FILTERS:
             values = getattr(self, name)
             changed = [v for v in values if v != value] if value in values else [*values, value]
             extra = {"column": None} if name == "plan" else {}
@@ -136,14 +154,18 @@ def project_query(
     status: Annotated[list[str], Query(
         description="状态：谋划 前期 在建 建成 暂缓 取消 或 OC4IDS 代码；可重复")] = [],  # noqa: B006
     kind: Annotated[str | None, Query(description="project (项目) 或 programme (项目群)")] = None,
+    level: Annotated[list[str], Query(description="层级：市级 或 县级；可重复")] = [],  # noqa: B006
+    tier: Annotated[str | None, Query(description="top (不属于任何项目群) 或 leaf (没有组成项目)")] = None,
     q: Annotated[str | None, Query(description="名称、分项、备注中的文字（空格分隔的词须全部出现）")] = None,
     sort: Annotated[str, Query(description="code, name, sector, status, plan 或 date")] = "code",
     page: Annotated[str | None, Query(description="页码，从 1 开始")] = None,
+    count: Annotated[str, Query(description="works: 每项工程计一次（默认）；listings: 每个规划条目计一次")] = "works",
 ) -> ProjectQuery:
     return ProjectQuery(
         county=_clean(county), prefecture=(prefecture or "").strip() or None, sector=_clean(sector),
         plan=_clean(plan), column=_positive(column, "专栏 (column)", None), status=_clean(status),
-        kind=(kind or "").strip() or None, q=(q or "").strip() or None, sort=(sort or "code").strip(),
+        kind=(kind or "").strip() or None, level=_clean(level), tier=(tier or "").strip() or None,
+        q=(q or "").strip() or None, count=_count(count), sort=(sort or "code").strip(),
         page=_positive(page, "页码 (page)", 1),
     )
 

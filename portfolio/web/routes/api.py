@@ -56,15 +56,17 @@ def project(request: Request, code: str) -> Response:
             raise NotFound(str(error)) from None
 
 
-@router.get("/projects/{code}/history", summary="状态历史 (= projects history --format json)",
+@router.get("/projects/{code}/history", summary="全部记录 (= projects history --format json)",
             response_model=list[dict[str, Any]])
 def history(request: Request, code: str) -> Response:
-    from portfolio import queries
+    """Status, field and report events, oldest first; retracted ones stay, with `retracted` set."""
+    from portfolio import history as record
     from portfolio.views import as_dicts, history_columns, history_rows
 
     with session(request) as opened:
         try:
-            return DataResponse(as_dicts(history_rows(queries.history(opened, code)), history_columns()))
+            return DataResponse(as_dicts(history_rows(record.history(opened, code), machine=True),
+                                         history_columns()))
         except UserInputError as error:
             raise NotFound(str(error)) from None
 
@@ -76,7 +78,7 @@ def facets(request: Request, query: ProjectQueryDep) -> Response:
 
     with session(request) as opened:
         flt = query.filter(opened)
-        return DataResponse({name: [value._asdict() for value in queries.facet(opened, flt, name)]
+        return DataResponse({name: [value._asdict() for value in queries.facet(opened, flt, name, count=query.count)]
                              for name in queries.FACETS})
 
 

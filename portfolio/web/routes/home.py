@@ -25,10 +25,12 @@ def home(request: Request):
 
     with session(request) as opened:
         plans = reference_rows(opened, "plans")
-        by_status = queries.summary(opened, queries.ProjectFilter(), "status")
-        by_kind = queries.summary(opened, queries.ProjectFilter(), "kind")
+        everything = queries.ProjectFilter()
+        by_status = queries.summary(opened, everything, "status")
+        by_kind = queries.summary(opened, everything, "kind", count="listings")
+        works = queries.count_projects(opened, everything, count="works")
         progress = progress_overview(opened)
     return templates.TemplateResponse(request, "home.html", {
         "plans": plans, "by_status": by_status, "by_kind": by_kind, "progress": progress,
-        "total": sum(n for _, n in by_kind),
+        "total": sum(n for _, n in by_kind), "works": works,
     })

@@ -15,7 +15,8 @@ router = APIRouter(include_in_schema=False)
 
 SORTS = {"code": "编号", "name": "名称", "sector": "行业", "status": "状态", "plan": "规划", "date": "状态日期"}
 FACET_TITLES = {"county": "县(区)", "sector": "行业", "plan": "规划", "column": "专栏", "status": "状态",
-                "kind": "类型"}
+                "kind": "类型", "level": "层级"}
+FILTER_TITLES = {**FACET_TITLES, "prefecture": "地市", "tier": "层次", "q": "搜索"}
 EXPORTS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
            "json": "application/json"}
@@ -28,14 +29,15 @@ def project_page(opened, query) -> dict:
 
     flt = query.filter(opened)
     total = queries.count_projects(opened, flt)
+    works = queries.count_projects(opened, flt, count="works")
     pages = max(1, -(-total // PER_PAGE))
     if query.page > pages:
         raise UserInputError(f"页码 {query.page} 超出范围：共 {pages} 页")
     rows = list(display_rows(queries.list_projects(opened, flt, sort=query.sort, limit=PER_PAGE,
                                                    offset=(query.page - 1) * PER_PAGE), shorten_counties=True))
-    facets = {name: queries.facet(opened, flt, name) for name in queries.FACETS}
+    facets = {name: queries.facet(opened, flt, name, count=query.count) for name in queries.FACETS}
     labels = {(name, v.value): v.label for name, values in facets.items() for v in values}
-    return {"rows": rows, "total": total, "pages": pages, "facets": facets, "query": query.canonical(flt),
+    return {"rows": rows, "total": total, "works": works, "pages": pages, "facets": facets, "query": query.canonical(flt),
             "filter": flt, "facet_labels": labels}
 
 
@@ -43,7 +45,7 @@ def project_page(opened, query) -> dict:
 def project_list(request: Request, query: ProjectQueryDep):
     with session(request) as opened:
         context = project_page(opened, query)
-    context.update(sorts=SORTS, facet_titles=FACET_TITLES, grouped_counties=_by_prefecture(context["facets"]["county"]))
+    context.update(sorts=SORTS, facet_titles=FACET_TITLES, filter_titles=FILTER_TITLES, grouped_counties=_by_prefecture(context["facets"]["county"]))
     template = "partials/project_results.html" if is_fragment(request) else "projects.html"
     response = templates.TemplateResponse(request, template, context)
     response.headers["Vary"] = "HX-Request"
@@ -96,7 +98,7 @@ def _xlsx(rows, columns) -> bytes:
 
 @router.get("/projects/{code}")
 def project(request: Request, code: str):
-    from portfolio import queries
+    from portfolio import history, queries
     from portfolio.views import detail_optional_fields, division_label, history_rows
     from portfolio.vocab import STATUS_ENGLISH
 
@@ -105,9 +107,10 @@ def project(request: Request, code: str):
             detail = queries.project_detail(opened, code)
         except UserInputError as error:
             raise NotFound(str(error)) from None
+        events = history_rows(history.history(opened, detail.project.code))
         # rendered inside the session: the template reads the plan, 专栏 and sector rows
         return templates.TemplateResponse(request, "project.html", {
             "detail": detail, "p": detail.project, "optional": detail_optional_fields(detail),
-            "divisions": [(d.code, division_label(d)) for d in detail.divisions],
-            "history": history_rows(detail.history), "status_english": STATUS_ENGLISH[detail.project.status],
+            "divisions": [(d.code, division_label(d)) for d in detail.divisions], "links": detail.links,
+            "history": events, "status_english": STATUS_ENGLISH[detail.project.status],
         })

@@ -25,7 +25,7 @@ def summary_of(opened, query, by: str, then: str | None):
     then = then or None
     if then == by:
         raise UserInputError(f"两个维度相同：{by}")
-    return summary_table(opened, query.filter(opened), by, then)
+    return summary_table(opened, query.filter(opened), by, then, count=query.count)
 
 
 @router.get("/reports")

@@ -66,7 +66,7 @@ class DatabaseFactory:
         self.engine = engine
         self.workdir = workdir
         self.created: list[str] = []
-        self._template: str | None = None
+        self._templates: dict[str, str] = {}
 
     def empty(self) -> str:
         name = f"portfolio_test_{uuid.uuid4().hex[:12]}"
@@ -78,19 +78,30 @@ class DatabaseFactory:
         return _database_url(admin, name)
 
     def seeded(self) -> str:
-        if self._template is None:
-            self._template = self.empty()
-            engine = db.make_engine(self._template)
+        """A copy of a migrated database holding the shipped seeds."""
+        return self._copy("seeded", lambda url: None)
+
+    def seeded_with_small_plan(self) -> str:
+        """A copy of the seeded database plus the small test plan of seedkit (three items)."""
+        return self._copy("small", _load_small_plan)
+
+    def _copy(self, template: str, prepare) -> str:
+        """A fresh copy of a template built once per run: migrated, seeded, then `prepare(url)`."""
+        if template not in self._templates:
+            url = self.empty()
+            engine = db.make_engine(url)
             db.ensure_current(engine)
             engine.dispose()
+            prepare(url)
+            self._templates[template] = url
+        source = self._templates[template]
         if self.engine == "sqlite":
             target = self.workdir / f"portfolio_test_{uuid.uuid4().hex[:12]}.db"
-            shutil.copy(self._template.removeprefix("sqlite:///"), target)
+            shutil.copy(source.removeprefix("sqlite:///"), target)
             return f"sqlite:///{target}"
         admin = _postgres_admin_url()
         name = f"portfolio_test_{uuid.uuid4().hex[:12]}"
-        template_name = self._template.rsplit("/", 1)[1]
-        _admin_execute(admin, f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
+        _admin_execute(admin, f'CREATE DATABASE "{name}" TEMPLATE "{source.rsplit("/", 1)[1]}"')
         self.created.append(name)
         return _database_url(admin, name)
 
@@ -100,6 +111,22 @@ class DatabaseFactory:
         admin = _postgres_admin_url()
         for name in reversed(self.created):
             _admin_execute(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _load_small_plan(url: str) -> None:
+    """What `seed load` of the small test plan does, without the CLI: apply, then refresh statistics."""
+    import tempfile
+
+    from portfolio import seeding
+    from seedkit import make_seed_dir
+
+    engine = db.make_engine(url)
+    try:
+        with tempfile.TemporaryDirectory() as directory, db.session_scope(engine, exclusive=True) as session:
+            seeding.apply(session, seeding.load_checked(make_seed_dir(Path(directory))))
+        db.refresh_statistics(engine)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -115,6 +142,12 @@ def databases(request, tmp_path_factory):
 def seeded_url(databases) -> str:
     """A fresh copy of a migrated and seeded database."""
     return databases.seeded()
+
+
+@pytest.fixture
+def small_url(databases) -> str:
+    """A fresh copy of the seeded database with the small test plan (TP-02-001 … TP-02-003) loaded."""
+    return databases.seeded_with_small_plan()
 
 
 @pytest.fixture
@@ -153,6 +186,12 @@ class Cli:
 @pytest.fixture
 def cli(seeded_url) -> Cli:
     return Cli(seeded_url)
+
+
+@pytest.fixture
+def small(small_url) -> Cli:
+    """The CLI on the seeded database plus the small test plan (3 items in 芒康县 and three other counties)."""
+    return Cli(small_url)
 
 
 # --- the web front end ------------------------------------------------------------------

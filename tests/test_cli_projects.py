@@ -11,14 +11,6 @@ from portfolio.paths import seeds_dir
 from seedkit import make_seed_dir
 
 
-@pytest.fixture
-def small(cli, tmp_path):
-    """The seeded database plus the small test plan (3 items in 芒康县 and three other counties)."""
-    result = cli("seed", "load", str(make_seed_dir(tmp_path)))
-    assert result.exit_code == 0, result.output
-    return cli
-
-
 def codes(rows) -> list[str]:
     return [row["code"] for row in rows]
 

@@ -13,13 +13,6 @@ from seedkit import make_seed_dir
 CODE = "TP-02-001"
 
 
-@pytest.fixture
-def small(cli, tmp_path):
-    result = cli("seed", "load", str(make_seed_dir(tmp_path)))
-    assert result.exit_code == 0, result.output
-    return cli
-
-
 def field_events(cli, code=CODE):
     return [e for e in cli.json("projects", "history", code) if not e["id"].startswith("S")]
 

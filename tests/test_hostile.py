@@ -423,7 +423,12 @@ def test_status_sheets_apply_all_or_nothing(watched, tmp_path_factory):
         suffix, data = sheet
         path = tmp_path_factory.mktemp("sheet") / f"回报.{suffix}"
         path.write_bytes(data)
-        watched.after(assert_clean_ending(run("--db", watched.url, "status", "import", str(path))))
+        result = run("--db", watched.url, "status", "import", str(path))
+        succeeded = assert_clean_ending(result)
+        if succeeded:  # an accepted sheet changed the database exactly when it says it recorded updates
+            recorded = int(re.search(r"(\d+) status updates? recorded", result.stderr).group(1))
+            assert (watched.take_fingerprint() != watched.fingerprint) == (recorded > 0), result.stderr
+        watched.after(succeeded)
 
     case()
 

@@ -41,11 +41,9 @@ def _worker(url: str, worker: int, codes: list[str]) -> None:
     engine.dispose()
 
 
-def test_concurrent_writers_lose_nothing(tmp_path, seeded_url):
-    seeding_dir = make_seed_dir(tmp_path)
+def test_concurrent_writers_lose_nothing(small_url):
+    seeded_url = small_url
     engine = db.make_engine(seeded_url)
-    with db.session_scope(engine, exclusive=True) as session:
-        seeding.apply(session, seeding.load_checked(seeding_dir))
     codes = ["TP-02-001", "TP-02-002", "TP-02-003"]
     before = _snapshot(seeded_url)["status_event"]
     context = multiprocessing.get_context("spawn")
@@ -105,10 +103,10 @@ def test_a_killed_load_leaves_the_database_as_it_was(tmp_path, seeded_url):
     assert report.plans["test-plan"].inserted == 3
 
 
-def test_migrations_keep_every_row_and_the_history(tmp_path, seeded_url):
+def test_migrations_keep_every_row_and_the_history(small_url):
+    seeded_url = small_url
     engine = db.make_engine(seeded_url)
-    with db.session_scope(engine, exclusive=True) as session:
-        seeding.apply(session, seeding.load_checked(make_seed_dir(tmp_path)))
+    with db.session_scope(engine, write=True) as session:
         changes.set_status(session, "TP-02-001", "在建", effective_date=date(2024, 1, 2), note="kept")
     before = _snapshot(seeded_url)
     db.downgrade(engine, "0001")

@@ -89,7 +89,7 @@ def lock_projects(session: Session, codes: list[str], *, skip_unknown: bool = Fa
 
 
 def set_status(session: Session, code: str, status: str, *, effective_date: date | None = None,
-               note: str | None = None, origin: str = "user", actor: Actor | None = None) -> StatusChange:
+               note: str | None = None, origin: str = vocab.Origin.USER.value, actor: Actor | None = None) -> StatusChange:
     """Record a status event and make the project's current status the latest event's."""
     label = vocab.resolve_status(status)
     when = effective_date or date.today()
@@ -285,7 +285,7 @@ def import_sheet(session: Session, path: Path, *, actor: Actor | None = None) ->
             problems.append(f"{path}:{row.line}: {error}")
     if problems:
         raise SheetError(problems)
-    return SheetImport([_record_status(session, project, status, when, note, "user", actor)
+    return SheetImport([_record_status(session, project, status, when, note, vocab.Origin.USER.value, actor)
                         for project, status, when, note in planned], unchanged)
 
 

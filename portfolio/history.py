@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import sqlalchemy as sa
 
-from portfolio import fields
+from portfolio import fields, vocab
 from portfolio.actor import Actor, as_utc, check_scope, display
 from portfolio.errors import UserInputError
 from portfolio.models import FieldEvent, PeriodReport, StatusEvent, utc_now
@@ -61,7 +61,7 @@ def _status_events(session: Session, project_id: int) -> list[HistoryEvent]:
     for row in rows:
         events.append(HistoryEvent(f"S{row.id}", row.effective_date, "状态", previous, row.status, row.note,
                                    display(row.actor), as_utc(row.recorded_at), _retracted(row),
-                                   "规划" if row.origin == "seed" else "用户"))
+                                   vocab.Origin(row.origin).label))
         if row.retracted_at is None:
             previous = row.status
     return events

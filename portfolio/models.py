@@ -1,8 +1,8 @@
 """Every table of the portfolio database.
 
 Vocabulary columns (status, kind, build type, level) are plain text with CHECK
-constraints rather than Python enums, so the Chinese label is what is stored and the
-schema is the same on SQLite and PostgreSQL (see vocab.py for the values).
+constraints rather than Python enums, so the schema is the same on SQLite and PostgreSQL.
+The allowed values come from the vocabularies in vocab.py (migrations keep their own copy).
 """
 
 from __future__ import annotations
@@ -12,6 +12,18 @@ from datetime import date, datetime, timezone
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from portfolio.vocab import (
+    BuildType,
+    ColumnKind,
+    DivisionLevel,
+    IndicatorAttribute,
+    LinkRelation,
+    Origin,
+    ProjectKind,
+    ProjectLevel,
+    Status,
+)
+
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -20,15 +32,14 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-DIVISION_LEVELS = ("province", "prefecture", "county", "zone")
-COLUMN_KINDS = ("projects", "indicators", "places")
-PROJECT_KINDS = ("project", "programme")
-BUILD_TYPES = ("新建", "扩建", "改建", "改扩建", "续建", "迁建")
-STATUSES = ("谋划", "前期", "在建", "建成", "暂缓", "取消")
-# The level at which the plan places an item: under the prefecture (or owned by it) or a county's.
-PROJECT_LEVELS = ("市级", "县级")
-LINK_RELATIONS = ("part_of", "same_work")
-ORIGINS = ("seed", "user")
+DIVISION_LEVELS = DivisionLevel.values()
+COLUMN_KINDS = ColumnKind.values()
+PROJECT_KINDS = ProjectKind.values()
+BUILD_TYPES = BuildType.values()
+STATUSES = Status.values()
+PROJECT_LEVELS = ProjectLevel.values()
+LINK_RELATIONS = LinkRelation.values()
+ORIGINS = Origin.values()
 # Month-precision dates (计划开工 …) are stored as 'YYYY-MM' text: sortable, and no invented day.
 MONTH_PATTERN_SQL = "LIKE '____-__'"
 
@@ -117,18 +128,19 @@ class Project(SQLModel, table=True):
     plan_id: int = Field(foreign_key="plan.id")
     column_id: int = Field(foreign_key="plan_column.id", index=True)
     group_label: str | None = Field(default=None, max_length=128)
-    kind: str = Field(default="project", max_length=16)
+    kind: str = Field(default=ProjectKind.PROJECT.value, max_length=16)
     sector_code: str = Field(foreign_key="sector.code")
     build_type: str | None = Field(default=None, max_length=8)
     quantity: str | None = Field(default=None, max_length=64)
     source_line: int
     # The plan's own words naming the item (a trimmed clause of line `source_line`).
     quote: str | None = Field(default=None, max_length=512)
-    level: str = Field(default="县级", max_length=8, sa_column_kwargs={"server_default": "县级"})
+    level: str = Field(default=ProjectLevel.COUNTY.value, max_length=8,
+                       sa_column_kwargs={"server_default": ProjectLevel.COUNTY.value})
     note: str | None = Field(default=None, max_length=1024)
     in_seeds: bool = Field(default=True)
     # Current status, kept equal to the latest StatusEvent (see changes.py).
-    status: str = Field(default="谋划", max_length=8)
+    status: str = Field(default=Status.IDENTIFICATION.value, max_length=8)
     status_date: date | None = None
     # Fields offices track beside the status; empty until a user fills them.
     national_code: str | None = Field(default=None, max_length=64)
@@ -191,7 +203,7 @@ class StatusEvent(SQLModel, table=True):
     effective_date: date
     note: str | None = Field(default=None, max_length=1024)
     recorded_at: datetime = Field(default_factory=utc_now, sa_type=sa.DateTime(timezone=True))
-    origin: str = Field(default="user", max_length=8)
+    origin: str = Field(default=Origin.USER.value, max_length=8)
     # Who recorded it (account, OS user, PostgreSQL role or --by); empty for seed and older events.
     actor: str | None = Field(default=None, max_length=128)
     # A retracted event stays in the record and stops counting.
@@ -282,7 +294,7 @@ class Place(SQLModel, table=True):
 class Indicator(SQLModel, table=True):
     """A row of a plan's indicator table (主要指标)."""
 
-    __table_args__ = (sa.CheckConstraint("attribute IN ('预期性', '约束性')", name="attribute"),)
+    __table_args__ = (_one_of("attribute", IndicatorAttribute.values(), "attribute"),)
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True)

@@ -43,9 +43,10 @@ def _now() -> str:
 
 def projects_of(session: Session, flt: ProjectFilter, limit: int | None = None) -> Iterator[dict]:
     """Projects only: programmes are linked from them (relatedProjects), not exported."""
-    if flt.kinds and "project" not in flt.kinds:
+    project = vocab.ProjectKind.PROJECT.value
+    if flt.kinds and project not in flt.kinds:
         return
-    only_projects = ProjectFilter(**{**flt.__dict__, "kinds": ["project"]})
+    only_projects = ProjectFilter(**{**flt.__dict__, "kinds": [project]})
     columns = (Project.id, Project.code, Project.name, Project.status, Project.build_type, Project.quantity,
                Project.total_investment, Project.start_year, Project.end_year, Project.national_code,
                Project.column_id, Project.group_label, Project.note, Sector.oc4ids, Sector.label_zh,
@@ -113,11 +114,11 @@ def _project(row, divisions: list[Division], related: list[dict]) -> dict:
         ],
         "period": _period(row.start_year or row.period_start, row.end_year or row.period_end),
     }
-    status = vocab.STATUS_OC4IDS.get(row.status)
+    status = vocab.Status(row.status).oc4ids
     if status:
         project["status"] = status
     if row.build_type:
-        project["type"] = vocab.BUILD_TYPE_OC4IDS[row.build_type]
+        project["type"] = vocab.BuildType(row.build_type).oc4ids
     if row.total_investment is not None:
         project["budget"] = {"amount": {"amount": row.total_investment * 10_000, "currency": "CNY"}}
     if row.national_code:
@@ -185,14 +186,14 @@ def _add_progress(project: dict, row, reports: list[tuple[str, float]], before_s
         if row.actual_end:
             actual["endDate"] = _month_end(row.actual_end)
         project["implementationPeriod"] = actual
-    if row.status == "建成":
+    if row.status == vocab.Status.COMPLETION:
         completion = {"endDate": _month_end(row.actual_end) if row.actual_end
                       else f"{row.status_date.isoformat()}T00:00:00Z" if row.status_date else None}
         if reports:
             completion["finalValue"] = {"amount": reports[-1][1] * MONEY_FACTOR, "currency": "CNY"}
         project["completion"] = {k: v for k, v in completion.items() if v is not None}
-    if row.status == "暂缓":
-        code = vocab.STATUS_OC4IDS.get(before_suspension or "谋划")
+    if row.status == vocab.Status.SUSPENDED:
+        code = vocab.Status(before_suspension or vocab.Status.IDENTIFICATION).oc4ids
         if code:
             project["status"] = code
         project["description"] = f"{project['description']}（暂缓）"

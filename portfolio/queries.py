@@ -155,9 +155,7 @@ def resolve_sectors(session: Session, value: str) -> list[str]:
         options = ", ".join(f"{s.label_zh} ({s.code})" for s in starting)
         raise UserInputError(f"ambiguous sector {value!r}: could be {options}")
     names = [s.code for s in sectors] + [s.label_zh for s in sectors]
-    matches = vocab.close_matches(value, names)
-    hint = f" (did you mean {', '.join(matches)}?)" if matches else ""
-    raise UserInputError(f"unknown sector {value!r}{hint}; see `portfolio sectors`")
+    raise UserInputError(f"unknown sector {value!r}{vocab.did_you_mean(value, names)}; see `portfolio sectors`")
 
 
 def resolve_plan(session: Session, value: str) -> str:
@@ -169,9 +167,8 @@ def resolve_plan(session: Session, value: str) -> str:
     partial = [p.key for p in plans if value and value in p.title]
     if len(partial) == 1:
         return partial[0]
-    matches = vocab.close_matches(value, [p.key for p in plans])
-    hint = f" (did you mean {', '.join(matches)}?)" if matches else ""
-    raise UserInputError(f"unknown plan {value!r}{hint}; see `portfolio plans`")
+    raise UserInputError(f"unknown plan {value!r}{vocab.did_you_mean(value, [p.key for p in plans])}; "
+                         "see `portfolio plans`")
 
 
 def check_column(session: Session, column: int, plan_keys: list[str]) -> None:
@@ -207,8 +204,14 @@ def _ranges(numbers: list[int]) -> str:
 # --- projects --------------------------------------------------------------------
 
 
+def division_label_sql(division: type[Division] = Division) -> sa.ColumnElement[str]:
+    """vocab.division_label in SQL: 昌都市·未明确县(区) for a work linked to its prefecture itself."""
+    return sa.case((division.level == vocab.DivisionLevel.PREFECTURE.value,
+                    division.name + "·" + vocab.UNSPECIFIED_COUNTY), else_=division.name)
+
+
 def _county_names(dialect: str) -> sa.ScalarSelect:
-    label = sa.case((Division.level == "prefecture", Division.name + "·" + vocab.UNSPECIFIED_COUNTY), else_=Division.name)
+    label = division_label_sql()
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import aggregate_order_by
 
@@ -320,7 +323,7 @@ def list_projects(session: Session, flt: ProjectFilter, *, sort: str = "code",
 
 def _lifecycle_order() -> sa.ColumnElement:
     """谋划 → 前期 → 在建 → 建成, then 暂缓 and 取消."""
-    return sa.case({label: rank for rank, label in enumerate(vocab.STATUS_OC4IDS)}, value=Project.status, else_=99)
+    return sa.case({status.value: rank for rank, status in enumerate(vocab.Status)}, value=Project.status, else_=99)
 
 
 def _sector_order(session: Session) -> sa.ColumnElement:
@@ -356,9 +359,7 @@ def get_project(session: Session, code: str) -> Project:
     if project is None:
         candidates = session.exec(select(Project.code).where(Project.code.like(f"{code.strip().upper()[:6]}%"))
                                   .limit(200)).all()
-        matches = vocab.close_matches(code.upper(), candidates)
-        hint = f" (did you mean {', '.join(matches)}?)" if matches else ""
-        raise UserInputError(f"unknown project code {code!r}{hint}")
+        raise UserInputError(f"unknown project code {code!r}{vocab.did_you_mean(code.upper(), candidates)}")
     return project
 
 
@@ -429,13 +430,13 @@ DIMENSIONS = ("county", "prefecture", "sector", "plan", "status", "kind", "colum
 def _dimension(name: str, county: type[Division], prefecture: type[Division]) -> tuple:
     """(label, order keys) of a summary dimension: counties in GB/T 2260 order, statuses in lifecycle order."""
     if name == "county":
-        return sa.case((county.level == "prefecture", county.name + "·" + vocab.UNSPECIFIED_COUNTY), else_=county.name), (county.code,)
+        return division_label_sql(county), (county.code,)
     if name == "prefecture":
         return prefecture.name, (prefecture.code,)
     if name == "level":  # a facet of the project list, not a summary dimension
         return Project.level, (Project.level,)
     if name == "status":
-        lifecycle = sa.case({label: rank for rank, label in enumerate(vocab.STATUS_OC4IDS)}, value=Project.status)
+        lifecycle = sa.case({status.value: rank for rank, status in enumerate(vocab.Status)}, value=Project.status)
         return Project.status, (lifecycle,)
     if name == "column":
         return Plan.key + sa.literal(" 专栏") + sa.cast(PlanColumn.number, sa.String), (Plan.key, PlanColumn.number)
@@ -595,7 +596,7 @@ def _summary_from_links(session: Session, flt: ProjectFilter, dims: list[str]) -
         statement = statement.where(ProjectDivision.sector_code.in_(flt.sectors))
     connection = session.connection()
     rows = connection.execute(statement.order_by(*reversed(columns))).all()
-    counties = {code: (vocab.unspecified_label(name) if level == "prefecture" else name) for code, name, level in
+    counties = {code: vocab.division_label(name, level) for code, name, level in
                 connection.execute(sa.select(Division.code, Division.name, Division.level))}
     sectors = dict(connection.execute(sa.select(Sector.code, Sector.label_zh)).all())
     labels = {"county": counties, "sector": sectors}
@@ -706,7 +707,7 @@ def plans(session: Session) -> list[tuple]:
 
 def columns(session: Session, plan_key: str | None = None) -> list[tuple]:
     counts = sa.select(Project.column_id, sa.func.count().label("n"),
-                       sa.func.sum(sa.case((Project.kind == "programme", 1), else_=0)).label("programmes")) \
+                       sa.func.sum(sa.case((Project.kind == vocab.ProjectKind.PROGRAMME.value, 1), else_=0)).label("programmes")) \
         .group_by(Project.column_id).subquery()
     places = sa.select(Place.column_id, sa.func.count().label("n")).group_by(Place.column_id).subquery()
     statement = sa.select(Plan.key, PlanColumn.number, PlanColumn.title, PlanColumn.kind,

@@ -21,7 +21,18 @@ from typing import TYPE_CHECKING, Any
 
 from portfolio import vocab
 from portfolio.errors import DataError, UserInputError
-from portfolio.models import BUILD_TYPES, PROJECT_LEVELS, STATUSES
+from portfolio.vocab import (
+    BuildType,
+    ColumnKind,
+    DivisionLevel,
+    DocumentKind,
+    IndicatorAttribute,
+    LinkRelation,
+    Origin,
+    ProjectKind,
+    ProjectLevel,
+    Status,
+)
 from portfolio.text import shorten, text_problem
 
 if TYPE_CHECKING:
@@ -30,7 +41,6 @@ if TYPE_CHECKING:
 
 PROJECT_CODE = re.compile(r"^[A-Z]+\d*-\d{2}-\d{3}$")
 INDICATOR_CODE = re.compile(r"^[A-Z]+\d*-[A-Z0-9]+-\d{3}$")
-DOCUMENT_KINDS = ("五年规划纲要", "专项规划", "实施方案")
 UNSPECIFIED = "unspecified"  # the plan does not say where within its region the work stands
 QUOTE_MAX = 150
 _LINE = "__line__"
@@ -41,7 +51,7 @@ COLUMN_FIELDS = {"number", "title", "kind", "line", "sector", "level", "groups",
 GROUP_FIELDS = {"label", "line", "county", "counties", "sector", "level", "items", "places", "note"}
 ITEM_FIELDS = {"code", "name", "line", "kind", "county", "counties", "sector", "level", "quote", "build", "quantity",
                "status", "note", "review"}
-LINK_SECTIONS = {"part_of": ("whole", "parts"), "same_work": ("primary", "others")}
+LINK_SECTIONS = {LinkRelation.PART_OF.value: ("whole", "parts"), LinkRelation.SAME_WORK.value: ("primary", "others")}
 PLACE_FIELDS = {"name", "county", "line", "note"}
 TABLE_FIELDS = {"code", "label", "column", "line", "baseline_label", "target_label", "rows", "note"}
 ROW_FIELDS = {"code", "name", "line", "section", "scope", "unit", "baseline", "target", "attribute",
@@ -118,8 +128,8 @@ class SeedProject:
     source_line: int
     note: str | None
     division_codes: tuple[str, ...]
-    status: str = "谋划"
-    level: str = "县级"
+    status: str = Status.IDENTIFICATION.value
+    level: str = ProjectLevel.COUNTY.value
     quote: str | None = None
 
 
@@ -369,8 +379,8 @@ def _read_divisions(path: Path, bundle: SeedBundle, errors: list[SeedError]) -> 
             problems.append("code and name are required")
         if code in seen:
             problems.append(f"duplicate division code {code}")
-        if level not in vocab.LEVEL_LABELS:
-            problems.append(f"unknown level {shorten(level)}; allowed: {', '.join(vocab.LEVEL_LABELS)}")
+        if level not in DivisionLevel.values():
+            problems.append(f"unknown level {shorten(level)}; allowed: {', '.join(DivisionLevel.values())}")
         if parent and parent not in codes:
             problems.append(f"unknown parent code {parent}")
         seen.add(code)
@@ -522,8 +532,7 @@ class _PlanReader:
     def check_fields(self, node: dict, allowed: set[str], what: str) -> None:
         for key in node:
             if key != _LINE and key not in allowed:
-                hint = vocab.close_matches(str(key), allowed, limit=1)
-                suggestion = f" (did you mean {hint[0]}?)" if hint else ""
+                suggestion = vocab.did_you_mean(str(key), allowed, 1)
                 self.error(node, f"unknown field {shorten(key)} in {what}{suggestion}")
 
     def require(self, node: dict, keys: tuple[str, ...], what: str) -> bool:
@@ -615,8 +624,9 @@ class _PlanReader:
         issued = node.get("issued")
         if issued is not None and (not isinstance(issued, date) or isinstance(issued, datetime)):
             return self.error(node, f"issued must be a date (YYYY-MM-DD), not {shorten(issued)}")
-        if node["document_kind"] not in DOCUMENT_KINDS:
-            self.error(node, f"unknown document_kind {shorten(node['document_kind'])}; allowed: {', '.join(DOCUMENT_KINDS)}")
+        if node["document_kind"] not in DocumentKind.values():
+            self.error(node, f"unknown document_kind {shorten(node['document_kind'])}; "
+                             f"allowed: {', '.join(DocumentKind.values())}")
         if region is None:
             return None
         plan = SeedPlan(key=key, code_prefix=self.text(node, "code_prefix") or "", title=self.text(node, "title") or "",
@@ -634,8 +644,9 @@ class _PlanReader:
         number, kind = node["number"], node["kind"]
         if not _is_whole(number) or number in numbers:
             return self.error(node, f"column number must be a unique whole number, not {shorten(number)}")
-        if kind not in ("projects", "places"):
-            return self.error(node, f"unknown column kind {shorten(kind)}; allowed: projects, places")
+        seedable = (ColumnKind.PROJECTS.value, ColumnKind.PLACES.value)  # indicators have files of their own
+        if kind not in seedable:
+            return self.error(node, f"unknown column kind {shorten(kind)}; allowed: {', '.join(seedable)}")
         numbers.add(number)
         self.add(node, plan.columns, SeedColumn(number, self.text(node, "title") or "", kind,
                                                 self.line(node, node["line"])))
@@ -645,7 +656,7 @@ class _PlanReader:
     def group(self, plan: SeedPlan, number: int, kind: str, column: dict, node: dict) -> None:
         self.check_fields(node, GROUP_FIELDS, "group")
         label = self.text(node, "label")
-        if kind == "places":
+        if kind == ColumnKind.PLACES:
             for place in self.each(node, "places", "place"):
                 self.place_item(plan, number, label, node, place)
             return
@@ -662,16 +673,16 @@ class _PlanReader:
         if valid and not code.startswith(f"{plan.code_prefix}-{number:02d}-"):
             self.error(node, f"code {code} does not belong to 专栏 {number} of {plan.key} "
                              f"(expected {plan.code_prefix}-{number:02d}-NNN)")
-        kind = self.choice(node, "kind", "project", ("project", "programme"))
+        kind = self.choice(node, "kind", ProjectKind.PROJECT.value, ProjectKind.values())
         sector = node.get("sector") or group.get("sector") or column.get("sector")
         if not self.is_scalar(node, "sector", sector, "a sector code"):
             sector = None
         elif sector not in self.sectors:
-            hint = vocab.close_matches(str(sector), self.sectors, limit=2)
-            self.error(node, f"unknown sector {shorten(sector)}" + (f" (did you mean {', '.join(hint)}?)" if hint else ""))
-        build = self.choice(node, "build", None, BUILD_TYPES)
-        status = self.choice(node, "status", "谋划", STATUSES)
-        level = self.choice(node, "level", group.get("level") or column.get("level") or "县级", PROJECT_LEVELS)
+            self.error(node, f"unknown sector {shorten(sector)}{vocab.did_you_mean(str(sector), self.sectors, 2)}")
+        build = self.choice(node, "build", None, BuildType.values())
+        status = self.choice(node, "status", Status.IDENTIFICATION.value, Status.values())
+        level = self.choice(node, "level", group.get("level") or column.get("level") or ProjectLevel.COUNTY.value,
+                            ProjectLevel.values())
         divisions = self.divisions(plan, node, group)
         self.add(node, self.bundle.projects, SeedProject(
             code=code, name=self.text(node, "name") or "", plan_key=plan.key, column_number=number,
@@ -814,7 +825,7 @@ class _PlanReader:
             return
         code = self.text(node, "code") or ""
         self.claim_code(node, code, INDICATOR_CODE, f"{table['code']}-001")
-        attribute = self.choice(node, "attribute", None, ("预期性", "约束性"))
+        attribute = self.choice(node, "attribute", None, IndicatorAttribute.values())
         baseline, target = self.text(node, "baseline"), self.text(node, "target")
         self.add(node, self.bundle.indicators, SeedIndicator(
             code=code, plan_key=plan.key, table_code=self.text(table, "code") or "",
@@ -854,20 +865,19 @@ def validate_links(bundle: SeedBundle) -> list[SeedError]:
             error(link, f"{link.project_code} is linked to itself")
         elif not unknown:
             valid.append(link)
-    part_of = [link for link in valid if link.relation == "part_of"]
+    part_of = [link for link in valid if link.relation == LinkRelation.PART_OF]
     for link in part_of:
-        if projects[link.target_code].kind != "programme":
+        if projects[link.target_code].kind != ProjectKind.PROGRAMME:
             error(link, f"{link.target_code} is a whole but not a programme (kind: {projects[link.target_code].kind}); "
                         "only a programme contains other items")
     errors += _check_single_whole(part_of)
     errors += _check_no_cycles(part_of)
-    errors += _check_same_work_groups([link for link in valid if link.relation == "same_work"])
+    errors += _check_same_work_groups([link for link in valid if link.relation == LinkRelation.SAME_WORK])
     return errors
 
 
 def _code_hint(code: str, projects: dict) -> str:
-    matches = vocab.close_matches(code, [c for c in projects if c[:4] == code[:4]], limit=2)
-    return f" (did you mean {', '.join(matches)}?)" if matches else ""
+    return vocab.did_you_mean(code, [c for c in projects if c[:4] == code[:4]], 2)
 
 
 def _check_single_whole(part_of: list[SeedLink]) -> list[SeedError]:
@@ -1162,7 +1172,7 @@ def _insert_projects(session: Session, new: list[tuple[SeedProject, dict]], plan
             for p, _ in chunk for code in p.division_codes])
         connection.execute(insert(StatusEvent), [
             {"project_id": ids[p.code], "status": p.status, "effective_date": row["status_date"],
-             "note": "列入规划", "recorded_at": now, "origin": "seed"}
+             "note": "列入规划", "recorded_at": now, "origin": Origin.SEED.value}
             for (p, _), row in zip(chunk, rows)])
 
 
@@ -1182,7 +1192,7 @@ def _handle_missing(session: Session, missing: dict, report: LoadReport, prune: 
     ids = [row.id for row in missing.values()]
     plan_of = dict(session.execute(select(Project.id, Plan.key).join(Plan).where(Project.id.in_(ids))).all())
     touched = set(session.execute(select(StatusEvent.project_id).where(
-        StatusEvent.project_id.in_(ids), StatusEvent.origin == "user")).scalars())
+        StatusEvent.project_id.in_(ids), StatusEvent.origin == Origin.USER.value)).scalars())
     for table in (FieldEvent, PeriodReport, AnnualPlan):  # a user's record keeps its project
         touched |= set(session.execute(select(table.project_id).where(table.project_id.in_(ids))).scalars())
     for code, row in sorted(missing.items()):

@@ -12,7 +12,7 @@ from datetime import timezone
 
 from portfolio.errors import UserInputError
 from portfolio.render import Col
-from portfolio.vocab import BUILD_TYPE_OC4IDS, KIND_LABELS, STATUS_ENGLISH, unspecified_label
+from portfolio.vocab import BUILD_TYPE_OC4IDS, KIND_LABELS, STATUS_ENGLISH
 
 # --- filters ---------------------------------------------------------------------------
 
@@ -102,7 +102,9 @@ def project_dicts(rows) -> Iterator[dict]:
 
 def division_label(division) -> str:
     """A county's name; a prefecture itself stands for its works whose county the plan does not give."""
-    return unspecified_label(division.name) if division.level == "prefecture" else division.name
+    from portfolio.vocab import division_label as label
+
+    return label(division.name, division.level)
 
 
 def detail_fields(detail) -> list[tuple[str, str]]:

@@ -1,5 +1,10 @@
 """Controlled vocabularies: parse Chinese or English input, show Chinese labels.
 
+Each vocabulary is defined once, as a `Vocabulary` enum whose members carry the value
+stored in the database, a stable machine code, the Chinese label, the OC4IDS code and the
+words users may type for it. The CHECK constraints (models.py), the seed validation, the
+parsing of user words, the labels shown and the OC4IDS export all read these enums.
+
 Also the gazetteer lookup (county names, short names, aliases, pinyin, codes) and
 close-match suggestions for error messages.
 """
@@ -12,63 +17,158 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import lru_cache
+from typing import Self
 
 from portfolio.errors import UserInputError
 
-# Chinese status label -> OC4IDS projectStatus code (None: no OC4IDS equivalent).
-STATUS_OC4IDS = {
-    "谋划": "identification",
-    "前期": "preparation",
-    "在建": "implementation",
-    "建成": "completion",
-    "暂缓": None,
-    "取消": "cancelled",
-}
-STATUS_ENGLISH = {
-    "谋划": "identification",
-    "前期": "preparation",
-    "在建": "implementation",
-    "建成": "completion",
-    "暂缓": "suspended",
-    "取消": "cancelled",
-}
-_STATUS_SYNONYMS = {
-    "储备": "谋划",
-    "planning": "谋划",
-    "planned": "谋划",
-    "新开工": "在建",
-    "续建": "在建",
-    "construction": "在建",
-    "building": "在建",
-    "under construction": "在建",
-    "竣工": "建成",
-    "建成投产": "建成",
-    "completed": "建成",
-    "complete": "建成",
-    "maintenance": "建成",
-    "on hold": "暂缓",
-    "on-hold": "暂缓",
-    "paused": "暂缓",
-    "canceled": "取消",
-}
+class Vocabulary(StrEnum):
+    """A controlled value. The member *is* the stored string; `code` is the stable machine code
+    (JSON, CSV), `label` the Chinese label, `oc4ids` the OC4IDS code if there is one, `synonyms`
+    other words users type for it."""
 
-# Chinese construction type -> OC4IDS projectType code.
-BUILD_TYPE_OC4IDS = {
-    "新建": "construction",
-    "扩建": "expansion",
-    "改建": "rehabilitation",
-    "改扩建": "expansion",
-    "续建": "construction",
-    "迁建": "replacement",
-}
-_BUILD_TYPE_SYNONYMS = {"搬迁": "迁建", "异地新建": "迁建", "expansion": "扩建", "rehabilitation": "改建",
-                        "replacement": "迁建", "construction": "新建"}
+    code: str
+    label: str
+    oc4ids: str | None
+    synonyms: tuple[str, ...]
 
-KIND_LABELS = {"project": "项目", "programme": "项目群"}
-_KIND_SYNONYMS = {"program": "programme", "项目": "project", "项目群": "programme", "规划项": "programme"}
+    def __new__(cls, value: str, label: str, code: str | None = None, oc4ids: str | None = None,
+                synonyms: tuple[str, ...] = ()):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        member.code = code or value
+        member.oc4ids = oc4ids
+        member.synonyms = synonyms
+        return member
 
-LEVEL_LABELS = {"province": "省级", "prefecture": "地级", "county": "县级", "zone": "功能区"}
+    @classmethod
+    def values(cls) -> tuple[str, ...]:
+        """The stored values, in their natural order (a status's lifecycle order)."""
+        return tuple(member.value for member in cls)
+
+    @classmethod
+    def of(cls, value: str) -> Self:
+        """The member for a stored value or a code."""
+        for member in cls:
+            if value in (member.value, member.code):
+                return member
+        raise ValueError(f"{value!r} is not a {cls.__name__}")
+
+    @classmethod
+    def allowed(cls) -> str:
+        return ", ".join(f"{m.value} ({m.code})" if m.code != m.value else m.value for m in cls)
+
+    @classmethod
+    def parse(cls, value: str, what: str) -> Self:
+        """The member for words a user typed: the stored value, its code, label, OC4IDS code or a synonym."""
+        key = _normalise(value)
+        table: dict[str, Self] = {}
+        for member in reversed(list(cls)):  # the first member wins a shared OC4IDS code (扩建 over 改扩建)
+            for word in (member.oc4ids, *member.synonyms):
+                if word:
+                    table[word.lower()] = member
+        for member in cls:
+            for word in (member.value, member.code, member.label):
+                table[word.lower()] = member
+        if key in table:
+            return table[key]
+        raise UserInputError(f"unknown {what} {value!r}{did_you_mean(value, table.keys())}; "
+                             f"allowed: {cls.allowed()}")
+
+
+class Status(Vocabulary):
+    """A project's phase (stored in Chinese); codes follow OC4IDS projectStatus."""
+
+    IDENTIFICATION = "谋划", "谋划", "identification", "identification", ("储备", "planning", "planned")
+    PREPARATION = "前期", "前期", "preparation", "preparation"
+    IMPLEMENTATION = "在建", "在建", "implementation", "implementation", (
+        "新开工", "续建", "construction", "building", "under construction")
+    COMPLETION = "建成", "建成", "completion", "completion", (
+        "竣工", "建成投产", "completed", "complete", "maintenance")
+    SUSPENDED = "暂缓", "暂缓", "suspended", None, ("on hold", "on-hold", "paused")
+    CANCELLED = "取消", "取消", "cancelled", "cancelled", ("canceled",)
+
+
+class BuildType(Vocabulary):
+    """建设性质 (stored in Chinese), with its OC4IDS projectType."""
+
+    NEW = "新建", "新建", "new", "construction"
+    EXPANSION = "扩建", "扩建", "expansion", "expansion"
+    REBUILD = "改建", "改建", "rebuild", "rehabilitation"
+    REBUILD_EXPANSION = "改扩建", "改扩建", "rebuild_expansion", "expansion"
+    CONTINUATION = "续建", "续建", "continuation", "construction"
+    RELOCATION = "迁建", "迁建", "relocation", "replacement", ("搬迁", "异地新建")
+
+
+class ProjectKind(Vocabulary):
+    PROJECT = "project", "项目"
+    PROGRAMME = "programme", "项目群", None, None, ("program", "规划项")
+
+
+class ProjectLevel(Vocabulary):
+    """The level at which the plan places a work: under the prefecture (or owned by it) or a county's."""
+
+    PREFECTURE = "市级", "市级", "prefecture", None, ("市", "地级", "city")
+    COUNTY = "县级", "县级", "county", None, ("县", "区县")
+
+
+class DivisionLevel(Vocabulary):
+    PROVINCE = "province", "省级"
+    PREFECTURE = "prefecture", "地级"
+    COUNTY = "county", "县级"
+    ZONE = "zone", "功能区"
+
+
+class ColumnKind(Vocabulary):
+    """What a 专栏 lists."""
+
+    PROJECTS = "projects", "项目"
+    INDICATORS = "indicators", "指标"
+    PLACES = "places", "城镇"
+
+
+class LinkRelation(Vocabulary):
+    """A curated relation between two items."""
+
+    PART_OF = "part_of", "属于"
+    SAME_WORK = "same_work", "同一工程"
+
+
+class Origin(Vocabulary):
+    """Who recorded a status event: the plan itself (seed data) or a user."""
+
+    SEED = "seed", "规划"
+    USER = "user", "用户"
+
+
+class IndicatorAttribute(Vocabulary):
+    EXPECTED = "预期性", "预期性", "expected"
+    BINDING = "约束性", "约束性", "binding"
+
+
+class DocumentKind(Vocabulary):
+    OUTLINE = "五年规划纲要", "五年规划纲要", "outline"
+    SPECIAL_PLAN = "专项规划", "专项规划", "special_plan"
+    IMPLEMENTATION_PLAN = "实施方案", "实施方案", "implementation_plan"
+
+
+class Light(Vocabulary):
+    """A project's warning light in a reporting period."""
+
+    GREEN = "green", "绿"
+    YELLOW = "yellow", "黄"
+    RED = "red", "红"
+
+
+# Views for readers of the older names; each is derived from the enums above.
+STATUS_OC4IDS = {s.value: s.oc4ids for s in Status}
+STATUS_ENGLISH = {s.value: s.code for s in Status}
+BUILD_TYPE_OC4IDS = {b.value: b.oc4ids for b in BuildType}
+KIND_LABELS = {k.value: k.label for k in ProjectKind}
+LEVEL_LABELS = {level.value: level.label for level in DivisionLevel}
+LEVELS = {level.value: level.code for level in ProjectLevel}
 
 # Written in the plans for prefecture-level units; `portfolio extract` still reads it, the seed
 # files no longer accept it (a work's place and its level are kept apart).
@@ -80,6 +180,11 @@ UNSPECIFIED_COUNTY = "未明确县(区)"
 def unspecified_label(prefecture_name: str) -> str:
     """昌都市 -> 昌都市·未明确县(区)."""
     return f"{prefecture_name}·{UNSPECIFIED_COUNTY}"
+
+
+def division_label(name: str, level: str) -> str:
+    """How a division is named in lists: a prefecture itself reads 昌都市·未明确县(区)."""
+    return unspecified_label(name) if level == DivisionLevel.PREFECTURE else name
 
 
 def _normalise(value: str) -> str:
@@ -169,43 +274,21 @@ def pinyin_readings(text: str) -> set[str]:
     return readings
 
 
-def _resolve(value: str, what: str, canonical: Iterable[str], synonyms: dict[str, str],
-             english: dict[str, str | None] | None = None) -> str:
-    key = _normalise(value)
-    table: dict[str, str] = {}
-    for label in canonical:
-        table[label.lower()] = label
-    for label, code in (english or {}).items():
-        if code:
-            table[code.lower()] = label
-    for synonym, label in synonyms.items():
-        table[synonym.lower()] = label
-    if key in table:
-        return table[key]
-    allowed = ", ".join(f"{label} ({english[label]})" if english and english.get(label) else label
-                        for label in canonical)
-    raise UserInputError(f"unknown {what} {value!r}{_did_you_mean(value, table.keys())}; allowed: {allowed}")
-
-
 def resolve_status(value: str) -> str:
-    return _resolve(value, "status", STATUS_OC4IDS, _STATUS_SYNONYMS, STATUS_ENGLISH)
+    return Status.parse(value, "status").value
 
 
 def resolve_build_type(value: str) -> str:
-    return _resolve(value, "construction type", BUILD_TYPE_OC4IDS, _BUILD_TYPE_SYNONYMS)
+    return BuildType.parse(value, "construction type").value
 
 
 def resolve_kind(value: str) -> str:
-    return _resolve(value, "kind", KIND_LABELS, _KIND_SYNONYMS)
-
-
-LEVELS = {"市级": "prefecture", "县级": "county"}
-_LEVEL_SYNONYMS = {"市": "市级", "地级": "市级", "city": "市级", "县": "县级", "区县": "县级"}
+    return ProjectKind.parse(value, "kind").value
 
 
 def resolve_level(value: str) -> str:
     """市级 (the plan places the work under the prefecture) or 县级."""
-    return _resolve(value, "level", LEVELS, _LEVEL_SYNONYMS, LEVELS)
+    return ProjectLevel.parse(value, "level").value
 
 
 @lru_cache(maxsize=4096)
@@ -242,8 +325,9 @@ def close_matches(value: str, candidates: Iterable[str], limit: int = 3) -> list
     return list(dict.fromkeys(matches))[:limit]
 
 
-def _did_you_mean(value: str, candidates: Iterable[str]) -> str:
-    matches = close_matches(value, candidates)
+def did_you_mean(value: str, candidates: Iterable[str], limit: int = 3) -> str:
+    """` (did you mean a, b?)` for the close matches of `value`, or nothing."""
+    matches = close_matches(value, candidates, limit)
     return f" (did you mean {', '.join(matches)}?)" if matches else ""
 
 
@@ -326,4 +410,4 @@ class Gazetteer:
             options = ", ".join(f"{p.name} ({p.code})" for p in found)
             raise UserInputError(f"ambiguous {what} {value!r}: could be {options}")
         names = [n for p in self.places for n in (p.name, p.short_name) if n]
-        raise UserInputError(f"unknown {what} {value!r}{_did_you_mean(str(value), names)}")
+        raise UserInputError(f"unknown {what} {value!r}{did_you_mean(str(value), names)}")

@@ -11,7 +11,6 @@ Create Date: 2026-11-23
 """
 import sqlalchemy as sa
 from alembic import op
-from portfolio.db import pg_search_text
 
 revision = "0005"
 down_revision = "0004"
@@ -19,11 +18,17 @@ branch_labels = None
 depends_on = None
 
 
+# A copy of portfolio.db.pg_search_text() as it was when this revision was written: a
+# migration must not change when live code does. The queries must keep using this expression
+# for the index to serve them (tests/test_search_postgres.py checks that it is used).
+SEARCH_TEXT = "(name || ' ' || coalesce(group_label, '') || ' ' || coalesce(note, ''))"
+
+
 def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql" or not _trigram_extension(bind):
         return
-    op.execute(f"CREATE INDEX ix_project_search_trgm ON project USING gin ({pg_search_text()} gin_trgm_ops)")
+    op.execute(f"CREATE INDEX ix_project_search_trgm ON project USING gin ({SEARCH_TEXT} gin_trgm_ops)")
 
 
 def downgrade() -> None:

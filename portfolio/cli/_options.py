@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from portfolio.vocab import STATUS_ENGLISH
+from portfolio.vocab import Status
 
 
 def _complete_from_database(query_name: str):
@@ -37,7 +37,7 @@ _COMPLETIONS = {
 
 
 def _complete_status(incomplete: str) -> list[str]:
-    values = [*STATUS_ENGLISH.keys(), *STATUS_ENGLISH.values()]
+    values = [*(s.value for s in Status), *(s.code for s in Status)]
     return [v for v in values if v.startswith(incomplete)]
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import sqlalchemy as sa
 
+from portfolio import vocab
 from portfolio.fields import as_text
 from portfolio.models import AnnualPlan, PeriodReport, Plan, Project, Sector
 from portfolio.reports.periods import Offices, Period
@@ -27,14 +28,14 @@ BEHIND_YELLOW_POINTS = 10  # investment this year behind 序时进度 (share of 
 BEHIND_RED_POINTS = 30  # more than this: red
 COMPLETION_OVERDUE_YELLOW_MONTHS = 1  # planned completion month over and not 建成
 COMPLETION_OVERDUE_RED_MONTHS = 3
-NOT_REPORTED_LIGHT = "yellow"  # no report for the period (未填报)
+NOT_REPORTED_LIGHT = vocab.Light.YELLOW.value  # no report for the period (未填报)
 
-NOT_STARTED = ("谋划", "前期")
-STARTED = ("在建", "建成")
-UNTRACKED = ("取消",)  # cancelled projects get no light and count in no rate
-NOT_REPORTING = ("建成", "取消")  # finished or cancelled: no report expected
-LIGHTS = ("green", "yellow", "red")
-LIGHT_LABELS = {"green": "绿", "yellow": "黄", "red": "红"}
+NOT_STARTED = (vocab.Status.IDENTIFICATION.value, vocab.Status.PREPARATION.value)
+STARTED = (vocab.Status.IMPLEMENTATION.value, vocab.Status.COMPLETION.value)
+UNTRACKED = (vocab.Status.CANCELLED.value,)  # cancelled projects get no light and count in no rate
+NOT_REPORTING = (vocab.Status.COMPLETION.value, vocab.Status.CANCELLED.value)  # finished or cancelled: no report expected
+LIGHTS = vocab.Light.values()
+LIGHT_LABELS = {light.value: light.label for light in vocab.Light}
 
 
 @dataclass

@@ -17,13 +17,14 @@ import sqlalchemy as sa
 
 from portfolio.models import STATUSES, AnnualPlan, PeriodReport, Project, ProjectDivision
 from portfolio.reports.periods import Offices, Period
+from portfolio.vocab import Status
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
 TEMPLATE_VERSION = 1
 SHEET_TITLE = "调度表"
-NO_REPORT_STATUSES = ("建成", "取消")  # finished or cancelled projects are not sent a row
+NO_REPORT_STATUSES = (Status.COMPLETION.value, Status.CANCELLED.value)  # finished or cancelled projects are not sent a row
 
 
 @dataclass(frozen=True)

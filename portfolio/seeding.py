@@ -468,9 +468,9 @@ def column_problems(record) -> list[str]:
 @functools.cache
 def _column_limits(record_type: str) -> tuple[tuple[str, int | None, int | None], ...]:
     """(field, maximum length, integer bound) for each field of a seed record stored in a column."""
-    from sqlmodel import SQLModel
+    from portfolio import models  # registers the tables
 
-    table = SQLModel.metadata.tables[_TABLE_OF_RECORD[record_type]]
+    table = models.SQLModel.metadata.tables[_TABLE_OF_RECORD[record_type]]
     record_fields = fields(globals()[record_type])
     limits = ((f.name, getattr(table.c[f.name].type, "length", None), _integer_bound(table.c[f.name].type))
               for f in record_fields if f.name in table.c)

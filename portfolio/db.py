@@ -382,6 +382,20 @@ def is_new_database(url: str) -> bool:
     return not Path(parsed.database).exists()
 
 
+def exists_and_current(url: str) -> bool:
+    """Whether the database exists and is at the latest schema, found without creating,
+    migrating or seeding it (for shell completion)."""
+    if is_new_database(url):
+        return False
+    engine = make_engine(url)
+    try:
+        return check_connection(engine) == SCHEMA_HEAD
+    except PortfolioError:
+        return False
+    finally:
+        engine.dispose()
+
+
 def _load_packaged_seeds(connection: Connection) -> None:
     from portfolio import seeding
 

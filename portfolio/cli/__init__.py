@@ -112,7 +112,17 @@ def build_app(only: str | None = None) -> typer.Typer:
 
 
 _help.install()
-app = build_app()
+_app: typer.Typer | None = None
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """`portfolio.cli.app`, the whole CLI, built once on first use (`main` builds only what it runs)."""
+    global _app
+    if name == "app":
+        if _app is None:
+            _app = build_app()
+        return _app
+    raise AttributeError(name)
 
 
 def _invoked_command(args: list[str]) -> str | None:
@@ -130,7 +140,7 @@ def _invoked_command(args: list[str]) -> str | None:
 def main() -> None:
     name = _invoked_command(sys.argv[1:])
     try:
-        (build_app(name) if name else app)()
+        build_app(name)()  # one command, or the whole CLI for help and unknown commands
     finally:
         _flush_quietly()
 

@@ -14,16 +14,12 @@ def _complete_from_database(query_name: str):
     def complete(ctx: typer.Context, incomplete: str) -> list[str]:
         try:
             from portfolio.cli._context import AppContext
-            from portfolio.db import session_scope
 
             root = ctx.find_root()
             context = root.obj if isinstance(root.obj, AppContext) else AppContext(root.params.get("database"))
-            from portfolio import queries
-
-            with session_scope(context.engine()) as session:
-                values = _COMPLETIONS[query_name](queries, session)
+            values = _completion_values(context, query_name)
             return [v for v in values if v.startswith(incomplete) or incomplete in v]
-        except Exception:
+        except Exception:  # completion must never break the shell
             return []
 
     return complete
@@ -34,6 +30,16 @@ _COMPLETIONS = {
     "sector": lambda q, s: [label for row in q.sectors(s) for label in row[:2]],
     "plan": lambda q, s: [row[0] for row in q.plans(s)],
 }
+
+
+def _completion_values(context, query_name: str) -> list[str]:
+    """Values from an existing, current database; completion never creates, migrates or seeds one."""
+    from portfolio import db, queries
+
+    if not db.exists_and_current(context.url):
+        return []
+    with db.session_scope(context.engine(migrate=False)) as session:
+        return _COMPLETIONS[query_name](queries, session)
 
 
 def _complete_status(incomplete: str) -> list[str]:

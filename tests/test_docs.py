@@ -1,0 +1,23 @@
+"""docs/cli.md and docs/cli.zh.md are every command's --help as the commands print it today."""
+
+from __future__ import annotations
+
+import pytest
+
+from portfolio.cli import docs
+
+
+@pytest.mark.parametrize("language", sorted(docs.PAGES))
+def test_cli_reference_matches_every_command_help(language):
+    assert docs.page(language).read_text(encoding="utf-8") == docs.render(language), \
+        f"{docs.page(language).name} is out of date: run python -m portfolio.cli.docs"
+
+
+def test_every_command_is_documented_with_a_summary():
+    text = docs.page("en").read_text(encoding="utf-8")
+    paths = docs.command_paths()[1:]
+    assert {"report", "status", "db"} <= {path[0] for path in paths}
+    for path in paths:
+        assert f"## `portfolio {' '.join(path)}`" in text
+        body = docs.help_text(path).split("\n\n")
+        assert len(body) > 2 and body[1].strip(), f"portfolio {' '.join(path)} has no help text"

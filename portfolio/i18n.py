@@ -32,6 +32,12 @@ CATALOGUE: dict[str, str] = {
     "Substring search over names, sub-headings and notes (供水, 污水处理厂, 江孜).":
         "在名称、分项和备注中查找文字（供水、污水处理厂、江孜）。",
     "Every field of one project: divisions, provenance and status history.": "一个项目的全部信息：行政区划、出处和状态历史。",
+    "Every field of one project: divisions, provenance, links and status history.":
+        "一个项目的全部信息：行政区划、出处、关联条目和状态历史。",
+    "--format json gives the object `projects list --format json` gives for the project (its history is "
+    "`projects history CODE --format json`).":
+        "--format json 输出与 `projects list --format json` 中该项目完全相同的对象"
+        "（历史记录见 `projects history 编号 --format json`）。",
     "The dated status history of a project, oldest first.": "项目的状态历史，按日期从早到晚。",
     "Record a new status for a project; earlier statuses stay in its history.": "记录项目的新状态；以前的状态保留在历史中。",
     "Count projects by one dimension, or pivot two (--by county --then sector).":

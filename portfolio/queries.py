@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from portfolio import vocab
 from portfolio.errors import UserInputError
+from portfolio.rows import ProjectRow, build_row, row_columns, vocabulary_labels
 from portfolio.text import check_text
 from portfolio.models import (
     Division,
@@ -34,7 +35,7 @@ MIN_TRIGRAM = 3
 SORT_KEYS = ("code", "name", "county", "sector", "status", "plan", "date")
 _SORTED_IN_PYTHON = {  # pinyin order, which neither database knows
     "name": lambda row: (vocab.pinyin_sort_key(row.name), row.code),
-    "county": lambda row: (vocab.pinyin_sort_key(row.counties), row.code),
+    "county": lambda row: (vocab.pinyin_sort_key("、".join(row.counties_label)), row.code),
 }
 TIERS = ("top", "leaf")  # items that are part of no programme; items with no parts
 COUNTS = ("works", "listings")
@@ -52,21 +53,6 @@ class ProjectFilter:
     tier: str | None = None
     search: str | None = None
     include_withdrawn: bool = True
-
-
-class ProjectRow(NamedTuple):
-    code: str
-    name: str
-    kind: str
-    counties: str
-    sector: str
-    plan: str
-    column: int
-    group_label: str | None
-    status: str
-    status_date: date | None
-    build_type: str | None
-    quantity: str | None
 
 
 # --- vocabularies that live in the database ------------------------------------
@@ -210,8 +196,8 @@ def division_label_sql(division: type[Division] = Division) -> sa.ColumnElement[
                     division.name + "·" + vocab.UNSPECIFIED_COUNTY), else_=division.name)
 
 
-def _county_names(dialect: str) -> sa.ScalarSelect:
-    label = division_label_sql()
+def _county_list(dialect: str, label: sa.ColumnElement[str]) -> sa.ScalarSelect:
+    """`label` of every division of the project, in code order, joined with 、."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import aggregate_order_by
 
@@ -300,9 +286,7 @@ def list_projects(session: Session, flt: ProjectFilter, *, sort: str = "code",
                   limit: int | None = None, offset: int = 0) -> Iterator[ProjectRow]:
     """Matching projects, streamed in batches (a million rows never sit in memory)."""
     dialect = session.get_bind().dialect.name
-    columns = (Project.code, Project.name, Project.kind, _county_names(dialect).label("counties"),
-               Sector.label_zh, Plan.key, PlanColumn.number, Project.group_label, Project.status,
-               Project.status_date, Project.build_type, Project.quantity)
+    columns = _project_row_columns(dialect)
     order = {
         "code": (Project.code,), "name": (Project.code,), "county": (Project.code,),
         "sector": (_sector_order(session), Project.code), "status": (_lifecycle_order(), Project.code),
@@ -346,10 +330,55 @@ def count_projects(session: Session, flt: ProjectFilter, *, count: str = "listin
     return total
 
 
+def _project_row_columns(dialect: str) -> tuple:
+    """What a ProjectRow is read from, each labelled with the row's field name: the values that
+    are not a Project column of the same name, then every other field from Project itself (so a
+    field added to the model and to ProjectRow is selected without a change here)."""
+    derived = {
+        "counties": _county_list(dialect, Division.code), "counties_label": _county_list(dialect, division_label_sql()),
+        "sector": Project.sector_code, "sector_label": Sector.label_zh, "plan": Plan.key, "plan_label": Plan.title,
+        "column": PlanColumn.number, "column_label": PlanColumn.title, "group": Project.group_label,
+        "source_file": Plan.source_file, "remarks": Project.note,
+        "part_of": _linked_codes(dialect, "part_of", outgoing=True),
+        "parts": _linked_codes(dialect, "part_of", outgoing=False),
+        "same_work_primary": _linked_codes(dialect, "same_work", outgoing=True),
+        "other_listings": _linked_codes(dialect, "same_work", outgoing=False),
+    }
+    labels = vocabulary_labels(ProjectRow)  # filled in from the vocabularies, not read
+    return tuple((derived[c.key] if c.key in derived else getattr(Project, c.key)).label(c.key)
+                 for c in row_columns(ProjectRow) if c.key not in labels)
+
+
+LIST_FIELDS = ("counties", "counties_label", "part_of", "parts", "same_work_primary", "other_listings")
+
+
+def _linked_codes(dialect: str, relation: str, *, outgoing: bool) -> sa.ScalarSelect:
+    """The codes of the items linked to the project by `relation`, joined with 、: the targets of
+    its own links (outgoing) or the items whose links point at it."""
+    other = sa.orm.aliased(Project)
+    mine, theirs = (ProjectLink.project_id, ProjectLink.target_id) if outgoing else \
+        (ProjectLink.target_id, ProjectLink.project_id)
+    aggregate = sa.func.string_agg(other.code, "、") if dialect == "postgresql" else sa.func.group_concat(other.code, "、")
+    return (sa.select(aggregate).select_from(ProjectLink).join(other, other.id == theirs)
+            .where(mine == Project.id, ProjectLink.relation == relation).scalar_subquery())
+
+
 def _stream(session: Session, statement: sa.Select) -> Iterator[ProjectRow]:
     result = session.connection().execution_options(yield_per=2000).execute(statement)
     for row in result:
-        yield ProjectRow(*row)
+        values = dict(row._mapping)
+        for key in LIST_FIELDS:
+            values[key] = values[key].split("、") if values[key] else []
+        for key in LIST_FIELDS[2:]:  # in code order on both engines
+            values[key].sort()
+        yield build_row(ProjectRow, values)
+
+
+def project_row(session: Session, code: str) -> ProjectRow:
+    """The row `projects list` gives for one project (what `projects show --format json` writes)."""
+    project = get_project(session, code)
+    statement = _filtered(session, ProjectFilter(include_withdrawn=True), _project_row_columns(session.get_bind().dialect.name))
+    return next(_stream(session, statement.where(Project.id == project.id)))
 
 
 def get_project(session: Session, code: str) -> Project:

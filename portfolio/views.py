@@ -8,10 +8,12 @@ and JSON for the same question. No Typer, no Rich, no HTML here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import timezone
+from datetime import date, timezone
+from typing import NamedTuple
 
 from portfolio.errors import UserInputError
 from portfolio.render import Col
+from portfolio.rows import ProjectRow, display_value, record, row_columns
 from portfolio.vocab import BUILD_TYPE_OC4IDS, KIND_LABELS, STATUS_ENGLISH
 
 # --- filters ---------------------------------------------------------------------------
@@ -71,30 +73,37 @@ def resolve_tier(value: str | None) -> str | None:
 
 # --- project lists ---------------------------------------------------------------------
 
-TABLE_COUNTIES = 4
+class ProjectDisplay(NamedTuple):
+    """A project as a table shows it: Chinese labels, counties joined with 、."""
+
+    code: str
+    name: str
+    kind: str
+    counties: str
+    sector: str
+    plan: str
+    column: int
+    group_label: str | None
+    status: str
+    status_date: date | None
+    build_type: str | None
+    quantity: str | None
 
 
-def project_columns() -> list[Col]:
-    return [Col("code", "编号"), Col("name", "名称"), Col("kind", "类型"), Col("counties", "县(区)"),
-            Col("sector", "行业"), Col("plan", "规划"), Col("column", "专栏"), Col("group", "分项"),
-            Col("status", "状态"), Col("status_date", "状态日期"), Col("build_type", "建设性质"),
-            Col("quantity", "数量")]
-
-
-def display_rows(rows, shorten_counties: bool = False) -> Iterator:
-    """Chinese kind labels; shortened, a programme's long county list ends in 等N个 (files keep it whole)."""
+def display_rows(rows: Iterable[ProjectRow], shorten_counties: bool = False) -> Iterator[ProjectDisplay]:
+    """ProjectRows as tables show them; shortened, a programme's long county list ends in 等N个 (files keep it
+    whole)."""
+    counties = next(c for c in row_columns(ProjectRow) if c.key == "counties_label")
     for row in rows:
-        counties = row.counties.split("、") if row.counties else []
-        if shorten_counties and len(counties) > TABLE_COUNTIES:
-            row = row._replace(counties="、".join(counties[:TABLE_COUNTIES - 1]) + f"等{len(counties)}个")
-        yield row._replace(kind=KIND_LABELS[row.kind])
+        yield ProjectDisplay(row.code, row.name, row.kind_label, display_value(counties, row.counties_label,
+                                                                               shorten=shorten_counties),
+                             row.sector_label, row.plan, row.column, row.group, row.status_label, row.status_date,
+                             row.build_type_label, row.quantity)
 
 
-def project_dicts(rows) -> Iterator[dict]:
-    """The JSON objects of `projects list --format json`."""
-    keys = [c.key for c in project_columns()]
-    for row in display_rows(rows):
-        yield dict(zip(keys, row))
+def project_records(rows: Iterable[ProjectRow]) -> Iterator[dict]:
+    """The JSON objects of `projects list --format json` (docs/schema.md)."""
+    return map(record, rows)
 
 
 # --- one project -----------------------------------------------------------------------
@@ -135,7 +144,21 @@ def detail_optional_fields(detail) -> list[tuple[str, str]]:
         ("实际竣工", p.actual_end), ("责任单位", p.responsible_unit), ("联系人", p.contact),
         ("种子数据", None if p.in_seeds else "已不在种子文件中 (no longer in the seed files)"),
     ]
-    return [(k, as_text(v)) for k, v in optional if v not in (None, "")]
+    return [(k, as_text(v)) for k, v in optional + _other_fields(p) if v not in (None, "")]
+
+
+_SPELLED_OUT = {"code", "name", "kind", "level", "status", "status_date", "quote", "build_type", "quantity",
+                "national_code", "total_investment", "start_year", "end_year", "planned_start", "planned_end",
+                "actual_start", "actual_end", "responsible_unit", "contact", "in_seeds", "source_line"}
+
+
+def _other_fields(project) -> list[tuple[str, object]]:
+    """Every other field of ProjectRow read from the project itself, under the row type's label
+    (a field added to the model and to the row type shows up here too)."""
+    from portfolio.models import Project
+
+    return [(c.label, getattr(project, c.key)) for c in row_columns(ProjectRow)
+            if c.key in Project.model_fields and c.key not in _SPELLED_OUT]
 
 
 def _items(items) -> str:
@@ -154,32 +177,6 @@ def link_fields(links) -> list[tuple[str, str]]:
     if links.other_listings:
         rows.append(("同一工程(另见)", _items(links.other_listings)))
     return rows
-
-
-def _link_dicts(items) -> list[dict]:
-    return [{"code": item.code, "name": item.name, "reason": item.reason} for item in items]
-
-
-def detail_dict(detail) -> dict:
-    """The JSON object of `projects show --format json`."""
-    p = detail.project
-    return {
-        "code": p.code, "name": p.name, "kind": p.kind,
-        "divisions": [{"code": d.code, "name": d.name, "level": d.level} for d in detail.divisions],
-        "level": p.level, "quote": p.quote, "sector": p.sector_code, "status": p.status, "status_date": p.status_date,
-        "plan": detail.plan.key, "column": detail.column.number, "column_title": detail.column.title,
-        "group": p.group_label, "source_file": detail.plan.source_file, "source_line": p.source_line,
-        "build_type": p.build_type, "quantity": p.quantity, "note": p.note, "in_seeds": p.in_seeds,
-        "national_code": p.national_code, "total_investment": p.total_investment,
-        "start_year": p.start_year, "end_year": p.end_year, "responsible_unit": p.responsible_unit,
-        "planned_start": p.planned_start, "planned_end": p.planned_end, "actual_start": p.actual_start,
-        "actual_end": p.actual_end, "contact": p.contact,
-        "part_of": _link_dicts(detail.links.programmes), "parts": _link_dicts(detail.links.parts),
-        "same_work_primary": _link_dicts([detail.links.primary])[0] if detail.links.primary else None,
-        "other_listings": _link_dicts(detail.links.other_listings),
-        "history": [{"date": e.effective_date, "status": e.status, "note": e.note, "origin": e.origin,
-                     "recorded_at": e.recorded_at} for e in detail.history],
-    }
 
 
 def status_columns() -> list[Col]:

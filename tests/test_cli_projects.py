@@ -18,7 +18,8 @@ def codes(rows) -> list[str]:
 def test_list_by_county_short_name(small):
     rows = small.json("projects", "list", "--county", "芒康", "--plan", "test-plan")
     assert codes(rows) == ["TP-02-001", "TP-02-002"]
-    assert {row["counties"] for row in rows} == {"芒康县"}
+    assert [row["counties_label"] for row in rows] == [["芒康县"], ["芒康县"]]
+    assert {row["counties"][0] for row in rows} == {"540328"}
 
 
 def test_a_table_shortens_long_county_lists_but_files_keep_them(cli):
@@ -27,7 +28,7 @@ def test_a_table_shortens_long_county_lists_but_files_keep_them(cli):
     table = cli("projects", "list", "--plan", "chamdo-14-housing")
     assert table.exit_code == 0 and f"等{widest}个" in table.stdout
     rows = cli.json("projects", "list", "--plan", "chamdo-14-housing")
-    assert max(len(row["counties"].split("、")) for row in rows) == widest
+    assert max(len(row["counties"]) for row in rows) == widest
 
 
 def test_county_by_code_and_by_pinyin(small):
@@ -40,8 +41,8 @@ def test_programme_appears_under_each_county_it_spans(small):
     for county in ("江达县", "贡觉县", "左贡县"):
         rows = small.json("projects", "list", "--county", county, "--plan", "test-plan", "--kind", "programme")
         assert codes(rows) == ["TP-02-003"]
-        assert rows[0]["kind"] == "项目群"
-        assert set(rows[0]["counties"].split("、")) == {"江达县", "贡觉县", "左贡县"}
+        assert (rows[0]["kind"], rows[0]["kind_label"]) == ("programme", "项目群")
+        assert rows[0]["counties_label"] == ["江达县", "贡觉县", "左贡县"]
 
 
 def test_filters_combine(small):
@@ -72,7 +73,10 @@ def test_bad_values_exit_2_with_one_line(small, option, value, message):
 def test_no_match_is_exit_0_with_message_on_stderr(small):
     result = small("projects", "list", "--plan", "test-plan", "--status", "取消", "--format", "csv")
     assert result.exit_code == 0
-    assert result.stdout == "code,name,kind,counties,sector,plan,column,group,status,status_date,build_type,quantity\n"
+    from portfolio.rows import ProjectRow, row_columns
+
+    assert result.stdout.startswith("code,name,kind,kind_label,counties,counties_label,sector,sector_label,")
+    assert result.stdout == ",".join(c.key for c in row_columns(ProjectRow)) + "\n"
     assert "no matching projects" in result.stderr
 
 
@@ -109,8 +113,9 @@ def test_backdated_event_does_not_replace_newer_status(small):
     assert small("projects", "set-status", "TP-02-002", "在建", "--date", "2024-01-01").exit_code == 0
     assert small("projects", "set-status", "TP-02-002", "前期", "--date", "2023-01-01").exit_code == 0
     detail = small.json("projects", "show", "TP-02-002")
-    assert detail["status"] == "在建"
-    assert [h["status"] for h in detail["history"]] == ["谋划", "前期", "在建"]
+    assert (detail["status"], detail["status_label"]) == ("implementation", "在建")
+    history = small.json("projects", "history", "TP-02-002")
+    assert [event["new"] for event in history] == ["谋划", "前期", "在建"]
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -128,7 +133,7 @@ def test_set_status_rejects_bad_input_and_writes_nothing(small, args, message):
 def test_show_has_provenance_and_divisions(small):
     detail = small.json("projects", "show", "TP-02-003")
     assert detail["source_file"] == "test.txt" and detail["source_line"] == 12
-    assert [d["code"] for d in detail["divisions"]] == ["540321", "540322", "540327"]
+    assert detail["counties"] == ["540321", "540322", "540327"]
     assert detail["quantity"] == "3项" and detail["kind"] == "programme"
     table = small("projects", "show", "TP-02-003")
     assert table.exit_code == 0 and "test.txt 第12行" in table.stdout
@@ -247,15 +252,15 @@ def test_the_prefecture_settles_a_name_several_prefectures_use(cli):
     ambiguous = cli("projects", "list", "--county", "经开区")
     assert ambiguous.exit_code == 2 and "ambiguous" in ambiguous.stderr
     rows = cli.json("projects", "list", "--county", "经开区", "--prefecture", "昌都")
-    assert rows and all("昌都经济开发区" in row["counties"] for row in rows)
+    assert rows and all("昌都经济开发区" in row["counties_label"] for row in rows)
 
 
 def test_county_lists_are_in_code_order_on_every_engine(cli):
     codes = {c["name"]: c["code"] for c in cli.json("counties")}
     codes.update({f"{c['name']}·未明确县(区)": c["code"] for c in cli.json("counties")})
     for row in cli.json("projects", "list", "--kind", "programme"):
-        names = row["counties"].split("、")
-        assert [codes[n] for n in names] == sorted(codes[n] for n in names), row["code"]
+        names = row["counties_label"]
+        assert [codes[n] for n in names] == sorted(codes[n] for n in names) == row["counties"], row["code"]
 
 
 def test_kinds_are_summarised_with_chinese_labels(cli):
@@ -275,3 +280,26 @@ def test_a_terminal_table_shows_brackets_in_data_as_they_are():
     render.render([("[chamdo-14-housing]", "[/] 见附件[1]")], [render.Col("a", "甲"), render.Col("b", "乙")],
                   "table", out)
     assert "[chamdo-14-housing]" in out.getvalue() and "[/] 见附件[1]" in out.getvalue()
+
+
+def test_show_gives_the_row_list_gives(small):
+    assert small("projects", "set", "TP-02-001", "--total-investment", "1200", "--planned-start", "2025-03").exit_code == 0
+    assert small("projects", "set-status", "TP-02-002", "在建", "--date", "2024-05-01").exit_code == 0
+    rows = small.json("projects", "list", "--plan", "test-plan")
+    assert {row["kind"] for row in rows} == {"project", "programme"}
+    for row in rows:
+        assert small.json("projects", "show", row["code"]) == row
+    by_code = {row["code"]: row for row in rows}
+    assert (by_code["TP-02-001"]["total_investment"], by_code["TP-02-001"]["planned_start"]) == (1200, "2025-03")
+    assert (by_code["TP-02-002"]["status"], by_code["TP-02-002"]["status_label"]) == ("implementation", "在建")
+
+
+def test_csv_and_json_carry_the_same_keys_and_values(small):
+    import csv
+    import io
+
+    rows = small.json("projects", "list", "--plan", "test-plan")
+    table = list(csv.DictReader(io.StringIO(small("projects", "list", "--plan", "test-plan", "--format", "csv").stdout)))
+    assert [list(row) for row in table] == [list(row) for row in rows]
+    for flat, row in zip(table, rows, strict=True):
+        assert flat["counties"] == "、".join(row["counties"]) and flat["kind_label"] == row["kind_label"]

@@ -17,7 +17,7 @@ OC4IDS = Path(__file__).resolve().parent / "data" / "oc4ids"
 
 def statuses(cli, *codes):
     rows = cli.json("projects", "list", "--plan", "test-plan")
-    return {row["code"]: row["status"] for row in rows if row["code"] in codes}
+    return {row["code"]: row["status_label"] for row in rows if row["code"] in codes}
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])

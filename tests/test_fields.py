@@ -84,7 +84,7 @@ def test_retracting_a_status_event_makes_the_previous_status_current_again(small
     assert history[-1]["actor"] == "王五" and history[-1]["old"] == "谋划"
     result = small("projects", "retract", CODE, history[-1]["id"], "--note", "尚未开工")
     assert result.exit_code == 0 and "now 谋划" in result.stdout
-    assert small.json("projects", "show", CODE)["status"] == "谋划"
+    assert small.json("projects", "show", CODE)["status_label"] == "谋划"
     seed_event = history[0]["id"]
     refused = small("projects", "retract", CODE, seed_event, "--note", "x")
     assert refused.exit_code == 2 and "only status event that counts" in refused.stderr
@@ -92,7 +92,7 @@ def test_retracting_a_status_event_makes_the_previous_status_current_again(small
     assert small("projects", "retract", CODE, "F999999", "--note", "x").exit_code == 2
     # a later set-status does not bring the retracted event back
     small("projects", "set-status", CODE, "前期", "--date", "2023-01-01")
-    assert small.json("projects", "show", CODE)["status"] == "前期"
+    assert small.json("projects", "show", CODE)["status_label"] == "前期"
 
 
 def test_seed_reload_and_prune_never_touch_fields_or_their_history(small, tmp_path):

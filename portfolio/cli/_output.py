@@ -47,8 +47,11 @@ def atomic_output(output: Path) -> Iterator[Path]:
             partial.unlink(missing_ok=True)
 
 
-def emit(rows: Iterable[tuple], columns, fmt: str, output: Path | None = None, *, force: bool = False,
-         title: str | None = None, empty_message: str = "no matching rows") -> int:
+def emit(rows: Iterable, columns, fmt: str, output: Path | None = None, *, force: bool = False,
+         title: str | None = None, empty_message: str = "no matching rows", shorten: bool = False) -> int:
+    """Rows to stdout or to `output`, in the format asked for (or the file's). `columns` is a row
+    type of portfolio.rows (its fields give the columns) or a list of Col for rows of tuples;
+    `shorten` lets a terminal table cut long lists as the row type says."""
     from portfolio import render
 
     render.check_format(fmt)
@@ -58,6 +61,11 @@ def emit(rows: Iterable[tuple], columns, fmt: str, output: Path | None = None, *
     check_output_path(output, force)
     if output is not None:
         fmt = _format_of_file(output, fmt)
+    if isinstance(columns, type):
+        from portfolio.rows import for_output
+
+        columns, rows = for_output(columns, rows, fmt, shorten=shorten and output is None)
+    if output is not None:
         with atomic_output(output) as partial:
             if fmt == "xlsx":
                 count = render.write_xlsx(partial, rows, columns, sheet_title=title or "portfolio")

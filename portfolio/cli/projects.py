@@ -26,7 +26,7 @@ from portfolio.cli._options import (
 )
 from portfolio.cli._output import atomic_output, check_output_path, emit
 from portfolio.errors import UserInputError
-from portfolio.views import detail_dict, display_rows, history_columns, history_rows, project_columns
+from portfolio.views import history_columns, history_rows
 
 projects_app = typer.Typer(no_args_is_help=True, help="Find projects, show them, and record their progress.")
 
@@ -48,6 +48,7 @@ def build_filter(session, **options):
 
 def run_list(ctx, *, fmt, output, force, sort, limit, **filters) -> None:
     from portfolio import queries
+    from portfolio.rows import ProjectRow
 
     with app_context(ctx).session() as session:
         flt = build_filter(session, **filters)
@@ -55,9 +56,8 @@ def run_list(ctx, *, fmt, output, force, sort, limit, **filters) -> None:
             _write_oc4ids(session, flt, limit, output, force)
             return
         rows = queries.list_projects(session, flt, sort=sort, limit=limit)
-        shorten = fmt == "table" and output is None
-        emit(display_rows(rows, shorten), project_columns(), fmt, output, force=force, title="项目",
-             empty_message="no matching projects")
+        emit(rows, ProjectRow, fmt, output, force=force, title="项目", empty_message="no matching projects",
+             shorten=fmt == "table")
 
 
 def _write_oc4ids(session, flt, limit, output, force) -> None:
@@ -136,20 +136,25 @@ def show_project(
     code: Annotated[str, typer.Argument(help="Project code, e.g. CD14-05-009.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
 ) -> None:
-    """Every field of one project: divisions, provenance and status history."""
-    from portfolio import queries
-    from portfolio.cli import _show
+    """Every field of one project: divisions, provenance, links and status history.
 
+    --format json gives the object `projects list --format json` gives for the project (its
+    history is `projects history CODE --format json`).
+    """
+    from portfolio import queries
+
+    if fmt not in ("table", "json"):
+        raise typer.BadParameter(f"{fmt!r}: use table or json", param_hint="--format")
     with app_context(ctx).session() as session:
-        detail = queries.project_detail(session, code)
         if fmt == "json":
             from portfolio.render import dump_json
+            from portfolio.rows import record
 
-            dump_json(detail_dict(detail), sys.stdout)
-        elif fmt == "table":
-            _show.print_detail(detail)
-        else:
-            raise typer.BadParameter(f"{fmt!r}: use table or json", param_hint="--format")
+            dump_json(record(queries.project_row(session, code)), sys.stdout)
+            return
+        from portfolio.cli import _show
+
+        _show.print_detail(queries.project_detail(session, code))
 
 
 @projects_app.command("history")

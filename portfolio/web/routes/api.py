@@ -36,22 +36,22 @@ def projects(request: Request, query: ProjectQueryDep, limit: Limit = 100,
              offset: Offset = 0) -> Response:
     """Matching projects; the total count is in the X-Total-Count header."""
     from portfolio import queries
-    from portfolio.views import project_dicts
+    from portfolio.views import project_records
 
     with session(request) as opened:
         flt = query.filter(opened)
-        rows = list(project_dicts(queries.list_projects(opened, flt, sort=query.sort, limit=limit, offset=offset)))
+        rows = list(project_records(queries.list_projects(opened, flt, sort=query.sort, limit=limit, offset=offset)))
         return DataResponse(rows, headers={"X-Total-Count": str(queries.count_projects(opened, flt))})
 
 
 @router.get("/projects/{code}", summary="一个项目 (= projects show --format json)", response_model=dict[str, Any])
 def project(request: Request, code: str) -> Response:
     from portfolio import queries
-    from portfolio.views import detail_dict
+    from portfolio.rows import record
 
     with session(request) as opened:
         try:
-            return DataResponse(detail_dict(queries.project_detail(opened, code)))
+            return DataResponse(record(queries.project_row(opened, code)))
         except UserInputError as error:
             raise NotFound(str(error)) from None
 

@@ -63,7 +63,7 @@ def _by_prefecture(counties) -> list[tuple[str, list]]:
 def export(request: Request, fmt: str, query: ProjectQueryDep) -> Response:
     """The whole current view (every page) as CSV, xlsx or an OC4IDS package (JSON)."""
     from portfolio import oc4ids, queries, render
-    from portfolio.views import display_rows, project_columns
+    from portfolio.rows import ProjectRow, for_output
 
     if fmt not in EXPORTS:
         raise NotFound(f"没有 {fmt} 格式的下载；可用：{', '.join(EXPORTS)}")
@@ -74,8 +74,8 @@ def export(request: Request, fmt: str, query: ProjectQueryDep) -> Response:
             render.dump_json(oc4ids.package(opened, flt), buffer)
             body = buffer.getvalue().encode("utf-8")
         else:
-            rows = display_rows(queries.list_projects(opened, flt, sort=query.sort))
-            body = _csv(rows, project_columns()) if fmt == "csv" else _xlsx(rows, project_columns())
+            columns, cells = for_output(ProjectRow, queries.list_projects(opened, flt, sort=query.sort), fmt)
+            body = _csv(cells, columns) if fmt == "csv" else _xlsx(cells, columns)
     name = f"projects-{datetime.now(timezone.utc):%Y%m%d}.{'oc4ids.json' if fmt == 'json' else fmt}"
     return Response(body, media_type=EXPORTS[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

@@ -1,0 +1,200 @@
+"""Typed result rows that describe themselves.
+
+A row type is a dataclass whose fields carry their machine key (the field name), their
+Chinese label and their kind, so every renderer takes its columns from the row type and
+nothing else: tables and xlsx show the brief fields under Chinese headers, CSV, TSV, JSON and
+JSON Lines carry every field under its key.
+
+The machine schema (docs/schema.md): a vocabulary field holds the stable code
+(`"kind": "programme"`) and is followed by `<key>_label` with the Chinese label
+(`"kind_label": "项目群"`); lists are JSON arrays (joined with 、 in a CSV cell); dates and
+times are ISO 8601, times with their UTC offset.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from portfolio import vocab
+from portfolio.render import Col
+
+MACHINE_FORMATS = ("csv", "tsv", "json", "jsonl")
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    CODE = "code"  # a stable machine code; its Chinese label (if any) is the `<key>_label` field
+    LABEL = "label"  # the Chinese label of the code field before it
+    DATE = "date"
+    DATETIME = "datetime"
+    INTEGER = "integer"
+    NUMBER = "number"
+    BOOL = "bool"
+    LIST = "list"  # a list of texts (codes when a `<key>_label` list follows)
+
+
+def col(label: str, kind: Kind = Kind.TEXT, *, brief: bool = False,
+        vocabulary: type[vocab.Vocabulary] | None = None, shorten: int | None = None) -> Any:
+    """Declare a row field.
+
+    brief: also shown in tables and xlsx (machine formats always carry every field).
+    vocabulary: the stored value is turned into the vocabulary's code, and the `<key>_label`
+        field that follows gets its Chinese label.
+    shorten: in a terminal table, a longer list is cut to this many items (`…等11个`).
+    """
+    return dataclasses.field(metadata={"label": label, "kind": kind, "brief": brief, "vocabulary": vocabulary,
+                                       "shorten": shorten})
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: Kind
+    brief: bool
+    vocabulary: type[vocab.Vocabulary] | None
+    shorten: int | None
+
+
+@functools.cache
+def row_columns(row_type: type) -> tuple[Column, ...]:
+    """Every field of a row type, in order."""
+    return tuple(Column(item.name, item.metadata.get("label", item.name), item.metadata.get("kind", Kind.TEXT),
+                        item.metadata.get("brief", False), item.metadata.get("vocabulary"),
+                        item.metadata.get("shorten"))
+                 for item in dataclasses.fields(row_type))
+
+
+def build_row(row_type: type, values: Mapping[str, Any]) -> Any:
+    """A row from stored values keyed by field name: vocabulary values become codes, and their
+    `_label` fields are filled in."""
+    result = dict(values)
+    for column in row_columns(row_type):
+        if column.vocabulary is not None:
+            stored = result.get(column.key)
+            member = column.vocabulary(stored) if stored is not None else None
+            result[column.key] = member.code if member is not None else None
+            result[f"{column.key}_label"] = member.label if member is not None else None
+    return row_type(**result)
+
+
+def vocabulary_labels(row_type: type) -> frozenset[str]:
+    """The `<key>_label` fields that build_row() fills in from a vocabulary."""
+    return frozenset(f"{c.key}_label" for c in row_columns(row_type) if c.vocabulary is not None)
+
+
+# --- values for programs and for people -----------------------------------------------
+
+
+def utc(moment: datetime) -> datetime:
+    """A recording time in UTC (PostgreSQL returns it zoned, SQLite naive in UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def machine_value(column: Column, value: Any, *, flat: bool = False) -> Any:
+    """The value in JSON (flat=False) or in a CSV cell (flat=True)."""
+    if value is None:
+        return "" if flat else None
+    if column.kind == Kind.DATETIME:
+        return utc(value).replace(microsecond=0).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if column.kind == Kind.LIST:
+        return "、".join(map(str, value)) if flat else list(value)
+    if column.kind == Kind.BOOL and flat:
+        return "true" if value else "false"
+    return value
+
+
+def display_value(column: Column, value: Any, *, shorten: bool = False) -> Any:
+    """The value shown to people in a table, text or xlsx cell."""
+    if value is None:
+        return ""
+    if column.kind == Kind.DATETIME:
+        return utc(value).replace(microsecond=0, tzinfo=None).isoformat(sep=" ") + " UTC"
+    if isinstance(value, date):
+        return value.isoformat()
+    if column.kind == Kind.BOOL:
+        return "是" if value else "否"
+    if column.kind == Kind.LIST:
+        items = [str(v) for v in value]
+        if shorten and column.shorten and len(items) > column.shorten:
+            return "、".join(items[:column.shorten - 1]) + f"等{len(items)}个"
+        return "、".join(items)
+    return value
+
+
+def record(row: Any) -> dict[str, Any]:
+    """The row as a JSON object (what `--format json` writes for it)."""
+    return {c.key: machine_value(c, getattr(row, c.key)) for c in row_columns(type(row))}
+
+
+def for_output(row_type: type, rows: Iterable[Any], fmt: str, *, shorten: bool = False
+               ) -> tuple[list[Col], Iterator[tuple]]:
+    """The columns and cells render() writes for `fmt`: every field under its key in the machine
+    formats; the brief fields under their Chinese labels in tables, text and xlsx."""
+    if fmt in MACHINE_FORMATS:
+        every = row_columns(row_type)
+        flat = fmt in ("csv", "tsv")
+        return ([Col(c.key, c.label) for c in every],
+                (tuple(machine_value(c, getattr(row, c.key), flat=flat) for c in every) for row in rows))
+    brief = [c for c in row_columns(row_type) if c.brief]
+    return ([Col(c.key, c.label) for c in brief],
+            (tuple(display_value(c, getattr(row, c.key), shorten=shorten) for c in brief) for row in rows))
+
+
+# --- the row types ---------------------------------------------------------------------
+
+TABLE_COUNTIES = 4
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    """A project or programme: the row of `projects list`, `projects search` and `projects show`."""
+
+    code: str = col("编号", Kind.CODE, brief=True)
+    name: str = col("名称", brief=True)
+    kind: str = col("类型代码", Kind.CODE, vocabulary=vocab.ProjectKind)
+    kind_label: str = col("类型", Kind.LABEL, brief=True)
+    counties: list[str] = col("县(区)代码", Kind.LIST)
+    counties_label: list[str] = col("县(区)", Kind.LIST, brief=True, shorten=TABLE_COUNTIES)
+    sector: str = col("行业代码", Kind.CODE)
+    sector_label: str = col("行业", Kind.LABEL, brief=True)
+    plan: str = col("规划", Kind.CODE, brief=True)
+    plan_label: str = col("规划名称", Kind.LABEL)
+    column: int = col("专栏", Kind.INTEGER, brief=True)
+    column_label: str = col("专栏标题", Kind.LABEL)
+    group: str | None = col("分项", brief=True)
+    level: str = col("层级代码", Kind.CODE, vocabulary=vocab.ProjectLevel)
+    level_label: str = col("层级", Kind.LABEL)
+    status: str = col("状态代码", Kind.CODE, vocabulary=vocab.Status)
+    status_label: str = col("状态", Kind.LABEL, brief=True)
+    status_date: date | None = col("状态日期", Kind.DATE, brief=True)
+    build_type: str | None = col("建设性质代码", Kind.CODE, vocabulary=vocab.BuildType)
+    build_type_label: str | None = col("建设性质", Kind.LABEL, brief=True)
+    quantity: str | None = col("数量", brief=True)
+    quote: str | None = col("原文")
+    source_file: str = col("出处")
+    source_line: int = col("行", Kind.INTEGER)
+    remarks: str | None = col("备注")
+    national_code: str | None = col("项目代码")
+    total_investment: float | None = col("总投资(万元)", Kind.NUMBER)
+    start_year: int | None = col("开工年份", Kind.INTEGER)
+    end_year: int | None = col("完工年份", Kind.INTEGER)
+    responsible_unit: str | None = col("责任单位")
+    planned_start: str | None = col("计划开工")
+    planned_end: str | None = col("计划竣工")
+    actual_start: str | None = col("实际开工")
+    actual_end: str | None = col("实际竣工")
+    contact: str | None = col("联系人")
+    in_seeds: bool = col("在种子数据中", Kind.BOOL)
+    part_of: list[str] = col("所属项目群", Kind.LIST)
+    parts: list[str] = col("组成项目", Kind.LIST)
+    same_work_primary: list[str] = col("同一工程(主条目)", Kind.LIST)
+    other_listings: list[str] = col("同一工程(另见)", Kind.LIST)

@@ -196,6 +196,11 @@ def division_label_sql(division: type[Division] = Division) -> sa.ColumnElement[
                     division.name + "·" + vocab.UNSPECIFIED_COUNTY), else_=division.name)
 
 
+def county_names(dialect: str) -> sa.ScalarSelect:
+    """The names of the project's divisions in code order, joined with 、 (what tables show)."""
+    return _county_list(dialect, division_label_sql())
+
+
 def _county_list(dialect: str, label: sa.ColumnElement[str]) -> sa.ScalarSelect:
     """`label` of every division of the project, in code order, joined with 、."""
     if dialect == "postgresql":

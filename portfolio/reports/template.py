@@ -77,7 +77,7 @@ def template_rows(session: Session, period: Period, office_codes: list[str] | No
 
 def _values(session: Session, ids: list[int], office_of: dict[int, str], offices: Offices,
             period: Period) -> list[dict]:
-    from portfolio.queries import _county_names
+    from portfolio.queries import county_names
 
     rows = []
     dialect = session.get_bind().dialect.name
@@ -88,7 +88,7 @@ def _values(session: Session, ids: list[int], office_of: dict[int, str], offices
         reports = {r.project_id: r for r in session.execute(sa.select(PeriodReport).where(
             PeriodReport.project_id.in_(part), PeriodReport.period == str(period),
             PeriodReport.retracted_at.is_(None))).scalars()}
-        statement = sa.select(Project, _county_names(dialect).label("counties")).where(Project.id.in_(part))
+        statement = sa.select(Project, county_names(dialect).label("counties")).where(Project.id.in_(part))
         for project, counties in session.execute(statement):
             report = reports.get(project.id)
             rows.append({

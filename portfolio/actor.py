@@ -1,8 +1,11 @@
 """Who makes a change: every write function of the library takes an Actor.
 
-An actor is an account (once accounts exist), the PostgreSQL role, the operating-system
-user, or a name given with --by. Scope rules (a county office may only write its own
-projects) belong in `check_scope`, the one place every write passes through.
+An actor is an account (logged in on the web, or the CLI operator whose system user or
+PostgreSQL role has an account of that name), the PostgreSQL role, the operating-system user,
+or a name given with --by. `check_scope` is the one place every write passes through: an
+account writes only what its role and scope allow (accounts.py). Anyone else is the local
+operator, who holds the database itself (its file or its credentials) and so writes
+everything, as before accounts existed.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import getpass
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
+
+from portfolio.errors import PermissionDenied
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -24,6 +29,7 @@ KIND_LABELS = {"by": "", "account": "账户", "pg": "数据库角色", "os": "�
 class Actor:
     name: str
     kind: str = "by"  # by | account | pg | os
+    address: str | None = None  # the network address a web request came from; kept beside each event
 
     @property
     def stored(self) -> str:
@@ -43,9 +49,31 @@ class Actor:
 
 
 def current_actor(session: Session, by: str | None = None) -> Actor:
-    """--by NAME if given; else the database role on PostgreSQL; else the operating-system user."""
+    """The CLI operator: the account named like the database role (PostgreSQL) or the system user,
+    if there is one; else --by NAME if given; else that role or user itself.
+
+    An operator whose name is an account acts as that account (its role and scope apply, a
+    disabled one is refused) and cannot choose another name with --by.
+    """
+    from portfolio import accounts
+
+    own = _operator(session)
+    account = accounts.find(session, own.name)
+    if account is not None:
+        if by and by.strip() and by.strip() != own.name:
+            source = "database role" if own.kind == "pg" else "system user"
+            raise PermissionDenied(f"you act as account {own.name!r} (named like your {source}); "
+                                   f"--by cannot record in another name")
+        if account.disabled:
+            raise PermissionDenied(f"account {own.name!r} is disabled; nothing was written")
+        return Actor(own.name, "account")
     if by and by.strip():
         return Actor(by.strip()[:120], "by")
+    return own
+
+
+def _operator(session: Session) -> Actor:
+    """The database role on PostgreSQL; else the operating-system user."""
     if session.get_bind().dialect.name == "postgresql":
         import sqlalchemy as sa
 
@@ -61,10 +89,30 @@ def display(stored: str | None) -> str:
     return str(actor) if actor else ""
 
 
-def check_scope(session: Session, actor: Actor, project_ids: Iterable[int]) -> None:
-    """Refuse work on projects outside the actor's scope. Everyone may write everything until
-    accounts with county scopes exist; their check goes here and nowhere else."""
-    return None
+def check_scope(session: Session, actor: Actor, project_ids: Iterable[int], *,
+                rows: dict[int, list[str]] | None = None) -> None:
+    """Refuse work on projects outside the actor's scope (PermissionDenied, before anything is written).
+
+    An account is checked against its role and scope as stored now; the local operator (system
+    user, database role, --by) may write everything. `rows` names where each project came from
+    (file:row of a sheet), for the message.
+    """
+    if actor.kind != "account":
+        return
+    from portfolio.accounts import check_may_write
+
+    check_may_write(session, actor.name, project_ids, rows=rows)
+
+
+def require_admin(session: Session, actor: Actor) -> None:
+    """Managing accounts: an admin account, or the local operator."""
+    if actor.kind != "account":
+        return
+    from portfolio import accounts
+
+    account = accounts.find(session, actor.name)
+    if account is None or account.disabled or account.role != "admin":
+        raise PermissionDenied(f"account {actor.name!r} may not manage accounts (admins only)")
 
 
 def as_utc(moment: datetime | None) -> datetime | None:

@@ -109,7 +109,8 @@ def _record_status(session: Session, project: Project, label: str, when: date, n
         return StatusChange(project.code, label, when, note or None, previous, previous, recorded=False)
     event_id = session.execute(sa.insert(StatusEvent).returning(StatusEvent.id).values(
         project_id=project.id, status=label, effective_date=when, note=note or None,
-        recorded_at=utc_now(), origin=origin, actor=actor.stored if actor else None)).scalar_one()
+        recorded_at=utc_now(), origin=origin, actor=actor.stored if actor else None,
+        address=actor.address if actor else None)).scalar_one()
     current = refresh_current_status(session, project.id)
     session.expire(project)
     return StatusChange(project.code, label, when, note or None, previous, current, event_id)
@@ -260,7 +261,12 @@ def import_sheet(session: Session, path: Path, *, actor: Actor | None = None) ->
     codes = [row.code for row in rows if row.code and not text_problem(row.code)]  # bad ones: reported per row
     projects = lock_projects(session, codes, skip_unknown=True)
     if actor is not None:
-        check_scope(session, actor, [project.id for project in projects.values()])
+        rows_of: dict[int, list[str]] = {}
+        for row in rows:
+            project = projects.get(vocab.fold_code(row.code)) if row.code and not text_problem(row.code) else None
+            if project is not None:
+                rows_of.setdefault(project.id, []).append(f"{path}:{row.line}")
+        check_scope(session, actor, [project.id for project in projects.values()], rows=rows_of)
     problems, planned, unchanged = [], [], 0
     for row in rows:
         try:

@@ -23,3 +23,9 @@ class DatabaseError(PortfolioError):
     """The database cannot be opened, reached or migrated."""
 
     exit_code = 1
+
+
+class PermissionDenied(PortfolioError):
+    """The acting account may not do this (role, scope, disabled); nothing was written."""
+
+    exit_code = 1

@@ -215,7 +215,7 @@ def write_changes(session: Session, changes: list[FieldChange], *, actor: Actor,
     now = utc_now()
     session.execute(sa.insert(FieldEvent), [
         {"project_id": c.project_id, "field": c.key, "old_value": as_text(c.old), "new_value": as_text(c.new),
-         "effective_date": effective_date, "note": note, "actor": actor.stored, "recorded_at": now,
+         "effective_date": effective_date, "note": note, "actor": actor.stored, "address": actor.address, "recorded_at": now,
          "source": c.source} for c in changes])
     _store_current(session, [(c.project_id, c.key, c.new) for c in changes])
 

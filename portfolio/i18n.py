@@ -241,6 +241,37 @@ CATALOGUE: dict[str, str] = {
     "TCP port.": "TCP 端口。",
     "Worker processes.": "工作进程数。",
     "portfolio web: {url}  (database {database}; Ctrl+C stops)": "portfolio 网页：{url}（数据库 {database}；按 Ctrl+C 停止）",
+    # --- accounts (portfolio users) ---
+    "Accounts for the web front end: roles and county scopes.": "网页端账户：角色和县(区)范围。",
+    "Account name (no spaces), e.g. 江孜县发改委.": "账户名（不含空格），如 江孜县发改委。",
+    "Read the password from standard input (one line) instead of asking.": "从标准输入读取密码（一行），不再询问。",
+    "admin (all projects, accounts), editor (its scope) or viewer (reads only).":
+        "admin 管理员（全部项目和账户）、editor 填报员（其范围内的项目）或 viewer 查看者（只读）。",
+    "An editor's county (name, pinyin or code); repeatable, or a list: 江孜,白朗.":
+        "填报员负责的县(区)（名称、拼音或代码）；可重复，或写成列表：江孜,白朗。",
+    "市级: with --prefecture, the 市级 works that prefecture's city bureau reports.":
+        "市级：配合 --prefecture，即该市市级单位填报的工程。",
+    "With --level 市级: whose 市级 works (拉萨, 日喀则, 昌都); repeatable.":
+        "配合 --level 市级：哪个市的市级工程（拉萨、日喀则、昌都）；可重复。",
+    "Create an account. An editor writes only the projects of its offices (the same offices as `report template`); "
+    "an admin writes everything and manages accounts; a viewer reads.":
+        "新建账户。填报员只能填报其单位的项目（与 `report template` 的填报单位相同）；管理员可写全部项目并管理账户；查看者只读。",
+    "Every account with its role, scope and state (never a password).": "全部账户及其角色、范围和状态（从不显示密码）。",
+    "Stop an account from logging in and writing (its history stays).": "停用账户：不能再登录和填报（其记录保留）。",
+    "Let a disabled account log in again.": "重新启用已停用的账户。",
+    "Give an account a new password (asked twice, or --password-stdin).": "为账户设置新密码（输入两次，或用 --password-stdin）。",
+    "Create an account.": "新建账户。",
+    "Password": "密码",
+    "Repeat the password": "再次输入密码",
+    "{name}: {role}, scope {scope}": "{name}：{role}，范围 {scope}",
+    "admin": "管理员",
+    "editor": "填报员",
+    "viewer": "查看者",
+    "account created: {account}": "已新建账户 {account}",
+    "account {name} disabled": "已停用账户 {name}",
+    "account {name} enabled": "已启用账户 {name}",
+    "password of {name} changed": "已更改账户 {name} 的密码",
+    "no accounts yet": "还没有账户",
 }
 
 # Words shown for an option's or argument's value in help (`--county 县(区)` / `--county COUNTY`).
@@ -249,6 +280,7 @@ METAVARS: dict[str, str] = {
     "kind": "类型", "search": "文字", "text": "文字", "sort": "排序", "limit": "行数", "format": "格式",
     "output": "文件", "date": "日期", "note": "备注", "code": "编号", "by": "维度", "then": "维度", "db": "数据库",
     "path": "路径", "host": "地址", "port": "端口", "workers": "进程数", "file": "文件", "seed_dir": "目录", "directory": "目录", "compare": "文件", "plan_key": "规划", "files": "文件",
+    "name": "账户", "role": "角色", "level": "层级",
 }
 
 

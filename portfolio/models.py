@@ -40,6 +40,7 @@ STATUSES = Status.values()
 PROJECT_LEVELS = ProjectLevel.values()
 LINK_RELATIONS = LinkRelation.values()
 ORIGINS = Origin.values()
+ACCOUNT_ROLES = ("admin", "editor", "viewer")
 # Month-precision dates (计划开工 …) are stored as 'YYYY-MM' text: sortable, and no invented day.
 MONTH_PATTERN_SQL = "LIKE '____-__'"
 
@@ -206,6 +207,8 @@ class StatusEvent(SQLModel, table=True):
     origin: str = Field(default=Origin.USER.value, max_length=8)
     # Who recorded it (account, OS user, PostgreSQL role or --by); empty for seed and older events.
     actor: str | None = Field(default=None, max_length=128)
+    # The network address a write came from (the web front end); empty for the CLI.
+    address: str | None = Field(default=None, max_length=64)
     # A retracted event stays in the record and stops counting.
     retracted_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     retracted_by: str | None = Field(default=None, max_length=128)
@@ -238,6 +241,8 @@ class FieldEvent(SQLModel, table=True):
     effective_date: date
     note: str | None = Field(default=None, max_length=1024)
     actor: str | None = Field(default=None, max_length=128)
+    # The network address a write came from (the web front end); empty for the CLI.
+    address: str | None = Field(default=None, max_length=64)
     recorded_at: datetime = Field(default_factory=utc_now, sa_type=sa.DateTime(timezone=True))
     source: str | None = Field(default=None, max_length=512)
     retracted_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
@@ -269,6 +274,8 @@ class PeriodReport(SQLModel, table=True):
     problems: str | None = Field(default=None, max_length=1024)  # 存在问题
     source: str | None = Field(default=None, max_length=512)  # file:sheet:row
     actor: str | None = Field(default=None, max_length=128)
+    # The network address a write came from (the web front end); empty for the CLI.
+    address: str | None = Field(default=None, max_length=64)
     recorded_at: datetime = Field(default_factory=utc_now, sa_type=sa.DateTime(timezone=True))
     retracted_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
     retracted_by: str | None = Field(default=None, max_length=128)
@@ -315,3 +322,34 @@ class Indicator(SQLModel, table=True):
     attribute: str | None = Field(default=None, max_length=8)
     source_line: int
     note: str | None = Field(default=None, max_length=512)
+
+
+class Account(SQLModel, table=True):
+    """A person or office that logs in (the web front end) or is matched by its system user (the CLI).
+
+    Named `account`, not `user`: USER is a reserved word in PostgreSQL. An editor's scope is in
+    account_scope; admins and viewers have none. The password is kept as an Argon2 hash only.
+    """
+
+    __table_args__ = (_one_of("role", ACCOUNT_ROLES, "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    role: str = Field(max_length=8)
+    password_hash: str = Field(max_length=256)
+    disabled: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=sa.DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=sa.DateTime(timezone=True))
+
+
+class AccountScope(SQLModel, table=True):
+    """One office an editor reports for: a county (or zone), or a prefecture for its 市级 works.
+
+    The same offices as progress reporting (reports/periods.py): a project belongs to the lowest
+    division containing all its locations.
+    """
+
+    __tablename__ = "account_scope"
+
+    account_id: int = Field(foreign_key="account.id", primary_key=True, ondelete="CASCADE")
+    division_code: str = Field(foreign_key="division.code", primary_key=True)

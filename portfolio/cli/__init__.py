@@ -21,6 +21,7 @@ from portfolio.cli.seed import seed_app
 from portfolio.cli.serve import serve
 from portfolio.cli.status import status_app
 from portfolio.cli.summary import summary
+from portfolio.cli.users import users_app
 
 HELP = ("Key projects of the Tibetan prefectures' five-year plans: find them by county, sector, plan "
         "and status, and record their progress.")
@@ -52,6 +53,7 @@ COMMANDS = {
     "columns": reference.columns, "sectors": reference.sectors, "indicators": reference.indicators,
     "places": reference.places, "status": status_app, "report": report_app, "seed": seed_app, "db": db_app, "extract": extract,
     "serve": serve,
+    "users": users_app,
 }
 
 

@@ -82,16 +82,48 @@ class _Row:
 def import_files(session: Session, paths: list[Path], *, actor: Actor, period: Period | None = None,
                  offices: list[str] | None = None, today: date | None = None) -> ImportResult:
     """Check every row of every file; raise ImportProblems listing them all, or apply everything."""
-    today = today or date.today()
     problems: list[str] = []
-    result = ImportResult()
-    read: list[tuple[sheets.SheetData, Period]] = []
+    found = []
     for path in paths:
         try:
-            data = sheets.read(path)
+            found.append(sheets.read(path))
         except DataError as error:
             problems.append(str(error))
-            continue
+    return _import(session, found, problems, actor=actor, period=period, offices=offices, today=today)
+
+
+# What a period report entered on its own (the project page of the web front end) may hold.
+ENTRY_KEYS = ("status", "status_date", "note", "invest_period", "invest_cumulative", "progress", "problems")
+
+
+def enter_report(session: Session, code: str, period: Period, values: dict[str, object], *, actor: Actor,
+                 today: date | None = None) -> ImportResult:
+    """One project's report for a period, checked and recorded exactly as one row of a sheet would be
+    (the same checks, idempotence and correction). Keys: ENTRY_KEYS; empty values are left out."""
+    from portfolio.queries import get_project
+
+    unknown = sorted(set(values) - set(ENTRY_KEYS))
+    if unknown:
+        raise UserInputError(f"unknown report values {', '.join(unknown)}; allowed: {', '.join(ENTRY_KEYS)}")
+    project = get_project(session, code)
+    keys = ["code", *ENTRY_KEYS]
+    cells = [project.code, *(values.get(key) for key in ENTRY_KEYS)]
+    data = sheets.SheetData(Path("填报"), project.code, 1, {key: index for index, key in enumerate(keys)}, None, [],
+                            [(1, cells)], {"period": str(period)})
+    try:
+        return _import(session, [data], [], actor=actor, period=period, offices=None, today=today)
+    except ImportProblems as error:  # one row: its problems in one line, without the row's place
+        place = f"{data.where}:1: "
+        raise UserInputError(f"{project.code}: " + "; ".join(p.removeprefix(place) for p in error.problems)) from None
+
+
+def _import(session: Session, found: list[sheets.SheetData], problems: list[str], *, actor: Actor,
+            period: Period | None, offices: list[str] | None, today: date | None) -> ImportResult:
+    today = today or date.today()
+    result = ImportResult()
+    read: list[tuple[sheets.SheetData, Period]] = []
+    for data in found:
+        path = data.path
         sheet_period = _sheet_period(data, period, today, problems)
         if sheet_period is None:
             continue
@@ -101,7 +133,7 @@ def import_files(session: Session, paths: list[Path], *, actor: Actor, period: P
 
     projects = _projects(session, read)
     ids = sorted({p[0] for p in projects["code"].values()} | {p[0] for p in projects["national"].values()})
-    check_scope(session, actor, ids)
+    check_scope(session, actor, ids, rows=_rows_of_projects(read, projects))
     fields.lock_projects(session, ids)  # lock, then read the values the decisions rest on
     office_of = Offices(session).of_projects(ids)
     rows: list[_Row] = []
@@ -207,6 +239,23 @@ def _projects(session: Session, read) -> dict[str, dict[str, tuple]]:
             for row in session.execute(sa.select(column, Project.id, Project.code).where(
                     column.in_(values[start:start + 900]))):
                 found[key][row[0]] = (row[1], row[2])
+    return found
+
+
+def _rows_of_projects(read, projects) -> dict[int, list[str]]:
+    """{project id: the file:sheet:row that name it}, for a refusal that names the rows."""
+    found: dict[int, list[str]] = {}
+    for data, _ in read:
+        for number, cells in data.rows:
+            if "code" in data.columns:
+                match = projects["code"].get(vocab.fold_code(sheets.cell_text(_cell(cells, data.columns["code"]))))
+            elif "national_code" in data.columns:
+                match = projects["national"].get(
+                    sheets.cell_text(_cell(cells, data.columns["national_code"])).upper())
+            else:
+                match = None
+            if match is not None:
+                found.setdefault(match[0], []).append(f"{data.where}:{number}")
     return found
 
 
@@ -405,7 +454,7 @@ def _apply(session: Session, actor: Actor, planned_status: list[_Row], planned_f
     if planned_reports:
         session.execute(sa.insert(PeriodReport), [
             {"project_id": row.project_id, "period": str(row.period), "source": row.where[:512],
-             "actor": actor.stored, "recorded_at": now, **row.report} for row, _ in planned_reports])
+             "actor": actor.stored, "address": actor.address, "recorded_at": now, **row.report} for row, _ in planned_reports])
     result.reports_replaced = len(replaced)
     result.reports_new = len(planned_reports) - len(replaced)
 

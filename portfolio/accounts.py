@@ -18,13 +18,14 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from portfolio.errors import PermissionDenied, UserInputError
-from portfolio.models import ACCOUNT_ROLES, Account, AccountScope, Division, Project, ProjectDivision, utc_now
+from portfolio.models import ACCOUNT_ROLES, Account, AccountScope, Division, Project, ProjectDivision, Secret, utc_now
+from portfolio.models import LoginFailure
 from portfolio.text import check_text
 
 if TYPE_CHECKING:
@@ -95,10 +96,16 @@ _DUMMY_HASH: list[str] = []
 
 
 def authenticate(session: Session, name: str, password: str) -> Account | None:
-    """The enabled account whose password this is, or None.
+    """The enabled account whose password this is, or None (see login() for the limits and messages)."""
+    account = _check_password(session, name, password)
+    return account if account is not None and not account.disabled else None
+
+
+def _check_password(session: Session, name: str, password: str) -> Account | None:
+    """The account if the password is its own (disabled or not), else None.
 
     An unknown name costs the same hash as a wrong password, so timing does not say which
-    names exist. A hash made with older parameters is renewed on a successful login.
+    names exist. A hash made with older parameters is renewed on a successful check.
     """
     account = find(session, name) if name and len(name) <= MAX_NAME else None
     if len(password) > MAX_PASSWORD:
@@ -108,12 +115,47 @@ def authenticate(session: Session, name: str, password: str) -> Account | None:
             _DUMMY_HASH.append(hasher().hash("not-a-password"))
         _verify(_DUMMY_HASH[0], password)
         return None
-    if not _verify(account.password_hash, password) or account.disabled:
+    if not _verify(account.password_hash, password):
         return None
     if hasher().check_needs_rehash(account.password_hash):
         session.execute(sa.update(Account).where(Account.id == account.id).values(
             password_hash=hasher().hash(password)))
     return account
+
+
+MAX_FAILURES = 5  # wrong passwords per account and per address within FAILURE_WINDOW
+FAILURE_WINDOW = timedelta(minutes=1)
+FAILURE_KEPT = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Login:
+    account: Account | None
+    message: str | None  # why not, for the person at the login form
+
+
+def login(session: Session, name: str, password: str, address: str, *, now: datetime | None = None) -> Login:
+    """Check a login, within the limits: after MAX_FAILURES wrong passwords in FAILURE_WINDOW for
+    the account or from the address, every attempt is refused, the right password included.
+
+    Records a wrong password; the caller commits the session whatever the outcome.
+    """
+    now = now or utc_now()
+    name, address = (name or "").strip()[:MAX_NAME], (address or "unknown")[:64]
+    since = now - FAILURE_WINDOW
+    recent = session.execute(sa.select(sa.func.count()).select_from(LoginFailure).where(
+        LoginFailure.at >= since, sa.or_(LoginFailure.name == name, LoginFailure.address == address))).scalar_one()
+    if recent >= MAX_FAILURES:
+        return Login(None, "too many wrong passwords for this account or from this address; wait a minute and "
+                           "try again")
+    account = _check_password(session, name, password or "")
+    if account is None:
+        session.execute(sa.delete(LoginFailure).where(LoginFailure.at < now - FAILURE_KEPT))
+        session.execute(sa.insert(LoginFailure).values(name=name, address=address, at=now))
+        return Login(None, "wrong account name or password")
+    if account.disabled:
+        return Login(None, "this account is disabled; ask an admin")
+    return Login(account, None)
 
 
 # --- names, roles and scopes ----------------------------------------------------------------
@@ -311,3 +353,28 @@ def _refusal(session: Session, account: Account, refused: list[int], rows: dict[
     what = "rows " if rows else ""
     return (f"account {account.name!r} (editor for {scope}) may not write {what}{listed}{more}: outside its "
             f"scope; nothing was written")
+
+
+# --- secrets ------------------------------------------------------------------------------------
+
+
+def secret(engine, name: str) -> str:
+    """The named secret, generated and stored on first use; every process of one database gets the
+    same value (the first insert wins, the others read it)."""
+    import secrets
+
+    from sqlalchemy.exc import IntegrityError
+
+    from portfolio.db import session_scope
+
+    with session_scope(engine) as session:
+        found = session.execute(sa.select(Secret.value).where(Secret.name == name)).scalar_one_or_none()
+    if found is not None:
+        return found
+    try:
+        with session_scope(engine, write=True) as session:
+            session.execute(sa.insert(Secret).values(name=name, value=secrets.token_urlsafe(48), created_at=utc_now()))
+    except IntegrityError:
+        pass  # another process stored it first
+    with session_scope(engine) as session:
+        return session.execute(sa.select(Secret.value).where(Secret.name == name)).scalar_one()

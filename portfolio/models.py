@@ -353,3 +353,29 @@ class AccountScope(SQLModel, table=True):
 
     account_id: int = Field(foreign_key="account.id", primary_key=True, ondelete="CASCADE")
     division_code: str = Field(foreign_key="division.code", primary_key=True)
+
+
+class Secret(SQLModel, table=True):
+    """A secret the application generates on first use (the web session signing key).
+
+    Kept in the database, which only its owner reads: the SQLite file is made private (0600)
+    when it is created, and a PostgreSQL table is readable by its owner and the roles it grants.
+    """
+
+    name: str = Field(primary_key=True, max_length=32)
+    value: str = Field(max_length=256)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=sa.DateTime(timezone=True))
+
+
+class LoginFailure(SQLModel, table=True):
+    """A wrong password given at login: the limit on attempts per account and per address reads
+    these, so it holds across server processes and restarts. Rows older than a day are deleted."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (sa.Index("ix_login_failure_name_at", "name", "at"),
+                      sa.Index("ix_login_failure_address_at", "address", "at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64)
+    address: str = Field(max_length=64)
+    at: datetime = Field(default_factory=utc_now, sa_type=sa.DateTime(timezone=True))

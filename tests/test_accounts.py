@@ -270,3 +270,28 @@ def test_a_period_report_entered_for_one_project_is_checked_like_a_sheet_row_and
     with engine.connect() as connection:
         row = connection.execute(sa.text("SELECT progress, problems, actor, address FROM period_report")).one()
     assert tuple(row) == ("基础施工", "<b>缺资金</b>", "account:江孜县发改委", "192.0.2.7")
+
+
+def test_a_secret_is_generated_once_and_kept(engine, engine_of, seeded_url):
+    first = accounts.secret(engine, "session")
+    assert len(first) >= 48 and accounts.secret(engine_of(seeded_url), "session") == first
+    assert accounts.secret(engine, "other") != first
+
+
+def test_the_sixth_wrong_password_in_a_minute_locks_the_account_and_the_address(engine, editor):
+    from datetime import timedelta, timezone
+
+    start = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+    with session_of(engine) as session:
+        for attempt in range(5):
+            assert accounts.login(session, "江孜县发改委", f"wrong-{attempt}", "198.51.100.1",
+                                  now=start).message == "wrong account name or password"
+        refused = accounts.login(session, "江孜县发改委", PASSWORD, "198.51.100.9", now=start + timedelta(seconds=30))
+        assert refused.account is None and "too many wrong passwords" in refused.message
+        other = accounts.login(session, "viewer-x", PASSWORD, "198.51.100.1", now=start + timedelta(seconds=30))
+        assert other.account is None and "too many wrong passwords" in other.message  # the same address
+        later = accounts.login(session, "江孜县发改委", PASSWORD, "198.51.100.9", now=start + timedelta(seconds=61))
+        assert later.account is not None and later.message is None
+        accounts.set_disabled(session, "江孜县发改委", True)
+        disabled = accounts.login(session, "江孜县发改委", PASSWORD, "198.51.100.9", now=start + timedelta(seconds=62))
+        assert disabled.account is None and "disabled" in disabled.message

@@ -3,7 +3,7 @@ outside the acting account's scope, and then nothing is written."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -295,3 +295,22 @@ def test_the_sixth_wrong_password_in_a_minute_locks_the_account_and_the_address(
         accounts.set_disabled(session, "江孜县发改委", True)
         disabled = accounts.login(session, "江孜县发改委", PASSWORD, "198.51.100.9", now=start + timedelta(seconds=62))
         assert disabled.account is None and "disabled" in disabled.message
+
+
+def test_the_audit_trail_lists_who_wrote_what_from_where(engine, editor):
+    from portfolio import audit
+
+    jiangzi = codes_of(engine, "江孜")[0]
+    with session_of(engine) as session:
+        done = changes.set_status(session, jiangzi, "在建", effective_date=date(2026, 5, 1), note="<i>开工</i>",
+                                  actor=editor)
+        fields.set_fields(session, jiangzi, {"contact": "扎西"}, actor=editor)
+        history.retract(session, jiangzi, f"S{done.event_id}", actor=Actor("规划科", "by"), note="日期错")
+    with session_of(engine, write=False) as session:
+        rows = audit.audit(session)
+        mine = audit.audit(session, account="江孜县发改委")
+        assert not audit.audit(session, since=date.today() + timedelta(days=1))
+    assert [(r.action, r.code, r.actor) for r in rows] == [
+        ("撤销", jiangzi, "规划科"), ("字段", jiangzi, "江孜县发改委 (账户)"), ("状态", jiangzi, "江孜县发改委 (账户)")]
+    assert [r.action for r in mine] == ["字段", "状态"] and {r.address for r in mine} == {"192.0.2.7"}
+    assert "联系人 (空) → 扎西" in rows[1].what and "<i>开工</i>" in rows[2].what

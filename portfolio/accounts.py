@@ -185,7 +185,7 @@ def resolve_scope(session: Session, role: str, counties: list[str], prefectures:
     A prefecture given to --county means all its counties (as everywhere in the CLI); its own
     市级 works are asked for with --level 市级 --prefecture.
     """
-    from portfolio.queries import resolve_divisions
+    from portfolio.queries import gazetteer, resolve_divisions
 
     level = (level or "").strip() or None
     if level not in (None, "市级"):
@@ -203,8 +203,6 @@ def resolve_scope(session: Session, role: str, counties: list[str], prefectures:
         return []
     codes = resolve_divisions(session, counties) if counties else []
     for value in prefectures:
-        from portfolio.queries import gazetteer
-
         place = gazetteer(session).resolve(value, what="prefecture")
         if place.level not in PREFECTURE_LEVELS:
             raise UserInputError(f"{value!r} is not a prefecture (拉萨, 日喀则, 昌都)")

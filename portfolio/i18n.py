@@ -272,6 +272,12 @@ CATALOGUE: dict[str, str] = {
     "account {name} enabled": "已启用账户 {name}",
     "password of {name} changed": "已更改账户 {name} 的密码",
     "no accounts yet": "还没有账户",
+    "Address of the HTTPS reverse proxy in front: its X-Forwarded-For and X-Forwarded-Proto are trusted (client "
+    "addresses in the audit, Secure cookies).":
+        "前置 HTTPS 反向代理的地址：信任其 X-Forwarded-For 和 X-Forwarded-Proto（审计中的客户端地址、Secure Cookie）。",
+    "warning: plain HTTP on {host}: passwords and session cookies would cross the network unencrypted; serve behind "
+    "an HTTPS proxy and name it with --proxy":
+        "警告：在 {host} 上以明文 HTTP 提供服务，密码和会话 Cookie 将以不加密的形式在网络上传输；请置于 HTTPS 反向代理之后，并用 --proxy 指明代理地址",
 }
 
 # Words shown for an option's or argument's value in help (`--county 县(区)` / `--county COUNTY`).

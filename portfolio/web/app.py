@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from portfolio import __version__
-from portfolio.errors import PortfolioError
+from portfolio.errors import DataError, PermissionDenied, PortfolioError
 from portfolio.web.deps import NotFound, templates
 
 HERE = Path(__file__).parent
@@ -59,10 +59,14 @@ def create_app(database_url: str | None = None) -> FastAPI:
                                    swagger_css_url="/static/swagger-ui/swagger-ui.css",
                                    swagger_favicon_url="/static/swagger-ui/favicon-32x32.png")
 
-    from portfolio.web.routes import api, home, projects, reference, reports
+    from portfolio.web import auth
+    from portfolio.web.routes import account, api, api_write, home, projects, reference, reports
 
-    for module in (home, projects, reports, reference, api):
+    templates.env.globals.update(csrf_token=auth.csrf_token, current_account=auth.current_account,
+                                 any_accounts=auth.any_accounts)
+    for module in (account, home, projects, reports, reference, api, api_write):
         app.include_router(module.router)
+    _add_visitor_cookie(app)
     return app
 
 
@@ -87,6 +91,19 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def not_found(request: Request, error: NotFound):
         return _error(request, 404, "未找到", str(error))
 
+    @app.exception_handler(PermissionDenied)
+    async def refused(request: Request, error: PermissionDenied):
+        from portfolio.web.auth import LoginRequired
+
+        if isinstance(error, LoginRequired):
+            return _error(request, 401, "请先登录", _one_line(str(error)))
+        return _error(request, 403, "无权操作", _one_line(str(error)))
+
+    @app.exception_handler(DataError)
+    async def bad_data(request: Request, error: DataError):
+        problems = getattr(error, "problems", None) or [str(error)]
+        return _error(request, 400, "数据有误", "；".join(_one_line(p) for p in problems[:20]))
+
     @app.exception_handler(PortfolioError)
     async def bad_input(request: Request, error: PortfolioError):
         status = 400 if error.exit_code == 2 else 500
@@ -99,7 +116,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException):
-        messages = {404: "没有这个页面。", 405: "本站只读：不接受这种请求。"}
+        messages = {404: "没有这个页面。", 405: "不接受这种请求。"}
         return _error(request, error.status_code, "未找到" if error.status_code == 404 else "请求有误",
                       messages.get(error.status_code, str(error.detail)))
 
@@ -116,6 +133,18 @@ def _add_error_handlers(app: FastAPI) -> None:
 def _one_line(message: str) -> str:
     lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
     return lines[0] if lines else "未知错误"
+
+
+def _add_visitor_cookie(app: FastAPI) -> None:
+    """A visitor given a CSRF token (the login form) keeps its random id in a cookie of its own."""
+
+    @app.middleware("http")
+    async def visitor(request: Request, call_next):
+        from portfolio.web.auth import remember_visitor
+
+        response = await call_next(request)
+        remember_visitor(request, response)
+        return response
 
 
 def _add_security_headers(app: FastAPI) -> None:

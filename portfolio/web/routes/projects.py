@@ -96,8 +96,13 @@ def _xlsx(rows, columns) -> bytes:
     return buffer.getvalue()
 
 
+SAVED = {"status": "状态", "fields": "字段", "report": "填报"}
+
+
 @router.get("/projects/{code}")
 def project(request: Request, code: str):
+    from portfolio.web.routes.account import may_edit
+
     from portfolio import history, queries
     from portfolio.views import detail_optional_fields, division_label, history_rows
     from portfolio.vocab import STATUS_ENGLISH
@@ -113,4 +118,6 @@ def project(request: Request, code: str):
             "detail": detail, "p": detail.project, "optional": detail_optional_fields(detail),
             "divisions": [(d.code, division_label(d)) for d in detail.divisions], "links": detail.links,
             "history": events, "status_english": STATUS_ENGLISH[detail.project.status],
+            "may_edit": may_edit(request, opened, detail.project.id),
+            "saved": SAVED.get(request.query_params.get("saved", "")),
         })

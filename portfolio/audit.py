@@ -12,6 +12,7 @@ from portfolio import fields
 from portfolio.actor import Actor, as_utc, display
 from portfolio.history import report_text
 from portfolio.models import FieldEvent, PeriodReport, Project, StatusEvent
+from portfolio.vocab import Origin
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -53,7 +54,7 @@ def _events(session: Session, model, prefix: str, stored, start, end, limit: int
     if stored:
         conditions.append(model.actor == stored)
     if model is StatusEvent:
-        conditions.append(model.origin == "user")
+        conditions.append(model.origin == Origin.USER.value)
     statement = sa.select(model, Project.code).join(Project, Project.id == model.project_id).where(
         *conditions).order_by(model.recorded_at.desc(), model.id.desc()).limit(limit)
     found = []

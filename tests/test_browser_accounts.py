@@ -16,7 +16,7 @@ EDITOR_PASSWORD = "Gyantse-editor-2026"
 def codes_of(cli, county: str) -> list[str]:
     """Projects lying in this county alone (its office's own), still reported on."""
     return [p["code"] for p in cli.json("projects", "list", "--county", county)
-            if p["counties"] in (f"{county}县", f"{county}区") and p["status"] not in ("建成", "取消")]
+            if p["counties_label"] in ([f"{county}县"], [f"{county}区"]) and p["status_label"] not in ("建成", "取消")]
 
 
 def log_in(driver, base: str, name: str, password: str) -> None:

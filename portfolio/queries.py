@@ -461,12 +461,19 @@ def history(session: Session, code: str) -> list[StatusEvent]:
 DIMENSIONS = ("county", "prefecture", "sector", "plan", "status", "kind", "column")
 
 
-def _dimension(name: str, county: type[Division], prefecture: type[Division]) -> tuple:
-    """(label, order keys) of a summary dimension: counties in GB/T 2260 order, statuses in lifecycle order."""
+def _dimension(name: str, county: type[Division], prefecture: type[Division],
+               shared: dict[str, tuple[str, str]]) -> tuple:
+    """(label, order keys) of a summary dimension: counties in GB/T 2260 order, statuses in lifecycle order.
+
+    Rows are grouped by the division code too; `shared` (see `_shared_names`) gives a name two
+    divisions share its prefecture (城关区(拉萨市)), so every label stands for one code.
+    """
     if name == "county":
-        return division_label_sql(county), (county.code,)
+        labels = {code: vocab.division_label(text, level) for code, (text, level) in shared.items()}
+        return _named(division_label_sql(county), county, labels), (county.code,)
     if name == "prefecture":
-        return prefecture.name, (prefecture.code,)
+        return _named(prefecture.name, prefecture, {code: text for code, (text, _) in shared.items()}), \
+            (prefecture.code,)
     if name == "level":  # a facet of the project list, not a summary dimension
         return Project.level, (Project.level,)
     if name == "status":
@@ -477,6 +484,17 @@ def _dimension(name: str, county: type[Division], prefecture: type[Division]) ->
     # sectors have no natural order: largest first (see summary)
     return {"sector": (Sector.label_zh, (Sector.code,)), "plan": (Plan.key, (Plan.key,)),
             "kind": (_kind_label(), (Project.kind,))}[name]
+
+
+def _shared_names(session: Session) -> dict[str, tuple[str, str]]:
+    """{code: (name with its parent, level)} for the divisions whose name another has (usually none)."""
+    rows = session.execute(sa.select(Division.code, Division.name, Division.parent_code, Division.level)).all()
+    names = vocab.division_names((code, name, parent) for code, name, parent, _level in rows)
+    return {code: (names[code], level) for code, name, _parent, level in rows if names[code] != name}
+
+
+def _named(label: sa.ColumnElement, division: type[Division], shared: dict[str, str]) -> sa.ColumnElement:
+    return sa.case(shared, value=division.code, else_=label) if shared else label
 
 
 def _kind_label() -> sa.ColumnElement:
@@ -499,7 +517,7 @@ def summary(session: Session, flt: ProjectFilter, by: str, then: str | None = No
     if _link_table_suffices(flt, dims):
         rows = _summary_from_links(session, flt, dims)
     else:
-        labels, order = _summary_labels(dims)
+        labels, order = _summary_labels(dims, _shared_names(session))
         tally = sa.func.count(sa.distinct(Project.id))
         ranking = [tally.desc()] if dims == ["sector"] else []
         statement = _summary_statement(session, flt, dims, (*labels, tally))
@@ -514,10 +532,10 @@ _COUNTY = sa.orm.aliased(Division, name="county")
 _PREFECTURE = sa.orm.aliased(Division, name="prefecture")
 
 
-def _summary_labels(dims: list[str]) -> tuple[list, list]:
+def _summary_labels(dims: list[str], shared: dict[str, tuple[str, str]]) -> tuple[list, list]:
     labels, order = [], []
     for name in dims:
-        label, keys = _dimension(name, _COUNTY, _PREFECTURE)
+        label, keys = _dimension(name, _COUNTY, _PREFECTURE, shared)
         labels.append(label)
         order[:0] = keys  # the second dimension's order first: the pivot takes its columns from it
     return labels, order
@@ -599,7 +617,7 @@ def _descendants(part_of: list[tuple[int, int]]) -> dict[int, set[int]]:
 
 def _cells_of(session: Session, flt: ProjectFilter, dims: list[str], ids: set[int]) -> dict[int, set[tuple]]:
     """The summary rows (label tuples) each of `ids` falls in under the filter; absent if filtered out."""
-    labels, _ = _summary_labels(dims)
+    labels, _ = _summary_labels(dims, _shared_names(session))
     cells: dict[int, set[tuple]] = defaultdict(set)
     ordered = sorted(ids)
     for start in range(0, len(ordered), 900):
@@ -630,8 +648,9 @@ def _summary_from_links(session: Session, flt: ProjectFilter, dims: list[str]) -
         statement = statement.where(ProjectDivision.sector_code.in_(flt.sectors))
     connection = session.connection()
     rows = connection.execute(statement.order_by(*reversed(columns))).all()
-    counties = {code: vocab.division_label(name, level) for code, name, level in
-                connection.execute(sa.select(Division.code, Division.name, Division.level))}
+    divisions = connection.execute(sa.select(Division.code, Division.name, Division.parent_code, Division.level)).all()
+    names = vocab.division_names((code, name, parent) for code, name, parent, _level in divisions)
+    counties = {code: vocab.division_label(names[code], level) for code, _name, _parent, level in divisions}
     sectors = dict(connection.execute(sa.select(Sector.code, Sector.label_zh)).all())
     labels = {"county": counties, "sector": sectors}
     return [(*(labels[name][value] for name, value in zip(dims, row[:-1])), row[-1]) for row in rows]
@@ -672,7 +691,7 @@ def facet(session: Session, flt: ProjectFilter, name: str, *, count: str = "work
 def _plain_facet(session: Session, flt: ProjectFilter, name: str) -> list[tuple]:
     """(summary label, FacetValue, listings) rows; the summary label is what `_works_only` keys on."""
     count = sa.func.count()
-    summary_label, _ = _dimension(name, _COUNTY, _PREFECTURE)
+    summary_label, _ = _dimension(name, _COUNTY, _PREFECTURE, _shared_names(session))
     dimension = {
         "sector": ((Sector.code, Sector.label_zh), (count.desc(), Sector.code)),
         "plan": ((Plan.key, Plan.key), (Plan.key,)),
@@ -693,7 +712,7 @@ def _plain_facet(session: Session, flt: ProjectFilter, name: str) -> list[tuple]
 
 def _county_facet(session: Session, flt: ProjectFilter) -> list[tuple]:
     county, parent = _COUNTY, sa.orm.aliased(Division, name="parent")
-    label, _ = _dimension("county", county, _PREFECTURE)
+    label, _ = _dimension("county", county, _PREFECTURE, _shared_names(session))
     prefecture = sa.case((county.level == "prefecture", county.name), else_=parent.name)
     statement = _filtered(session, flt, (county.code, label, prefecture, sa.func.count(sa.distinct(Project.id)))) \
         .join(ProjectDivision, ProjectDivision.project_id == Project.id) \

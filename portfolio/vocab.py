@@ -15,6 +15,7 @@ import difflib
 import itertools
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -180,6 +181,19 @@ UNSPECIFIED_COUNTY = "未明确县(区)"
 def unspecified_label(prefecture_name: str) -> str:
     """昌都市 -> 昌都市·未明确县(区)."""
     return f"{prefecture_name}·{UNSPECIFIED_COUNTY}"
+
+
+def division_names(divisions: Iterable[tuple[str, str, str | None]]) -> dict[str, str]:
+    """(code, name, parent code) of the gazetteer -> {code: a name no other division shows}.
+
+    A name two divisions share (城关区 of 拉萨市 and of 昌都市) gets its parent beside it:
+    城关区(拉萨市). Counting by code and showing this name keeps them apart.
+    """
+    rows = list(divisions)
+    names = {code: name for code, name, _parent in rows}
+    shared = Counter(names.values())
+    return {code: f"{name}({names[parent]})" if shared[name] > 1 and parent in names else name
+            for code, name, parent in rows}
 
 
 def division_label(name: str, level: str) -> str:

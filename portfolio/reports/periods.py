@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from portfolio import vocab
 from portfolio.errors import UserInputError
 from portfolio.models import Division, ProjectDivision
 
@@ -81,7 +82,9 @@ class Offices:
 
     def __init__(self, session: Session):
         rows = session.execute(sa.select(Division.code, Division.name, Division.level, Division.parent_code)).all()
-        self.divisions = {code: Office(code, name, level) for code, name, level, _ in rows}
+        # a name two counties share is shown with its prefecture, so rates by office never merge them
+        names = vocab.division_names((code, name, parent) for code, name, _, parent in rows)
+        self.divisions = {code: Office(code, names[code], level) for code, _, level, _ in rows}
         self.parent = {code: parent for code, _, _, parent in rows}
         self.session = session
 

@@ -32,10 +32,28 @@ from portfolio import db, queries, seeding
 from portfolio.paths import seeds_dir
 
 SYLLABLES = "安宁康乐和平泰山水云龙凤东西南北中阳春秋华兴隆昌盛吉祥德福源清远新丰金玉林海江河湖石桥峰岭川"
-OBJECTS = ["集中供水工程", "污水处理厂二期工程", "第二垃圾填埋场", "县城供暖工程", "第一中学改扩建工程", "人民医院提标扩能项目",
-           "市政道路新建工程", "大桥建设工程", "城市公园建设项目", "水库工程", "老旧小区改造项目", "自来水厂改扩建项目"]
-TARGETS = {"seed_load": 4.0, "list_by_county": 1.3, "search_query_ms": 20, "summary_s": 1.0, "help_ms": 150,
-           "csv_peak_mb": 200}
+OBJECTS = [
+    "集中供水工程",
+    "污水处理厂二期工程",
+    "第二垃圾填埋场",
+    "县城供暖工程",
+    "第一中学改扩建工程",
+    "人民医院提标扩能项目",
+    "市政道路新建工程",
+    "大桥建设工程",
+    "城市公园建设项目",
+    "水库工程",
+    "老旧小区改造项目",
+    "自来水厂改扩建项目",
+]
+TARGETS = {
+    "seed_load": 4.0,
+    "list_by_county": 1.3,
+    "search_query_ms": 20,
+    "summary_s": 1.0,
+    "help_ms": 150,
+    "csv_peak_mb": 200,
+}
 
 
 def synthetic_bundle(projects: int, rng: random.Random) -> seeding.SeedBundle:
@@ -59,9 +77,18 @@ def synthetic_bundle(projects: int, rng: random.Random) -> seeding.SeedBundle:
     per_plan = -(-projects // len(prefectures))
     made = 0
     for index, prefecture in enumerate(prefectures):
-        plan = seeding.SeedPlan(key=f"plan-{index}", code_prefix=f"N{index}", title=f"{names[prefecture]}十四五规划",
-                                issuer=None, region_code=prefecture, period_start=2021, period_end=2025,
-                                issued=date(2021, 6, 1), document_kind="五年规划纲要", source_file="synthetic.txt")
+        plan = seeding.SeedPlan(
+            key=f"plan-{index}",
+            code_prefix=f"N{index}",
+            title=f"{names[prefecture]}十四五规划",
+            issuer=None,
+            region_code=prefecture,
+            period_start=2021,
+            period_end=2025,
+            issued=date(2021, 6, 1),
+            document_kind="五年规划纲要",
+            source_file="synthetic.txt",
+        )
         count = min(per_plan, projects - made)
         for number in range(1, -(-count // 999) + 1):
             plan.columns.append(seeding.SeedColumn(number, f"专栏{number}", "projects", number))
@@ -69,20 +96,39 @@ def synthetic_bundle(projects: int, rng: random.Random) -> seeding.SeedBundle:
             county = rng.choice(counties_by_prefecture[prefecture])
             programme = rng.random() < 0.05
             divisions = tuple(rng.sample(counties_by_prefecture[prefecture], 3)) if programme else (county,)
-            bundle.projects.append(seeding.SeedProject(
-                code=f"N{index}-{i // 999 + 1:02d}-{i % 999 + 1:03d}",
-                name=names[county] + _name(rng, 2) + ("镇" if i % 3 else "乡") + rng.choice(OBJECTS),
-                plan_key=plan.key, column_number=i // 999 + 1, group_label=names[county],
-                kind="programme" if programme else "project", sector_code=rng.choice(sectors), build_type=None,
-                quantity=None, source_line=i + 1, note=None, division_codes=divisions))
+            bundle.projects.append(
+                seeding.SeedProject(
+                    code=f"N{index}-{i // 999 + 1:02d}-{i % 999 + 1:03d}",
+                    name=names[county] + _name(rng, 2) + ("镇" if i % 3 else "乡") + rng.choice(OBJECTS),
+                    plan_key=plan.key,
+                    column_number=i // 999 + 1,
+                    group_label=names[county],
+                    kind="programme" if programme else "project",
+                    sector_code=rng.choice(sectors),
+                    build_type=None,
+                    quantity=None,
+                    source_line=i + 1,
+                    note=None,
+                    division_codes=divisions,
+                )
+            )
         made += count
         bundle.plans.append(plan)
     return bundle
 
 
 def _division(code, name, level, parent) -> seeding.SeedDivision:
-    return seeding.SeedDivision(code=code, name=name, level=level, parent_code=parent, short_name=name[:-1],
-                                aliases="", pinyin="", official=False, note="synthetic")
+    return seeding.SeedDivision(
+        code=code,
+        name=name,
+        level=level,
+        parent_code=parent,
+        short_name=name[:-1],
+        aliases="",
+        pinyin="",
+        official=False,
+        note="synthetic",
+    )
 
 
 def _name(rng: random.Random, length: int) -> str:
@@ -110,8 +156,9 @@ def run_process(command: list[str], env: dict | None = None, stdout=subprocess.D
     gnu_time = shutil.which("time") or "/usr/bin/time"
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
         start = time.perf_counter()
-        completed = subprocess.run([gnu_time, "-f", "%M", "-o", rss.name, *command], stdout=stdout,
-                                   stderr=subprocess.PIPE, env=env)
+        completed = subprocess.run(
+            [gnu_time, "-f", "%M", "-o", rss.name, *command], stdout=stdout, stderr=subprocess.PIPE, env=env
+        )
         elapsed = time.perf_counter() - start
         if completed.returncode != 0:
             raise SystemExit(f"failed: {' '.join(command)}: {completed.stderr.decode()[-500:]}")
@@ -139,12 +186,21 @@ class Bench:
 
     def record(self, name: str, value: float, floor: float | None, unit: str, target: str, note: str = "") -> None:
         ratio = value / floor if floor else None
-        self.results[name] = {"value": value, "floor": floor, "ratio": ratio, "unit": unit, "target": target,
-                              "note": note}
+        self.results[name] = {
+            "value": value,
+            "floor": floor,
+            "ratio": ratio,
+            "unit": unit,
+            "target": target,
+            "note": note,
+        }
         shown_ratio = f"{ratio:.2f}x" if ratio is not None else "-"
         floor_text = f"{floor:.4g}" if floor is not None else "-"
-        print(f"{name:<34} {value:>10.4g} {unit:<3} floor {floor_text:>9}  ratio {shown_ratio:>7}  target {target}"
-              f"  {note}", flush=True)
+        print(
+            f"{name:<34} {value:>10.4g} {unit:<3} floor {floor_text:>9}  ratio {shown_ratio:>7}  target {target}"
+            f"  {note}",
+            flush=True,
+        )
 
     def prepare(self, url: str) -> None:
         engine = db.make_engine(url)
@@ -159,8 +215,11 @@ class Bench:
     def run(self) -> None:
         started = time.perf_counter()
         bundle = synthetic_bundle(self.args.projects, self.rng)
-        print(f"generated {len(bundle.projects)} projects, {len(bundle.divisions)} divisions, "
-              f"{len(bundle.plans)} plans in {time.perf_counter() - started:.1f}s", flush=True)
+        print(
+            f"generated {len(bundle.projects)} projects, {len(bundle.divisions)} divisions, "
+            f"{len(bundle.plans)} plans in {time.perf_counter() - started:.1f}s",
+            flush=True,
+        )
         self.seed_load(bundle)
         if self.args.reporting:
             Reporting(self, bundle).run()
@@ -189,9 +248,16 @@ class Bench:
         loaded = time.perf_counter() - start
         engine.dispose()
         floor = self.raw_load(bundle) if self.sqlite else None
-        self.record("seed load (s)", loaded, floor, "s", "≤ 4x raw executemany",
-                    "floor: sqlite3.executemany of the same rows into the same tables" if floor else
-                    "no raw floor on PostgreSQL")
+        self.record(
+            "seed load (s)",
+            loaded,
+            floor,
+            "s",
+            "≤ 4x raw executemany",
+            "floor: sqlite3.executemany of the same rows into the same tables"
+            if floor
+            else "no raw floor on PostgreSQL",
+        )
 
     def raw_load(self, bundle: seeding.SeedBundle) -> float:
         """The same rows into a second migrated database with sqlite3.executemany."""
@@ -204,27 +270,53 @@ class Bench:
         reference = seeding.SeedBundle(divisions=bundle.divisions, sectors=bundle.sectors, plans=bundle.plans)
         with db.session_scope(engine, exclusive=True) as session:
             seeding.apply(session, reference)
-            plan_ids = {key: id_ for key, id_ in session.execute(
-                sa.text("SELECT key, id FROM plan"))}
-            column_ids = {(key, number): id_ for key, number, id_ in session.execute(sa.text(
-                "SELECT plan.key, number, plan_column.id FROM plan_column JOIN plan ON plan.id = plan_id"))}
+            plan_ids = {key: id_ for key, id_ in session.execute(sa.text("SELECT key, id FROM plan"))}
+            column_ids = {
+                (key, number): id_
+                for key, number, id_ in session.execute(
+                    sa.text("SELECT plan.key, number, plan_column.id FROM plan_column JOIN plan ON plan.id = plan_id")
+                )
+            }
         engine.dispose()
-        projects = [(i, p.code, p.name, plan_ids[p.plan_key], column_ids[(p.plan_key, p.column_number)],
-                     p.group_label, p.kind, p.sector_code, p.source_line, 1, p.status, "2021-06-01")
-                    for i, p in enumerate(bundle.projects, start=1)]
+        projects = [
+            (
+                i,
+                p.code,
+                p.name,
+                plan_ids[p.plan_key],
+                column_ids[(p.plan_key, p.column_number)],
+                p.group_label,
+                p.kind,
+                p.sector_code,
+                p.source_line,
+                1,
+                p.status,
+                "2021-06-01",
+            )
+            for i, p in enumerate(bundle.projects, start=1)
+        ]
         links = [(i, code, p.sector_code) for i, p in enumerate(bundle.projects, start=1) for code in p.division_codes]
-        events = [(i, p.status, "2021-06-01", "列入规划", "2026-01-01 00:00:00", "seed")
-                  for i, p in enumerate(bundle.projects, start=1)]
+        events = [
+            (i, p.status, "2021-06-01", "列入规划", "2026-01-01 00:00:00", "seed")
+            for i, p in enumerate(bundle.projects, start=1)
+        ]
         connection = sqlite3.connect(raw_path, isolation_level=None)
         connection.execute("PRAGMA foreign_keys=ON")
         start = time.perf_counter()
         connection.execute("BEGIN")
         connection.executemany(
             "INSERT INTO project (id, code, name, plan_id, column_id, group_label, kind, sector_code, source_line,"
-            " in_seeds, status, status_date) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", projects)
-        connection.executemany("INSERT INTO project_division (project_id, division_code, sector_code) VALUES (?,?,?)", links)
-        connection.executemany("INSERT INTO status_event (project_id, status, effective_date, note, recorded_at,"
-                               " origin) VALUES (?,?,?,?,?,?)", events)
+            " in_seeds, status, status_date) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            projects,
+        )
+        connection.executemany(
+            "INSERT INTO project_division (project_id, division_code, sector_code) VALUES (?,?,?)", links
+        )
+        connection.executemany(
+            "INSERT INTO status_event (project_id, status, effective_date, note, recorded_at,"
+            " origin) VALUES (?,?,?,?,?,?)",
+            events,
+        )
         connection.execute("COMMIT")
         elapsed = time.perf_counter() - start
         connection.close()
@@ -242,9 +334,18 @@ class Bench:
             ids = session.execute(sa.text("SELECT id FROM project")).scalars().all()
             now = utc_now()
             for start in range(0, len(ids), 50_000):
-                rows = [{"project_id": i, "status": "前期", "effective_date": date(2022, 1, 1), "note": None,
-                         "recorded_at": now, "origin": "user"}
-                        for i in ids[start:start + 50_000] for _ in range(extra)]
+                rows = [
+                    {
+                        "project_id": i,
+                        "status": "前期",
+                        "effective_date": date(2022, 1, 1),
+                        "note": None,
+                        "recorded_at": now,
+                        "origin": "user",
+                    }
+                    for i in ids[start : start + 50_000]
+                    for _ in range(extra)
+                ]
                 if rows:
                     session.connection().execute(sa.insert(StatusEvent), rows)
             # the latest event is the current status
@@ -267,8 +368,7 @@ class Bench:
         command = [*self.portfolio, "projects", "list", "--county", county]
         end_to_end = process_median(command, runs, self.env)
         floor = process_median([sys.executable, "-c", "import sqlmodel"], runs)
-        self.record("projects list --county (s)", end_to_end, floor, "s", "≤ 1.3x import sqlmodel",
-                    f"county {county}")
+        self.record("projects list --county (s)", end_to_end, floor, "s", "≤ 1.3x import sqlmodel", f"county {county}")
         sql = self.county_sql(county)
         cli = shutil.which("sqlite3")
         if self.sqlite and cli:
@@ -289,6 +389,7 @@ class Bench:
         sample = bundle.projects[len(bundle.projects) // 2].name
         long_term, short_term = sample[:5], sample[3:5]
         with db.session_scope(engine) as session:
+
             def search(text, limit=50):
                 return list(queries.list_projects(session, queries.ProjectFilter(search=text), limit=limit))
 
@@ -298,33 +399,58 @@ class Bench:
         raw = None
         if self.sqlite:
             connection = sqlite3.connect(self.url.removeprefix("sqlite:///"))
-            raw = timed(lambda: connection.execute(
-                "SELECT rowid FROM project_fts WHERE project_fts MATCH ? LIMIT 50",
-                (f'"{long_term}"',)).fetchall(), self.args.runs * 3) * 1000
+            raw = (
+                timed(
+                    lambda: connection.execute(
+                        "SELECT rowid FROM project_fts WHERE project_fts MATCH ? LIMIT 50", (f'"{long_term}"',)
+                    ).fetchall(),
+                    self.args.runs * 3,
+                )
+                * 1000
+            )
             connection.close()
         self.record("search, 3+ chars (ms)", query, raw, "ms", "< 20 ms query time", f"term {long_term}")
         self.record("search, 2 chars substring (ms)", substring, None, "ms", "(for reference)", f"term {short_term}")
-        self.record("projects search end to end (s)", process_median(
-            [*self.portfolio, "projects", "search", long_term, "--limit", "50"], self.args.runs, self.env),
-            None, "s", "(for reference)")
+        self.record(
+            "projects search end to end (s)",
+            process_median(
+                [*self.portfolio, "projects", "search", long_term, "--limit", "50"], self.args.runs, self.env
+            ),
+            None,
+            "s",
+            "(for reference)",
+        )
 
     def summary(self) -> None:
         engine = db.make_engine(self.url)
         with db.session_scope(engine) as session:
-            query = timed(lambda: queries.summary(session, queries.ProjectFilter(), "county", "sector"),
-                          self.args.runs)
+            query = timed(lambda: queries.summary(session, queries.ProjectFilter(), "county", "sector"), self.args.runs)
         engine.dispose()
         self.record("summary county x sector (s)", query, None, "s", "< 1 s", "query time")
-        self.record("summary end to end (s)", process_median(
-            [*self.portfolio, "summary", "--by", "county", "--then", "sector", "--format", "csv"],
-            self.args.runs, self.env), None, "s", "(for reference)")
+        self.record(
+            "summary end to end (s)",
+            process_median(
+                [*self.portfolio, "summary", "--by", "county", "--then", "sector", "--format", "csv"],
+                self.args.runs,
+                self.env,
+            ),
+            None,
+            "s",
+            "(for reference)",
+        )
 
     def set_status(self, bundle) -> None:
         code = bundle.projects[0].code
         runs = self.args.runs
-        self.record("projects set-status (s)", process_median(
-            [*self.portfolio, "projects", "set-status", code, "在建", "--note", "bench"], runs, self.env),
-            process_median([sys.executable, "-c", "import sqlmodel"], runs), "s", "(for reference)")
+        self.record(
+            "projects set-status (s)",
+            process_median(
+                [*self.portfolio, "projects", "set-status", code, "在建", "--note", "bench"], runs, self.env
+            ),
+            process_median([sys.executable, "-c", "import sqlmodel"], runs),
+            "s",
+            "(for reference)",
+        )
 
     def help(self) -> None:
         runs = self.args.runs * 2
@@ -334,8 +460,9 @@ class Bench:
 
     def csv_export(self) -> None:
         target = self.workdir / "all.csv"
-        elapsed, peak = run_process([*self.portfolio, "projects", "list", "--format", "csv"], self.env,
-                                    stdout=target.open("w"))
+        elapsed, peak = run_process(
+            [*self.portfolio, "projects", "list", "--format", "csv"], self.env, stdout=target.open("w")
+        )
         rows = sum(1 for _ in target.open(encoding="utf-8")) - 1
         self.record("csv export, all rows (s)", elapsed, None, "s", "(for reference)", f"{rows} rows")
         self.record("csv export peak memory (MB)", peak, None, "MB", "< 200 MB")
@@ -351,8 +478,12 @@ class Bench:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        server = subprocess.Popen([*self.portfolio, "serve", "--port", str(port)], env=self.env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        server = subprocess.Popen(
+            [*self.portfolio, "serve", "--port", str(port)],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         try:
             self._wait_for_server(server, port)
             self.load_test("web: list, one county", port, lambda i: f"/projects?county={county}", "p95 < 100 ms")
@@ -422,10 +553,20 @@ class Bench:
         out.mkdir(exist_ok=True)
         engine_name = "sqlite" if self.sqlite else "postgresql"
         path = out / f"{engine_name}-{self.args.projects}{'-' + case if case else ''}.json"
-        machine = {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
-                   "sqlite": sqlite3.sqlite_version}
-        path.write_text(json.dumps({"projects": self.args.projects, "engine": engine_name, "machine": machine,
-                                    "results": self.results}, ensure_ascii=False, indent=2), encoding="utf-8")
+        machine = {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "sqlite": sqlite3.sqlite_version,
+        }
+        path.write_text(
+            json.dumps(
+                {"projects": self.args.projects, "engine": engine_name, "machine": machine, "results": self.results},
+                ensure_ascii=False,
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
         print(f"\nwrote {path}")
         shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -467,21 +608,34 @@ class Reporting:
         months = self.months()
         with db.session_scope(self.engine, write=True) as session:
             ids = session.execute(sa.text("SELECT id FROM project ORDER BY id")).scalars().all()
-            session.execute(sa.text("UPDATE project SET status = '在建', status_date = '2024-06-01', "
-                                    "planned_start = '2024-06', planned_end = '2027-06', total_investment = 5000"))
+            session.execute(
+                sa.text(
+                    "UPDATE project SET status = '在建', status_date = '2024-06-01', "
+                    "planned_start = '2024-06', planned_end = '2027-06', total_investment = 5000"
+                )
+            )
             connection = session.connection()
-            connection.execute(sa.insert(AnnualPlan), [{"project_id": i, "year": 2026, "amount": 120.0 + i % 7}
-                                                       for i in ids])
+            connection.execute(
+                sa.insert(AnnualPlan), [{"project_id": i, "year": 2026, "amount": 120.0 + i % 7} for i in ids]
+            )
             now = utc_now()
             for start in range(0, len(ids), 20_000):
-                rows = [{"project_id": i, "period": month, "invest_period": 10.0, "invest_cumulative": 10.0 * (k + 1),
-                         "progress": "施工", "recorded_at": now}
-                        for i in ids[start:start + 20_000] for k, month in enumerate(months)
-                        if rng.random() < 0.97]  # a few months not reported
+                rows = [
+                    {
+                        "project_id": i,
+                        "period": month,
+                        "invest_period": 10.0,
+                        "invest_cumulative": 10.0 * (k + 1),
+                        "progress": "施工",
+                        "recorded_at": now,
+                    }
+                    for i in ids[start : start + 20_000]
+                    for k, month in enumerate(months)
+                    if rng.random() < 0.97
+                ]  # a few months not reported
                 connection.execute(sa.insert(PeriodReport), rows)
         db.refresh_statistics(self.engine)
-        print(f"filled fields and {self.PERIODS} months of reports in {time.perf_counter() - started:.1f}s",
-              flush=True)
+        print(f"filled fields and {self.PERIODS} months of reports in {time.perf_counter() - started:.1f}s", flush=True)
 
     def template(self) -> None:
         from portfolio.reports import periods, template
@@ -497,8 +651,14 @@ class Reporting:
             return rows
 
         elapsed = timed(make, self.bench.args.runs)
-        self.bench.record("report template, one county (s)", elapsed, None, "s", "(for reference)",
-                          f"{len(make())} rows, county {county}")
+        self.bench.record(
+            "report template, one county (s)",
+            elapsed,
+            None,
+            "s",
+            "(for reference)",
+            f"{len(make())} rows, county {county}",
+        )
 
     def import_sheet(self) -> None:
         """A 5,000-row sheet for the next month, imported and rolled back each run; the floor inserts
@@ -509,9 +669,12 @@ class Reporting:
         from portfolio.reports import importer, periods
 
         with db.session_scope(self.engine) as session:
-            rows = session.execute(sa.text(
-                "SELECT p.id, p.code, max(r.invest_cumulative) FROM project p JOIN period_report r "
-                f"ON r.project_id = p.id GROUP BY p.id, p.code ORDER BY p.id LIMIT {self.SHEET_ROWS}")).all()
+            rows = session.execute(
+                sa.text(
+                    "SELECT p.id, p.code, max(r.invest_cumulative) FROM project p JOIN period_report r "
+                    f"ON r.project_id = p.id GROUP BY p.id, p.code ORDER BY p.id LIMIT {self.SHEET_ROWS}"
+                )
+            ).all()
         sheet = self.bench.workdir / "sheet.csv"
         lines = ["编号,本期完成投资(万元),累计完成投资(万元),形象进度"]
         lines += [f"{code},10,{cumulative + 10:g},主体施工" for _, code, cumulative in rows]
@@ -524,16 +687,19 @@ class Reporting:
         def run_import():
             try:
                 with db.session_scope(self.engine, write=True) as session:
-                    result = importer.import_files(session, [sheet], actor=Actor("bench"), period=period,
-                                                   today=date(2026, 12, 20))
+                    result = importer.import_files(
+                        session, [sheet], actor=Actor("bench"), period=period, today=date(2026, 12, 20)
+                    )
                     assert result.reports_new == len(rows), result
                     raise RolledBack
             except RolledBack:
                 pass
 
         def raw_insert():
-            values = [(project_id, "2026-12", 10.0, cumulative + 10, "主体施工", "2026-12-20 00:00:00")
-                      for project_id, _, cumulative in rows]
+            values = [
+                (project_id, "2026-12", 10.0, cumulative + 10, "主体施工", "2026-12-20 00:00:00")
+                for project_id, _, cumulative in rows
+            ]
             try:
                 with db.session_scope(self.engine, write=True) as session:
                     raw = session.connection().connection.driver_connection
@@ -541,21 +707,30 @@ class Reporting:
                     marker = "?" if self.bench.sqlite else "%s"
                     cursor.executemany(
                         "INSERT INTO period_report (project_id, period, invest_period, invest_cumulative, progress,"
-                        f" recorded_at) VALUES ({', '.join([marker] * 6)})", values)
+                        f" recorded_at) VALUES ({', '.join([marker] * 6)})",
+                        values,
+                    )
                     raise RolledBack
             except RolledBack:
                 pass
 
         value = timed(run_import, self.bench.args.runs)
         floor = timed(raw_insert, self.bench.args.runs)
-        self.bench.record("report import, 5,000-row sheet (s)", value, floor, "s", "≤ 3x raw executemany",
-                          "checks every row (history of 24 months), then writes; floor: executemany of the rows")
+        self.bench.record(
+            "report import, 5,000-row sheet (s)",
+            value,
+            floor,
+            "s",
+            "≤ 3x raw executemany",
+            "checks every row (history of 24 months), then writes; floor: executemany of the rows",
+        )
 
     def lights_and_rates(self) -> None:
         from portfolio.reports import lights, periods
 
         period = periods.Period(*self.LAST)
         with db.session_scope(self.engine) as session:
+
             def both():
                 states = lights.project_states(session, period)
                 found = [lights.light_of(lights.rules(state, period)) for state in states]
@@ -564,8 +739,9 @@ class Reporting:
 
             elapsed = timed(both, self.bench.args.runs)
             counted, groups = both()
-        self.bench.record("lights and rates, every project (s)", elapsed, None, "s", "< 2 s",
-                          f"{counted} projects, {groups} offices")
+        self.bench.record(
+            "lights and rates, every project (s)", elapsed, None, "s", "< 2 s", f"{counted} projects, {groups} offices"
+        )
 
 
 def main() -> None:
@@ -575,10 +751,15 @@ def main() -> None:
     parser.add_argument("--events-per-project", type=int, default=2, help="status events added after the load")
     parser.add_argument("--db", help="a PostgreSQL URL (its database is emptied!) instead of a temporary SQLite file")
     parser.add_argument("--seed", type=int, default=2026, help="random seed of the synthetic data")
-    parser.add_argument("--reporting", action="store_true",
-                        help="run the reporting case (24 months of reports) instead of the others")
-    parser.add_argument("--web-requests", type=int, default=400,
-                        help="requests per web case (8 concurrent clients against portfolio serve)")
+    parser.add_argument(
+        "--reporting", action="store_true", help="run the reporting case (24 months of reports) instead of the others"
+    )
+    parser.add_argument(
+        "--web-requests",
+        type=int,
+        default=400,
+        help="requests per web case (8 concurrent clients against portfolio serve)",
+    )
     Bench(parser.parse_args()).run()
 
 

@@ -1,9 +1,10 @@
 """Alembic environment: metadata and connection come from the portfolio package."""
 
 from alembic import context
+from sqlmodel import SQLModel
+
 from portfolio import models  # noqa: F401  (registers every table)
 from portfolio.db import make_engine, managed_by_autogenerate, resolve_database_url
-from sqlmodel import SQLModel
 
 target_metadata = SQLModel.metadata
 

@@ -24,8 +24,17 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from portfolio.errors import PermissionDenied, UserInputError
-from portfolio.models import ACCOUNT_ROLES, Account, AccountScope, Division, Project, ProjectDivision, Secret, utc_now
-from portfolio.models import LoginFailure
+from portfolio.models import (
+    ACCOUNT_ROLES,
+    Account,
+    AccountScope,
+    Division,
+    LoginFailure,
+    Project,
+    ProjectDivision,
+    Secret,
+    utc_now,
+)
 from portfolio.text import check_text
 
 if TYPE_CHECKING:
@@ -118,8 +127,9 @@ def _check_password(session: Session, name: str, password: str) -> Account | Non
     if not _verify(account.password_hash, password):
         return None
     if hasher().check_needs_rehash(account.password_hash):
-        session.execute(sa.update(Account).where(Account.id == account.id).values(
-            password_hash=hasher().hash(password)))
+        session.execute(
+            sa.update(Account).where(Account.id == account.id).values(password_hash=hasher().hash(password))
+        )
     return account
 
 
@@ -143,11 +153,15 @@ def login(session: Session, name: str, password: str, address: str, *, now: date
     now = now or utc_now()
     name, address = (name or "").strip()[:MAX_NAME], (address or "unknown")[:64]
     since = now - FAILURE_WINDOW
-    recent = session.execute(sa.select(sa.func.count()).select_from(LoginFailure).where(
-        LoginFailure.at >= since, sa.or_(LoginFailure.name == name, LoginFailure.address == address))).scalar_one()
+    recent = session.execute(
+        sa.select(sa.func.count())
+        .select_from(LoginFailure)
+        .where(LoginFailure.at >= since, sa.or_(LoginFailure.name == name, LoginFailure.address == address))
+    ).scalar_one()
     if recent >= MAX_FAILURES:
-        return Login(None, "too many wrong passwords for this account or from this address; wait a minute and "
-                           "try again")
+        return Login(
+            None, "too many wrong passwords for this account or from this address; wait a minute and try again"
+        )
     account = _check_password(session, name, password or "")
     if account is None:
         session.execute(sa.delete(LoginFailure).where(LoginFailure.at < now - FAILURE_KEPT))
@@ -165,8 +179,9 @@ def check_name(name: str) -> str:
     check_text(name, "the account name")
     name = name.strip()
     if not name or len(name) > MAX_NAME or not _NAME.match(name):
-        raise UserInputError(f"bad account name {name!r}: 1 to {MAX_NAME} characters, no spaces and none of "
-                             f": / \\ < > \" ' &")
+        raise UserInputError(
+            f"bad account name {name!r}: 1 to {MAX_NAME} characters, no spaces and none of : / \\ < > \" ' &"
+        )
     return name
 
 
@@ -178,8 +193,9 @@ def check_role(role: str) -> str:
     return value
 
 
-def resolve_scope(session: Session, role: str, counties: list[str], prefectures: list[str],
-                  level: str | None = None) -> list[str]:
+def resolve_scope(
+    session: Session, role: str, counties: list[str], prefectures: list[str], level: str | None = None
+) -> list[str]:
     """Office division codes of an editor's scope from --county and --level 市级 --prefecture.
 
     A prefecture given to --county means all its counties (as everywhere in the CLI); its own
@@ -189,17 +205,21 @@ def resolve_scope(session: Session, role: str, counties: list[str], prefectures:
 
     level = (level or "").strip() or None
     if level not in (None, "市级"):
-        raise UserInputError(f"--level {level}: an editor's scope takes --level 市级 (with --prefecture) "
-                             f"or counties (--county)")
+        raise UserInputError(
+            f"--level {level}: an editor's scope takes --level 市级 (with --prefecture) or counties (--county)"
+        )
     if prefectures and level != "市级":
-        raise UserInputError("--prefecture goes with --level 市级 (the prefecture's 市级 works); "
-                             "for its counties use --county")
+        raise UserInputError(
+            "--prefecture goes with --level 市级 (the prefecture's 市级 works); for its counties use --county"
+        )
     if level == "市级" and not prefectures:
         raise UserInputError("--level 市级 needs --prefecture: whose 市级 works (拉萨, 日喀则, 昌都)?")
     if role != "editor":
         if counties or prefectures:
-            raise UserInputError("only an editor has a scope; " + (
-                "an admin writes everything" if role == "admin" else "a viewer writes nothing"))
+            raise UserInputError(
+                "only an editor has a scope; "
+                + ("an admin writes everything" if role == "admin" else "a viewer writes nothing")
+            )
         return []
     codes = resolve_divisions(session, counties) if counties else []
     for value in prefectures:
@@ -212,7 +232,9 @@ def resolve_scope(session: Session, role: str, counties: list[str], prefectures:
     if wrong:
         raise UserInputError(f"{', '.join(wrong)} is not a county or prefecture")
     if not codes:
-        raise UserInputError("an editor needs a scope: --county 江孜 (repeatable) and/or --level 市级 --prefecture 日喀则")
+        raise UserInputError(
+            "an editor needs a scope: --county 江孜 (repeatable) and/or --level 市级 --prefecture 日喀则"
+        )
     return list(dict.fromkeys(codes))
 
 
@@ -241,9 +263,13 @@ def add_account(session: Session, name: str, role: str, password: str, scope: It
     name, role = check_new_name(session, name), check_role(role)
     check_password(password, name)
     now = utc_now()
-    account_id = session.execute(sa.insert(Account).returning(Account.id).values(
-        name=name, role=role, password_hash=hasher().hash(password), disabled=False, created_at=now,
-        updated_at=now)).scalar_one()
+    account_id = session.execute(
+        sa.insert(Account)
+        .returning(Account.id)
+        .values(
+            name=name, role=role, password_hash=hasher().hash(password), disabled=False, created_at=now, updated_at=now
+        )
+    ).scalar_one()
     codes = list(dict.fromkeys(scope))
     if codes:
         session.execute(sa.insert(AccountScope), [{"account_id": account_id, "division_code": c} for c in codes])
@@ -252,38 +278,44 @@ def add_account(session: Session, name: str, role: str, password: str, scope: It
 
 def set_disabled(session: Session, name: str, disabled: bool) -> AccountInfo:
     account = get_account(session, name)
-    session.execute(sa.update(Account).where(Account.id == account.id).values(disabled=disabled,
-                                                                              updated_at=utc_now()))
+    session.execute(sa.update(Account).where(Account.id == account.id).values(disabled=disabled, updated_at=utc_now()))
     return info(session, account.name)
 
 
 def reset_password(session: Session, name: str, password: str) -> AccountInfo:
     account = get_account(session, name)
     check_password(password, account.name)
-    session.execute(sa.update(Account).where(Account.id == account.id).values(
-        password_hash=hasher().hash(password), updated_at=utc_now()))
+    session.execute(
+        sa.update(Account)
+        .where(Account.id == account.id)
+        .values(password_hash=hasher().hash(password), updated_at=utc_now())
+    )
     return info(session, account.name)
 
 
 def scope_codes(session: Session, account_id: int) -> set[str]:
-    return set(session.execute(sa.select(AccountScope.division_code).where(
-        AccountScope.account_id == account_id)).scalars())
+    return set(
+        session.execute(sa.select(AccountScope.division_code).where(AccountScope.account_id == account_id)).scalars()
+    )
 
 
 def list_accounts(session: Session) -> list[AccountInfo]:
     accounts = session.execute(sa.select(Account).order_by(Account.name)).scalars().all()
     labels = _office_labels(session)
     scopes: dict[int, list[str]] = defaultdict(list)
-    for account_id, code in session.execute(sa.select(AccountScope.account_id, AccountScope.division_code)
-                                            .order_by(AccountScope.division_code)):
+    for account_id, code in session.execute(
+        sa.select(AccountScope.account_id, AccountScope.division_code).order_by(AccountScope.division_code)
+    ):
         scopes[account_id].append(labels.get(code, code))
     from portfolio.actor import as_utc
 
     def shown(moment: datetime) -> datetime:
         return as_utc(moment).replace(microsecond=0)
 
-    return [AccountInfo(a.name, a.role, tuple(scopes[a.id]), a.disabled, shown(a.created_at), shown(a.updated_at))
-            for a in accounts]
+    return [
+        AccountInfo(a.name, a.role, tuple(scopes[a.id]), a.disabled, shown(a.created_at), shown(a.updated_at))
+        for a in accounts
+    ]
 
 
 def info(session: Session, name: str) -> AccountInfo:
@@ -307,18 +339,24 @@ def out_of_scope(session: Session, codes: set[str], project_ids: Iterable[int]) 
         return []
     links: dict[int, list[str]] = defaultdict(list)
     for start in range(0, len(ids), 900):
-        part = ids[start:start + 900]
-        for project_id, code in session.execute(sa.select(ProjectDivision.project_id, ProjectDivision.division_code)
-                                                .where(ProjectDivision.project_id.in_(part))):
+        part = ids[start : start + 900]
+        for project_id, code in session.execute(
+            sa.select(ProjectDivision.project_id, ProjectDivision.division_code).where(
+                ProjectDivision.project_id.in_(part)
+            )
+        ):
             links[project_id].append(code)
     offices = Offices(session)
-    return [project_id for project_id in ids
-            if not links[project_id] or not (offices.common(links[project_id]) in codes
-                                             or set(links[project_id]) <= codes)]
+    return [
+        project_id
+        for project_id in ids
+        if not links[project_id] or not (offices.common(links[project_id]) in codes or set(links[project_id]) <= codes)
+    ]
 
 
-def check_may_write(session: Session, name: str, project_ids: Iterable[int], *,
-                    rows: dict[int, list[str]] | None = None) -> None:
+def check_may_write(
+    session: Session, name: str, project_ids: Iterable[int], *, rows: dict[int, list[str]] | None = None
+) -> None:
     """Raise PermissionDenied unless the account may write every one of the projects.
 
     Read from the database on every write, so disabling an account or narrowing its scope
@@ -344,13 +382,16 @@ def _refusal(session: Session, account: Account, refused: list[int], rows: dict[
     scope = "、".join(sorted(labels.get(c, c) for c in scope_codes(session, account.id))) or "nothing"
     named = [(where, i) for i in refused for where in rows.get(i) or [""]]
     shown = named[:SHOWN_REFUSALS]
-    codes = dict(session.execute(sa.select(Project.id, Project.code).where(
-        Project.id.in_({i for _, i in shown}))).all())
+    codes = dict(
+        session.execute(sa.select(Project.id, Project.code).where(Project.id.in_({i for _, i in shown}))).all()
+    )
     listed = ", ".join(f"{where} {codes[i]}".strip() for where, i in shown)
     more = f" and {len(named) - len(shown)} more" if len(named) > len(shown) else ""
     what = "rows " if rows else ""
-    return (f"account {account.name!r} (editor for {scope}) may not write {what}{listed}{more}: outside its "
-            f"scope; nothing was written")
+    return (
+        f"account {account.name!r} (editor for {scope}) may not write {what}{listed}{more}: outside its "
+        f"scope; nothing was written"
+    )
 
 
 # --- secrets ------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import getpass
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from portfolio.errors import PermissionDenied
@@ -62,8 +62,9 @@ def current_actor(session: Session, by: str | None = None) -> Actor:
     if account is not None:
         if by and by.strip() and by.strip() != own.name:
             source = "database role" if own.kind == "pg" else "system user"
-            raise PermissionDenied(f"you act as account {own.name!r} (named like your {source}); "
-                                   f"--by cannot record in another name")
+            raise PermissionDenied(
+                f"you act as account {own.name!r} (named like your {source}); --by cannot record in another name"
+            )
         if account.disabled:
             raise PermissionDenied(f"account {own.name!r} is disabled; nothing was written")
         return Actor(own.name, "account")
@@ -89,8 +90,9 @@ def display(stored: str | None) -> str:
     return str(actor) if actor else ""
 
 
-def check_scope(session: Session, actor: Actor, project_ids: Iterable[int], *,
-                rows: dict[int, list[str]] | None = None) -> None:
+def check_scope(
+    session: Session, actor: Actor, project_ids: Iterable[int], *, rows: dict[int, list[str]] | None = None
+) -> None:
     """Refuse work on projects outside the actor's scope (PermissionDenied, before anything is written).
 
     An account is checked against its role and scope as stored now; the local operator (system
@@ -120,5 +122,5 @@ def as_utc(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)

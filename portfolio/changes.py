@@ -43,8 +43,10 @@ class StatusChange:
         if not self.recorded:
             return f"{self.code}: already {self.status} since {when}; nothing recorded"
         if self.current != self.status:
-            return (f"{self.code}: recorded {self.status} ({when}) in the history; "
-                    f"the current status stays {self.current} (a later event)")
+            return (
+                f"{self.code}: recorded {self.status} ({when}) in the history; "
+                f"the current status stays {self.current} (a later event)"
+            )
         return f"{self.code}: {self.previous} → {self.status} ({when})"
 
 
@@ -84,12 +86,21 @@ def lock_projects(session: Session, codes: list[str], *, skip_unknown: bool = Fa
     ids = [row.id for row in found]
     lock_rows(session, ids)
     projects = session.execute(
-        sa.select(Project).where(Project.id.in_(ids)).execution_options(populate_existing=True)).scalars()
+        sa.select(Project).where(Project.id.in_(ids)).execution_options(populate_existing=True)
+    ).scalars()
     return {project.code: project for project in projects}
 
 
-def set_status(session: Session, code: str, status: str, *, effective_date: date | None = None,
-               note: str | None = None, origin: str = vocab.Origin.USER.value, actor: Actor | None = None) -> StatusChange:
+def set_status(
+    session: Session,
+    code: str,
+    status: str,
+    *,
+    effective_date: date | None = None,
+    note: str | None = None,
+    origin: str = vocab.Origin.USER.value,
+    actor: Actor | None = None,
+) -> StatusChange:
     """Record a status event and make the project's current status the latest event's."""
     label = vocab.resolve_status(status)
     when = effective_date or date.today()
@@ -101,16 +112,33 @@ def set_status(session: Session, code: str, status: str, *, effective_date: date
     return _record_status(session, project, label, when, note, origin, actor)
 
 
-def _record_status(session: Session, project: Project, label: str, when: date, note: str | None,
-                   origin: str, actor: Actor | None = None) -> StatusChange:
+def _record_status(
+    session: Session,
+    project: Project,
+    label: str,
+    when: date,
+    note: str | None,
+    origin: str,
+    actor: Actor | None = None,
+) -> StatusChange:
     """The write itself; the caller holds the project's row lock (lock_projects)."""
     previous = project.status
     if _repeats_latest_event(session, project.id, label, when, note):
         return StatusChange(project.code, label, when, note or None, previous, previous, recorded=False)
-    event_id = session.execute(sa.insert(StatusEvent).returning(StatusEvent.id).values(
-        project_id=project.id, status=label, effective_date=when, note=note or None,
-        recorded_at=utc_now(), origin=origin, actor=actor.stored if actor else None,
-        address=actor.address if actor else None)).scalar_one()
+    event_id = session.execute(
+        sa.insert(StatusEvent)
+        .returning(StatusEvent.id)
+        .values(
+            project_id=project.id,
+            status=label,
+            effective_date=when,
+            note=note or None,
+            recorded_at=utc_now(),
+            origin=origin,
+            actor=actor.stored if actor else None,
+            address=actor.address if actor else None,
+        )
+    ).scalar_one()
     current = refresh_current_status(session, project.id)
     session.expire(project)
     return StatusChange(project.code, label, when, note or None, previous, current, event_id)
@@ -121,8 +149,10 @@ def _check_plan_date(session: Session, project: Project, when: date) -> None:
 
     plan = session.get(Plan, project.plan_id)
     if plan.issued and when < plan.issued:
-        raise UserInputError(f"date {when.isoformat()} is before {plan.key} was issued ({plan.issued.isoformat()}): "
-                             f"a status of {project.code} dates from then on")
+        raise UserInputError(
+            f"date {when.isoformat()} is before {plan.key} was issued ({plan.issued.isoformat()}): "
+            f"a status of {project.code} dates from then on"
+        )
 
 
 def _repeats_latest_event(session: Session, project_id: int, status: str, when: date, note: str | None) -> bool:
@@ -142,9 +172,12 @@ def check_event(when: date, note: str | None) -> None:
 
 def refresh_current_status(session: Session, project_id: int) -> str:
     """The latest event that counts (not retracted) becomes the project's current status."""
-    latest = sa.select(StatusEvent.status, StatusEvent.effective_date).where(
-        StatusEvent.project_id == project_id, StatusEvent.retracted_at.is_(None)).order_by(
-        StatusEvent.effective_date.desc(), StatusEvent.id.desc()).limit(1)
+    latest = (
+        sa.select(StatusEvent.status, StatusEvent.effective_date)
+        .where(StatusEvent.project_id == project_id, StatusEvent.retracted_at.is_(None))
+        .order_by(StatusEvent.effective_date.desc(), StatusEvent.id.desc())
+        .limit(1)
+    )
     status, effective = session.execute(latest).one()
     session.execute(sa.update(Project).where(Project.id == project_id).values(status=status, status_date=effective))
     return status
@@ -233,15 +266,19 @@ def _sheet_rows(path: Path, table: list[tuple[int, list[str]]]) -> list[SheetRow
                 positions[key] = index
     missing = [k for k in ("code", "status") if k not in positions]
     if missing:
-        raise DataError(f"{path}:{header_line}: header needs columns {', '.join(missing)} "
-                        f"(e.g. code,status,date,note or 项目编号,状态,日期,备注)")
+        raise DataError(
+            f"{path}:{header_line}: header needs columns {', '.join(missing)} "
+            f"(e.g. code,status,date,note or 项目编号,状态,日期,备注)"
+        )
 
     def cell(row: list[str], key: str) -> str:
         index = positions.get(key)
         return row[index].strip() if index is not None and index < len(row) else ""
 
-    return [SheetRow(n, cell(row, "code"), cell(row, "status"), cell(row, "date"), cell(row, "note"))
-            for n, row in table[1:]]
+    return [
+        SheetRow(n, cell(row, "code"), cell(row, "status"), cell(row, "date"), cell(row, "note"))
+        for n, row in table[1:]
+    ]
 
 
 @dataclass(frozen=True)
@@ -270,9 +307,15 @@ def import_sheet(session: Session, path: Path, *, actor: Actor | None = None) ->
     problems, planned, unchanged = [], [], 0
     for row in rows:
         try:
-            bad = [f"{key} {problem}" for key, problem in
-                   (("code", text_problem(row.code)), ("status", text_problem(row.status)),
-                    ("date", text_problem(row.date))) if problem]
+            bad = [
+                f"{key} {problem}"
+                for key, problem in (
+                    ("code", text_problem(row.code)),
+                    ("status", text_problem(row.status)),
+                    ("date", text_problem(row.date)),
+                )
+                if problem
+            ]
             if bad:
                 raise UserInputError(bad[0])
             if not row.code:
@@ -282,8 +325,11 @@ def import_sheet(session: Session, path: Path, *, actor: Actor | None = None) ->
             check_event(when or date.today(), row.note)
             _check_plan_date(session, project, when or date.today())
             latest = _latest_event(session, project.id)
-            if status == latest.status and when in (None, latest.effective_date) \
-                    and (row.note or None) in (None, latest.note):
+            if (
+                status == latest.status
+                and when in (None, latest.effective_date)
+                and (row.note or None) in (None, latest.note)
+            ):
                 unchanged += 1
                 continue
             planned.append((project, status, when or date.today(), row.note or None))
@@ -291,14 +337,22 @@ def import_sheet(session: Session, path: Path, *, actor: Actor | None = None) ->
             problems.append(f"{path}:{row.line}: {error}")
     if problems:
         raise SheetError(problems)
-    return SheetImport([_record_status(session, project, status, when, note, vocab.Origin.USER.value, actor)
-                        for project, status, when, note in planned], unchanged)
+    return SheetImport(
+        [
+            _record_status(session, project, status, when, note, vocab.Origin.USER.value, actor)
+            for project, status, when, note in planned
+        ],
+        unchanged,
+    )
 
 
 def _latest_event(session: Session, project_id: int):
-    return session.execute(sa.select(StatusEvent.status, StatusEvent.effective_date, StatusEvent.note).where(
-        StatusEvent.project_id == project_id, StatusEvent.retracted_at.is_(None)).order_by(
-        StatusEvent.effective_date.desc(), StatusEvent.id.desc()).limit(1)).one()
+    return session.execute(
+        sa.select(StatusEvent.status, StatusEvent.effective_date, StatusEvent.note)
+        .where(StatusEvent.project_id == project_id, StatusEvent.retracted_at.is_(None))
+        .order_by(StatusEvent.effective_date.desc(), StatusEvent.id.desc())
+        .limit(1)
+    ).one()
 
 
 class SheetError(DataError):

@@ -61,8 +61,10 @@ def resolve_database_url(value: str | None) -> str:
         return url
     if scheme == "sqlite":
         if rest.lstrip("/") in ("", ":memory:") or "mode=memory" in rest:
-            raise UserInputError(f"{value} is an in-memory database, whose contents vanish when the command "
-                                 f"ends: give a file path or sqlite:///PATH")
+            raise UserInputError(
+                f"{value} is an in-memory database, whose contents vanish when the command "
+                f"ends: give a file path or sqlite:///PATH"
+            )
         return value
     raise UserInputError(f"unsupported database URL scheme {shorten(scheme, 40)}: use {_SUPPORTED}")
 
@@ -123,8 +125,9 @@ def _check_port(url: str) -> None:
         make_url(url).port  # noqa: B018 (parsing is the check)
     except ValueError:
         port = url.rpartition("@")[2].partition("/")[0].rpartition(":")[2]
-        raise UserInputError(f"bad port {port!r} in the database URL: a port is a number "
-                             f"(postgresql://USER:PASSWORD@HOST:5432/DB)") from None
+        raise UserInputError(
+            f"bad port {port!r} in the database URL: a port is a number (postgresql://USER:PASSWORD@HOST:5432/DB)"
+        ) from None
 
 
 def display_url(url: str) -> str:
@@ -137,12 +140,16 @@ def display_url(url: str) -> str:
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite":
             return parsed.database or url
-        shown = _unquote_path(parsed.set(drivername=parsed.get_backend_name(), query={})
-                              .render_as_string(hide_password=True))
+        shown = _unquote_path(
+            parsed.set(drivername=parsed.get_backend_name(), query={}).render_as_string(hide_password=True)
+        )
     except Exception:
         return "<unparsable URL>"
-    query = [f"{key}={value if key.lower() in _SAFE_QUERY_KEYS else '***'}"
-             for key, value in parsed.query.items() if key.isidentifier()]
+    query = [
+        f"{key}={value if key.lower() in _SAFE_QUERY_KEYS else '***'}"
+        for key, value in parsed.query.items()
+        if key.isidentifier()
+    ]
     return redact(shown + ("?" + "&".join(query) if query else ""))
 
 
@@ -252,8 +259,10 @@ def _read_revision(connection: Connection) -> str | None:
     if connection.dialect.name == "sqlite":
         exists = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
     else:
-        exists = "SELECT count(*) FROM information_schema.tables WHERE table_name = 'alembic_version' " \
-                 "AND table_schema = current_schema()"
+        exists = (
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'alembic_version' "
+            "AND table_schema = current_schema()"
+        )
     if not connection.execute(text(exists)).scalar():
         return None
     return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
@@ -365,11 +374,14 @@ def _refuse_other_tables(engine: Engine) -> None:
     found = other_tables(engine)
     if not found:
         return
-    shown = ", ".join(found[:SHOWN_TABLES]) + (f" and {len(found) - SHOWN_TABLES} more" if len(found) > SHOWN_TABLES
-                                               else "")
-    raise UserInputError(f"{display_url(str(engine.url))} holds other tables ({shown}) and no portfolio schema: "
-                         f"point --db at an empty database, or run `portfolio db init` to add the portfolio "
-                         f"tables beside them")
+    shown = ", ".join(found[:SHOWN_TABLES]) + (
+        f" and {len(found) - SHOWN_TABLES} more" if len(found) > SHOWN_TABLES else ""
+    )
+    raise UserInputError(
+        f"{display_url(str(engine.url))} holds other tables ({shown}) and no portfolio schema: "
+        f"point --db at an empty database, or run `portfolio db init` to add the portfolio "
+        f"tables beside them"
+    )
 
 
 def is_new_database(url: str) -> bool:

@@ -28,15 +28,21 @@ PINYIN_GLOSS = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚ
 NUMBERING = re.compile(r"^(?:[-•·]\s*)?(?:\d+[、.．]|（\d+）|\(\d+\)|[一二三四五六七八九十]+、)\s*")
 SUBPROGRAMME = re.compile(r"^0\d\s+(\S[^\t]*?)\s*(?:\t(.*))?$")
 LABEL = re.compile(r"^([^、，,；;：:]{2,24}?)\s*[：:]\s*(.*)$")
-LEADING_VERBS = re.compile(r"^(?:重点|积极|加快|持续|全力|有序|稳步|力争|着力|大力|深入|谋划|启动|支持|继续)*"
-                           r"(?:实施|推进|新建|建设|推动|打造|完善|开展|提升|改造|建成|实现|规划建设|改扩建|扩建|"
-                           r"完成|维修|改建|探索|促进)*")
+LEADING_VERBS = re.compile(
+    r"^(?:重点|积极|加快|持续|全力|有序|稳步|力争|着力|大力|深入|谋划|启动|支持|继续)*"
+    r"(?:实施|推进|新建|建设|推动|打造|完善|开展|提升|改造|建成|实现|规划建设|改扩建|扩建|"
+    r"完成|维修|改建|探索|促进)*"
+)
 TRAILING = re.compile(r"(等重点项目|等重点工程|等项目|等工程|等建设|等)$")
-OBJECT_SUFFIX = re.compile(r"(工程|项目|厂|站|场|路|桥|大桥|中学|小学|学校|幼儿园|医院|卫生院|中心|馆|园|库|水库|枢纽|灌区|基地|"
-                           r"平台|设施|管网|广场|公园|小区|片区|园区|通道|机场|铁路|公路|隧道|系统|专线|线)$")
+OBJECT_SUFFIX = re.compile(
+    r"(工程|项目|厂|站|场|路|桥|大桥|中学|小学|学校|幼儿园|医院|卫生院|中心|馆|园|库|水库|枢纽|灌区|基地|"
+    r"平台|设施|管网|广场|公园|小区|片区|园区|通道|机场|铁路|公路|隧道|系统|专线|线)$"
+)
 # what a clause aims at rather than builds (`…提升城市管理精细化水平`, `…增强获得感`): not an item
-ABSTRACT_END = re.compile(r"(水平|能力|效率|质量|防线|基础|高地|机制|格局|业态|获得感|幸福感|安全感|产出|底数|应用|资源|发展|现代化|共享|"
-                          r"支持|补贴|计划|活动|榜单|培养|服务|功能|目标|潜力|布局|为主|为重点|举措|资金)$")
+ABSTRACT_END = re.compile(
+    r"(水平|能力|效率|质量|防线|基础|高地|机制|格局|业态|获得感|幸福感|安全感|产出|底数|应用|资源|发展|现代化|共享|"
+    r"支持|补贴|计划|活动|榜单|培养|服务|功能|目标|潜力|布局|为主|为重点|举措|资金)$"
+)
 WORK_ONLY = re.compile(r"(?:建设|改造|改扩建|扩建|新建|工程|项目)+")
 WORK_SUFFIX = re.compile(r"(工程|项目|建设|改造|改扩建|扩建|新建)$")
 # generic works the plan gives every county: 县(区), 县级, 农村, 村卫生室, 乡镇卫生院…
@@ -49,18 +55,32 @@ PLACE_END = re.compile(r"[乡镇村县区市]$")
 ENTITY_END = re.compile(r"(乡|镇|村|县|区|市|中学|小学|学校|幼儿园|医院|寺|公园|水库)")
 
 SECTOR_KEYWORDS = [
-    ("sewage", "污水"), ("solid_waste", "垃圾"), ("water_supply", "供水|水厂|自来水|饮水"),
-    ("heating", "供暖|供热|供氧|采暖"), ("drainage", "防洪|排涝|内涝|防涝|堤防"),
-    ("roads", "道路|公路|大桥|桥梁|桥|路网|街|隧道|高速"), ("gas", "燃气|天然气管网"),
-    ("education", "学校|中学|小学|幼儿园|教育|职业技术|学院|大学"), ("health", "医院|卫生|疾控|医疗|藏医|妇幼|健康"),
-    ("water_conservancy", "水库|水利|灌区|枢纽|灌溉|河道|水网"), ("greening", "公园|绿地|绿化|绿道|广场"),
-    ("housing", "公租房|周转房|安居|保障性住房"), ("urban_renewal", "棚户区|老旧小区|城市更新|旧城"),
-    ("energy", "光伏|风电|电站|电网|变电|储能|能源|充电|地热|光热"), ("transport", "机场|铁路|航空|客运|物流枢纽"),
-    ("culture_sport", "博物馆|图书馆|文化|体育|纪念馆|艺术|书店|融媒体|技艺"), ("tourism", "景区|旅游|文旅|古城|民宿|特色小镇"),
-    ("agriculture", "农业|牧业|青稞|牦牛|种植|养殖|种养|饲草|农田|畜|繁育|扩繁|原种|良种|育肥"), ("ecology", "生态|造林|湿地|保护区|修复|环境|苗圃|林业|污染防治"),
-    ("public_safety", "应急|消防|安全|防灾|监测预警|平安"), ("digital", "数据|数字|智慧|5G|信息化|算力|网络|新型基础设施"),
-    ("social_services", "养老|托育|福利|救助|殡葬|残疾|就业|社会保障"), ("opening_up", "口岸|边贸|开放|边境经济"),
-    ("industry", "园区|产业园|工业|加工"), ("commerce", "商贸|市场|物流|商业|第三产业|服务业"), ("innovation", "科技|创新|实验室|孵化"),
+    ("sewage", "污水"),
+    ("solid_waste", "垃圾"),
+    ("water_supply", "供水|水厂|自来水|饮水"),
+    ("heating", "供暖|供热|供氧|采暖"),
+    ("drainage", "防洪|排涝|内涝|防涝|堤防"),
+    ("roads", "道路|公路|大桥|桥梁|桥|路网|街|隧道|高速"),
+    ("gas", "燃气|天然气管网"),
+    ("education", "学校|中学|小学|幼儿园|教育|职业技术|学院|大学"),
+    ("health", "医院|卫生|疾控|医疗|藏医|妇幼|健康"),
+    ("water_conservancy", "水库|水利|灌区|枢纽|灌溉|河道|水网"),
+    ("greening", "公园|绿地|绿化|绿道|广场"),
+    ("housing", "公租房|周转房|安居|保障性住房"),
+    ("urban_renewal", "棚户区|老旧小区|城市更新|旧城"),
+    ("energy", "光伏|风电|电站|电网|变电|储能|能源|充电|地热|光热"),
+    ("transport", "机场|铁路|航空|客运|物流枢纽"),
+    ("culture_sport", "博物馆|图书馆|文化|体育|纪念馆|艺术|书店|融媒体|技艺"),
+    ("tourism", "景区|旅游|文旅|古城|民宿|特色小镇"),
+    ("agriculture", "农业|牧业|青稞|牦牛|种植|养殖|种养|饲草|农田|畜|繁育|扩繁|原种|良种|育肥"),
+    ("ecology", "生态|造林|湿地|保护区|修复|环境|苗圃|林业|污染防治"),
+    ("public_safety", "应急|消防|安全|防灾|监测预警|平安"),
+    ("digital", "数据|数字|智慧|5G|信息化|算力|网络|新型基础设施"),
+    ("social_services", "养老|托育|福利|救助|殡葬|残疾|就业|社会保障"),
+    ("opening_up", "口岸|边贸|开放|边境经济"),
+    ("industry", "园区|产业园|工业|加工"),
+    ("commerce", "商贸|市场|物流|商业|第三产业|服务业"),
+    ("innovation", "科技|创新|实验室|孵化"),
     ("rural", "乡村|村庄|人居环境"),
 ]
 
@@ -128,7 +148,8 @@ def read_text(path: Path) -> list[str]:
 def _looks_traditional(text: str) -> bool:
     sample = text[:20000]
     return sum(sample.count(c) for c in "們這個實國會發區縣鎮來時為與") > sum(
-        sample.count(c) for c in "们这个实国会发区县镇来时为与")
+        sample.count(c) for c in "们这个实国会发区县镇来时为与"
+    )
 
 
 # --- the gazetteer --------------------------------------------------------------------
@@ -136,18 +157,53 @@ def _looks_traditional(text: str) -> bool:
 
 # Well-known places below county level and the county they are in, for county guesses.
 LANDMARKS = {
-    "八廓": "城关区", "大昭寺": "城关区", "布达拉宫": "城关区", "罗布林卡": "城关区", "宗角禄康": "城关区",
-    "哲蚌寺": "城关区", "色拉寺": "城关区", "曲贡": "城关区", "夺底": "城关区", "蔡公堂": "城关区",
-    "纳木措": "当雄县", "羊八井": "当雄县", "甲玛": "墨竹工卡县", "聂当": "曲水县", "俊巴": "曲水县",
-    "文成公主": "西藏文化旅游创意园区", "柳梧": "拉萨高新技术产业开发区", "吞弥": "尼木县",
-    "扎什伦布寺": "桑珠孜区", "吉隆口岸": "吉隆县", "樟木": "聂拉木县", "里孜": "仲巴县", "帕里": "亚东县",
-    "然乌": "八宿县", "邦达": "八宿县", "俄洛": "卡若区",
+    "八廓": "城关区",
+    "大昭寺": "城关区",
+    "布达拉宫": "城关区",
+    "罗布林卡": "城关区",
+    "宗角禄康": "城关区",
+    "哲蚌寺": "城关区",
+    "色拉寺": "城关区",
+    "曲贡": "城关区",
+    "夺底": "城关区",
+    "蔡公堂": "城关区",
+    "纳木措": "当雄县",
+    "羊八井": "当雄县",
+    "甲玛": "墨竹工卡县",
+    "聂当": "曲水县",
+    "俊巴": "曲水县",
+    "文成公主": "西藏文化旅游创意园区",
+    "柳梧": "拉萨高新技术产业开发区",
+    "吞弥": "尼木县",
+    "扎什伦布寺": "桑珠孜区",
+    "吉隆口岸": "吉隆县",
+    "樟木": "聂拉木县",
+    "里孜": "仲巴县",
+    "帕里": "亚东县",
+    "然乌": "八宿县",
+    "邦达": "八宿县",
+    "俄洛": "卡若区",
 }
 
 
 # Township names that are also everyday words (门巴族, 紫金, 唐古拉山, 林卡 a park…): never read as places.
-COMMON_WORD_STEMS = {"门巴", "紫金", "龙马", "巴扎", "唐古", "城南", "城北", "城关", "日星", "金珠", "林卡", "白玛",
-                     "如意", "吉日", "美玉"}
+COMMON_WORD_STEMS = {
+    "门巴",
+    "紫金",
+    "龙马",
+    "巴扎",
+    "唐古",
+    "城南",
+    "城北",
+    "城关",
+    "日星",
+    "金珠",
+    "林卡",
+    "白玛",
+    "如意",
+    "吉日",
+    "美玉",
+}
 TOWNSHIP_END = re.compile(r"(民族乡|街道|乡|镇)$")
 
 
@@ -160,13 +216,13 @@ def read_townships(path: Path) -> list[tuple[str, str]]:
 
 
 class Places:
-    def __init__(self, gazetteer: vocab.Gazetteer, region_code: str,
-                 townships: list[tuple[str, str]] = ()):
+    def __init__(self, gazetteer: vocab.Gazetteer, region_code: str, townships: list[tuple[str, str]] = ()):
         self.gazetteer = gazetteer
         self.region = gazetteer.get(region_code)
         inside = [p for p in gazetteer.places if gazetteer.within(p, region_code)]
-        names = [(n, p) for p in inside if p.code != region_code for n in p.names()
-                 if len(n) >= 2 and vocab.has_chinese(n)]  # romanised aliases never occur in the text
+        names = [
+            (n, p) for p in inside if p.code != region_code for n in p.names() if len(n) >= 2 and vocab.has_chinese(n)
+        ]  # romanised aliases never occur in the text
         by_name = {p.name: p for p in inside}
         names += [(landmark, by_name[county]) for landmark, county in LANDMARKS.items() if county in by_name]
         self.names = sorted(names, key=lambda pair: -len(pair[0]))
@@ -185,8 +241,11 @@ class Places:
             for key in {name, stem} if len(stem) >= 2 and stem not in COMMON_WORD_STEMS else {name}:
                 counties.setdefault(key, set()).add(county.name)
         taken = {name for name, _ in self.names}
-        found = [(key, next(iter(names))) for key, names in counties.items()
-                 if len(names) == 1 and not any(key in name for name in taken)]
+        found = [
+            (key, next(iter(names)))
+            for key, names in counties.items()
+            if len(names) == 1 and not any(key in name for name in taken)
+        ]
         return sorted(found, key=lambda pair: -len(pair[0]))
 
     def find(self, text: str) -> str | None:
@@ -234,7 +293,7 @@ class Places:
         """The text after a leading 日喀则市 or 日喀则."""
         for name in (self.region.name, self.region.short_name):
             if name and text.startswith(name):
-                return text[len(name):]
+                return text[len(name) :]
         return text
 
     def is_township(self, text: str) -> bool:
@@ -247,7 +306,7 @@ class Places:
         """The division's full name if the text is nothing but its name (`江孜` -> 江孜县)."""
         text = text.strip()
         if text.startswith(self.region.name) and len(text) > len(self.region.name):
-            text = text[len(self.region.name):]
+            text = text[len(self.region.name) :]
         found = self.county_label(text)
         return found if found and found != vocab.PREFECTURE_LEVEL else None
 
@@ -360,8 +419,10 @@ class Piece:
 
 
 DENG = r"(?<![中高初平同对均])等(?![级同])"  # 等 as "and others", not 中等职业 or 等级
-COUNTED = re.compile(rf"^(.+?){DENG}(边境|重点|其他|其余)?([\d{CHINESE_NUMBER}]+)\s*"
-                     r"(?:(个|所|项|座|家|条|处)|(县[(（]区[)）]|县))\s*(.+)$")
+COUNTED = re.compile(
+    rf"^(.+?){DENG}(边境|重点|其他|其余)?([\d{CHINESE_NUMBER}]+)\s*"
+    r"(?:(个|所|项|座|家|条|处)|(县[(（]区[)）]|县))\s*(.+)$"
+)
 LEADING_COUNT = re.compile(r"^(\d+)\s*(个|所|项|座|处|条)(.{3,})$")
 UNCOUNTED = re.compile(rf"^(.+?){DENG}([^\d{CHINESE_NUMBER}].+)$")
 STATISTIC = re.compile(r"^(?:共|总|合计|涉及|累计|其中)\D{0,8}\d")
@@ -400,13 +461,17 @@ def _parallel_names(first: str, second: str) -> bool:
 
 
 def _only_an_aim(piece: Piece) -> bool:
-    return (piece.kind == "project" and not piece.quantity and not _complete(piece.name)
-            and bool(ABSTRACT_END.search(piece.name)))
+    return (
+        piece.kind == "project"
+        and not piece.quantity
+        and not _complete(piece.name)
+        and bool(ABSTRACT_END.search(piece.name))
+    )
 
 
 def _is_bundle(name: str) -> bool:
     listed = UNCOUNTED.match(name)
-    return bool(COUNTED.match(name) or listed and _complete(listed.group(2)))
+    return bool(COUNTED.match(name) or (listed and _complete(listed.group(2))))
 
 
 def _before_bracket(name: str) -> str:
@@ -468,8 +533,11 @@ class ListSplitter:
                 runs[-1] += [(n, start + offset) for n in self.conjunctions(name)]
             if _is_bundle(runs[-1][-1][0] if runs[-1] else ""):  # `X等设施建设、Y等项目`: two lists
                 runs.append([])
-        return [r for r in ([(s, o) for s, o in run if len(s) >= 2 and re.search(r"[\u4e00-\u9fff]", s)]
-                            for run in runs) if r]
+        return [
+            r
+            for r in ([(s, o) for s, o in run if len(s) >= 2 and re.search(r"[\u4e00-\u9fff]", s)] for run in runs)
+            if r
+        ]
 
     def clean(self, part: str) -> str:
         """`clean`, and a verb dropped before a short county name too (`实施尼木、当雄…`)."""
@@ -516,15 +584,27 @@ class ListSplitter:
         if listed and _complete(listed.group(2)):
             return self.category_bundle([*members, (listed.group(1), last_start)], listed.group(2))
         head = self.places.leading(last) if self.places else None
-        after_county = last[len(head[0]):] if head and _complete(last) and len(last) - len(head[0]) >= 2 else ""
+        after_county = last[len(head[0]) :] if head and _complete(last) and len(last) - len(head[0]) >= 2 else ""
         after_place = _suffix_of(last)
-        if after_place and self.places and (self.places.leading(after_place) or self.places.leading_township(after_place)):
+        if (
+            after_place
+            and self.places
+            and (self.places.leading(after_place) or self.places.leading_township(after_place))
+        ):
             after_place = ""  # `…水库、萨迦县卡嘎测试站`: what follows the county is another place's name
         if not members or not (after_county or after_place):
             return [Piece(name, start) for name, start in self.share_tail(segments)]
-        pieces = [Piece(self.attach(m, after_county or after_place) if self.places and self.places.bare(m)
-                        else m + after_place if self.takes_suffix(m, ENTITY_END) and after_place else m, s)
-                  for m, s in members]
+        pieces = [
+            Piece(
+                self.attach(m, after_county or after_place)
+                if self.places and self.places.bare(m)
+                else m + after_place
+                if self.takes_suffix(m, ENTITY_END) and after_place
+                else m,
+                s,
+            )
+            for m, s in members
+        ]
         pieces.append(Piece(self.attach(head[0], after_county) if after_county else last, last_start))
         return pieces
 
@@ -546,16 +626,24 @@ class ListSplitter:
             place = self.places.leading(last) or self.places.leading_township(last)
             return len(place[0]) if place and len(last) - len(place[0]) in range(2, 5) else None
         finals = {h[-1] for h in heads}
-        return next((end for end in range(2, len(last) - 1)
-                     if last[end - 1] in finals and _complete(last[end:]) and not WORK_ONLY.fullmatch(last[end:])),
-                    None)
+        return next(
+            (
+                end
+                for end in range(2, len(last) - 1)
+                if last[end - 1] in finals and _complete(last[end:]) and not WORK_ONLY.fullmatch(last[end:])
+            ),
+            None,
+        )
 
     def counted_bundle(self, members, start, match) -> list[Piece]:
         """`X、Y等N个Z项目`: X and Y as named projects, plus the programme Z with quantity N个."""
         named, qualifier, count, unit, county_unit, rest = match.groups()
         rest = TRAILING.sub("", rest.strip())
-        pieces = [Piece(self.attach(m, rest) if self.takes_suffix(m) else m, s)
-                  for m, s in [*members, (named, start)] if _complete(m) or self.takes_suffix(m)]
+        pieces = [
+            Piece(self.attach(m, rest) if self.takes_suffix(m) else m, s)
+            for m, s in [*members, (named, start)]
+            if _complete(m) or self.takes_suffix(m)
+        ]
         quantity = f"{count}{unit or county_unit}"
         name = f"{qualifier or ''}{quantity}{rest}" if county_unit or len(rest) < 4 else rest
         return [*pieces, Piece(name, start, quantity, "programme", self.counties_of(pieces))]
@@ -670,8 +758,13 @@ class ColumnReader:
         name = LABEL_QUANTITY.sub("", group.label)
         if quantity is None:
             quantity = next((re.search(r"\d+\s*[^\d\s]", c) for c in clauses[1:] if STATISTIC.match(c.strip())), None)
-        piece = Piece(name, 0, re.sub(r"\s", "", quantity.group(1 if quantity.re is LABEL_QUANTITY else 0))
-                      if quantity else None, "programme", counties or [])
+        piece = Piece(
+            name,
+            0,
+            re.sub(r"\s", "", quantity.group(1 if quantity.re is LABEL_QUANTITY else 0)) if quantity else None,
+            "programme",
+            counties or [],
+        )
         group.items.append(self.item(piece, group.line, group, column))
         return True
 
@@ -712,8 +805,7 @@ class ColumnReader:
 
     def fill_programme_counties(self, column: DraftColumn) -> None:
         for group in column.groups:
-            programmes = [i for i in group.items if i.kind == "programme" and i.name == group.label
-                          and not i.counties]
+            programmes = [i for i in group.items if i.kind == "programme" and i.name == group.label and not i.counties]
             others = [i for i in group.items if i not in programmes]
             named = list(dict.fromkeys(c for i in others for c in i.counties))
             for programme in programmes:
@@ -764,7 +856,7 @@ def _suffix_of(name: str) -> str:
     matches = list(ENTITY_END.finditer(name))
     if not matches or not OBJECT_SUFFIX.search(name):
         return ""
-    tail = name[matches[-1].end():]
+    tail = name[matches[-1].end() :]
     return tail if len(tail) >= 2 else ""
 
 
@@ -779,8 +871,9 @@ def guess_sector(text: str) -> tuple[str | None, str]:
 # --- the draft -------------------------------------------------------------------------------
 
 
-def draft(lines: list[str], gazetteer: vocab.Gazetteer, region_code: str,
-          townships: list[tuple[str, str]] = ()) -> list[DraftColumn]:
+def draft(
+    lines: list[str], gazetteer: vocab.Gazetteer, region_code: str, townships: list[tuple[str, str]] = ()
+) -> list[DraftColumn]:
     lines = [line.replace("**", "") for line in lines]
     columns = find_columns(lines)
     if not columns:
@@ -815,8 +908,16 @@ _BOOK_TITLE = re.compile(r"(?:^|印发)《([^《》〈〉]{6,80}?)》")
 # `“十五五”时期（2026—2030年）`, `规划期限为2021—2025年`: the plan's own period, not a range it cites.
 _PERIOD = re.compile(r"(?:时期|规划期|期限为?)\s*[（(]?\s*(20\d\d)\s*年?\s*[—–\-－~～至]+\s*(20\d\d)\s*年?")
 _ISSUED = re.compile(r"^(?:——)?\s*(20\d\d)年(\d{1,2})月(\d{1,2})日")
-_FIVE_YEAR = {"十三五": 13, "十四五": 14, "十五五": 15, "十六五": 16,
-              "第十三个五年": 13, "第十四个五年": 14, "第十五个五年": 15, "第十六个五年": 16}
+_FIVE_YEAR = {
+    "十三五": 13,
+    "十四五": 14,
+    "十五五": 15,
+    "十六五": 16,
+    "第十三个五年": 13,
+    "第十四个五年": 14,
+    "第十五个五年": 15,
+    "第十六个五年": 16,
+}
 HEAD_LINES = 40
 
 
@@ -829,12 +930,15 @@ def read_header(lines: list[str]) -> PlanHeader:
         header.review.append("title: not found in the first lines; write the plan's full title")
     header.period = _period(header.title or "", lines)
     if header.period is None:
-        header.review.append("period: neither a five-year plan number nor a year range (2021—2025年) found; "
-                             "[2021, 2025] is a placeholder")
+        header.review.append(
+            "period: neither a five-year plan number nor a year range (2021—2025年) found; "
+            "[2021, 2025] is a placeholder"
+        )
     header.document_kind = _document_kind(header.title or "")
     if header.document_kind is None:
-        header.review.append("document_kind: the title does not say (五年规划纲要, 专项规划 or 实施方案); "
-                             "专项规划 is a placeholder")
+        header.review.append(
+            "document_kind: the title does not say (五年规划纲要, 专项规划 or 实施方案); 专项规划 is a placeholder"
+        )
     header.issued = next((f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}" for m in map(_ISSUED.match, head) if m), None)
     if header.issued is None:
         header.review.append("issued: no date of issue or adoption found in the first lines")
@@ -849,7 +953,7 @@ def _title(head: list[str]) -> str | None:
     for position, line in enumerate(head):
         if not line or len(line) > 80 or line.endswith(("：", "。", "，")):
             continue
-        following = next((n for n in head[position + 1:position + 3] if n), "")
+        following = next((n for n in head[position + 1 : position + 3] if n), "")
         for candidate in (line, line + following):
             if len(candidate) >= 8 and _TITLE_END.search(candidate) and not candidate.startswith(("——", "关于")):
                 return candidate.lstrip("—")
@@ -861,7 +965,7 @@ def _period(title: str, lines: list[str]) -> tuple[int, int] | None:
         if words in title:
             start = 2006 + 5 * (number - 11)  # the 11th five-year plan ran 2006–2010
             return start, start + 4
-    for line in lines[:HEAD_LINES * 3]:
+    for line in lines[: HEAD_LINES * 3]:
         found = _PERIOD.search(line)
         if found and int(found[1]) < int(found[2]):
             return int(found[1]), int(found[2])
@@ -878,14 +982,22 @@ def _document_kind(title: str) -> str | None:
     return None
 
 
-def render_yaml(columns: list[DraftColumn], *, key: str, prefix: str, region: str, source: str,
-                header: PlanHeader | None = None) -> str:
+def render_yaml(
+    columns: list[DraftColumn], *, key: str, prefix: str, region: str, source: str, header: PlanHeader | None = None
+) -> str:
     header = header or PlanHeader(review=["title, period, document_kind, issued: not read from the text"])
     start, end = header.period or (2021, 2025)  # a placeholder only with a review marker (see read_header)
-    out = [f"# Draft made by `portfolio extract` from {source}. Review every item marked `review:`,",
-           "# then remove the markers (`portfolio seed check` refuses them). Sector reasons are comments.",
-           "plan:", f"  key: {key}", f"  code_prefix: {prefix}", f"  title: {_quote(header.title or 'TODO')}",
-           f"  region: {region}", f"  period: [{start}, {end}]", f"  document_kind: {header.document_kind or '专项规划'}"]
+    out = [
+        f"# Draft made by `portfolio extract` from {source}. Review every item marked `review:`,",
+        "# then remove the markers (`portfolio seed check` refuses them). Sector reasons are comments.",
+        "plan:",
+        f"  key: {key}",
+        f"  code_prefix: {prefix}",
+        f"  title: {_quote(header.title or 'TODO')}",
+        f"  region: {region}",
+        f"  period: [{start}, {end}]",
+        f"  document_kind: {header.document_kind or '专项规划'}",
+    ]
     if header.issued:
         out.append(f"  issued: {header.issued}")
     out.append(f"  source: {source}")
@@ -894,26 +1006,42 @@ def render_yaml(columns: list[DraftColumn], *, key: str, prefix: str, region: st
     out.append("columns:")
     for column in columns:
         if column.kind == "indicators":
-            out.append(f"  # 专栏{column.number} {column.title} (line {column.line}) is an indicator table: "
-                       f"curate it into indicators/{key}.yaml")
+            out.append(
+                f"  # 专栏{column.number} {column.title} (line {column.line}) is an indicator table: "
+                f"curate it into indicators/{key}.yaml"
+            )
             continue
         if column.kind == "places":
-            out.append(f"  # 专栏{column.number} {column.title} (line {column.line}) lists towns: curate it as "
-                       f"a `kind: places` column")
+            out.append(
+                f"  # 专栏{column.number} {column.title} (line {column.line}) lists towns: curate it as "
+                f"a `kind: places` column"
+            )
             continue
-        out += [f"  - number: {column.number}", f"    title: {_quote(column.title)}", "    kind: projects",
-                f"    line: {column.line}", f"    sector: {column.sector}", "    groups:"]
+        out += [
+            f"  - number: {column.number}",
+            f"    title: {_quote(column.title)}",
+            "    kind: projects",
+            f"    line: {column.line}",
+            f"    sector: {column.sector}",
+            "    groups:",
+        ]
         sequence = 0
         for group in column.groups:
             if not group.items:
                 continue
-            out += [f"      - label: {_quote(group.label) if group.label else 'null'}", f"        line: {group.line}",
-                    "        items:"]
+            out += [
+                f"      - label: {_quote(group.label) if group.label else 'null'}",
+                f"        line: {group.line}",
+                "        items:",
+            ]
             for item in group.items:
                 sequence += 1
                 out.append(f"          # sector {item.sector}: {item.sector_reason or 'column default'}")
-                out += [f"          - code: {prefix}-{column.number:02d}-{sequence:03d}",
-                        f"            name: {_quote(item.name)}", f"            line: {item.line}"]
+                out += [
+                    f"          - code: {prefix}-{column.number:02d}-{sequence:03d}",
+                    f"            name: {_quote(item.name)}",
+                    f"            line: {item.line}",
+                ]
                 if item.kind != "project":
                     out.append(f"            kind: {item.kind}")
                 out += _location_lines(item.counties)
@@ -963,6 +1091,7 @@ class Comparison:
     def agreement(self, attribute: str) -> float:
         if not self.matched:
             return 0.0
+
         def value(item):
             found = getattr(item, attribute)
             return frozenset(found) if isinstance(found, (list, tuple)) else found
@@ -975,7 +1104,7 @@ def normalise(name: str, place_names: list[str]) -> str:
     name = re.sub(r"[\s\"“”（）()、，,：:]", "", name)
     for place in place_names:
         if name.startswith(place) and len(name) > len(place) + 2:
-            name = name[len(place):]
+            name = name[len(place) :]
             break
     return name
 
@@ -1009,9 +1138,12 @@ def _best_match(item, keyed, place_names: list[str], how: str):
         return _closest(item, [(k, d) for f, k, d in candidates if f == full])
     if how == "key":
         return _closest(item, [(k, d) for f, k, d in candidates if k == key])
-    scored = [(difflib.SequenceMatcher(None, key, k).ratio(), k, d) for _, k, d in candidates
-              if key in k or k in key or difflib.SequenceMatcher(None, key, k).quick_ratio() > 0.8]
-    scored = [s for s in scored if s[0] >= 0.8 or (s[1] in key or key in s[1]) and len(s[1]) >= 4]
+    scored = [
+        (difflib.SequenceMatcher(None, key, k).ratio(), k, d)
+        for _, k, d in candidates
+        if key in k or k in key or difflib.SequenceMatcher(None, key, k).quick_ratio() > 0.8
+    ]
+    scored = [s for s in scored if s[0] >= 0.8 or ((s[1] in key or key in s[1]) and len(s[1]) >= 4)]
     if not scored:
         return None
     return max(scored, key=lambda s: (s[0], set(s[2].division_codes) == set(item.division_codes)))[2]
@@ -1020,5 +1152,7 @@ def _best_match(item, keyed, place_names: list[str], how: str):
 def _closest(item, candidates: list[tuple[str, object]]):
     if not candidates:
         return None
-    return max(candidates, key=lambda c: (c[1].source_line == item.source_line,
-                                          set(c[1].division_codes) == set(item.division_codes)))[1]
+    return max(
+        candidates,
+        key=lambda c: (c[1].source_line == item.source_line, set(c[1].division_codes) == set(item.division_codes)),
+    )[1]

@@ -35,16 +35,19 @@ class FieldSpec:
     option: str  # the CLI option
 
 
-FIELDS: dict[str, FieldSpec] = {spec.key: spec for spec in (
-    FieldSpec("national_code", "项目代码", "national_code", "--national-code"),
-    FieldSpec("total_investment", "总投资(万元)", "money", "--total-investment"),
-    FieldSpec("planned_start", "计划开工", "month", "--planned-start"),
-    FieldSpec("planned_end", "计划竣工", "month", "--planned-end"),
-    FieldSpec("actual_start", "实际开工", "month", "--actual-start"),
-    FieldSpec("actual_end", "实际竣工", "month", "--actual-end"),
-    FieldSpec("responsible_unit", "责任单位", "text", "--responsible-unit"),
-    FieldSpec("contact", "联系人", "text", "--contact"),
-)}
+FIELDS: dict[str, FieldSpec] = {
+    spec.key: spec
+    for spec in (
+        FieldSpec("national_code", "项目代码", "national_code", "--national-code"),
+        FieldSpec("total_investment", "总投资(万元)", "money", "--total-investment"),
+        FieldSpec("planned_start", "计划开工", "month", "--planned-start"),
+        FieldSpec("planned_end", "计划竣工", "month", "--planned-end"),
+        FieldSpec("actual_start", "实际开工", "month", "--actual-start"),
+        FieldSpec("actual_end", "实际竣工", "month", "--actual-end"),
+        FieldSpec("responsible_unit", "责任单位", "text", "--responsible-unit"),
+        FieldSpec("contact", "联系人", "text", "--contact"),
+    )
+}
 PROJECT_COLUMNS = tuple(FIELDS)
 
 
@@ -119,8 +122,9 @@ def parse_national_code(session: Session, value: str | None) -> str | None:
     if not FIRST_CODE_YEAR <= year <= date.today().year:
         raise UserInputError(f"bad 项目代码 {value!r}: year {year} is not between {FIRST_CODE_YEAR} and this year")
     if session.get(Division, region) is None:
-        raise UserInputError(f"bad 项目代码 {value!r}: region {region} is not a known division (GB/T 2260; "
-                             f"see `portfolio counties`)")
+        raise UserInputError(
+            f"bad 项目代码 {value!r}: region {region} is not a known division (GB/T 2260; see `portfolio counties`)"
+        )
     return code
 
 
@@ -169,17 +173,19 @@ def current_values(session: Session, project_ids: Iterable[int]) -> dict[int, di
     found: dict[int, dict[str, object]] = {}
     columns = [getattr(Project, key) for key in PROJECT_COLUMNS]
     for start in range(0, len(ids), 900):
-        part = ids[start:start + 900]
+        part = ids[start : start + 900]
         for row in session.execute(sa.select(Project.id, *columns).where(Project.id.in_(part))):
             found[row[0]] = dict(zip(PROJECT_COLUMNS, row[1:]))
-        for project_id, year, amount in session.execute(sa.select(
-                AnnualPlan.project_id, AnnualPlan.year, AnnualPlan.amount).where(AnnualPlan.project_id.in_(part))):
+        for project_id, year, amount in session.execute(
+            sa.select(AnnualPlan.project_id, AnnualPlan.year, AnnualPlan.amount).where(AnnualPlan.project_id.in_(part))
+        ):
             found[project_id][annual_key(year)] = amount
     return found
 
 
-def diff(project_id: int, code: str, current: dict[str, object], wanted: dict[str, object],
-         source: str | None = None) -> list[FieldChange]:
+def diff(
+    project_id: int, code: str, current: dict[str, object], wanted: dict[str, object], source: str | None = None
+) -> list[FieldChange]:
     """The changes that bring `current` to the parsed `wanted` values (equal values: none)."""
     changes = []
     for key, new in wanted.items():
@@ -203,20 +209,36 @@ def lock_projects(session: Session, project_ids: list[int]) -> None:
     """Row locks in id order (PostgreSQL; SQLite writers already hold the database's write lock)."""
     ids = sorted(set(project_ids))
     for start in range(0, len(ids), 900):
-        session.execute(sa.select(Project.id).where(Project.id.in_(ids[start:start + 900]))
-                        .order_by(Project.id).with_for_update())
+        session.execute(
+            sa.select(Project.id).where(Project.id.in_(ids[start : start + 900])).order_by(Project.id).with_for_update()
+        )
 
 
-def write_changes(session: Session, changes: list[FieldChange], *, actor: Actor, effective_date: date,
-                  note: str | None = None) -> None:
+def write_changes(
+    session: Session, changes: list[FieldChange], *, actor: Actor, effective_date: date, note: str | None = None
+) -> None:
     """Record the events and update the current values; projects must be locked already."""
     if not changes:
         return
     now = utc_now()
-    session.execute(sa.insert(FieldEvent), [
-        {"project_id": c.project_id, "field": c.key, "old_value": as_text(c.old), "new_value": as_text(c.new),
-         "effective_date": effective_date, "note": note, "actor": actor.stored, "address": actor.address, "recorded_at": now,
-         "source": c.source} for c in changes])
+    session.execute(
+        sa.insert(FieldEvent),
+        [
+            {
+                "project_id": c.project_id,
+                "field": c.key,
+                "old_value": as_text(c.old),
+                "new_value": as_text(c.new),
+                "effective_date": effective_date,
+                "note": note,
+                "actor": actor.stored,
+                "address": actor.address,
+                "recorded_at": now,
+                "source": c.source,
+            }
+            for c in changes
+        ],
+    )
     _store_current(session, [(c.project_id, c.key, c.new) for c in changes])
 
 
@@ -230,17 +252,26 @@ def _store_current(session: Session, values: list[tuple[int, str, object]]) -> N
             year = int(key.removeprefix(ANNUAL_PREFIX))
             ids = [r["_id"] for r in rows]
             connection.execute(sa.delete(AnnualPlan).where(AnnualPlan.year == year, AnnualPlan.project_id.in_(ids)))
-            present = [{"project_id": r["_id"], "year": year, "amount": r["_value"]} for r in rows
-                       if r["_value"] is not None]
+            present = [
+                {"project_id": r["_id"], "year": year, "amount": r["_value"]} for r in rows if r["_value"] is not None
+            ]
             if present:
                 connection.execute(sa.insert(AnnualPlan), present)
         else:
-            connection.execute(sa.update(Project).where(Project.id == sa.bindparam("_id"))
-                               .values({key: sa.bindparam("_value")}), rows)
+            connection.execute(
+                sa.update(Project).where(Project.id == sa.bindparam("_id")).values({key: sa.bindparam("_value")}), rows
+            )
 
 
-def set_fields(session: Session, code: str, values: dict[str, object], *, actor: Actor,
-               effective_date: date | None = None, note: str | None = None) -> list[FieldChange]:
+def set_fields(
+    session: Session,
+    code: str,
+    values: dict[str, object],
+    *,
+    actor: Actor,
+    effective_date: date | None = None,
+    note: str | None = None,
+) -> list[FieldChange]:
     """Set fields of one project (keys of FIELDS or annual_key(year)); unchanged values record nothing."""
     from portfolio.queries import get_project
 
@@ -258,9 +289,11 @@ def set_fields(session: Session, code: str, values: dict[str, object], *, actor:
 
 def restore_after_retraction(session: Session, project_id: int, key: str) -> object:
     """The field's value from its latest event still counting, or its value before the first event."""
-    events = session.execute(sa.select(FieldEvent.old_value, FieldEvent.new_value, FieldEvent.retracted_at)
-                             .where(FieldEvent.project_id == project_id, FieldEvent.field == key)
-                             .order_by(FieldEvent.effective_date, FieldEvent.id)).all()
+    events = session.execute(
+        sa.select(FieldEvent.old_value, FieldEvent.new_value, FieldEvent.retracted_at)
+        .where(FieldEvent.project_id == project_id, FieldEvent.field == key)
+        .order_by(FieldEvent.effective_date, FieldEvent.id)
+    ).all()
     counting = [e for e in events if e.retracted_at is None]
     text = counting[-1].new_value if counting else (events[0].old_value if events else None)
     value = parse_money(text) if kind_of(key) == "money" else text

@@ -42,8 +42,9 @@ def history(session: Session, code: str) -> list[HistoryEvent]:
     from portfolio.queries import get_project
 
     project = get_project(session, code)
-    events = _status_events(session, project.id) + _field_events(session, project.id) \
-        + _report_events(session, project.id)
+    events = (
+        _status_events(session, project.id) + _field_events(session, project.id) + _report_events(session, project.id)
+    )
     return sorted(events, key=lambda e: (e.effective_date, e.recorded_at, e.id[0], int(e.id[1:])))
 
 
@@ -55,13 +56,31 @@ def _retracted(row) -> str | None:
 
 
 def _status_events(session: Session, project_id: int) -> list[HistoryEvent]:
-    rows = session.execute(sa.select(StatusEvent).where(StatusEvent.project_id == project_id)
-                           .order_by(StatusEvent.effective_date, StatusEvent.id)).scalars().all()
+    rows = (
+        session.execute(
+            sa.select(StatusEvent)
+            .where(StatusEvent.project_id == project_id)
+            .order_by(StatusEvent.effective_date, StatusEvent.id)
+        )
+        .scalars()
+        .all()
+    )
     events, previous = [], None
     for row in rows:
-        events.append(HistoryEvent(f"S{row.id}", row.effective_date, "状态", previous, row.status, row.note,
-                                   display(row.actor), as_utc(row.recorded_at), _retracted(row),
-                                   vocab.Origin(row.origin).label))
+        events.append(
+            HistoryEvent(
+                f"S{row.id}",
+                row.effective_date,
+                "状态",
+                previous,
+                row.status,
+                row.note,
+                display(row.actor),
+                as_utc(row.recorded_at),
+                _retracted(row),
+                vocab.Origin(row.origin).label,
+            )
+        )
         if row.retracted_at is None:
             previous = row.status
     return events
@@ -69,9 +88,21 @@ def _status_events(session: Session, project_id: int) -> list[HistoryEvent]:
 
 def _field_events(session: Session, project_id: int) -> list[HistoryEvent]:
     rows = session.execute(sa.select(FieldEvent).where(FieldEvent.project_id == project_id)).scalars().all()
-    return [HistoryEvent(f"F{row.id}", row.effective_date, fields.label_of(row.field), row.old_value,
-                         row.new_value, row.note, display(row.actor), as_utc(row.recorded_at), _retracted(row),
-                         "用户") for row in rows]
+    return [
+        HistoryEvent(
+            f"F{row.id}",
+            row.effective_date,
+            fields.label_of(row.field),
+            row.old_value,
+            row.new_value,
+            row.note,
+            display(row.actor),
+            as_utc(row.recorded_at),
+            _retracted(row),
+            "用户",
+        )
+        for row in rows
+    ]
 
 
 def report_text(row) -> str:
@@ -85,9 +116,21 @@ def report_text(row) -> str:
 
 def _report_events(session: Session, project_id: int) -> list[HistoryEvent]:
     rows = session.execute(sa.select(PeriodReport).where(PeriodReport.project_id == project_id)).scalars().all()
-    return [HistoryEvent(f"R{row.id}", date.fromisoformat(row.period + "-01"), f"{row.period} 填报", None,
-                         report_text(row), row.source, display(row.actor), as_utc(row.recorded_at),
-                         _retracted(row), "用户") for row in rows]
+    return [
+        HistoryEvent(
+            f"R{row.id}",
+            date.fromisoformat(row.period + "-01"),
+            f"{row.period} 填报",
+            None,
+            report_text(row),
+            row.source,
+            display(row.actor),
+            as_utc(row.recorded_at),
+            _retracted(row),
+            "用户",
+        )
+        for row in rows
+    ]
 
 
 # --- retraction ------------------------------------------------------------------------
@@ -126,22 +169,29 @@ def retract(session: Session, code: str, event_id: str, *, actor: Actor, note: s
     model = KINDS[kind]
     row = session.get(model, number, populate_existing=True)
     if row is None or row.project_id != project.id:
-        raise UserInputError(f"{project.code} has no event {kind}{number}; see `portfolio projects history "
-                             f"{project.code}`")
+        raise UserInputError(
+            f"{project.code} has no event {kind}{number}; see `portfolio projects history {project.code}`"
+        )
     if row.retracted_at is not None:
         raise UserInputError(f"event {kind}{number} was already retracted ({_retracted(row)})")
     if kind == "S" and _counting_status_events(session, project.id) <= 1:
-        raise UserInputError(f"{kind}{number} is the only status event that counts; record the right status "
-                             f"with set-status instead")
-    session.execute(sa.update(model).where(model.id == number).values(
-        retracted_at=utc_now(), retracted_by=actor.stored, retraction_note=note.strip()))
+        raise UserInputError(
+            f"{kind}{number} is the only status event that counts; record the right status with set-status instead"
+        )
+    session.execute(
+        sa.update(model)
+        .where(model.id == number)
+        .values(retracted_at=utc_now(), retracted_by=actor.stored, retraction_note=note.strip())
+    )
     if kind == "S":
         from portfolio.changes import refresh_current_status
 
         current, what = refresh_current_status(session, project.id), "状态"
     elif kind == "F":
-        current, what = fields.as_text(fields.restore_after_retraction(session, project.id, row.field)), \
-            fields.label_of(row.field)
+        current, what = (
+            fields.as_text(fields.restore_after_retraction(session, project.id, row.field)),
+            fields.label_of(row.field),
+        )
     else:
         current, what = None, f"{row.period} 填报"
     session.expire(project)
@@ -149,6 +199,8 @@ def retract(session: Session, code: str, event_id: str, *, actor: Actor, note: s
 
 
 def _counting_status_events(session: Session, project_id: int) -> int:
-    return session.execute(sa.select(sa.func.count()).select_from(StatusEvent).where(
-        StatusEvent.project_id == project_id, StatusEvent.retracted_at.is_(None))).scalar_one()
-
+    return session.execute(
+        sa.select(sa.func.count())
+        .select_from(StatusEvent)
+        .where(StatusEvent.project_id == project_id, StatusEvent.retracted_at.is_(None))
+    ).scalar_one()

@@ -26,94 +26,71 @@ CATALOGUE: dict[str, str] = {
     "Key projects of the Tibetan prefectures' five-year plans: find them by county, sector, plan and status, "
     "and record their progress.": "西藏各地市五年规划中的重点项目：按县(区)、行业、规划和状态查找，并记录进展。",
     "Find projects, show them, and record their progress.": "查找和查看项目，记录项目进展。",
-    "List projects matching every filter given. A programme appears under each county it spans.":
-        "列出符合全部条件的项目。项目群出现在它涉及的每个县(区)下。",
+    "List projects matching every filter given. A programme appears under each county it spans.": "列出符合全部条件的项目。项目群出现在它涉及的每个县(区)下。",
     "--format oc4ids writes an OC4IDS 0.9 project package (JSON).": "--format oc4ids 输出 OC4IDS 0.9 项目包 (JSON)。",
-    "Substring search over names, sub-headings and notes (供水, 污水处理厂, 江孜).":
-        "在名称、分项和备注中查找文字（供水、污水处理厂、江孜）。",
+    "Substring search over names, sub-headings and notes (供水, 污水处理厂, 江孜).": "在名称、分项和备注中查找文字（供水、污水处理厂、江孜）。",
     "Every field of one project: divisions, provenance and status history.": "一个项目的全部信息：行政区划、出处和状态历史。",
-    "Every field of one project: divisions, provenance, links and status history.":
-        "一个项目的全部信息：行政区划、出处、关联条目和状态历史。",
+    "Every field of one project: divisions, provenance, links and status history.": "一个项目的全部信息：行政区划、出处、关联条目和状态历史。",
     "--format json gives the object `projects list --format json` gives for the project (its history is "
-    "`projects history CODE --format json`).":
-        "--format json 输出与 `projects list --format json` 中该项目完全相同的对象"
-        "（历史记录见 `projects history 编号 --format json`）。",
+    "`projects history CODE --format json`).": "--format json 输出与 `projects list --format json` 中该项目完全相同的对象"
+    "（历史记录见 `projects history 编号 --format json`）。",
     "The dated status history of a project, oldest first.": "项目的状态历史，按日期从早到晚。",
     "Record a new status for a project; earlier statuses stay in its history.": "记录项目的新状态；以前的状态保留在历史中。",
-    "Count projects by one dimension, or pivot two (--by county --then sector).":
-        "按一个维度统计项目数，或按两个维度交叉统计（--by county --then sector）。",
+    "Count projects by one dimension, or pivot two (--by county --then sector).": "按一个维度统计项目数，或按两个维度交叉统计（--by county --then sector）。",
     "A programme spanning several counties counts once under each of them.": "涉及多个县(区)的项目群在每个县(区)下各计一次。",
-    "The gazetteer: divisions with GB/T 2260 codes, aliases and project counts.":
-        "行政区划表：GB/T 2260 代码、别名和项目数。",
+    "The gazetteer: divisions with GB/T 2260 codes, aliases and project counts.": "行政区划表：GB/T 2260 代码、别名和项目数。",
     "The source plans with their counts of 专栏, projects and indicators.": "来源规划及其专栏、项目和指标数。",
     "The 专栏 of each plan with counts of projects, programmes and places.": "各规划的专栏及其项目、项目群和城镇数。",
     "The sector taxonomy and its OC4IDS projectSector codes.": "行业分类及对应的 OC4IDS projectSector 代码。",
-    "The plans' indicator tables (主要指标): unit, baseline, target, attribute.":
-        "规划的主要指标表：单位、基期值、目标值、属性。",
+    "The plans' indicator tables (主要指标): unit, baseline, target, attribute.": "规划的主要指标表：单位、基期值、目标值、属性。",
     "Towns and areas of the urban-system 专栏 (not projects).": "城镇体系专栏中的城镇和片区（不是项目）。",
     "Status updates in bulk.": "批量更新状态。",
     "Check every row first, then apply all of them or none.": "先检查每一行，再全部导入或全部不导入。",
     "A .csv (UTF-8, UTF-8 with BOM, or GBK) or .xlsx sheet with columns code/项目编号, status/状态, date/日期, "
     "note/备注.": ".csv（UTF-8、带 BOM 的 UTF-8 或 GBK）或 .xlsx 表格，列为 项目编号/code、状态/status、日期/date、备注/note。",
     "Validate and load the curated seed files.": "检查并载入整理好的种子文件。",
-    "Validate every seed file and report every problem as file:line: message.":
-        "检查每个种子文件，逐条报告问题（文件:行: 说明）。",
-    "Validate, then apply in one transaction: insert new, update changed, keep the rest.":
-        "先检查，再在一个事务中写入：新增新的，更新改动的，其余不变。",
+    "Validate every seed file and report every problem as file:line: message.": "检查每个种子文件，逐条报告问题（文件:行: 说明）。",
+    "Validate, then apply in one transaction: insert new, update changed, keep the rest.": "先检查，再在一个事务中写入：新增新的，更新改动的，其余不变。",
     "Status history entered by users is never deleted or altered by a reload.": "重新载入从不删除或改动用户录入的状态历史。",
     "A seeds directory (default: the seeds shipped with portfolio).": "种子目录（默认：portfolio 自带的种子数据）。",
     "Report what would change; change nothing.": "只报告将会改动什么，不做改动。",
-    "Delete items no longer in the seeds (never those with user status history).":
-        "删除种子中已没有的条目（有用户状态历史的除外）。",
-    "Draft a seed file from a plan's 专栏 (items to review are marked `review:`).":
-        "从规划的专栏起草种子文件（需复核的条目标有 `review:`）。",
+    "Delete items no longer in the seeds (never those with user status history).": "删除种子中已没有的条目（有用户状态历史的除外）。",
+    "Draft a seed file from a plan's 专栏 (items to review are marked `review:`).": "从规划的专栏起草种子文件（需复核的条目标有 `review:`）。",
     "The plan as plain text (.txt), or a draft (.yaml) to compare.": "规划的纯文本 (.txt)，或要比较的草稿 (.yaml)。",
     "Plan key of the draft (e.g. lhasa-15-fyp).": "草稿的规划代号（如 lhasa-15-fyp）。",
     "Prefecture the plan covers (default: guessed).": "规划覆盖的地市（默认：自动判断）。",
     "Code prefix for the items (default from --plan).": "条目编号前缀（默认取自 --plan）。",
     "Write the draft here (.yaml).": "草稿写到这里 (.yaml)。",
-    "A curated plan file: print recall, precision and agreement, and every difference.":
-        "整理好的规划文件：输出召回率、准确率、一致率和每处差异。",
+    "A curated plan file: print recall, precision and agreement, and every difference.": "整理好的规划文件：输出召回率、准确率、一致率和每处差异。",
     "table, plain, csv, json …": "table、plain、csv、json …",
     "Install completion for the current shell.": "为当前 shell 安装命令补全。",
-    "Show completion for the current shell, to copy it or customize the installation.":
-        "显示当前 shell 的补全脚本，可复制或自行安装。",
+    "Show completion for the current shell, to copy it or customize the installation.": "显示当前 shell 的补全脚本，可复制或自行安装。",
     "Inspect, upgrade, back up or reset the database.": "查看、升级、备份或重置数据库。",
-    "Where the database is, its schema revision, and row counts per table and plan.":
-        "数据库位置、结构版本，以及各表和各规划的行数。",
+    "Where the database is, its schema revision, and row counts per table and plan.": "数据库位置、结构版本，以及各表和各规划的行数。",
     "Bring the schema to the latest revision (done automatically on every use).": "把数据库结构升级到最新版本（每次使用时自动进行）。",
-    "Copy a SQLite database, safely even while in use (PostgreSQL: use pg_dump).":
-        "复制 SQLite 数据库，使用中也安全（PostgreSQL 请用 pg_dump）。",
-    "Set up the portfolio tables and seed data, also in a database that holds other tables.":
-        "建立项目库的表并载入种子数据，数据库中已有其他表时也可以。",
+    "Copy a SQLite database, safely even while in use (PostgreSQL: use pg_dump).": "复制 SQLite 数据库，使用中也安全（PostgreSQL 请用 pg_dump）。",
+    "Set up the portfolio tables and seed data, also in a database that holds other tables.": "建立项目库的表并载入种子数据，数据库中已有其他表时也可以。",
     "Delete everything, including status history, and reload the seeds.": "删除全部数据（包括状态历史），重新载入种子数据。",
     # --- help: options ---
     "Database: a SQLite file path, sqlite:///PATH, or postgresql://USER:PASSWORD@HOST/DB "
-    "(default: portfolio.db in the user data directory).":
-        "数据库：SQLite 文件路径、sqlite:///路径 或 postgresql://用户:密码@主机/库名（默认：用户数据目录中的 portfolio.db）。",
+    "(default: portfolio.db in the user data directory).": "数据库：SQLite 文件路径、sqlite:///路径 或 postgresql://用户:密码@主机/库名（默认：用户数据目录中的 portfolio.db）。",
     "Show the version and exit.": "显示版本并退出。",
     "Show this message and exit.": "显示本帮助并退出。",
     "County or district: name, short name (芒康), pinyin (mangkang), common romanised name (Markam) or GB/T 2260 "
-    "code. Repeatable, or a list: 芒康,江孜.":
-        "县(区)：名称、简称（芒康）、拼音（mangkang）、常用外文名（Markam）或 GB/T 2260 代码。可重复，或写成列表：芒康,江孜。",
+    "code. Repeatable, or a list: 芒康,江孜.": "县(区)：名称、简称（芒康）、拼音（mangkang）、常用外文名（Markam）或 GB/T 2260 代码。可重复，或写成列表：芒康,江孜。",
     "Prefecture-level city (拉萨, 日喀则, 昌都): everything in it.": "地级市（拉萨、日喀则、昌都）：其中的全部项目。",
     "Sector code, label or the start of it (water_supply, 供水, 道路), or an OC4IDS code (waterAndWaste). "
-    "Repeatable; see `portfolio sectors`.":
-        "行业代码、名称或名称开头（water_supply、供水、道路），或 OC4IDS 代码（waterAndWaste）。可重复；见 `portfolio sectors`。",
+    "Repeatable; see `portfolio sectors`.": "行业代码、名称或名称开头（water_supply、供水、道路），或 OC4IDS 代码（waterAndWaste）。可重复；见 `portfolio sectors`。",
     "Plan key (see `portfolio plans`). Repeatable.": "规划代号（见 `portfolio plans`）。可重复。",
     "专栏 number (with --plan).": "专栏编号（配合 --plan）。",
-    "谋划 前期 在建 建成 暂缓 取消 (or OC4IDS codes: implementation…). Repeatable.":
-        "谋划 前期 在建 建成 暂缓 取消（或 OC4IDS 代码：implementation…）。可重复。",
+    "谋划 前期 在建 建成 暂缓 取消 (or OC4IDS codes: implementation…). Repeatable.": "谋划 前期 在建 建成 暂缓 取消（或 OC4IDS 代码：implementation…）。可重复。",
     "project (项目) or programme (项目群).": "项目 (project) 或项目群 (programme)。",
-    "Text that must occur in the name, sub-heading or note (terms separated by spaces; repeat -q for more terms).":
-        "名称、分项或备注中必须出现的文字（多个词用空格分开，或重复 -q）。",
-    "table, plain, csv, tsv, json, jsonl, markdown, or any tabulate format.":
-        "table、plain、csv、tsv、json、jsonl、markdown 或任一 tabulate 格式。",
+    "Text that must occur in the name, sub-heading or note (terms separated by spaces; repeat -q for more terms).": "名称、分项或备注中必须出现的文字（多个词用空格分开，或重复 -q）。",
+    "table, plain, csv, tsv, json, jsonl, markdown, or any tabulate format.": "table、plain、csv、tsv、json、jsonl、markdown 或任一 tabulate 格式。",
     "Write to a file instead: .csv .tsv .json .jsonl .md .txt .xlsx.": "写入文件：.csv .tsv .json .jsonl .md .txt .xlsx。",
     "Overwrite an existing output file.": "覆盖已有的输出文件。",
     "At most this many rows.": "最多显示这么多行。",
-    "code, name or county (pinyin order), sector, status (lifecycle order), plan or date (newest first).":
-        "code、name 或 county（按拼音）、sector、status（按进度阶段）、plan 或 date（最新的在前）。",
+    "code, name or county (pinyin order), sector, status (lifecycle order), plan or date (newest first).": "code、name 或 county（按拼音）、sector、status（按进度阶段）、plan 或 date（最新的在前）。",
     "Chinese or other text; several terms must all occur.": "要查找的文字；多个词须全部出现。",
     "Project code, e.g. CD14-05-009.": "项目编号，如 CD14-05-009。",
     "Project code.": "项目编号。",
@@ -150,93 +127,50 @@ CATALOGUE: dict[str, str] = {
     "no matching projects": "没有符合条件的项目",
     "no matching rows": "没有符合条件的行",
     # --- help added with works counting and progress reporting ---
-    '--county matches where a work stands; --level 市级 the works the plan places under the prefecture.':
-        '--county 按工程所在地匹配；--level 市级 选出规划列在市级名下的工程。',
-    '--output 通报.xlsx writes the 通报: one sheet per breakdown with a native bar chart, and the lights.':
-        '--output 通报.xlsx 生成通报：每种分组一张工作表（带柱状图），另附预警清单。',
-    'An empty value ("") clears a field. A value equal to the current one records nothing.':
-        '空值（""）清除该字段。与当前值相同的值不作记录。',
-    'Bar chart of 投资完成率 on a terminal.':
-        '在终端上显示投资完成率柱状图。',
-    "Check every row first, then apply all of them or none. Rows that repeat a project's latest status event are skipped, so importing the same sheet twice changes nothing.":
-        '先检查每一行，再全部导入或全不导入。与项目最新状态记录相同的行会跳过，同一表格导入两次不会改变任何数据。',
-    "Check every row of every file first, list every problem as file:sheet:row: column: message, then import all or nothing. Importing the same sheets again changes nothing; a corrected sheet for a period replaces that period's values and keeps the earlier ones as retracted.":
-        '先检查所有文件的每一行，按“文件:工作表:行: 列: 问题”列出全部问题，再全部导入或全不导入。再次导入相同表格不会改变数据；同一期的更正表替换该期数值，原数值保留并标为已撤销。',
-    'Check everything, change nothing.':
-        '只检查，不修改。',
-    'Count works by one dimension, or pivot two (--by county --then sector).':
-        '按一个维度统计工程数，或按两个维度交叉统计（--by county --then sector）。',
-    "Each project's warning light (预警) for a period, with the reason for it; red first.":
-        '某一期各项目的预警灯及原因；红灯在前。',
-    "Each work counts once: where a programme's parts are counted, the programme is not; a work listed in two 专栏 counts once (--count listings counts every item instead). A programme spanning several counties counts once under each of them; works whose county the plan does not give show as 未明确县(区).":
-        '每项工程只计一次：计入项目群的组成项目时不再计项目群本身；在两个专栏中列出的同一工程计一次（--count listings 则按规划条目计数）。涉及多个县(区)的项目群在每个县(区)下各计一次；规划未写明县(区)的工程显示为“未明确县(区)”。',
-    'Every event of a project, oldest first: status changes, field changes (项目代码, 总投资, 计划开工 …) and period reports, with who recorded each and when; retracted events stay, marked 已撤销.':
-        '项目的全部记录，按时间从早到晚：状态变更、字段变更（项目代码、总投资、计划开工……）和各期填报，以及记录人和记录时间；已撤销的记录保留并标明“已撤销”。',
-    'Every office in one sheet.':
-        '所有填报单位合在一张表中。',
-    'Filled-in sheets: .xlsx .xls .csv .tsv .txt (UTF-8/GBK/UTF-16).':
-        '填好的表格：.xlsx .xls .csv .tsv .txt（UTF-8/GBK/UTF-16）。',
-    "Import the sheets as this office's (refused if a sheet says another office).":
-        '按此填报单位导入（表格注明其他单位时拒绝）。',
-    'Mark a mistaken event retracted: it stays in the history, marked, and stops counting.':
-        '将错误记录标为已撤销：它保留在历史中并加标记，不再计入。',
-    'Offices of one level: 县级, 市级 or 区级.':
-        '某一层级的填报单位：县级、市级或区级。',
-    'Only this light: red/红, yellow/黄 or green/绿.':
-        '只显示此颜色：red/红、yellow/黄 或 green/绿。',
-    'Progress reporting (调度): sheets, import, lights, rates.':
-        '项目调度：填报表、导入、预警、四率。',
-    'Reporting period, YYYY-MM (default: this month).':
-        '填报期，YYYY-MM（默认：本月）。',
-    'Set the fields an office tracks; each change is recorded with the old value, who and when.':
-        '设置项目调度字段；每次修改都记录原值、记录人和时间。',
-    'The .xlsx file to write.':
-        '要写入的 .xlsx 文件。',
-    "The event's id from `projects history` (S12, F3, R7).":
-        '记录编号，见 `projects history`（S12、F3、R7）。',
-    'The period the sheets are for, YYYY-MM; needed for a sheet of another period than this month or one that does not say its period.':
-        '表格所属填报期，YYYY-MM；表格不是本月的或未注明填报期时必须给出。',
-    'Who records this (default: database role or system user).':
-        '记录人（默认：数据库角色或系统用户）。',
-    'Who records this (default: the database role on PostgreSQL, else your system user).':
-        '记录人（默认：PostgreSQL 上为数据库角色，否则为系统用户）。',
-    'Why the event is retracted (required).':
-        '撤销原因（必填）。',
-    'Why, or the source.':
-        '原因或依据。',
-    'Write the sheet an office fills in for a period: one row per project of the office (--county, several counties, --level 市级, or --all), current values filled in, with a 填报说明 sheet.':
-        '生成某一期的填报表：每个项目一行（--county、多个县(区)、--level 市级 或 --all），预填当前数值，附“填报说明”工作表。',
-    'county (填报单位), sector, plan or level.':
-        'county（填报单位）、sector、plan 或 level。',
-    'top: items that are part of no programme; leaf: items without parts (the finest level).':
-        'top：不属于任何项目群的条目；leaf：没有组成项目的条目（最细一级）。',
-    "works: each work once (a programme's parts, not the programme; a work listed twice once); listings: every item of the plans.":
-        'works：每项工程计一次（计组成项目而不计项目群；重复列出的工程计一次）；listings：规划的每个条目。',
-    '实际开工, YYYY-MM.':
-        '实际开工，YYYY-MM。',
-    '实际竣工, YYYY-MM.':
-        '实际竣工，YYYY-MM。',
-    '市级 (listed under the prefecture or owned by it) or 县级. Repeatable.':
-        '市级（列在市级名下或由市级负责）或县级。可重复。',
-    '年度计划投资 for a year, YEAR=万元 (e.g. 2026=800); repeatable.':
-        '某年的年度计划投资，年份=万元（如 2026=800）；可重复。',
-    '开工率, 投资完成率, 按期竣工率 and 填报率 for a period by county, sector, plan or level.':
-        '某一期按县(区)、行业、规划或层级统计的开工率、投资完成率、按期竣工率和填报率。',
-    '总投资, 万元.':
-        '总投资，万元。',
-    '联系人.':
-        '联系人。',
-    '计划开工, YYYY-MM.':
-        '计划开工，YYYY-MM。',
-    '计划竣工, YYYY-MM.':
-        '计划竣工，YYYY-MM。',
-    '责任单位.':
-        '责任单位。',
-    '项目代码, GB/T 40058-2021: YYYY-RRRRRR-DD-TT-NNNNNN.':
-        '项目代码，GB/T 40058-2021：YYYY-RRRRRR-DD-TT-NNNNNN。',
+    "--county matches where a work stands; --level 市级 the works the plan places under the prefecture.": "--county 按工程所在地匹配；--level 市级 选出规划列在市级名下的工程。",
+    "--output 通报.xlsx writes the 通报: one sheet per breakdown with a native bar chart, and the lights.": "--output 通报.xlsx 生成通报：每种分组一张工作表（带柱状图），另附预警清单。",
+    'An empty value ("") clears a field. A value equal to the current one records nothing.': '空值（""）清除该字段。与当前值相同的值不作记录。',
+    "Bar chart of 投资完成率 on a terminal.": "在终端上显示投资完成率柱状图。",
+    "Check every row first, then apply all of them or none. Rows that repeat a project's latest status event are skipped, so importing the same sheet twice changes nothing.": "先检查每一行，再全部导入或全不导入。与项目最新状态记录相同的行会跳过，同一表格导入两次不会改变任何数据。",
+    "Check every row of every file first, list every problem as file:sheet:row: column: message, then import all or nothing. Importing the same sheets again changes nothing; a corrected sheet for a period replaces that period's values and keeps the earlier ones as retracted.": "先检查所有文件的每一行，按“文件:工作表:行: 列: 问题”列出全部问题，再全部导入或全不导入。再次导入相同表格不会改变数据；同一期的更正表替换该期数值，原数值保留并标为已撤销。",
+    "Check everything, change nothing.": "只检查，不修改。",
+    "Count works by one dimension, or pivot two (--by county --then sector).": "按一个维度统计工程数，或按两个维度交叉统计（--by county --then sector）。",
+    "Each project's warning light (预警) for a period, with the reason for it; red first.": "某一期各项目的预警灯及原因；红灯在前。",
+    "Each work counts once: where a programme's parts are counted, the programme is not; a work listed in two 专栏 counts once (--count listings counts every item instead). A programme spanning several counties counts once under each of them; works whose county the plan does not give show as 未明确县(区).": "每项工程只计一次：计入项目群的组成项目时不再计项目群本身；在两个专栏中列出的同一工程计一次（--count listings 则按规划条目计数）。涉及多个县(区)的项目群在每个县(区)下各计一次；规划未写明县(区)的工程显示为“未明确县(区)”。",
+    "Every event of a project, oldest first: status changes, field changes (项目代码, 总投资, 计划开工 …) and period reports, with who recorded each and when; retracted events stay, marked 已撤销.": "项目的全部记录，按时间从早到晚：状态变更、字段变更（项目代码、总投资、计划开工……）和各期填报，以及记录人和记录时间；已撤销的记录保留并标明“已撤销”。",
+    "Every office in one sheet.": "所有填报单位合在一张表中。",
+    "Filled-in sheets: .xlsx .xls .csv .tsv .txt (UTF-8/GBK/UTF-16).": "填好的表格：.xlsx .xls .csv .tsv .txt（UTF-8/GBK/UTF-16）。",
+    "Import the sheets as this office's (refused if a sheet says another office).": "按此填报单位导入（表格注明其他单位时拒绝）。",
+    "Mark a mistaken event retracted: it stays in the history, marked, and stops counting.": "将错误记录标为已撤销：它保留在历史中并加标记，不再计入。",
+    "Offices of one level: 县级, 市级 or 区级.": "某一层级的填报单位：县级、市级或区级。",
+    "Only this light: red/红, yellow/黄 or green/绿.": "只显示此颜色：red/红、yellow/黄 或 green/绿。",
+    "Progress reporting (调度): sheets, import, lights, rates.": "项目调度：填报表、导入、预警、四率。",
+    "Reporting period, YYYY-MM (default: this month).": "填报期，YYYY-MM（默认：本月）。",
+    "Set the fields an office tracks; each change is recorded with the old value, who and when.": "设置项目调度字段；每次修改都记录原值、记录人和时间。",
+    "The .xlsx file to write.": "要写入的 .xlsx 文件。",
+    "The event's id from `projects history` (S12, F3, R7).": "记录编号，见 `projects history`（S12、F3、R7）。",
+    "The period the sheets are for, YYYY-MM; needed for a sheet of another period than this month or one that does not say its period.": "表格所属填报期，YYYY-MM；表格不是本月的或未注明填报期时必须给出。",
+    "Who records this (default: database role or system user).": "记录人（默认：数据库角色或系统用户）。",
+    "Who records this (default: the database role on PostgreSQL, else your system user).": "记录人（默认：PostgreSQL 上为数据库角色，否则为系统用户）。",
+    "Why the event is retracted (required).": "撤销原因（必填）。",
+    "Why, or the source.": "原因或依据。",
+    "Write the sheet an office fills in for a period: one row per project of the office (--county, several counties, --level 市级, or --all), current values filled in, with a 填报说明 sheet.": "生成某一期的填报表：每个项目一行（--county、多个县(区)、--level 市级 或 --all），预填当前数值，附“填报说明”工作表。",
+    "county (填报单位), sector, plan or level.": "county（填报单位）、sector、plan 或 level。",
+    "top: items that are part of no programme; leaf: items without parts (the finest level).": "top：不属于任何项目群的条目；leaf：没有组成项目的条目（最细一级）。",
+    "works: each work once (a programme's parts, not the programme; a work listed twice once); listings: every item of the plans.": "works：每项工程计一次（计组成项目而不计项目群；重复列出的工程计一次）；listings：规划的每个条目。",
+    "实际开工, YYYY-MM.": "实际开工，YYYY-MM。",
+    "实际竣工, YYYY-MM.": "实际竣工，YYYY-MM。",
+    "市级 (listed under the prefecture or owned by it) or 县级. Repeatable.": "市级（列在市级名下或由市级负责）或县级。可重复。",
+    "年度计划投资 for a year, YEAR=万元 (e.g. 2026=800); repeatable.": "某年的年度计划投资，年份=万元（如 2026=800）；可重复。",
+    "开工率, 投资完成率, 按期竣工率 and 填报率 for a period by county, sector, plan or level.": "某一期按县(区)、行业、规划或层级统计的开工率、投资完成率、按期竣工率和填报率。",
+    "总投资, 万元.": "总投资，万元。",
+    "联系人.": "联系人。",
+    "计划开工, YYYY-MM.": "计划开工，YYYY-MM。",
+    "计划竣工, YYYY-MM.": "计划竣工，YYYY-MM。",
+    "责任单位.": "责任单位。",
+    "项目代码, GB/T 40058-2021: YYYY-RRRRRR-DD-TT-NNNNNN.": "项目代码，GB/T 40058-2021：YYYY-RRRRRR-DD-TT-NNNNNN。",
     # --- portfolio serve (the web front end) ---
-    "Serve the web pages (browse, facets, search, project pages, reports) and the JSON API (/api/docs).":
-        "启动网页（浏览、筛选、搜索、项目页、统计）和 JSON 接口（/api/docs）。",
+    "Serve the web pages (browse, facets, search, project pages, reports) and the JSON API (/api/docs).": "启动网页（浏览、筛选、搜索、项目页、统计）和 JSON 接口（/api/docs）。",
     "Address to listen on (0.0.0.0: every interface).": "监听地址（0.0.0.0：所有网卡）。",
     "TCP port.": "TCP 端口。",
     "Worker processes.": "工作进程数。",
@@ -245,17 +179,12 @@ CATALOGUE: dict[str, str] = {
     "Accounts for the web front end: roles and county scopes.": "网页端账户：角色和县(区)范围。",
     "Account name (no spaces), e.g. 江孜县发改委.": "账户名（不含空格），如 江孜县发改委。",
     "Read the password from standard input (one line) instead of asking.": "从标准输入读取密码（一行），不再询问。",
-    "admin (all projects, accounts), editor (its scope) or viewer (reads only).":
-        "admin 管理员（全部项目和账户）、editor 填报员（其范围内的项目）或 viewer 查看者（只读）。",
-    "An editor's county (name, pinyin or code); repeatable, or a list: 江孜,白朗.":
-        "填报员负责的县(区)（名称、拼音或代码）；可重复，或写成列表：江孜,白朗。",
-    "市级: with --prefecture, the 市级 works that prefecture's city bureau reports.":
-        "市级：配合 --prefecture，即该市市级单位填报的工程。",
-    "With --level 市级: whose 市级 works (拉萨, 日喀则, 昌都); repeatable.":
-        "配合 --level 市级：哪个市的市级工程（拉萨、日喀则、昌都）；可重复。",
+    "admin (all projects, accounts), editor (its scope) or viewer (reads only).": "admin 管理员（全部项目和账户）、editor 填报员（其范围内的项目）或 viewer 查看者（只读）。",
+    "An editor's county (name, pinyin or code); repeatable, or a list: 江孜,白朗.": "填报员负责的县(区)（名称、拼音或代码）；可重复，或写成列表：江孜,白朗。",
+    "市级: with --prefecture, the 市级 works that prefecture's city bureau reports.": "市级：配合 --prefecture，即该市市级单位填报的工程。",
+    "With --level 市级: whose 市级 works (拉萨, 日喀则, 昌都); repeatable.": "配合 --level 市级：哪个市的市级工程（拉萨、日喀则、昌都）；可重复。",
     "Create an account. An editor writes only the projects of its offices (the same offices as `report template`); "
-    "an admin writes everything and manages accounts; a viewer reads.":
-        "新建账户。填报员只能填报其单位的项目（与 `report template` 的填报单位相同）；管理员可写全部项目并管理账户；查看者只读。",
+    "an admin writes everything and manages accounts; a viewer reads.": "新建账户。填报员只能填报其单位的项目（与 `report template` 的填报单位相同）；管理员可写全部项目并管理账户；查看者只读。",
     "Every account with its role, scope and state (never a password).": "全部账户及其角色、范围和状态（从不显示密码）。",
     "Stop an account from logging in and writing (its history stays).": "停用账户：不能再登录和填报（其记录保留）。",
     "Let a disabled account log in again.": "重新启用已停用的账户。",
@@ -273,20 +202,45 @@ CATALOGUE: dict[str, str] = {
     "password of {name} changed": "已更改账户 {name} 的密码",
     "no accounts yet": "还没有账户",
     "Address of the HTTPS reverse proxy in front: its X-Forwarded-For and X-Forwarded-Proto are trusted (client "
-    "addresses in the audit, Secure cookies).":
-        "前置 HTTPS 反向代理的地址：信任其 X-Forwarded-For 和 X-Forwarded-Proto（审计中的客户端地址、Secure Cookie）。",
+    "addresses in the audit, Secure cookies).": "前置 HTTPS 反向代理的地址：信任其 X-Forwarded-For 和 X-Forwarded-Proto（审计中的客户端地址、Secure Cookie）。",
     "warning: plain HTTP on {host}: passwords and session cookies would cross the network unencrypted; serve behind "
-    "an HTTPS proxy and name it with --proxy":
-        "警告：在 {host} 上以明文 HTTP 提供服务，密码和会话 Cookie 将以不加密的形式在网络上传输；请置于 HTTPS 反向代理之后，并用 --proxy 指明代理地址",
+    "an HTTPS proxy and name it with --proxy": "警告：在 {host} 上以明文 HTTP 提供服务，密码和会话 Cookie 将以不加密的形式在网络上传输；请置于 HTTPS 反向代理之后，并用 --proxy 指明代理地址",
 }
 
 # Words shown for an option's or argument's value in help (`--county 县(区)` / `--county COUNTY`).
 METAVARS: dict[str, str] = {
-    "county": "县(区)", "prefecture": "地市", "sector": "行业", "plan": "规划", "column": "专栏号", "status": "状态",
-    "kind": "类型", "search": "文字", "text": "文字", "sort": "排序", "limit": "行数", "format": "格式",
-    "output": "文件", "date": "日期", "note": "备注", "code": "编号", "by": "维度", "then": "维度", "db": "数据库",
-    "path": "路径", "host": "地址", "port": "端口", "workers": "进程数", "file": "文件", "seed_dir": "目录", "directory": "目录", "compare": "文件", "plan_key": "规划", "files": "文件",
-    "name": "账户", "role": "角色", "level": "层级",
+    "county": "县(区)",
+    "prefecture": "地市",
+    "sector": "行业",
+    "plan": "规划",
+    "column": "专栏号",
+    "status": "状态",
+    "kind": "类型",
+    "search": "文字",
+    "text": "文字",
+    "sort": "排序",
+    "limit": "行数",
+    "format": "格式",
+    "output": "文件",
+    "date": "日期",
+    "note": "备注",
+    "code": "编号",
+    "by": "维度",
+    "then": "维度",
+    "db": "数据库",
+    "path": "路径",
+    "host": "地址",
+    "port": "端口",
+    "workers": "进程数",
+    "file": "文件",
+    "seed_dir": "目录",
+    "directory": "目录",
+    "compare": "文件",
+    "plan_key": "规划",
+    "files": "文件",
+    "name": "账户",
+    "role": "角色",
+    "level": "层级",
 }
 
 

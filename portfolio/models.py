@@ -7,7 +7,7 @@ The allowed values come from the vocabularies in vocab.py (migrations keep their
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -46,7 +46,7 @@ MONTH_PATTERN_SQL = "LIKE '____-__'"
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _one_of(column: str, values: tuple[str, ...], name: str) -> sa.CheckConstraint:
@@ -136,8 +136,9 @@ class Project(SQLModel, table=True):
     source_line: int
     # The plan's own words naming the item (a trimmed clause of line `source_line`).
     quote: str | None = Field(default=None, max_length=512)
-    level: str = Field(default=ProjectLevel.COUNTY.value, max_length=8,
-                       sa_column_kwargs={"server_default": ProjectLevel.COUNTY.value})
+    level: str = Field(
+        default=ProjectLevel.COUNTY.value, max_length=8, sa_column_kwargs={"server_default": ProjectLevel.COUNTY.value}
+    )
     note: str | None = Field(default=None, max_length=1024)
     in_seeds: bool = Field(default=True)
     # Current status, kept equal to the latest StatusEvent (see changes.py).
@@ -260,8 +261,14 @@ class PeriodReport(SQLModel, table=True):
     __table_args__ = (
         sa.CheckConstraint(f"period {MONTH_PATTERN_SQL}", name="period"),
         sa.Index("ix_period_report_period_project", "period", "project_id"),
-        sa.Index("uq_period_report_current", "project_id", "period", unique=True,
-                 sqlite_where=sa.text("retracted_at IS NULL"), postgresql_where=sa.text("retracted_at IS NULL")),
+        sa.Index(
+            "uq_period_report_current",
+            "project_id",
+            "period",
+            unique=True,
+            sqlite_where=sa.text("retracted_at IS NULL"),
+            postgresql_where=sa.text("retracted_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -286,8 +293,9 @@ class Place(SQLModel, table=True):
     """A town or area named in a town-list 专栏 (urban system, spatial structure)."""
 
     # Same-named towns exist in different counties (卡嘎镇 in 昂仁县 and in 谢通门县).
-    __table_args__ = (sa.UniqueConstraint("column_id", "role", "name", "division_code",
-                                          name="uq_place_column_role_name_division"),)
+    __table_args__ = (
+        sa.UniqueConstraint("column_id", "role", "name", "division_code", name="uq_place_column_role_name_division"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     column_id: int = Field(foreign_key="plan_column.id", ondelete="CASCADE", index=True)
@@ -372,8 +380,10 @@ class LoginFailure(SQLModel, table=True):
     these, so it holds across server processes and restarts. Rows older than a day are deleted."""
 
     __tablename__ = "login_failure"
-    __table_args__ = (sa.Index("ix_login_failure_name_at", "name", "at"),
-                      sa.Index("ix_login_failure_address_at", "address", "at"))
+    __table_args__ = (
+        sa.Index("ix_login_failure_name_at", "name", "at"),
+        sa.Index("ix_login_failure_address_at", "address", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=64)

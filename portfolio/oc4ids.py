@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -29,7 +29,7 @@ PROGRAMME_SCHEME = "x-portfolio-programme"
 def package(session: Session, flt: ProjectFilter, limit: int | None = None) -> dict:
     projects = list(projects_of(session, flt, limit))
     return {
-        "uri": "urn:portfolio:oc4ids:" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ"),
+        "uri": "urn:portfolio:oc4ids:" + datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ"),
         "publishedDate": _now(),
         "publisher": {"name": f"portfolio {__version__}"},
         "version": "0.9",
@@ -38,7 +38,7 @@ def package(session: Session, flt: ProjectFilter, limit: int | None = None) -> d
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def projects_of(session: Session, flt: ProjectFilter, limit: int | None = None) -> Iterator[dict]:
@@ -47,11 +47,31 @@ def projects_of(session: Session, flt: ProjectFilter, limit: int | None = None) 
     if flt.kinds and project not in flt.kinds:
         return
     only_projects = ProjectFilter(**{**flt.__dict__, "kinds": [project]})
-    columns = (Project.id, Project.code, Project.name, Project.status, Project.build_type, Project.quantity,
-               Project.total_investment, Project.start_year, Project.end_year, Project.national_code,
-               Project.column_id, Project.group_label, Project.note, Sector.oc4ids, Sector.label_zh,
-               Plan.title, Plan.period_start, Plan.period_end, Project.planned_start, Project.planned_end,
-               Project.actual_start, Project.actual_end, Project.status_date)
+    columns = (
+        Project.id,
+        Project.code,
+        Project.name,
+        Project.status,
+        Project.build_type,
+        Project.quantity,
+        Project.total_investment,
+        Project.start_year,
+        Project.end_year,
+        Project.national_code,
+        Project.column_id,
+        Project.group_label,
+        Project.note,
+        Sector.oc4ids,
+        Sector.label_zh,
+        Plan.title,
+        Plan.period_start,
+        Plan.period_end,
+        Project.planned_start,
+        Project.planned_end,
+        Project.actual_start,
+        Project.actual_end,
+        Project.status_date,
+    )
     rows = session.execute(_filtered(session, only_projects, columns).order_by(Project.code).limit(limit)).all()
     ids = [row.id for row in rows]
     locations = _locations(session, ids)
@@ -67,9 +87,12 @@ def projects_of(session: Session, flt: ProjectFilter, limit: int | None = None) 
 def _locations(session: Session, ids: list[int]) -> dict[int, list[Division]]:
     found: dict[int, list[Division]] = defaultdict(list)
     for start in range(0, len(ids), 900):
-        part = ids[start:start + 900]
-        statement = sa.select(ProjectDivision.project_id, Division).join(
-            Division, Division.code == ProjectDivision.division_code).where(ProjectDivision.project_id.in_(part))
+        part = ids[start : start + 900]
+        statement = (
+            sa.select(ProjectDivision.project_id, Division)
+            .join(Division, Division.code == ProjectDivision.division_code)
+            .where(ProjectDivision.project_id.in_(part))
+        )
         for project_id, division in session.execute(statement):
             found[project_id].append(division)
     return found
@@ -80,11 +103,17 @@ def _related(session: Session, ids: list[int]) -> dict[int, list[dict]]:
     other = sa.orm.aliased(Project)
     found: dict[int, list[dict]] = defaultdict(list)
     for start in range(0, len(ids), 900):
-        part = ids[start:start + 900]
-        for mine, theirs in ((ProjectLink.project_id, ProjectLink.target_id),
-                             (ProjectLink.target_id, ProjectLink.project_id)):
-            statement = sa.select(mine, ProjectLink.relation, other.code, other.name, other.kind).join(
-                other, other.id == theirs).where(mine.in_(part)).order_by(mine, other.code)
+        part = ids[start : start + 900]
+        for mine, theirs in (
+            (ProjectLink.project_id, ProjectLink.target_id),
+            (ProjectLink.target_id, ProjectLink.project_id),
+        ):
+            statement = (
+                sa.select(mine, ProjectLink.relation, other.code, other.name, other.kind)
+                .join(other, other.id == theirs)
+                .where(mine.in_(part))
+                .order_by(mine, other.code)
+            )
             for project_id, relation, code, name, kind in session.execute(statement):
                 if relation == "part_of" and mine is ProjectLink.target_id:
                     continue  # a project has no parts worth exporting (programmes are not exported)
@@ -97,8 +126,12 @@ def _relation(relation: str, code: str, name: str, kind: str) -> dict:
         scheme, identifier = PROGRAMME_SCHEME, code
     else:
         scheme, identifier = "oc4ids", ID_PREFIX + code
-    return {"scheme": scheme, "identifier": identifier,
-            "relationship": "programme" if relation == "part_of" else "sameWork", "title": name}
+    return {
+        "scheme": scheme,
+        "identifier": identifier,
+        "relationship": "programme" if relation == "part_of" else "sameWork",
+        "title": name,
+    }
 
 
 def _project(row, divisions: list[Division], related: list[dict]) -> dict:
@@ -108,8 +141,11 @@ def _project(row, divisions: list[Division], related: list[dict]) -> dict:
         "description": f"{row.title}；{row.group_label or ''}".rstrip("；"),
         "sector": [row.oc4ids],
         "locations": [
-            {"id": str(index), "description": division.name,
-             "gazetteer": {"scheme": GAZETTEER, "identifiers": [division.code]}}
+            {
+                "id": str(index),
+                "description": division.name,
+                "gazetteer": {"scheme": GAZETTEER, "identifiers": [division.code]},
+            }
             for index, division in enumerate(sorted(divisions, key=lambda d: d.code), start=1)
         ],
         "period": _period(row.start_year or row.period_start, row.end_year or row.period_end),
@@ -141,9 +177,15 @@ def _reports(session: Session, ids: list[int]) -> dict[int, list[tuple[str, floa
     """(period, 累计完成投资) of the counting reports, in period order."""
     found: dict[int, list[tuple[str, float]]] = defaultdict(list)
     for start in range(0, len(ids), 900):
-        statement = sa.select(PeriodReport.project_id, PeriodReport.period, PeriodReport.invest_cumulative).where(
-            PeriodReport.project_id.in_(ids[start:start + 900]), PeriodReport.retracted_at.is_(None),
-            PeriodReport.invest_cumulative.is_not(None)).order_by(PeriodReport.period)
+        statement = (
+            sa.select(PeriodReport.project_id, PeriodReport.period, PeriodReport.invest_cumulative)
+            .where(
+                PeriodReport.project_id.in_(ids[start : start + 900]),
+                PeriodReport.retracted_at.is_(None),
+                PeriodReport.invest_cumulative.is_not(None),
+            )
+            .order_by(PeriodReport.period)
+        )
         for project_id, period, cumulative in session.execute(statement):
             found[project_id].append((period, cumulative))
     return found
@@ -153,9 +195,15 @@ def _status_before_suspension(session: Session, ids: list[int]) -> dict[int, str
     """The last status other than 暂缓 that counts, for suspended projects."""
     found: dict[int, str] = {}
     for start in range(0, len(ids), 900):
-        statement = sa.select(StatusEvent.project_id, StatusEvent.status).where(
-            StatusEvent.project_id.in_(ids[start:start + 900]), StatusEvent.retracted_at.is_(None),
-            StatusEvent.status != "暂缓").order_by(StatusEvent.effective_date, StatusEvent.id)
+        statement = (
+            sa.select(StatusEvent.project_id, StatusEvent.status)
+            .where(
+                StatusEvent.project_id.in_(ids[start : start + 900]),
+                StatusEvent.retracted_at.is_(None),
+                StatusEvent.status != "暂缓",
+            )
+            .order_by(StatusEvent.effective_date, StatusEvent.id)
+        )
         for project_id, status in session.execute(statement):
             found[project_id] = status
     return found
@@ -187,8 +235,13 @@ def _add_progress(project: dict, row, reports: list[tuple[str, float]], before_s
             actual["endDate"] = _month_end(row.actual_end)
         project["implementationPeriod"] = actual
     if row.status == vocab.Status.COMPLETION:
-        completion = {"endDate": _month_end(row.actual_end) if row.actual_end
-                      else f"{row.status_date.isoformat()}T00:00:00Z" if row.status_date else None}
+        completion = {
+            "endDate": _month_end(row.actual_end)
+            if row.actual_end
+            else f"{row.status_date.isoformat()}T00:00:00Z"
+            if row.status_date
+            else None
+        }
         if reports:
             completion["finalValue"] = {"amount": reports[-1][1] * MONEY_FACTOR, "currency": "CNY"}
         project["completion"] = {k: v for k, v in completion.items() if v is not None}
@@ -198,11 +251,18 @@ def _add_progress(project: dict, row, reports: list[tuple[str, float]], before_s
             project["status"] = code
         project["description"] = f"{project['description']}（暂缓）"
     if reports:
-        project["metrics"] = [{
-            "id": "investment",
-            "title": "累计完成投资",
-            "description": "Investment completed since the start of construction, as reported for each month",
-            "observations": [{"id": period, "period": {"startDate": _month_start(period), "endDate": _month_end(period)},
-                              "value": {"amount": cumulative * MONEY_FACTOR, "currency": "CNY"}}
-                             for period, cumulative in reports],
-        }]
+        project["metrics"] = [
+            {
+                "id": "investment",
+                "title": "累计完成投资",
+                "description": "Investment completed since the start of construction, as reported for each month",
+                "observations": [
+                    {
+                        "id": period,
+                        "period": {"startDate": _month_start(period), "endDate": _month_end(period)},
+                        "value": {"amount": cumulative * MONEY_FACTOR, "currency": "CNY"},
+                    }
+                    for period, cumulative in reports
+                ],
+            }
+        ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
 
 import sqlalchemy as sa
@@ -13,8 +12,6 @@ from sqlmodel import select
 
 from portfolio import vocab
 from portfolio.errors import UserInputError
-from portfolio.rows import ProjectRow, build_row, row_columns, vocabulary_labels
-from portfolio.text import check_text
 from portfolio.models import (
     Division,
     Indicator,
@@ -27,6 +24,8 @@ from portfolio.models import (
     Sector,
     StatusEvent,
 )
+from portfolio.rows import ProjectRow, build_row, row_columns, vocabulary_labels
+from portfolio.text import check_text
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -64,8 +63,11 @@ def gazetteer(session: Session) -> vocab.Gazetteer:
 
 def _exact_division(session: Session, value: str) -> tuple[str, str] | None:
     """The common case without loading the gazetteer: an exact code, name or short name -> (code, level)."""
-    found = session.execute(sa.select(Division.code, Division.level).where(sa.or_(
-        Division.code == value, Division.name == value, Division.short_name == value)).limit(2)).all()
+    found = session.execute(
+        sa.select(Division.code, Division.level)
+        .where(sa.or_(Division.code == value, Division.name == value, Division.short_name == value))
+        .limit(2)
+    ).all()
     return tuple(found[0]) if len(found) == 1 else None
 
 
@@ -75,8 +77,9 @@ def _names_prefecture_level(value: str) -> bool:
     return "未明确" in value
 
 
-def resolve_divisions(session: Session, values: list[str], *, prefecture: str | None = None,
-                      notes: list[str] | None = None) -> list[str]:
+def resolve_divisions(
+    session: Session, values: list[str], *, prefecture: str | None = None, notes: list[str] | None = None
+) -> list[str]:
     """Division codes for --county values (and --prefecture: the prefecture and all below it).
 
     A prefecture given as a county (`--county 昌都`) means everything in it, said in `notes`;
@@ -101,9 +104,11 @@ def resolve_divisions(session: Session, values: list[str], *, prefecture: str | 
             codes += below
             if notes is not None:
                 own = f"{place.short_name or place.name}未明确"
-                notes.append(f"{value} is a prefecture: taken as everything in {place.name} "
-                             f"(for the works whose county the plan does not give: --county {own}; "
-                             f"for the works it places at prefecture level: --level 市级)")
+                notes.append(
+                    f"{value} is a prefecture: taken as everything in {place.name} "
+                    f"(for the works whose county the plan does not give: --county {own}; "
+                    f"for the works it places at prefecture level: --level 市级)"
+                )
         else:
             codes.append(place.code)
     if region:
@@ -130,8 +135,7 @@ def resolve_sectors(session: Session, value: str) -> list[str]:
     for sector in sectors:
         if wanted in (sector.code.lower(), sector.label_zh, sector.label_en.lower()):
             return [sector.code]
-    by_oc4ids = [s.code for s in sectors
-                 if s.oc4ids.lower() == wanted or s.oc4ids.lower().startswith(wanted + ".")]
+    by_oc4ids = [s.code for s in sectors if s.oc4ids.lower() == wanted or s.oc4ids.lower().startswith(wanted + ".")]
     if by_oc4ids:
         return by_oc4ids
     starting = [s for s in sectors if wanted and s.label_zh.startswith(wanted)]
@@ -153,8 +157,9 @@ def resolve_plan(session: Session, value: str) -> str:
     partial = [p.key for p in plans if value and value in p.title]
     if len(partial) == 1:
         return partial[0]
-    raise UserInputError(f"unknown plan {value!r}{vocab.did_you_mean(value, [p.key for p in plans])}; "
-                         "see `portfolio plans`")
+    raise UserInputError(
+        f"unknown plan {value!r}{vocab.did_you_mean(value, [p.key for p in plans])}; see `portfolio plans`"
+    )
 
 
 def check_column(session: Session, column: int, plan_keys: list[str]) -> None:
@@ -192,8 +197,10 @@ def _ranges(numbers: list[int]) -> str:
 
 def division_label_sql(division: type[Division] = Division) -> sa.ColumnElement[str]:
     """vocab.division_label in SQL: 昌都市·未明确县(区) for a work linked to its prefecture itself."""
-    return sa.case((division.level == vocab.DivisionLevel.PREFECTURE.value,
-                    division.name + "·" + vocab.UNSPECIFIED_COUNTY), else_=division.name)
+    return sa.case(
+        (division.level == vocab.DivisionLevel.PREFECTURE.value, division.name + "·" + vocab.UNSPECIFIED_COUNTY),
+        else_=division.name,
+    )
 
 
 def county_names(dialect: str) -> sa.ScalarSelect:
@@ -254,11 +261,19 @@ def _filtered(session: Session, flt: ProjectFilter, columns) -> sa.Select:
     # Outer joins (the foreign keys are NOT NULL, so the rows are the same) keep project the
     # driving table: with statistics SQLite would otherwise start from sector and fetch a
     # million projects one index lookup at a time.
-    statement = sa.select(*columns).select_from(Project).outerjoin(Plan, Plan.id == Project.plan_id) \
-        .outerjoin(PlanColumn, PlanColumn.id == Project.column_id).outerjoin(Sector, Sector.code == Project.sector_code)
+    statement = (
+        sa.select(*columns)
+        .select_from(Project)
+        .outerjoin(Plan, Plan.id == Project.plan_id)
+        .outerjoin(PlanColumn, PlanColumn.id == Project.column_id)
+        .outerjoin(Sector, Sector.code == Project.sector_code)
+    )
     if flt.division_codes:
-        statement = statement.where(Project.id.in_(
-            sa.select(ProjectDivision.project_id).where(ProjectDivision.division_code.in_(flt.division_codes))))
+        statement = statement.where(
+            Project.id.in_(
+                sa.select(ProjectDivision.project_id).where(ProjectDivision.division_code.in_(flt.division_codes))
+            )
+        )
     if flt.sectors:
         statement = statement.where(Project.sector_code.in_(flt.sectors))
     if flt.plan_keys:
@@ -287,22 +302,27 @@ def _tier_condition(tier: str) -> sa.ColumnElement[bool]:
     return ~sa.exists().where(side == Project.id, ProjectLink.relation == "part_of")
 
 
-def list_projects(session: Session, flt: ProjectFilter, *, sort: str = "code",
-                  limit: int | None = None, offset: int = 0) -> Iterator[ProjectRow]:
+def list_projects(
+    session: Session, flt: ProjectFilter, *, sort: str = "code", limit: int | None = None, offset: int = 0
+) -> Iterator[ProjectRow]:
     """Matching projects, streamed in batches (a million rows never sit in memory)."""
     dialect = session.get_bind().dialect.name
     columns = _project_row_columns(dialect)
     order = {
-        "code": (Project.code,), "name": (Project.code,), "county": (Project.code,),
-        "sector": (_sector_order(session), Project.code), "status": (_lifecycle_order(), Project.code),
-        "plan": (Plan.key, PlanColumn.number, Project.code), "date": (Project.status_date.desc(), Project.code),
+        "code": (Project.code,),
+        "name": (Project.code,),
+        "county": (Project.code,),
+        "sector": (_sector_order(session), Project.code),
+        "status": (_lifecycle_order(), Project.code),
+        "plan": (Plan.key, PlanColumn.number, Project.code),
+        "date": (Project.status_date.desc(), Project.code),
     }
     if sort not in order:
         raise UserInputError(f"unknown sort key {sort!r}; allowed: {', '.join(SORT_KEYS)}")
     statement = _filtered(session, flt, columns).order_by(*order[sort])
     if sort in _SORTED_IN_PYTHON:
         rows = sorted(_stream(session, statement), key=_SORTED_IN_PYTHON[sort])
-        return iter(rows[offset:offset + limit] if limit is not None else rows[offset:])
+        return iter(rows[offset : offset + limit] if limit is not None else rows[offset:])
     if limit is not None:
         statement = statement.limit(limit)
     if offset:
@@ -319,8 +339,9 @@ def _sector_order(session: Session) -> sa.ColumnElement:
     """Sectors by their Chinese label in pinyin order."""
     labels = session.execute(sa.select(Sector.code, Sector.label_zh)).all()
     ranked = sorted(labels, key=lambda pair: vocab.pinyin_sort_key(pair[1]))
-    return sa.case({code: rank for rank, (code, _label) in enumerate(ranked)}, value=Project.sector_code,
-                   else_=len(ranked))
+    return sa.case(
+        {code: rank for rank, (code, _label) in enumerate(ranked)}, value=Project.sector_code, else_=len(ranked)
+    )
 
 
 def count_projects(session: Session, flt: ProjectFilter, *, count: str = "listings") -> int:
@@ -340,18 +361,28 @@ def _project_row_columns(dialect: str) -> tuple:
     are not a Project column of the same name, then every other field from Project itself (so a
     field added to the model and to ProjectRow is selected without a change here)."""
     derived = {
-        "counties": _county_list(dialect, Division.code), "counties_label": _county_list(dialect, division_label_sql()),
-        "sector": Project.sector_code, "sector_label": Sector.label_zh, "plan": Plan.key, "plan_label": Plan.title,
-        "column": PlanColumn.number, "column_label": PlanColumn.title, "group": Project.group_label,
-        "source_file": Plan.source_file, "remarks": Project.note,
+        "counties": _county_list(dialect, Division.code),
+        "counties_label": _county_list(dialect, division_label_sql()),
+        "sector": Project.sector_code,
+        "sector_label": Sector.label_zh,
+        "plan": Plan.key,
+        "plan_label": Plan.title,
+        "column": PlanColumn.number,
+        "column_label": PlanColumn.title,
+        "group": Project.group_label,
+        "source_file": Plan.source_file,
+        "remarks": Project.note,
         "part_of": _linked_codes(dialect, "part_of", outgoing=True),
         "parts": _linked_codes(dialect, "part_of", outgoing=False),
         "same_work_primary": _linked_codes(dialect, "same_work", outgoing=True),
         "other_listings": _linked_codes(dialect, "same_work", outgoing=False),
     }
     labels = vocabulary_labels(ProjectRow)  # filled in from the vocabularies, not read
-    return tuple((derived[c.key] if c.key in derived else getattr(Project, c.key)).label(c.key)
-                 for c in row_columns(ProjectRow) if c.key not in labels)
+    return tuple(
+        (derived[c.key] if c.key in derived else getattr(Project, c.key)).label(c.key)
+        for c in row_columns(ProjectRow)
+        if c.key not in labels
+    )
 
 
 LIST_FIELDS = ("counties", "counties_label", "part_of", "parts", "same_work_primary", "other_listings")
@@ -361,11 +392,19 @@ def _linked_codes(dialect: str, relation: str, *, outgoing: bool) -> sa.ScalarSe
     """The codes of the items linked to the project by `relation`, joined with 、: the targets of
     its own links (outgoing) or the items whose links point at it."""
     other = sa.orm.aliased(Project)
-    mine, theirs = (ProjectLink.project_id, ProjectLink.target_id) if outgoing else \
-        (ProjectLink.target_id, ProjectLink.project_id)
-    aggregate = sa.func.string_agg(other.code, "、") if dialect == "postgresql" else sa.func.group_concat(other.code, "、")
-    return (sa.select(aggregate).select_from(ProjectLink).join(other, other.id == theirs)
-            .where(mine == Project.id, ProjectLink.relation == relation).scalar_subquery())
+    mine, theirs = (
+        (ProjectLink.project_id, ProjectLink.target_id) if outgoing else (ProjectLink.target_id, ProjectLink.project_id)
+    )
+    aggregate = (
+        sa.func.string_agg(other.code, "、") if dialect == "postgresql" else sa.func.group_concat(other.code, "、")
+    )
+    return (
+        sa.select(aggregate)
+        .select_from(ProjectLink)
+        .join(other, other.id == theirs)
+        .where(mine == Project.id, ProjectLink.relation == relation)
+        .scalar_subquery()
+    )
 
 
 def _stream(session: Session, statement: sa.Select) -> Iterator[ProjectRow]:
@@ -382,7 +421,9 @@ def _stream(session: Session, statement: sa.Select) -> Iterator[ProjectRow]:
 def project_row(session: Session, code: str) -> ProjectRow:
     """The row `projects list` gives for one project (what `projects show --format json` writes)."""
     project = get_project(session, code)
-    statement = _filtered(session, ProjectFilter(include_withdrawn=True), _project_row_columns(session.get_bind().dialect.name))
+    statement = _filtered(
+        session, ProjectFilter(include_withdrawn=True), _project_row_columns(session.get_bind().dialect.name)
+    )
     return next(_stream(session, statement.where(Project.id == project.id)))
 
 
@@ -391,8 +432,9 @@ def get_project(session: Session, code: str) -> Project:
     code = vocab.fold_code(code)
     project = session.exec(select(Project).where(Project.code == code)).first()
     if project is None:
-        candidates = session.exec(select(Project.code).where(Project.code.like(f"{code.strip().upper()[:6]}%"))
-                                  .limit(200)).all()
+        candidates = session.exec(
+            select(Project.code).where(Project.code.like(f"{code.strip().upper()[:6]}%")).limit(200)
+        ).all()
         raise UserInputError(f"unknown project code {code!r}{vocab.did_you_mean(code.upper(), candidates)}")
     return project
 
@@ -426,25 +468,40 @@ class ProjectLinks:
 
 def project_detail(session: Session, code: str) -> ProjectDetail:
     project = get_project(session, code)
-    divisions = session.exec(select(Division).join(ProjectDivision).where(
-        ProjectDivision.project_id == project.id).order_by(Division.code)).all()
-    return ProjectDetail(project, session.get(Plan, project.plan_id), session.get(PlanColumn, project.column_id),
-                         session.get(Sector, project.sector_code), list(divisions), history(session, code),
-                         project_links(session, project.id))
+    divisions = session.exec(
+        select(Division).join(ProjectDivision).where(ProjectDivision.project_id == project.id).order_by(Division.code)
+    ).all()
+    return ProjectDetail(
+        project,
+        session.get(Plan, project.plan_id),
+        session.get(PlanColumn, project.column_id),
+        session.get(Sector, project.sector_code),
+        list(divisions),
+        history(session, code),
+        project_links(session, project.id),
+    )
 
 
 def project_links(session: Session, project_id: int) -> ProjectLinks:
     other = sa.orm.aliased(Project)
     links = ProjectLinks()
-    outgoing = sa.select(ProjectLink.relation, other.code, other.name, ProjectLink.reason).join(
-        other, other.id == ProjectLink.target_id).where(ProjectLink.project_id == project_id).order_by(other.code)
+    outgoing = (
+        sa.select(ProjectLink.relation, other.code, other.name, ProjectLink.reason)
+        .join(other, other.id == ProjectLink.target_id)
+        .where(ProjectLink.project_id == project_id)
+        .order_by(other.code)
+    )
     for relation, code, name, reason in session.execute(outgoing):
         if relation == "part_of":
             links.programmes.append(LinkedItem(code, name, reason))
         else:
             links.primary = LinkedItem(code, name, reason)
-    incoming = sa.select(ProjectLink.relation, other.code, other.name, ProjectLink.reason).join(
-        other, other.id == ProjectLink.project_id).where(ProjectLink.target_id == project_id).order_by(other.code)
+    incoming = (
+        sa.select(ProjectLink.relation, other.code, other.name, ProjectLink.reason)
+        .join(other, other.id == ProjectLink.project_id)
+        .where(ProjectLink.target_id == project_id)
+        .order_by(other.code)
+    )
     for relation, code, name, reason in session.execute(incoming):
         (links.parts if relation == "part_of" else links.other_listings).append(LinkedItem(code, name, reason))
     return links
@@ -452,8 +509,13 @@ def project_links(session: Session, project_id: int) -> ProjectLinks:
 
 def history(session: Session, code: str) -> list[StatusEvent]:
     project = get_project(session, code)
-    return list(session.exec(select(StatusEvent).where(StatusEvent.project_id == project.id)
-                             .order_by(StatusEvent.effective_date, StatusEvent.id)).all())
+    return list(
+        session.exec(
+            select(StatusEvent)
+            .where(StatusEvent.project_id == project.id)
+            .order_by(StatusEvent.effective_date, StatusEvent.id)
+        ).all()
+    )
 
 
 # --- summaries ---------------------------------------------------------------------
@@ -461,8 +523,9 @@ def history(session: Session, code: str) -> list[StatusEvent]:
 DIMENSIONS = ("county", "prefecture", "sector", "plan", "status", "kind", "column")
 
 
-def _dimension(name: str, county: type[Division], prefecture: type[Division],
-               shared: dict[str, tuple[str, str]]) -> tuple:
+def _dimension(
+    name: str, county: type[Division], prefecture: type[Division], shared: dict[str, tuple[str, str]]
+) -> tuple:
     """(label, order keys) of a summary dimension: counties in GB/T 2260 order, statuses in lifecycle order.
 
     Rows are grouped by the division code too; `shared` (see `_shared_names`) gives a name two
@@ -472,8 +535,9 @@ def _dimension(name: str, county: type[Division], prefecture: type[Division],
         labels = {code: vocab.division_label(text, level) for code, (text, level) in shared.items()}
         return _named(division_label_sql(county), county, labels), (county.code,)
     if name == "prefecture":
-        return _named(prefecture.name, prefecture, {code: text for code, (text, _) in shared.items()}), \
-            (prefecture.code,)
+        return _named(prefecture.name, prefecture, {code: text for code, (text, _) in shared.items()}), (
+            prefecture.code,
+        )
     if name == "level":  # a facet of the project list, not a summary dimension
         return Project.level, (Project.level,)
     if name == "status":
@@ -482,8 +546,11 @@ def _dimension(name: str, county: type[Division], prefecture: type[Division],
     if name == "column":
         return Plan.key + sa.literal(" 专栏") + sa.cast(PlanColumn.number, sa.String), (Plan.key, PlanColumn.number)
     # sectors have no natural order: largest first (see summary)
-    return {"sector": (Sector.label_zh, (Sector.code,)), "plan": (Plan.key, (Plan.key,)),
-            "kind": (_kind_label(), (Project.kind,))}[name]
+    return {
+        "sector": (Sector.label_zh, (Sector.code,)),
+        "plan": (Plan.key, (Plan.key,)),
+        "kind": (_kind_label(), (Project.kind,)),
+    }[name]
 
 
 def _shared_names(session: Session) -> dict[str, tuple[str, str]]:
@@ -501,8 +568,9 @@ def _kind_label() -> sa.ColumnElement:
     return sa.case(vocab.KIND_LABELS, value=Project.kind)
 
 
-def summary(session: Session, flt: ProjectFilter, by: str, then: str | None = None, *,
-            count: str = "works") -> list[tuple]:
+def summary(
+    session: Session, flt: ProjectFilter, by: str, then: str | None = None, *, count: str = "works"
+) -> list[tuple]:
     """(value, [then-value,] count) rows, ordered by the last dimension first.
 
     count="works" counts each work once (see `_works_only`); "listings" counts every item of the plans.
@@ -545,8 +613,9 @@ def _summary_statement(session: Session, flt: ProjectFilter, dims: list[str], co
     county, prefecture = _COUNTY, _PREFECTURE
     statement = _filtered(session, flt, columns)
     if {"county", "prefecture"} & set(dims):
-        statement = statement.join(ProjectDivision, ProjectDivision.project_id == Project.id) \
-            .join(county, county.code == ProjectDivision.division_code)
+        statement = statement.join(ProjectDivision, ProjectDivision.project_id == Project.id).join(
+            county, county.code == ProjectDivision.division_code
+        )
         if flt.division_codes:
             statement = statement.where(ProjectDivision.division_code.in_(flt.division_codes))
     if "prefecture" in dims:
@@ -563,15 +632,20 @@ def _works_only(session: Session, flt: ProjectFilter, dims: list[str], rows: lis
       (the parts are the finer level there); where none of its parts is, it counts once.
     Only linked items are looked at again, so a summary without links costs one query more.
     """
-    part_of = session.execute(sa.select(ProjectLink.project_id, ProjectLink.target_id)
-                              .where(ProjectLink.relation == "part_of")).all()
-    same_work = session.execute(sa.select(ProjectLink.project_id, ProjectLink.target_id)
-                                .where(ProjectLink.relation == "same_work")).all()
+    part_of = session.execute(
+        sa.select(ProjectLink.project_id, ProjectLink.target_id).where(ProjectLink.relation == "part_of")
+    ).all()
+    same_work = session.execute(
+        sa.select(ProjectLink.project_id, ProjectLink.target_id).where(ProjectLink.relation == "same_work")
+    ).all()
     if not part_of and not same_work:
         return rows
     descendants = _descendants(part_of)
-    linked = {i for pair in same_work for i in pair} | set(descendants) | \
-        {d for found in descendants.values() for d in found}
+    linked = (
+        {i for pair in same_work for i in pair}
+        | set(descendants)
+        | {d for found in descendants.values() for d in found}
+    )
     cells = _cells_of(session, flt, dims, linked)
     dropped: dict[tuple, int] = defaultdict(int)
     for other, primary in same_work:
@@ -621,7 +695,7 @@ def _cells_of(session: Session, flt: ProjectFilter, dims: list[str], ids: set[in
     cells: dict[int, set[tuple]] = defaultdict(set)
     ordered = sorted(ids)
     for start in range(0, len(ordered), 900):
-        chunk = ordered[start:start + 900]
+        chunk = ordered[start : start + 900]
         statement = _summary_statement(session, flt, dims, (Project.id, *labels)).where(Project.id.in_(chunk))
         for project_id, *values in session.execute(statement):
             cells[project_id].add(tuple(values))
@@ -629,8 +703,16 @@ def _cells_of(session: Session, flt: ProjectFilter, dims: list[str], ids: set[in
 
 
 def _link_table_suffices(flt: ProjectFilter, dims: list[str]) -> bool:
-    only_link_filters = not (flt.plan_keys or flt.column is not None or flt.statuses or flt.kinds or flt.search
-                             or flt.levels or flt.tier or not flt.include_withdrawn)
+    only_link_filters = not (
+        flt.plan_keys
+        or flt.column is not None
+        or flt.statuses
+        or flt.kinds
+        or flt.search
+        or flt.levels
+        or flt.tier
+        or not flt.include_withdrawn
+    )
     return only_link_filters and "county" in dims and set(dims) <= {"county", "sector"}
 
 
@@ -696,17 +778,24 @@ def _plain_facet(session: Session, flt: ProjectFilter, name: str) -> list[tuple]
         "sector": ((Sector.code, Sector.label_zh), (count.desc(), Sector.code)),
         "plan": ((Plan.key, Plan.key), (Plan.key,)),
         "column": ((PlanColumn.number, PlanColumn.title), (PlanColumn.number,)),
-        "status": ((Project.status, Project.status),
-                   (sa.case({label: rank for rank, label in enumerate(vocab.STATUS_OC4IDS)}, value=Project.status),)),
+        "status": (
+            (Project.status, Project.status),
+            (sa.case({label: rank for rank, label in enumerate(vocab.STATUS_OC4IDS)}, value=Project.status),),
+        ),
         "kind": ((Project.kind, _kind_label()), (Project.kind,)),
         "level": ((Project.level, Project.level), (Project.level.desc(),)),  # 市级 before 县级
     }
     (value, label), order = dimension[name]
-    statement = _filtered(session, flt, (summary_label, value, label, count)) \
-        .group_by(summary_label, value, label).order_by(*order)
+    statement = (
+        _filtered(session, flt, (summary_label, value, label, count))
+        .group_by(summary_label, value, label)
+        .order_by(*order)
+    )
     if name == "column":
-        return [(key, FacetValue(str(number), f"专栏{number} {title}", n), n)
-                for key, number, title, n in session.execute(statement)]
+        return [
+            (key, FacetValue(str(number), f"专栏{number} {title}", n), n)
+            for key, number, title, n in session.execute(statement)
+        ]
     return [(key, FacetValue(str(v), str(text), n), n) for key, v, text, n in session.execute(statement)]
 
 
@@ -714,10 +803,12 @@ def _county_facet(session: Session, flt: ProjectFilter) -> list[tuple]:
     county, parent = _COUNTY, sa.orm.aliased(Division, name="parent")
     label, _ = _dimension("county", county, _PREFECTURE, _shared_names(session))
     prefecture = sa.case((county.level == "prefecture", county.name), else_=parent.name)
-    statement = _filtered(session, flt, (county.code, label, prefecture, sa.func.count(sa.distinct(Project.id)))) \
-        .join(ProjectDivision, ProjectDivision.project_id == Project.id) \
-        .join(county, county.code == ProjectDivision.division_code) \
+    statement = (
+        _filtered(session, flt, (county.code, label, prefecture, sa.func.count(sa.distinct(Project.id))))
+        .join(ProjectDivision, ProjectDivision.project_id == Project.id)
+        .join(county, county.code == ProjectDivision.division_code)
         .outerjoin(parent, parent.code == county.parent_code)
+    )
     if flt.division_codes:
         statement = statement.where(ProjectDivision.division_code.in_(flt.division_codes))
     statement = statement.group_by(county.code, county.name, county.level, parent.name).order_by(county.code)
@@ -728,47 +819,99 @@ def _county_facet(session: Session, flt: ProjectFilter) -> list[tuple]:
 
 
 def counties(session: Session, prefecture: str | None = None) -> list[tuple]:
-    counts = sa.select(ProjectDivision.division_code, sa.func.count().label("n")) \
-        .group_by(ProjectDivision.division_code).subquery()
+    counts = (
+        sa.select(ProjectDivision.division_code, sa.func.count().label("n"))
+        .group_by(ProjectDivision.division_code)
+        .subquery()
+    )
     parent = sa.orm.aliased(Division)
-    statement = sa.select(Division.code, Division.name, Division.level, parent.name, Division.short_name,
-                          Division.aliases, Division.official, sa.func.coalesce(counts.c.n, 0)) \
-        .outerjoin(parent, parent.code == Division.parent_code) \
+    statement = (
+        sa.select(
+            Division.code,
+            Division.name,
+            Division.level,
+            parent.name,
+            Division.short_name,
+            Division.aliases,
+            Division.official,
+            sa.func.coalesce(counts.c.n, 0),
+        )
+        .outerjoin(parent, parent.code == Division.parent_code)
         .outerjoin(counts, counts.c.division_code == Division.code)
+    )
     if prefecture:
         code = resolve_divisions(session, [], prefecture=prefecture)
         statement = statement.where(Division.code.in_(code))
     rows = session.execute(statement.order_by(Division.code)).all()
-    return [(code, name, vocab.LEVEL_LABELS[level], parent_name or "", short or "", aliases.replace("|", "、"),
-             "是" if official else "否", n) for code, name, level, parent_name, short, aliases, official, n in rows]
+    return [
+        (
+            code,
+            name,
+            vocab.LEVEL_LABELS[level],
+            parent_name or "",
+            short or "",
+            aliases.replace("|", "、"),
+            "是" if official else "否",
+            n,
+        )
+        for code, name, level, parent_name, short, aliases, official, n in rows
+    ]
 
 
 def plans(session: Session) -> list[tuple]:
     projects = sa.select(Project.plan_id, sa.func.count().label("n")).group_by(Project.plan_id).subquery()
     columns = sa.select(PlanColumn.plan_id, sa.func.count().label("n")).group_by(PlanColumn.plan_id).subquery()
     indicators = sa.select(Indicator.plan_id, sa.func.count().label("n")).group_by(Indicator.plan_id).subquery()
-    statement = sa.select(Plan.key, Plan.title, Division.name, Plan.period_start, Plan.period_end, Plan.issued,
-                          Plan.document_kind, sa.func.coalesce(columns.c.n, 0), sa.func.coalesce(projects.c.n, 0),
-                          sa.func.coalesce(indicators.c.n, 0)) \
-        .join(Division, Division.code == Plan.region_code) \
-        .outerjoin(projects, projects.c.plan_id == Plan.id) \
-        .outerjoin(columns, columns.c.plan_id == Plan.id) \
-        .outerjoin(indicators, indicators.c.plan_id == Plan.id).order_by(Plan.key)
-    return [(key, title, region, f"{start}–{end}", issued.isoformat() if issued else "", kind, c, p, i)
-            for key, title, region, start, end, issued, kind, c, p, i in session.execute(statement)]
+    statement = (
+        sa.select(
+            Plan.key,
+            Plan.title,
+            Division.name,
+            Plan.period_start,
+            Plan.period_end,
+            Plan.issued,
+            Plan.document_kind,
+            sa.func.coalesce(columns.c.n, 0),
+            sa.func.coalesce(projects.c.n, 0),
+            sa.func.coalesce(indicators.c.n, 0),
+        )
+        .join(Division, Division.code == Plan.region_code)
+        .outerjoin(projects, projects.c.plan_id == Plan.id)
+        .outerjoin(columns, columns.c.plan_id == Plan.id)
+        .outerjoin(indicators, indicators.c.plan_id == Plan.id)
+        .order_by(Plan.key)
+    )
+    return [
+        (key, title, region, f"{start}–{end}", issued.isoformat() if issued else "", kind, c, p, i)
+        for key, title, region, start, end, issued, kind, c, p, i in session.execute(statement)
+    ]
 
 
 def columns(session: Session, plan_key: str | None = None) -> list[tuple]:
-    counts = sa.select(Project.column_id, sa.func.count().label("n"),
-                       sa.func.sum(sa.case((Project.kind == vocab.ProjectKind.PROGRAMME.value, 1), else_=0)).label("programmes")) \
-        .group_by(Project.column_id).subquery()
+    counts = (
+        sa.select(
+            Project.column_id,
+            sa.func.count().label("n"),
+            sa.func.sum(sa.case((Project.kind == vocab.ProjectKind.PROGRAMME.value, 1), else_=0)).label("programmes"),
+        )
+        .group_by(Project.column_id)
+        .subquery()
+    )
     places = sa.select(Place.column_id, sa.func.count().label("n")).group_by(Place.column_id).subquery()
-    statement = sa.select(Plan.key, PlanColumn.number, PlanColumn.title, PlanColumn.kind,
-                          sa.func.coalesce(counts.c.n, 0) - sa.func.coalesce(counts.c.programmes, 0),
-                          sa.func.coalesce(counts.c.programmes, 0), sa.func.coalesce(places.c.n, 0)) \
-        .join(Plan, Plan.id == PlanColumn.plan_id) \
-        .outerjoin(counts, counts.c.column_id == PlanColumn.id) \
+    statement = (
+        sa.select(
+            Plan.key,
+            PlanColumn.number,
+            PlanColumn.title,
+            PlanColumn.kind,
+            sa.func.coalesce(counts.c.n, 0) - sa.func.coalesce(counts.c.programmes, 0),
+            sa.func.coalesce(counts.c.programmes, 0),
+            sa.func.coalesce(places.c.n, 0),
+        )
+        .join(Plan, Plan.id == PlanColumn.plan_id)
+        .outerjoin(counts, counts.c.column_id == PlanColumn.id)
         .outerjoin(places, places.c.column_id == PlanColumn.id)
+    )
     if plan_key:
         statement = statement.where(Plan.key == plan_key)
     return [tuple(row) for row in session.execute(statement.order_by(Plan.key, PlanColumn.number))]
@@ -776,17 +919,31 @@ def columns(session: Session, plan_key: str | None = None) -> list[tuple]:
 
 def sectors(session: Session) -> list[tuple]:
     counts = sa.select(Project.sector_code, sa.func.count().label("n")).group_by(Project.sector_code).subquery()
-    statement = sa.select(Sector.code, Sector.label_zh, Sector.label_en, Sector.oc4ids,
-                          sa.func.coalesce(counts.c.n, 0)) \
-        .outerjoin(counts, counts.c.sector_code == Sector.code).order_by(Sector.code)
+    statement = (
+        sa.select(Sector.code, Sector.label_zh, Sector.label_en, Sector.oc4ids, sa.func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.sector_code == Sector.code)
+        .order_by(Sector.code)
+    )
     return [tuple(row) for row in session.execute(statement)]
 
 
 def indicators(session: Session, plan_key: str | None = None) -> list[tuple]:
     statement = sa.select(
-        Indicator.code, Plan.key, Indicator.table_label, Indicator.section, Indicator.name, Indicator.scope,
-        Indicator.unit, Indicator.baseline_label, Indicator.baseline, Indicator.target_label, Indicator.target,
-        Indicator.attribute, Indicator.baseline_value, Indicator.target_value, Indicator.source_line,
+        Indicator.code,
+        Plan.key,
+        Indicator.table_label,
+        Indicator.section,
+        Indicator.name,
+        Indicator.scope,
+        Indicator.unit,
+        Indicator.baseline_label,
+        Indicator.baseline,
+        Indicator.target_label,
+        Indicator.target,
+        Indicator.attribute,
+        Indicator.baseline_value,
+        Indicator.target_value,
+        Indicator.source_line,
     ).join(Plan, Plan.id == Indicator.plan_id)
     if plan_key:
         statement = statement.where(Plan.key == plan_key)
@@ -794,9 +951,12 @@ def indicators(session: Session, plan_key: str | None = None) -> list[tuple]:
 
 
 def places(session: Session, plan_key: str | None = None) -> list[tuple]:
-    statement = sa.select(Plan.key, PlanColumn.number, Place.role, Place.name, Division.name, Place.source_line) \
-        .join(PlanColumn, PlanColumn.id == Place.column_id).join(Plan, Plan.id == PlanColumn.plan_id) \
+    statement = (
+        sa.select(Plan.key, PlanColumn.number, Place.role, Place.name, Division.name, Place.source_line)
+        .join(PlanColumn, PlanColumn.id == Place.column_id)
+        .join(Plan, Plan.id == PlanColumn.plan_id)
         .join(Division, Division.code == Place.division_code)
+    )
     if plan_key:
         statement = statement.where(Plan.key == plan_key)
     return [tuple(row) for row in session.execute(statement.order_by(Plan.key, PlanColumn.number, Place.id))]
@@ -805,5 +965,7 @@ def places(session: Session, plan_key: str | None = None) -> list[tuple]:
 def table_counts(session: Session) -> list[tuple[str, int]]:
     from sqlmodel import SQLModel
 
-    return [(name, session.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
-            for name, table in SQLModel.metadata.tables.items()]
+    return [
+        (name, session.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+        for name, table in SQLModel.metadata.tables.items()
+    ]

@@ -16,8 +16,15 @@ from typing import Any, TextIO
 from portfolio.errors import UserInputError
 
 BUILT_IN_FORMATS = ("table", "plain", "csv", "tsv", "json", "jsonl", "markdown")
-EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".jsonl": "jsonl", ".md": "markdown",
-              ".txt": "plain", ".xlsx": "xlsx"}
+EXTENSIONS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".md": "markdown",
+    ".txt": "plain",
+    ".xlsx": "xlsx",
+}
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,11 @@ def render(rows: Iterable[tuple], columns: list[Col], fmt: str, out: TextIO, *, 
     if fmt == "table" and not _is_terminal(out):
         fmt = "plain"
     writer = {
-        "table": _rich_table, "csv": _delimited, "tsv": _delimited, "json": _json, "jsonl": _jsonl,
+        "table": _rich_table,
+        "csv": _delimited,
+        "tsv": _delimited,
+        "json": _json,
+        "jsonl": _jsonl,
     }.get(fmt, _tabulated)
     return writer(iter(rows), columns, fmt, out, title)
 
@@ -184,8 +195,7 @@ def bar_chart(rows: list[tuple[str, int]], out: TextIO, width: int = 40) -> None
 
         table = Table(show_header=False, box=None, pad_edge=False)
         for label, count in rows:
-            table.add_row(Text(str(label)), Text("█" * max(1, round(count / top * width)), style="cyan"),
-                          str(count))
+            table.add_row(Text(str(label)), Text("█" * max(1, round(count / top * width)), style="cyan"), str(count))
         Console(file=out).print(table)
         return
     from wcwidth import wcswidth
@@ -193,5 +203,4 @@ def bar_chart(rows: list[tuple[str, int]], out: TextIO, width: int = 40) -> None
     pad = max(wcswidth(str(label)) for label, _ in rows)
     for label, count in rows:
         text = str(label)
-        out.write(text + " " * (pad - wcswidth(text)) + "  " + "█" * max(1, round(count / top * width))
-                  + f" {count}\n")
+        out.write(text + " " * (pad - wcswidth(text)) + "  " + "█" * max(1, round(count / top * width)) + f" {count}\n")

@@ -39,8 +39,14 @@ class Kind(StrEnum):
     LIST = "list"  # a list of texts (codes when a `<key>_label` list follows)
 
 
-def col(label: str, kind: Kind = Kind.TEXT, *, brief: bool = False,
-        vocabulary: type[vocab.Vocabulary] | None = None, shorten: int | None = None) -> Any:
+def col(
+    label: str,
+    kind: Kind = Kind.TEXT,
+    *,
+    brief: bool = False,
+    vocabulary: type[vocab.Vocabulary] | None = None,
+    shorten: int | None = None,
+) -> Any:
     """Declare a row field.
 
     brief: also shown in tables and xlsx (machine formats always carry every field).
@@ -48,8 +54,9 @@ def col(label: str, kind: Kind = Kind.TEXT, *, brief: bool = False,
         field that follows gets its Chinese label.
     shorten: in a terminal table, a longer list is cut to this many items (`…等11个`).
     """
-    return dataclasses.field(metadata={"label": label, "kind": kind, "brief": brief, "vocabulary": vocabulary,
-                                       "shorten": shorten})
+    return dataclasses.field(
+        metadata={"label": label, "kind": kind, "brief": brief, "vocabulary": vocabulary, "shorten": shorten}
+    )
 
 
 @dataclass(frozen=True)
@@ -65,10 +72,17 @@ class Column:
 @functools.cache
 def row_columns(row_type: type) -> tuple[Column, ...]:
     """Every field of a row type, in order."""
-    return tuple(Column(item.name, item.metadata.get("label", item.name), item.metadata.get("kind", Kind.TEXT),
-                        item.metadata.get("brief", False), item.metadata.get("vocabulary"),
-                        item.metadata.get("shorten"))
-                 for item in dataclasses.fields(row_type))
+    return tuple(
+        Column(
+            item.name,
+            item.metadata.get("label", item.name),
+            item.metadata.get("kind", Kind.TEXT),
+            item.metadata.get("brief", False),
+            item.metadata.get("vocabulary"),
+            item.metadata.get("shorten"),
+        )
+        for item in dataclasses.fields(row_type)
+    )
 
 
 def build_row(row_type: type, values: Mapping[str, Any]) -> Any:
@@ -125,7 +139,7 @@ def display_value(column: Column, value: Any, *, shorten: bool = False) -> Any:
     if column.kind == Kind.LIST:
         items = [str(v) for v in value]
         if shorten and column.shorten and len(items) > column.shorten:
-            return "、".join(items[:column.shorten - 1]) + f"等{len(items)}个"
+            return "、".join(items[: column.shorten - 1]) + f"等{len(items)}个"
         return "、".join(items)
     return value
 
@@ -135,18 +149,23 @@ def record(row: Any) -> dict[str, Any]:
     return {c.key: machine_value(c, getattr(row, c.key)) for c in row_columns(type(row))}
 
 
-def for_output(row_type: type, rows: Iterable[Any], fmt: str, *, shorten: bool = False
-               ) -> tuple[list[Col], Iterator[tuple]]:
+def for_output(
+    row_type: type, rows: Iterable[Any], fmt: str, *, shorten: bool = False
+) -> tuple[list[Col], Iterator[tuple]]:
     """The columns and cells render() writes for `fmt`: every field under its key in the machine
     formats; the brief fields under their Chinese labels in tables, text and xlsx."""
     if fmt in MACHINE_FORMATS:
         every = row_columns(row_type)
         flat = fmt in ("csv", "tsv")
-        return ([Col(c.key, c.label) for c in every],
-                (tuple(machine_value(c, getattr(row, c.key), flat=flat) for c in every) for row in rows))
+        return (
+            [Col(c.key, c.label) for c in every],
+            (tuple(machine_value(c, getattr(row, c.key), flat=flat) for c in every) for row in rows),
+        )
     brief = [c for c in row_columns(row_type) if c.brief]
-    return ([Col(c.key, c.label) for c in brief],
-            (tuple(display_value(c, getattr(row, c.key), shorten=shorten) for c in brief) for row in rows))
+    return (
+        [Col(c.key, c.label) for c in brief],
+        (tuple(display_value(c, getattr(row, c.key), shorten=shorten) for c in brief) for row in rows),
+    )
 
 
 # --- the row types ---------------------------------------------------------------------

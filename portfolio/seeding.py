@@ -12,15 +12,15 @@ import functools
 import math
 import re
 from collections import defaultdict
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field, fields
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from portfolio import vocab
 from portfolio.errors import DataError, UserInputError
+from portfolio.text import shorten, text_problem
 from portfolio.vocab import (
     BuildType,
     ColumnKind,
@@ -33,7 +33,6 @@ from portfolio.vocab import (
     ProjectLevel,
     Status,
 )
-from portfolio.text import shorten, text_problem
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -45,17 +44,53 @@ UNSPECIFIED = "unspecified"  # the plan does not say where within its region the
 QUOTE_MAX = 150
 _LINE = "__line__"
 
-PLAN_FIELDS = {"key", "code_prefix", "title", "issuer", "region", "period", "issued", "document_kind", "source",
-               "review"}
+PLAN_FIELDS = {
+    "key",
+    "code_prefix",
+    "title",
+    "issuer",
+    "region",
+    "period",
+    "issued",
+    "document_kind",
+    "source",
+    "review",
+}
 COLUMN_FIELDS = {"number", "title", "kind", "line", "sector", "level", "groups", "note"}
 GROUP_FIELDS = {"label", "line", "county", "counties", "sector", "level", "items", "places", "note"}
-ITEM_FIELDS = {"code", "name", "line", "kind", "county", "counties", "sector", "level", "quote", "build", "quantity",
-               "status", "note", "review"}
+ITEM_FIELDS = {
+    "code",
+    "name",
+    "line",
+    "kind",
+    "county",
+    "counties",
+    "sector",
+    "level",
+    "quote",
+    "build",
+    "quantity",
+    "status",
+    "note",
+    "review",
+}
 LINK_SECTIONS = {LinkRelation.PART_OF.value: ("whole", "parts"), LinkRelation.SAME_WORK.value: ("primary", "others")}
 PLACE_FIELDS = {"name", "county", "line", "note"}
 TABLE_FIELDS = {"code", "label", "column", "line", "baseline_label", "target_label", "rows", "note"}
-ROW_FIELDS = {"code", "name", "line", "section", "scope", "unit", "baseline", "target", "attribute",
-              "baseline_label", "target_label", "note"}
+ROW_FIELDS = {
+    "code",
+    "name",
+    "line",
+    "section",
+    "scope",
+    "unit",
+    "baseline",
+    "target",
+    "attribute",
+    "baseline_label",
+    "target_label",
+    "note",
+}
 
 
 @dataclass(frozen=True)
@@ -223,14 +258,19 @@ def _yaml_loader():
                 return construct(loader, node)
             except (ValueError, OverflowError) as error:
                 reason = f"{len(node.value)} characters long" if len(node.value) > 64 else str(error)
-                raise ConstructorError(None, None, f"impossible {what} {shorten(node.value, 40)}: {reason}",
-                                       node.start_mark) from None
+                raise ConstructorError(
+                    None, None, f"impossible {what} {shorten(node.value, 40)}: {reason}", node.start_mark
+                ) from None
+
         return checked
 
     LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
-    LineLoader.add_constructor("tag:yaml.org,2002:timestamp",
-                               refusing_bad_values(SafeConstructor.construct_yaml_timestamp, "date"))
-    LineLoader.add_constructor("tag:yaml.org,2002:int", refusing_bad_values(SafeConstructor.construct_yaml_int, "number"))
+    LineLoader.add_constructor(
+        "tag:yaml.org,2002:timestamp", refusing_bad_values(SafeConstructor.construct_yaml_timestamp, "date")
+    )
+    LineLoader.add_constructor(
+        "tag:yaml.org,2002:int", refusing_bad_values(SafeConstructor.construct_yaml_int, "number")
+    )
     return LineLoader
 
 
@@ -258,8 +298,11 @@ def _node_problems(root) -> list[tuple[int, str]]:
             if problem:
                 problems.append((line, f"text {problem}"))
         elif isinstance(node, MappingNode):
-            stack.extend((child, depth + 1, key.start_mark.line + 1)
-                         for key, value in reversed(node.value) for child in (value, key))
+            stack.extend(
+                (child, depth + 1, key.start_mark.line + 1)
+                for key, value in reversed(node.value)
+                for child in (value, key)
+            )
         else:
             stack.extend((child, depth + 1, line) for child in reversed(node.value))
     return problems
@@ -320,8 +363,9 @@ def _read_csv(path: Path, shown: str, required: set[str], errors: list[SeedError
     return []
 
 
-def _csv_row(shown: str, line: int, last_line: int, header: list[str], values: list[str],
-             errors: list[SeedError]) -> dict | None:
+def _csv_row(
+    shown: str, line: int, last_line: int, header: list[str], values: list[str], errors: list[SeedError]
+) -> dict | None:
     if not any(value.strip() for value in values):
         return None
     if last_line > line:
@@ -386,18 +430,25 @@ def _read_divisions(path: Path, bundle: SeedBundle, errors: list[SeedError]) -> 
         seen.add(code)
         aliases = "|".join(a.strip() for a in (row.get("aliases") or "").split("|") if a.strip())
         division = SeedDivision(
-            code=code, name=name, level=level, parent_code=parent,
-            short_name=(row.get("short_name") or "").strip() or None, aliases=aliases,
-            pinyin=vocab.pinyin(name), official=(row.get("official") or "yes").strip() != "no",
-            note=(row.get("note") or "").strip() or None)
+            code=code,
+            name=name,
+            level=level,
+            parent_code=parent,
+            short_name=(row.get("short_name") or "").strip() or None,
+            aliases=aliases,
+            pinyin=vocab.pinyin(name),
+            official=(row.get("official") or "yes").strip() != "no",
+            note=(row.get("note") or "").strip() or None,
+        )
         problems += column_problems(division)
         errors.extend(SeedError(shown, line, p) for p in problems)
         bundle.divisions.append(division)
     _break_parent_cycles(shown, rows, bundle.divisions, errors)
 
 
-def _break_parent_cycles(shown: str, rows: list[tuple[int, dict]], divisions: list[SeedDivision],
-                         errors: list[SeedError]) -> None:
+def _break_parent_cycles(
+    shown: str, rows: list[tuple[int, dict]], divisions: list[SeedDivision], errors: list[SeedError]
+) -> None:
     """Report every division that is its own ancestor, and cut the loop so later steps terminate."""
     parent_of = {d.code: d.parent_code for d in divisions}
     line_of = {d.code: line for (line, _), d in zip(rows, divisions)}
@@ -433,21 +484,32 @@ def _read_sectors(path: Path, bundle: SeedBundle, errors: list[SeedError]) -> No
         if code in seen:
             errors.append(SeedError(shown, line, f"duplicate sector code {code}"))
         seen.add(code)
-        sector = SeedSector(code, row["label_zh"].strip(), row["label_en"].strip(),
-                            row["oc4ids"].strip(), (row.get("description") or "").strip() or None)
+        sector = SeedSector(
+            code,
+            row["label_zh"].strip(),
+            row["label_en"].strip(),
+            row["oc4ids"].strip(),
+            (row.get("description") or "").strip() or None,
+        )
         errors.extend(SeedError(shown, line, p) for p in column_problems(sector))
         bundle.sectors.append(sector)
 
 
-_TABLE_OF_RECORD = {"SeedDivision": "division", "SeedSector": "sector", "SeedPlan": "plan",
-                    "SeedColumn": "plan_column", "SeedProject": "project", "SeedPlace": "place",
-                    "SeedIndicator": "indicator"}
+_TABLE_OF_RECORD = {
+    "SeedDivision": "division",
+    "SeedSector": "sector",
+    "SeedPlan": "plan",
+    "SeedColumn": "plan_column",
+    "SeedProject": "project",
+    "SeedPlace": "place",
+    "SeedIndicator": "indicator",
+}
 
 
 def _integer_bound(column_type) -> int | None:
     import sqlalchemy as sa
 
-    for kind, bound in ((sa.SmallInteger, 2 ** 15), (sa.BigInteger, 2 ** 63), (sa.Integer, 2 ** 31)):
+    for kind, bound in ((sa.SmallInteger, 2**15), (sa.BigInteger, 2**63), (sa.Integer, 2**31)):
         if isinstance(column_type, kind):
             return bound
     return None
@@ -472,8 +534,11 @@ def _column_limits(record_type: str) -> tuple[tuple[str, int | None, int | None]
 
     table = models.SQLModel.metadata.tables[_TABLE_OF_RECORD[record_type]]
     record_fields = fields(globals()[record_type])
-    limits = ((f.name, getattr(table.c[f.name].type, "length", None), _integer_bound(table.c[f.name].type))
-              for f in record_fields if f.name in table.c)
+    limits = (
+        (f.name, getattr(table.c[f.name].type, "length", None), _integer_bound(table.c[f.name].type))
+        for f in record_fields
+        if f.name in table.c
+    )
     return tuple(limit for limit in limits if limit[1] or limit[2])
 
 
@@ -490,8 +555,11 @@ def draft_markers(path: Path) -> list[SeedError]:
     found = []
     for number, line in enumerate(text.split("\n"), start=1):
         if _REVIEW_KEY.search(line.split("#", 1)[0]):
-            found.append(SeedError(shown, number, "review marker left from a draft: check the item, then remove "
-                                                  "the `review:` line"))
+            found.append(
+                SeedError(
+                    shown, number, "review marker left from a draft: check the item, then remove the `review:` line"
+                )
+            )
         if "TODO" in line:
             found.append(SeedError(shown, number, "TODO left in a seed file: fill it in"))
     return found
@@ -568,8 +636,10 @@ class _PlanReader:
             if isinstance(value, dict):
                 yield value
             else:
-                self.error(node, f"each entry of '{key}' must be a {what} (a mapping), "
-                                 f"not {_kind_of(value)} {shorten(value, 40)}")
+                self.error(
+                    node,
+                    f"each entry of '{key}' must be a {what} (a mapping), not {_kind_of(value)} {shorten(value, 40)}",
+                )
 
     def add(self, node: dict, records: list, record: Any) -> None:
         """Keep a record whose values fit the database's columns."""
@@ -597,8 +667,10 @@ class _PlanReader:
         if document is None:
             return
         if not isinstance(document, dict) or not isinstance(document.get("plan"), dict):
-            return self.error(document if isinstance(document, dict) else None,
-                              "a plan file needs a 'plan:' mapping and a 'columns:' list")
+            return self.error(
+                document if isinstance(document, dict) else None,
+                "a plan file needs a 'plan:' mapping and a 'columns:' list",
+            )
         self.check_fields(document, {"plan", "columns"}, "plan file")
         plan = self.plan_header(document["plan"])
         columns = list(self.each(document, "columns", "column"))
@@ -618,21 +690,35 @@ class _PlanReader:
             return self.error(node, f"duplicate plan key {key}")
         region = self.place(node, node["region"], None)
         period = node["period"]
-        if not (isinstance(period, list) and len(period) == 2 and all(_is_whole(y) for y in period)
-                and period[0] <= period[1]):
+        if not (
+            isinstance(period, list)
+            and len(period) == 2
+            and all(_is_whole(y) for y in period)
+            and period[0] <= period[1]
+        ):
             return self.error(node, f"period must be [start year, end year], not {shorten(period)}")
         issued = node.get("issued")
         if issued is not None and (not isinstance(issued, date) or isinstance(issued, datetime)):
             return self.error(node, f"issued must be a date (YYYY-MM-DD), not {shorten(issued)}")
         if node["document_kind"] not in DocumentKind.values():
-            self.error(node, f"unknown document_kind {shorten(node['document_kind'])}; "
-                             f"allowed: {', '.join(DocumentKind.values())}")
+            self.error(
+                node,
+                f"unknown document_kind {shorten(node['document_kind'])}; allowed: {', '.join(DocumentKind.values())}",
+            )
         if region is None:
             return None
-        plan = SeedPlan(key=key, code_prefix=self.text(node, "code_prefix") or "", title=self.text(node, "title") or "",
-                        issuer=self.text(node, "issuer"), region_code=region, period_start=period[0],
-                        period_end=period[1], issued=issued, document_kind=str(node["document_kind"]),
-                        source_file=self.text(node, "source") or "")
+        plan = SeedPlan(
+            key=key,
+            code_prefix=self.text(node, "code_prefix") or "",
+            title=self.text(node, "title") or "",
+            issuer=self.text(node, "issuer"),
+            region_code=region,
+            period_start=period[0],
+            period_end=period[1],
+            issued=issued,
+            document_kind=str(node["document_kind"]),
+            source_file=self.text(node, "source") or "",
+        )
         self.plans[key] = plan
         self.add(node, self.bundle.plans, plan)
         return plan
@@ -648,8 +734,9 @@ class _PlanReader:
         if kind not in seedable:
             return self.error(node, f"unknown column kind {shorten(kind)}; allowed: {', '.join(seedable)}")
         numbers.add(number)
-        self.add(node, plan.columns, SeedColumn(number, self.text(node, "title") or "", kind,
-                                                self.line(node, node["line"])))
+        self.add(
+            node, plan.columns, SeedColumn(number, self.text(node, "title") or "", kind, self.line(node, node["line"]))
+        )
         for group in self.each(node, "groups", "group"):
             self.group(plan, number, kind, node, group)
 
@@ -663,16 +750,18 @@ class _PlanReader:
         for item in self.each(node, "items", "item"):
             self.project(plan, number, label, column, node, item)
 
-    def project(self, plan: SeedPlan, number: int, label: str | None, column: dict, group: dict,
-                node: dict) -> None:
+    def project(self, plan: SeedPlan, number: int, label: str | None, column: dict, group: dict, node: dict) -> None:
         self.check_fields(node, ITEM_FIELDS, "item")
         if not self.require(node, ("code", "name", "line"), "item"):
             return
         code = self.text(node, "code") or ""
         valid = self.claim_code(node, code, PROJECT_CODE, f"{plan.code_prefix}-{number:02d}-001")
         if valid and not code.startswith(f"{plan.code_prefix}-{number:02d}-"):
-            self.error(node, f"code {code} does not belong to 专栏 {number} of {plan.key} "
-                             f"(expected {plan.code_prefix}-{number:02d}-NNN)")
+            self.error(
+                node,
+                f"code {code} does not belong to 专栏 {number} of {plan.key} "
+                f"(expected {plan.code_prefix}-{number:02d}-NNN)",
+            )
         kind = self.choice(node, "kind", ProjectKind.PROJECT.value, ProjectKind.values())
         sector = node.get("sector") or group.get("sector") or column.get("sector")
         if not self.is_scalar(node, "sector", sector, "a sector code"):
@@ -681,15 +770,31 @@ class _PlanReader:
             self.error(node, f"unknown sector {shorten(sector)}{vocab.did_you_mean(str(sector), self.sectors, 2)}")
         build = self.choice(node, "build", None, BuildType.values())
         status = self.choice(node, "status", Status.IDENTIFICATION.value, Status.values())
-        level = self.choice(node, "level", group.get("level") or column.get("level") or ProjectLevel.COUNTY.value,
-                            ProjectLevel.values())
+        level = self.choice(
+            node, "level", group.get("level") or column.get("level") or ProjectLevel.COUNTY.value, ProjectLevel.values()
+        )
         divisions = self.divisions(plan, node, group)
-        self.add(node, self.bundle.projects, SeedProject(
-            code=code, name=self.text(node, "name") or "", plan_key=plan.key, column_number=number,
-            group_label=label, kind=kind, sector_code=str(sector), build_type=build,
-            quantity=self.text(node, "quantity"), source_line=self.line(node, node["line"]),
-            note=self.text(node, "note"), division_codes=divisions, status=status, level=level,
-            quote=self.quote(node)))
+        self.add(
+            node,
+            self.bundle.projects,
+            SeedProject(
+                code=code,
+                name=self.text(node, "name") or "",
+                plan_key=plan.key,
+                column_number=number,
+                group_label=label,
+                kind=kind,
+                sector_code=str(sector),
+                build_type=build,
+                quantity=self.text(node, "quantity"),
+                source_line=self.line(node, node["line"]),
+                note=self.text(node, "note"),
+                division_codes=divisions,
+                status=status,
+                level=level,
+                quote=self.quote(node),
+            ),
+        )
 
     def quote(self, node: dict) -> str | None:
         value = node.get("quote")
@@ -698,8 +803,10 @@ class _PlanReader:
         if not isinstance(value, str) or not value.strip() or "\n" in value.strip():
             return self.error(node, f"quote must be the plan's words on one line, not {value!r}")
         if len(value.strip()) > QUOTE_MAX:
-            return self.error(node, f"quote is {len(value.strip())} characters long; trim it to the item's clause "
-                                    f"(at most {QUOTE_MAX})")
+            return self.error(
+                node,
+                f"quote is {len(value.strip())} characters long; trim it to the item's clause (at most {QUOTE_MAX})",
+            )
         return value.strip()
 
     def place_item(self, plan: SeedPlan, number: int, label: str | None, group: dict, node: dict) -> None:
@@ -710,12 +817,18 @@ class _PlanReader:
         code = self.place(node, county, plan.region_code)
         key = (plan.key, number, label or "", self.text(node, "name") or "", code)
         if code and key in self.place_keys:
-            self.error(node, f"duplicate place {key[3]} in {key[2] or 'this column'} "
-                             f"(first listed at {self.place_keys[key]})")
+            self.error(
+                node, f"duplicate place {key[3]} in {key[2] or 'this column'} (first listed at {self.place_keys[key]})"
+            )
         elif code:
             self.place_keys[key] = f"{self.file}:{node.get(_LINE)}"
-            self.add(node, self.bundle.places, SeedPlace(plan.key, number, label or "", key[3], code,
-                                                         self.line(node, node["line"]), self.text(node, "note")))
+            self.add(
+                node,
+                self.bundle.places,
+                SeedPlace(
+                    plan.key, number, label or "", key[3], code, self.line(node, node["line"]), self.text(node, "note")
+                ),
+            )
 
     def choice(self, node: dict, key: str, default, allowed) -> Any:
         value = node.get(key, default)
@@ -745,9 +858,12 @@ class _PlanReader:
     def location(self, node: dict, value: Any, region_code: str) -> str | None:
         """Where a work stands: a county-level division, or `unspecified` (stored as the region itself)."""
         if str(value).strip() == vocab.PREFECTURE_LEVEL:
-            return self.error(node, f"{vocab.PREFECTURE_LEVEL} is retired: name the county where the work stands, "
-                                    f"or write {UNSPECIFIED} if the plan does not say; "
-                                    f"a prefecture-level work also takes level: 市级")
+            return self.error(
+                node,
+                f"{vocab.PREFECTURE_LEVEL} is retired: name the county where the work stands, "
+                f"or write {UNSPECIFIED} if the plan does not say; "
+                f"a prefecture-level work also takes level: 市级",
+            )
         if str(value).strip() == UNSPECIFIED:
             return region_code
         return self.place(node, value, region_code)
@@ -771,8 +887,10 @@ class _PlanReader:
         if not isinstance(document, dict):
             return self.error(None, "a links file needs 'part_of:' and/or 'same_work:' lists")
         if path.stem not in self.plans:
-            self.error(document, f"links file named after no plan: {path.stem!r}; known plans: "
-                                 f"{', '.join(self.plans) or 'none'}")
+            self.error(
+                document,
+                f"links file named after no plan: {path.stem!r}; known plans: {', '.join(self.plans) or 'none'}",
+            )
         self.check_fields(document, set(LINK_SECTIONS), "links file")
         for relation, (target_key, members_key) in LINK_SECTIONS.items():
             for entry in self.each(document, relation, f"{relation} entry"):
@@ -799,8 +917,10 @@ class _PlanReader:
         if document is None:
             return
         if not isinstance(document, dict) or "plan" not in document:
-            return self.error(document if isinstance(document, dict) else None,
-                              "an indicator file needs 'plan:' (a plan key) and 'tables:'")
+            return self.error(
+                document if isinstance(document, dict) else None,
+                "an indicator file needs 'plan:' (a plan key) and 'tables:'",
+            )
         self.check_fields(document, {"plan", "tables"}, "indicator file")
         plan = self.plans.get(self.text(document, "plan") or "")
         if plan is None:
@@ -827,16 +947,30 @@ class _PlanReader:
         self.claim_code(node, code, INDICATOR_CODE, f"{table['code']}-001")
         attribute = self.choice(node, "attribute", None, IndicatorAttribute.values())
         baseline, target = self.text(node, "baseline"), self.text(node, "target")
-        self.add(node, self.bundle.indicators, SeedIndicator(
-            code=code, plan_key=plan.key, table_code=self.text(table, "code") or "",
-            table_label=self.text(table, "label") or "",
-            column_number=table.get("column"), section=self.text(node, "section"),
-            name=self.text(node, "name") or "", scope=self.text(node, "scope"), unit=self.text(node, "unit"),
-            baseline_label=self.text(node, "baseline_label") or self.text(table, "baseline_label"),
-            baseline=baseline, baseline_value=parse_number(baseline),
-            target_label=self.text(node, "target_label") or self.text(table, "target_label"),
-            target=target, target_value=parse_number(target), attribute=attribute,
-            source_line=self.line(node, node["line"]), note=self.text(node, "note")))
+        self.add(
+            node,
+            self.bundle.indicators,
+            SeedIndicator(
+                code=code,
+                plan_key=plan.key,
+                table_code=self.text(table, "code") or "",
+                table_label=self.text(table, "label") or "",
+                column_number=table.get("column"),
+                section=self.text(node, "section"),
+                name=self.text(node, "name") or "",
+                scope=self.text(node, "scope"),
+                unit=self.text(node, "unit"),
+                baseline_label=self.text(node, "baseline_label") or self.text(table, "baseline_label"),
+                baseline=baseline,
+                baseline_value=parse_number(baseline),
+                target_label=self.text(node, "target_label") or self.text(table, "target_label"),
+                target=target,
+                target_value=parse_number(target),
+                attribute=attribute,
+                source_line=self.line(node, node["line"]),
+                note=self.text(node, "note"),
+            ),
+        )
 
 
 def _is_whole(value: Any) -> bool:
@@ -868,8 +1002,11 @@ def validate_links(bundle: SeedBundle) -> list[SeedError]:
     part_of = [link for link in valid if link.relation == LinkRelation.PART_OF]
     for link in part_of:
         if projects[link.target_code].kind != ProjectKind.PROGRAMME:
-            error(link, f"{link.target_code} is a whole but not a programme (kind: {projects[link.target_code].kind}); "
-                        "only a programme contains other items")
+            error(
+                link,
+                f"{link.target_code} is a whole but not a programme (kind: {projects[link.target_code].kind}); "
+                "only a programme contains other items",
+            )
     errors += _check_single_whole(part_of)
     errors += _check_no_cycles(part_of)
     errors += _check_same_work_groups([link for link in valid if link.relation == LinkRelation.SAME_WORK])
@@ -889,13 +1026,22 @@ def _check_single_whole(part_of: list[SeedLink]) -> list[SeedError]:
         targets = [link.target_code for link in links]
         for link in links:
             if targets.count(link.target_code) > 1:
-                errors.append(SeedError(link.file, link.line, f"{code} is listed twice as a part of {link.target_code}"))
+                errors.append(
+                    SeedError(link.file, link.line, f"{code} is listed twice as a part of {link.target_code}")
+                )
             others = [t for t in dict.fromkeys(targets) if t != link.target_code]
             unexplained = [t for t in others if t not in link.reason]
             if unexplained:
-                errors.append(SeedError(link.file, link.line, (
-                    f"{code} is also a part of {', '.join(unexplained)}: an item is a part of one whole, unless "
-                    f"the reason of each entry says why and names the other whole")))
+                errors.append(
+                    SeedError(
+                        link.file,
+                        link.line,
+                        (
+                            f"{code} is also a part of {', '.join(unexplained)}: an item is a part of one whole, "
+                            f"unless the reason of each entry says why and names the other whole"
+                        ),
+                    )
+                )
     return errors
 
 
@@ -907,14 +1053,14 @@ def _check_no_cycles(part_of: list[SeedLink]) -> list[SeedError]:
     for start in list(wholes):
         path, stack = [start], [(start, iter(wholes[start]))]
         while stack:
-            code, pending = stack[-1]
+            _code, pending = stack[-1]
             link = next(pending, None)
             if link is None:
                 stack.pop()
                 path.pop()
                 continue
             if link.target_code in path:
-                cycle = path[path.index(link.target_code):] + [link.target_code]
+                cycle = path[path.index(link.target_code) :] + [link.target_code]
                 if frozenset(cycle) not in reported:
                     reported.add(frozenset(cycle))
                     errors.append(SeedError(link.file, link.line, f"part_of cycle: {' → '.join(cycle)}"))
@@ -935,9 +1081,14 @@ def _check_same_work_groups(same_work: list[SeedLink]) -> list[SeedError]:
                 group_of[code] = (group, link)
             elif first[0] != group:
                 where = f"{first[1].file}:{first[1].line}"
-                errors.append(SeedError(link.file, link.line,
-                                        f"{code} is already in the same_work group of {first[0]} ({where}); "
-                                        "a code belongs to one group: merge them"))
+                errors.append(
+                    SeedError(
+                        link.file,
+                        link.line,
+                        f"{code} is already in the same_work group of {first[0]} ({where}); "
+                        "a code belongs to one group: merge them",
+                    )
+                )
     return errors
 
 
@@ -980,12 +1131,23 @@ class LoadReport:
 
     @property
     def changed(self) -> bool:
-        return self.reference_changes > 0 or any(
-            r.inserted or r.updated or r.pruned for r in self.plans.values())
+        return self.reference_changes > 0 or any(r.inserted or r.updated or r.pruned for r in self.plans.values())
 
 
-_PROJECT_COMPARED = ("name", "column_id", "group_label", "kind", "sector_code", "build_type", "quantity",
-                     "source_line", "quote", "level", "note", "in_seeds")
+_PROJECT_COMPARED = (
+    "name",
+    "column_id",
+    "group_label",
+    "kind",
+    "sector_code",
+    "build_type",
+    "quantity",
+    "source_line",
+    "quote",
+    "level",
+    "note",
+    "in_seeds",
+)
 
 
 def apply(session: Session, bundle: SeedBundle, *, prune: bool = False, today: date | None = None) -> LoadReport:
@@ -1018,9 +1180,8 @@ def _as_dict(record) -> dict:
 
 def _upsert_rows(session: Session, table: str, key: str, rows: list[dict]) -> int:
     """Insert new rows and update changed ones of a small reference table; returns the changes."""
-    from sqlmodel import SQLModel
-
     from sqlalchemy import insert, select, update
+    from sqlmodel import SQLModel
 
     target = SQLModel.metadata.tables[table]
     existing = {row[key]: dict(row) for row in session.execute(select(target)).mappings()}
@@ -1061,15 +1222,18 @@ def _upsert_plans(session: Session, plans: list[SeedPlan], report: LoadReport) -
     for plan in plans:
         owner = owners.get(plan.code_prefix, plan.key)
         if owner != plan.key:
-            raise DataError(f"plan {plan.key}: code prefix {plan.code_prefix} already belongs to plan {owner} "
-                            f"in the database; prefixes are never reused (choose another, or keep the key {owner})")
+            raise DataError(
+                f"plan {plan.key}: code prefix {plan.code_prefix} already belongs to plan {owner} "
+                f"in the database; prefixes are never reused (choose another, or keep the key {owner})"
+            )
     rows = [{k: v for k, v in _as_dict(p).items() if k != "columns"} for p in plans]
     report.reference_changes += _upsert_rows(session, "plan", "key", rows)
     return dict(session.execute(select(Plan.key, Plan.id)).all())
 
 
-def _upsert_columns(session: Session, plans: list[SeedPlan], plan_ids: dict[str, int],
-                    report: LoadReport) -> dict[tuple[str, int], int]:
+def _upsert_columns(
+    session: Session, plans: list[SeedPlan], plan_ids: dict[str, int], report: LoadReport
+) -> dict[tuple[str, int], int]:
     from sqlalchemy import insert, select, update
 
     from portfolio.models import PlanColumn
@@ -1077,8 +1241,13 @@ def _upsert_columns(session: Session, plans: list[SeedPlan], plan_ids: dict[str,
     existing = {(r.plan_id, r.number): r for r in session.execute(select(PlanColumn.__table__)).all()}
     for plan in plans:
         for column in plan.columns:
-            values = {"plan_id": plan_ids[plan.key], "number": column.number, "title": column.title,
-                      "kind": column.kind, "source_line": column.source_line}
+            values = {
+                "plan_id": plan_ids[plan.key],
+                "number": column.number,
+                "title": column.title,
+                "kind": column.kind,
+                "source_line": column.source_line,
+            }
             old = existing.get((values["plan_id"], column.number))
             if old is None:
                 session.execute(insert(PlanColumn).values(**values))
@@ -1091,19 +1260,34 @@ def _upsert_columns(session: Session, plans: list[SeedPlan], plan_ids: dict[str,
     return {(key_of[plan_id], number): column_id for plan_id, number, column_id in rows}
 
 
-def _project_values(project: SeedProject, plan_ids: dict[str, int],
-                    column_ids: dict[tuple[str, int], int]) -> dict:
+def _project_values(project: SeedProject, plan_ids: dict[str, int], column_ids: dict[tuple[str, int], int]) -> dict:
     return {
-        "code": project.code, "name": project.name, "plan_id": plan_ids[project.plan_key],
-        "column_id": column_ids[(project.plan_key, project.column_number)], "group_label": project.group_label,
-        "kind": project.kind, "sector_code": project.sector_code, "build_type": project.build_type,
-        "quantity": project.quantity, "source_line": project.source_line, "quote": project.quote,
-        "level": project.level, "note": project.note, "in_seeds": True,
+        "code": project.code,
+        "name": project.name,
+        "plan_id": plan_ids[project.plan_key],
+        "column_id": column_ids[(project.plan_key, project.column_number)],
+        "group_label": project.group_label,
+        "kind": project.kind,
+        "sector_code": project.sector_code,
+        "build_type": project.build_type,
+        "quantity": project.quantity,
+        "source_line": project.source_line,
+        "quote": project.quote,
+        "level": project.level,
+        "note": project.note,
+        "in_seeds": True,
     }
 
 
-def _apply_projects(session: Session, bundle: SeedBundle, plan_ids: dict[str, int],
-                    column_ids: dict[tuple[str, int], int], report: LoadReport, prune: bool, today: date) -> None:
+def _apply_projects(
+    session: Session,
+    bundle: SeedBundle,
+    plan_ids: dict[str, int],
+    column_ids: dict[tuple[str, int], int],
+    report: LoadReport,
+    prune: bool,
+    today: date,
+) -> None:
     from sqlalchemy import bindparam, delete, insert, select, update
 
     from portfolio.models import Project, ProjectDivision
@@ -1111,8 +1295,9 @@ def _apply_projects(session: Session, bundle: SeedBundle, plan_ids: dict[str, in
     compared = [getattr(Project, name) for name in _PROJECT_COMPARED]
     existing = {row.code: row for row in session.execute(select(Project.id, Project.code, *compared))}
     links: dict[int, set[tuple[str, str]]] = defaultdict(set)
-    for project_id, division_code, sector_code in session.execute(select(
-            ProjectDivision.project_id, ProjectDivision.division_code, ProjectDivision.sector_code)):
+    for project_id, division_code, sector_code in session.execute(
+        select(ProjectDivision.project_id, ProjectDivision.division_code, ProjectDivision.sector_code)
+    ):
         links[project_id].add((division_code, sector_code))
 
     new, changed, relinked = [], [], []
@@ -1137,21 +1322,29 @@ def _apply_projects(session: Session, bundle: SeedBundle, plan_ids: dict[str, in
             plan_report.unchanged += 1
 
     if changed:
-        statement = update(Project).where(Project.id == bindparam("_id")).values(
-            {name: bindparam(name) for name in _PROJECT_COMPARED})
+        statement = (
+            update(Project)
+            .where(Project.id == bindparam("_id"))
+            .values({name: bindparam(name) for name in _PROJECT_COMPARED})
+        )
         session.connection().execute(statement, changed)
     for project_id, wanted_links in relinked:
         session.execute(delete(ProjectDivision).where(ProjectDivision.project_id == project_id))
-        session.execute(insert(ProjectDivision), [
-            {"project_id": project_id, "division_code": code, "sector_code": sector}
-            for code, sector in sorted(wanted_links)])
+        session.execute(
+            insert(ProjectDivision),
+            [
+                {"project_id": project_id, "division_code": code, "sector_code": sector}
+                for code, sector in sorted(wanted_links)
+            ],
+        )
     if new:
         _insert_projects(session, new, plan_ids, today)
     _handle_missing(session, existing, report, prune)
 
 
-def _insert_projects(session: Session, new: list[tuple[SeedProject, dict]], plan_ids: dict[str, int],
-                     today: date) -> None:
+def _insert_projects(
+    session: Session, new: list[tuple[SeedProject, dict]], plan_ids: dict[str, int], today: date
+) -> None:
     from sqlalchemy import insert, select
 
     from portfolio.models import Plan, Project, ProjectDivision, StatusEvent, utc_now
@@ -1167,18 +1360,33 @@ def _insert_projects(session: Session, new: list[tuple[SeedProject, dict]], plan
         # statistics for the growing table, and PostgreSQL then scans it once per chunk.
         ids = dict(connection.execute(insert(Project).returning(Project.code, Project.id), rows).all())
         now = utc_now()
-        connection.execute(insert(ProjectDivision), [
-            {"project_id": ids[p.code], "division_code": code, "sector_code": p.sector_code}
-            for p, _ in chunk for code in p.division_codes])
-        connection.execute(insert(StatusEvent), [
-            {"project_id": ids[p.code], "status": p.status, "effective_date": row["status_date"],
-             "note": "列入规划", "recorded_at": now, "origin": Origin.SEED.value}
-            for (p, _), row in zip(chunk, rows)])
+        connection.execute(
+            insert(ProjectDivision),
+            [
+                {"project_id": ids[p.code], "division_code": code, "sector_code": p.sector_code}
+                for p, _ in chunk
+                for code in p.division_codes
+            ],
+        )
+        connection.execute(
+            insert(StatusEvent),
+            [
+                {
+                    "project_id": ids[p.code],
+                    "status": p.status,
+                    "effective_date": row["status_date"],
+                    "note": "列入规划",
+                    "recorded_at": now,
+                    "origin": Origin.SEED.value,
+                }
+                for (p, _), row in zip(chunk, rows)
+            ],
+        )
 
 
 def _chunks(items: list, size: int):
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def _handle_missing(session: Session, missing: dict, report: LoadReport, prune: bool) -> None:
@@ -1191,8 +1399,13 @@ def _handle_missing(session: Session, missing: dict, report: LoadReport, prune: 
         return
     ids = [row.id for row in missing.values()]
     plan_of = dict(session.execute(select(Project.id, Plan.key).join(Plan).where(Project.id.in_(ids))).all())
-    touched = set(session.execute(select(StatusEvent.project_id).where(
-        StatusEvent.project_id.in_(ids), StatusEvent.origin == Origin.USER.value)).scalars())
+    touched = set(
+        session.execute(
+            select(StatusEvent.project_id).where(
+                StatusEvent.project_id.in_(ids), StatusEvent.origin == Origin.USER.value
+            )
+        ).scalars()
+    )
     for table in (FieldEvent, PeriodReport, AnnualPlan):  # a user's record keeps its project
         touched |= set(session.execute(select(table.project_id).where(table.project_id.in_(ids))).scalars())
     for code, row in sorted(missing.items()):
@@ -1216,10 +1429,16 @@ def _replace_places(session: Session, bundle: SeedBundle, column_ids: dict[tuple
 
     from portfolio.models import Place
 
-    wanted = sorted((column_ids[(p.plan_key, p.column_number)], p.role, p.name, p.division_code,
-                     p.source_line, p.note) for p in bundle.places)
-    current = sorted(tuple(r) for r in session.execute(select(
-        Place.column_id, Place.role, Place.name, Place.division_code, Place.source_line, Place.note)).all())
+    wanted = sorted(
+        (column_ids[(p.plan_key, p.column_number)], p.role, p.name, p.division_code, p.source_line, p.note)
+        for p in bundle.places
+    )
+    current = sorted(
+        tuple(r)
+        for r in session.execute(
+            select(Place.column_id, Place.role, Place.name, Place.division_code, Place.source_line, Place.note)
+        ).all()
+    )
     if wanted == current:
         return 0
     session.execute(delete(Place))
@@ -1240,8 +1459,12 @@ def _replace_links(session: Session, bundle: SeedBundle) -> int:
     for link in bundle.links:  # the same pair named twice in one group keeps its first reason
         reasons.setdefault((ids[link.project_code], link.relation, ids[link.target_code]), link.reason)
     wanted = sorted((*key, reason) for key, reason in reasons.items())
-    current = sorted(tuple(row) for row in session.execute(select(
-        ProjectLink.project_id, ProjectLink.relation, ProjectLink.target_id, ProjectLink.reason)).all())
+    current = sorted(
+        tuple(row)
+        for row in session.execute(
+            select(ProjectLink.project_id, ProjectLink.relation, ProjectLink.target_id, ProjectLink.reason)
+        ).all()
+    )
     if wanted == current:
         return 0
     session.execute(delete(ProjectLink))

@@ -22,8 +22,10 @@ def text_problem(value: str) -> str | None:
     char = found.group()
     if char == "\x00":
         return f"contains a NUL character (at position {found.start() + 1})"
-    return (f"contains {char.encode('utf-8', 'backslashreplace').decode()}, which is not a character: "
-            f"a byte that is not UTF-8, or a lone surrogate (at position {found.start() + 1})")
+    return (
+        f"contains {char.encode('utf-8', 'backslashreplace').decode()}, which is not a character: "
+        f"a byte that is not UTF-8, or a lone surrogate (at position {found.start() + 1})"
+    )
 
 
 def check_text(value: str, what: str) -> str:
@@ -37,4 +39,4 @@ def check_text(value: str, what: str) -> str:
 def shorten(value: object, limit: int = 80) -> str:
     """repr() of a value for a message, cut to `limit` characters."""
     shown = repr(value)
-    return shown if len(shown) <= limit else shown[:limit - 1] + "…"
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"

@@ -8,7 +8,7 @@ and JSON for the same question. No Typer, no Rich, no HTML here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import date, timezone
+from datetime import UTC, date
 from typing import NamedTuple
 
 from portfolio.errors import UserInputError
@@ -19,19 +19,36 @@ from portfolio.vocab import BUILD_TYPE_OC4IDS, KIND_LABELS, STATUS_ENGLISH
 # --- filters ---------------------------------------------------------------------------
 
 
-def build_filter(session, *, county=None, prefecture=None, sector=None, plan=None, column=None, status=None,
-                 kind=None, level=None, tier=None, search=None, notes: list[str] | None = None):
+def build_filter(
+    session,
+    *,
+    county=None,
+    prefecture=None,
+    sector=None,
+    plan=None,
+    column=None,
+    status=None,
+    kind=None,
+    level=None,
+    tier=None,
+    search=None,
+    notes: list[str] | None = None,
+):
     """What a user typed (repeated values, or lists written 芒康,江孜 / 芒康、江孜; names, short names,
     pinyin, codes, English or Chinese) -> a ProjectFilter. Remarks worth telling the user go to `notes`."""
     from portfolio import queries, vocab
 
-    county, sector, plan, status = (_listed(name, values) for name, values in (
-        ("--county", county), ("--sector", sector), ("--plan", plan), ("--status", status)))
+    county, sector, plan, status = (
+        _listed(name, values)
+        for name, values in (("--county", county), ("--sector", sector), ("--plan", plan), ("--status", status))
+    )
     if prefecture is not None and not prefecture.strip():
         raise UserInputError("--prefecture needs a value: a prefecture such as 拉萨, 日喀则 or 昌都")
-    division_codes = queries.resolve_divisions(session, county, prefecture=prefecture,
-                                               notes=notes if notes is not None else []) \
-        if county or prefecture else []
+    division_codes = (
+        queries.resolve_divisions(session, county, prefecture=prefecture, notes=notes if notes is not None else [])
+        if county or prefecture
+        else []
+    )
     plan_keys = [queries.resolve_plan(session, p) for p in plan]
     if column is not None:
         queries.check_column(session, column, plan_keys)
@@ -73,6 +90,7 @@ def resolve_tier(value: str | None) -> str | None:
 
 # --- project lists ---------------------------------------------------------------------
 
+
 class ProjectDisplay(NamedTuple):
     """A project as a table shows it: Chinese labels, counties joined with 、."""
 
@@ -95,10 +113,20 @@ def display_rows(rows: Iterable[ProjectRow], shorten_counties: bool = False) -> 
     whole)."""
     counties = next(c for c in row_columns(ProjectRow) if c.key == "counties_label")
     for row in rows:
-        yield ProjectDisplay(row.code, row.name, row.kind_label, display_value(counties, row.counties_label,
-                                                                               shorten=shorten_counties),
-                             row.sector_label, row.plan, row.column, row.group, row.status_label, row.status_date,
-                             row.build_type_label, row.quantity)
+        yield ProjectDisplay(
+            row.code,
+            row.name,
+            row.kind_label,
+            display_value(counties, row.counties_label, shorten=shorten_counties),
+            row.sector_label,
+            row.plan,
+            row.column,
+            row.group,
+            row.status_label,
+            row.status_date,
+            row.build_type_label,
+            row.quantity,
+        )
 
 
 def project_records(rows: Iterable[ProjectRow]) -> Iterator[dict]:
@@ -120,12 +148,17 @@ def detail_fields(detail) -> list[tuple[str, str]]:
     """The (label, text) rows of `projects show`: every field, provenance, quote, then the links."""
     p, plan, column, sector = detail.project, detail.plan, detail.column, detail.sector
     rows = [
-        ("编号", p.code), ("名称", p.name), ("类型", KIND_LABELS[p.kind]),
-        ("县(区)", "、".join(f"{division_label(d)} {d.code}" for d in detail.divisions)), ("层级", p.level),
+        ("编号", p.code),
+        ("名称", p.name),
+        ("类型", KIND_LABELS[p.kind]),
+        ("县(区)", "、".join(f"{division_label(d)} {d.code}" for d in detail.divisions)),
+        ("层级", p.level),
         ("行业", f"{sector.label_zh} ({sector.code}; OC4IDS {sector.oc4ids})"),
         ("状态", f"{p.status} ({STATUS_ENGLISH[p.status]}) 自 {p.status_date or ''}"),
-        ("规划", f"{plan.title} [{plan.key}]"), ("专栏", f"专栏{column.number} {column.title}"),
-        ("分项", p.group_label or ""), ("出处", f"{plan.source_file} 第{p.source_line}行"),
+        ("规划", f"{plan.title} [{plan.key}]"),
+        ("专栏", f"专栏{column.number} {column.title}"),
+        ("分项", p.group_label or ""),
+        ("出处", f"{plan.source_file} 第{p.source_line}行"),
         ("原文", p.quote or ""),
     ]
     return rows + detail_optional_fields(detail) + link_fields(detail.links)
@@ -138,18 +171,45 @@ def detail_optional_fields(detail) -> list[tuple[str, str]]:
     p = detail.project
     optional = [
         ("建设性质", p.build_type and f"{p.build_type} ({BUILD_TYPE_OC4IDS[p.build_type]})"),
-        ("数量", p.quantity), ("备注", p.note), ("项目代码", p.national_code),
-        ("总投资(万元)", p.total_investment), ("建设年限", p.start_year and f"{p.start_year}–{p.end_year or ''}"),
-        ("计划开工", p.planned_start), ("计划竣工", p.planned_end), ("实际开工", p.actual_start),
-        ("实际竣工", p.actual_end), ("责任单位", p.responsible_unit), ("联系人", p.contact),
+        ("数量", p.quantity),
+        ("备注", p.note),
+        ("项目代码", p.national_code),
+        ("总投资(万元)", p.total_investment),
+        ("建设年限", p.start_year and f"{p.start_year}–{p.end_year or ''}"),
+        ("计划开工", p.planned_start),
+        ("计划竣工", p.planned_end),
+        ("实际开工", p.actual_start),
+        ("实际竣工", p.actual_end),
+        ("责任单位", p.responsible_unit),
+        ("联系人", p.contact),
         ("种子数据", None if p.in_seeds else "已不在种子文件中 (no longer in the seed files)"),
     ]
     return [(k, as_text(v)) for k, v in optional + _other_fields(p) if v not in (None, "")]
 
 
-_SPELLED_OUT = {"code", "name", "kind", "level", "status", "status_date", "quote", "build_type", "quantity",
-                "national_code", "total_investment", "start_year", "end_year", "planned_start", "planned_end",
-                "actual_start", "actual_end", "responsible_unit", "contact", "in_seeds", "source_line"}
+_SPELLED_OUT = {
+    "code",
+    "name",
+    "kind",
+    "level",
+    "status",
+    "status_date",
+    "quote",
+    "build_type",
+    "quantity",
+    "national_code",
+    "total_investment",
+    "start_year",
+    "end_year",
+    "planned_start",
+    "planned_end",
+    "actual_start",
+    "actual_end",
+    "responsible_unit",
+    "contact",
+    "in_seeds",
+    "source_line",
+}
 
 
 def _other_fields(project) -> list[tuple[str, object]]:
@@ -157,8 +217,11 @@ def _other_fields(project) -> list[tuple[str, object]]:
     (a field added to the model and to the row type shows up here too)."""
     from portfolio.models import Project
 
-    return [(c.label, getattr(project, c.key)) for c in row_columns(ProjectRow)
-            if c.key in Project.model_fields and c.key not in _SPELLED_OUT]
+    return [
+        (c.label, getattr(project, c.key))
+        for c in row_columns(ProjectRow)
+        if c.key in Project.model_fields and c.key not in _SPELLED_OUT
+    ]
 
 
 def _items(items) -> str:
@@ -193,28 +256,48 @@ def status_rows(events) -> list[tuple]:
 
 def history_columns() -> list[Col]:
     """The columns of `projects history`: status, field and report events."""
-    return [Col("id", "编号"), Col("effective_date", "日期"), Col("what", "事项"), Col("old", "原值"),
-            Col("new", "新值"), Col("note", "备注"), Col("actor", "记录人"), Col("recorded_at", "记录时间"),
-            Col("retracted", "撤销"), Col("origin", "来源")]
+    return [
+        Col("id", "编号"),
+        Col("effective_date", "日期"),
+        Col("what", "事项"),
+        Col("old", "原值"),
+        Col("new", "新值"),
+        Col("note", "备注"),
+        Col("actor", "记录人"),
+        Col("recorded_at", "记录时间"),
+        Col("retracted", "撤销"),
+        Col("origin", "来源"),
+    ]
 
 
 def history_rows(events, *, machine: bool = False) -> list:
     """Table text for people; ISO 8601 times with their UTC offset for files and JSON."""
-    return [event._replace(recorded_at=event.recorded_at.isoformat() if machine else utc_text(event.recorded_at))
-            for event in events]
+    return [
+        event._replace(recorded_at=event.recorded_at.isoformat() if machine else utc_text(event.recorded_at))
+        for event in events
+    ]
 
 
 def utc_text(moment) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 # --- summaries -------------------------------------------------------------------------
 
-DIMENSION_LABELS = {"county": "县(区)", "prefecture": "地市", "sector": "行业", "plan": "规划", "status": "状态",
-                    "kind": "类型", "column": "专栏"}
+DIMENSION_LABELS = {
+    "county": "县(区)",
+    "prefecture": "地市",
+    "sector": "行业",
+    "plan": "规划",
+    "status": "状态",
+    "kind": "类型",
+    "column": "专栏",
+}
 COUNT_LABELS = {"works": "工程数", "listings": "条目数"}
-COUNT_TITLES = {"works": "（每项工程计一次：项目群与其组成项目、重复列出的同一工程不重复计数）",
-                "listings": "（按规划条目计数，项目群与其组成项目、重复列出的同一工程各计一次）"}
+COUNT_TITLES = {
+    "works": "（每项工程计一次：项目群与其组成项目、重复列出的同一工程不重复计数）",
+    "listings": "（按规划条目计数，项目群与其组成项目、重复列出的同一工程各计一次）",
+}
 
 
 def summary_title(by: str, count: str) -> str:
@@ -236,8 +319,9 @@ def pivot(rows: list[tuple], totals: list[tuple], then: str) -> tuple[list[str],
     return [str(t) for t in across], table
 
 
-def summary_table(session, flt, by: str, then: str | None = None, *,
-                  count: str = "works") -> tuple[list[Col], list[tuple], list[tuple]]:
+def summary_table(
+    session, flt, by: str, then: str | None = None, *, count: str = "works"
+) -> tuple[list[Col], list[tuple], list[tuple]]:
     """The columns and rows of `portfolio summary --by BY [--then THEN] --count COUNT`, and the
     (value, count) totals by BY."""
     from portfolio import queries
@@ -253,23 +337,77 @@ def summary_table(session, flt, by: str, then: str | None = None, *,
 # --- reference lists -------------------------------------------------------------------
 
 REFERENCE_COLUMNS = {
-    "counties": (("code", "代码"), ("name", "名称"), ("level", "级别"), ("parent", "上级"), ("short_name", "简称"),
-                 ("aliases", "别名"), ("official", "国标代码"), ("projects", "项目数")),
-    "plans": (("key", "代号"), ("title", "规划"), ("region", "地区"), ("period", "期限"), ("issued", "印发/通过"),
-              ("kind", "类别"), ("columns", "专栏"), ("projects", "项目"), ("indicators", "指标")),
-    "columns": (("plan", "规划"), ("number", "专栏"), ("title", "标题"), ("kind", "内容"), ("projects", "项目"),
-                ("programmes", "项目群"), ("places", "城镇")),
-    "sectors": (("code", "代码"), ("label_zh", "行业"), ("label_en", "English"), ("oc4ids", "OC4IDS"),
-                ("projects", "项目数")),
-    "indicators": (("code", "编号"), ("plan", "规划"), ("table", "表"), ("section", "类别"), ("name", "指标"),
-                   ("scope", "范围"), ("unit", "单位"), ("baseline_label", "基期"), ("baseline", "基期值"),
-                   ("target_label", "目标期"), ("target", "目标值"), ("attribute", "属性"),
-                   ("baseline_value", "基期数值"), ("target_value", "目标数值"), ("line", "行")),
-    "places": (("plan", "规划"), ("column", "专栏"), ("role", "层级"), ("name", "名称"), ("county", "县(区)"),
-               ("line", "行")),
+    "counties": (
+        ("code", "代码"),
+        ("name", "名称"),
+        ("level", "级别"),
+        ("parent", "上级"),
+        ("short_name", "简称"),
+        ("aliases", "别名"),
+        ("official", "国标代码"),
+        ("projects", "项目数"),
+    ),
+    "plans": (
+        ("key", "代号"),
+        ("title", "规划"),
+        ("region", "地区"),
+        ("period", "期限"),
+        ("issued", "印发/通过"),
+        ("kind", "类别"),
+        ("columns", "专栏"),
+        ("projects", "项目"),
+        ("indicators", "指标"),
+    ),
+    "columns": (
+        ("plan", "规划"),
+        ("number", "专栏"),
+        ("title", "标题"),
+        ("kind", "内容"),
+        ("projects", "项目"),
+        ("programmes", "项目群"),
+        ("places", "城镇"),
+    ),
+    "sectors": (
+        ("code", "代码"),
+        ("label_zh", "行业"),
+        ("label_en", "English"),
+        ("oc4ids", "OC4IDS"),
+        ("projects", "项目数"),
+    ),
+    "indicators": (
+        ("code", "编号"),
+        ("plan", "规划"),
+        ("table", "表"),
+        ("section", "类别"),
+        ("name", "指标"),
+        ("scope", "范围"),
+        ("unit", "单位"),
+        ("baseline_label", "基期"),
+        ("baseline", "基期值"),
+        ("target_label", "目标期"),
+        ("target", "目标值"),
+        ("attribute", "属性"),
+        ("baseline_value", "基期数值"),
+        ("target_value", "目标数值"),
+        ("line", "行"),
+    ),
+    "places": (
+        ("plan", "规划"),
+        ("column", "专栏"),
+        ("role", "层级"),
+        ("name", "名称"),
+        ("county", "县(区)"),
+        ("line", "行"),
+    ),
 }
-REFERENCE_TITLES = {"counties": "行政区划", "plans": "规划", "columns": "专栏", "sectors": "行业",
-                    "indicators": "主要指标", "places": "城镇体系"}
+REFERENCE_TITLES = {
+    "counties": "行政区划",
+    "plans": "规划",
+    "columns": "专栏",
+    "sectors": "行业",
+    "indicators": "主要指标",
+    "places": "城镇体系",
+}
 
 
 def reference_columns(name: str) -> list[Col]:

@@ -24,6 +24,7 @@ from typing import Self
 
 from portfolio.errors import UserInputError
 
+
 class Vocabulary(StrEnum):
     """A controlled value. The member *is* the stored string; `code` is the stable machine code
     (JSON, CSV), `label` the Chinese label, `oc4ids` the OC4IDS code if there is one, `synonyms`
@@ -34,8 +35,9 @@ class Vocabulary(StrEnum):
     oc4ids: str | None
     synonyms: tuple[str, ...]
 
-    def __new__(cls, value: str, label: str, code: str | None = None, oc4ids: str | None = None,
-                synonyms: tuple[str, ...] = ()):
+    def __new__(
+        cls, value: str, label: str, code: str | None = None, oc4ids: str | None = None, synonyms: tuple[str, ...] = ()
+    ):
         member = str.__new__(cls, value)
         member._value_ = value
         member.label = label
@@ -75,8 +77,7 @@ class Vocabulary(StrEnum):
                 table[word.lower()] = member
         if key in table:
             return table[key]
-        raise UserInputError(f"unknown {what} {value!r}{did_you_mean(value, table.keys())}; "
-                             f"allowed: {cls.allowed()}")
+        raise UserInputError(f"unknown {what} {value!r}{did_you_mean(value, table.keys())}; allowed: {cls.allowed()}")
 
 
 class Status(Vocabulary):
@@ -84,10 +85,20 @@ class Status(Vocabulary):
 
     IDENTIFICATION = "谋划", "谋划", "identification", "identification", ("储备", "planning", "planned")
     PREPARATION = "前期", "前期", "preparation", "preparation"
-    IMPLEMENTATION = "在建", "在建", "implementation", "implementation", (
-        "新开工", "续建", "construction", "building", "under construction")
-    COMPLETION = "建成", "建成", "completion", "completion", (
-        "竣工", "建成投产", "completed", "complete", "maintenance")
+    IMPLEMENTATION = (
+        "在建",
+        "在建",
+        "implementation",
+        "implementation",
+        ("新开工", "续建", "construction", "building", "under construction"),
+    )
+    COMPLETION = (
+        "建成",
+        "建成",
+        "completion",
+        "completion",
+        ("竣工", "建成投产", "completed", "complete", "maintenance"),
+    )
     SUSPENDED = "暂缓", "暂缓", "suspended", None, ("on hold", "on-hold", "paused")
     CANCELLED = "取消", "取消", "cancelled", "cancelled", ("canceled",)
 
@@ -192,8 +203,10 @@ def division_names(divisions: Iterable[tuple[str, str, str | None]]) -> dict[str
     rows = list(divisions)
     names = {code: name for code, name, _parent in rows}
     shared = Counter(names.values())
-    return {code: f"{name}({names[parent]})" if shared[name] > 1 and parent in names else name
-            for code, name, parent in rows}
+    return {
+        code: f"{name}({names[parent]})" if shared[name] > 1 and parent in names else name
+        for code, name, parent in rows
+    }
 
 
 def division_label(name: str, level: str) -> str:
@@ -239,8 +252,11 @@ def fold_input(text: str) -> str:
     return simplified(unicodedata.normalize("NFKC", text)).strip()
 
 
-_FULL_WIDTH_ALNUM = {code: code - 0xFEE0 for start, end in (("０", "９"), ("Ａ", "Ｚ"), ("ａ", "ｚ"))
-                     for code in range(ord(start), ord(end) + 1)}
+_FULL_WIDTH_ALNUM = {
+    code: code - 0xFEE0
+    for start, end in (("０", "９"), ("Ａ", "Ｚ"), ("ａ", "ｚ"))
+    for code in range(ord(start), ord(end) + 1)
+}
 
 
 def fold_search(text: str) -> str:
@@ -280,8 +296,7 @@ def pinyin_readings(text: str) -> set[str]:
     from pypinyin import pinyin as syllables
 
     # character by character: for a phrase pypinyin gives only the reading its dictionary prefers
-    choices = [found[0] for ch in text if (found := syllables(ch, style=Style.NORMAL, heteronym=True,
-                                                              errors="ignore"))]
+    choices = [found[0] for ch in text if (found := syllables(ch, style=Style.NORMAL, heteronym=True, errors="ignore"))]
     readings = {pinyin(text).replace("ü", "u").replace("v", "u")}
     for combination in itertools.islice(itertools.product(*choices), MAX_READINGS):
         readings.add("".join(combination).lower().replace("ü", "u").replace("v", "u"))
@@ -372,8 +387,12 @@ class Gazetteer:
     @classmethod
     def of_divisions(cls, divisions) -> Gazetteer:
         """From Division rows or seed divisions (aliases stored as `a|b|c`)."""
-        return cls([Place(d.code, d.name, d.level, d.parent_code, d.short_name,
-                          tuple(a for a in d.aliases.split("|") if a)) for d in divisions])
+        return cls(
+            [
+                Place(d.code, d.name, d.level, d.parent_code, d.short_name, tuple(a for a in d.aliases.split("|") if a))
+                for d in divisions
+            ]
+        )
 
     def __post_init__(self) -> None:
         self._by_code = {p.code: p for p in self.places}

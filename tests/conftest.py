@@ -117,8 +117,9 @@ def _load_small_plan(url: str) -> None:
     """What `seed load` of the small test plan does, without the CLI: apply, then refresh statistics."""
     import tempfile
 
-    from portfolio import seeding
     from seedkit import make_seed_dir
+
+    from portfolio import seeding
 
     engine = db.make_engine(url)
     try:

@@ -3,7 +3,7 @@ outside the acting account's scope, and then nothing is written."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -39,12 +39,17 @@ def codes_of(engine, county: str, level: str = "县级") -> list[str]:
     from portfolio.reports.periods import Offices
 
     with session_of(engine, write=False) as session:
-        code = session.execute(sa.text("SELECT code FROM division WHERE name LIKE :n"),
-                               {"n": f"{county}%"}).scalar_one()
+        code = session.execute(
+            sa.text("SELECT code FROM division WHERE name LIKE :n"), {"n": f"{county}%"}
+        ).scalar_one()
         offices = Offices(session).of_projects()
         ids = [i for i, office in offices.items() if office == code]
-        return sorted(session.execute(sa.text(f"SELECT code FROM project WHERE id IN ({','.join(map(str, ids))}) "
-                                              f"AND level = :level"), {"level": level}).scalars())
+        return sorted(
+            session.execute(
+                sa.text(f"SELECT code FROM project WHERE id IN ({','.join(map(str, ids))}) AND level = :level"),
+                {"level": level},
+            ).scalars()
+        )
 
 
 def add(engine, name, role, counties=(), prefectures=(), level=None):
@@ -76,8 +81,9 @@ def test_an_editor_writes_its_county_and_each_event_names_the_account_and_addres
 def test_status_field_and_retraction_outside_the_scope_are_refused_and_nothing_is_written(engine, editor):
     mangkang = codes_of(engine, "芒康")[0]
     with session_of(engine) as session:  # the local operator (no account) records one event to retract
-        done = changes.set_status(session, mangkang, "前期", effective_date=date(2026, 1, 5),
-                                  actor=current_actor(session))
+        done = changes.set_status(
+            session, mangkang, "前期", effective_date=date(2026, 1, 5), actor=current_actor(session)
+        )
     before = counts(engine)
     attempts = [
         lambda s: changes.set_status(s, mangkang, "在建", effective_date=date(2026, 5, 1), actor=editor),
@@ -96,8 +102,11 @@ def test_status_field_and_retraction_outside_the_scope_are_refused_and_nothing_i
 def test_a_status_sheet_mixing_two_counties_is_refused_whole_naming_the_rows(engine, editor, tmp_path):
     jiangzi, mangkang = codes_of(engine, "江孜"), codes_of(engine, "芒康")
     sheet = tmp_path / "回报.csv"
-    sheet.write_text("项目编号,状态,日期\n" + f"{jiangzi[0]},在建,2026-05-01\n{mangkang[0]},在建,2026-05-01\n"
-                     f"{jiangzi[1]},前期,2026-05-02\n{mangkang[1]},前期,2026-05-02\n", encoding="utf-8")
+    sheet.write_text(
+        "项目编号,状态,日期\n" + f"{jiangzi[0]},在建,2026-05-01\n{mangkang[0]},在建,2026-05-01\n"
+        f"{jiangzi[1]},前期,2026-05-02\n{mangkang[1]},前期,2026-05-02\n",
+        encoding="utf-8",
+    )
     before = counts(engine)
     with pytest.raises(PermissionDenied) as refused, session_of(engine) as session:
         changes.import_sheet(session, sheet, actor=editor)
@@ -117,8 +126,9 @@ def _template(engine, tmp_path, county: str):
     path = tmp_path / f"{county}.xlsx"
     with session_of(engine, write=False) as session:
         offices = resolve_offices(session, [county], None)
-        template.write_workbook(path, Period.parse(PERIOD), county, offices,
-                                template.template_rows(session, Period.parse(PERIOD), offices))
+        template.write_workbook(
+            path, Period.parse(PERIOD), county, offices, template.template_rows(session, Period.parse(PERIOD), offices)
+        )
     return path
 
 
@@ -147,8 +157,11 @@ def test_viewers_disabled_and_deleted_accounts_write_nothing(engine):
     with session_of(engine) as session:
         accounts.set_disabled(session, "江孜停用", True)
     before = counts(engine)
-    for actor, reason in ((viewer, "is a viewer"), (disabled, "is disabled"), (Actor("ghost", "account"),
-                                                                                "does not exist")):
+    for actor, reason in (
+        (viewer, "is a viewer"),
+        (disabled, "is disabled"),
+        (Actor("ghost", "account"), "does not exist"),
+    ):
         with pytest.raises(PermissionDenied, match=reason), session_of(engine) as session:
             changes.set_status(session, jiangzi, "在建", effective_date=date(2026, 5, 1), actor=actor)
     assert counts(engine) == before
@@ -159,10 +172,14 @@ def test_a_prefecture_scope_covers_the_works_its_city_bureau_reports_and_no_coun
     county_work = codes_of(engine, "江孜")[0]
     with session_of(engine, write=False) as session:
         shigatse = session.execute(sa.text("SELECT code FROM division WHERE name = '日喀则市'")).scalar_one()
-        ids = session.execute(sa.text("SELECT project_id FROM project_division WHERE division_code = :c"),
-                              {"c": shigatse}).scalars().all()
-        county_id = session.execute(sa.text("SELECT id FROM project WHERE code = :c"),
-                                    {"c": county_work}).scalar_one()
+        ids = (
+            session.execute(
+                sa.text("SELECT project_id FROM project_division WHERE division_code = :c"), {"c": shigatse}
+            )
+            .scalars()
+            .all()
+        )
+        county_id = session.execute(sa.text("SELECT id FROM project WHERE code = :c"), {"c": county_work}).scalar_one()
         assert ids
         check_scope(session, bureau, ids)
         with pytest.raises(PermissionDenied, match=county_work):
@@ -172,10 +189,10 @@ def test_a_prefecture_scope_covers_the_works_its_city_bureau_reports_and_no_coun
 def test_scope_options_are_checked(engine):
     with session_of(engine) as session:
         for args, message in (
-                (("editor", [], []), "an editor needs a scope"),
-                (("admin", ["江孜"], []), "only an editor has a scope"),
-                (("editor", [], ["日喀则"]), "--prefecture goes with --level 市级"),
-                (("editor", ["火星"], []), "火星"),
+            (("editor", [], []), "an editor needs a scope"),
+            (("admin", ["江孜"], []), "only an editor has a scope"),
+            (("editor", [], ["日喀则"]), "--prefecture goes with --level 市级"),
+            (("editor", ["火星"], []), "火星"),
         ):
             with pytest.raises(UserInputError, match=message):
                 accounts.resolve_scope(session, *args)
@@ -207,7 +224,9 @@ def test_passwords_are_argon2_hashes_and_authenticate_checks_them(engine, editor
 
 
 def test_users_commands_never_print_the_password(cli):
-    added = cli("users", "add", "江孜县发改委", "--role", "editor", "--county", "江孜", input=f"{PASSWORD}\n{PASSWORD}\n")
+    added = cli(
+        "users", "add", "江孜县发改委", "--role", "editor", "--county", "江孜", input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
     assert added.exit_code == 0, added.output
     assert "账户" in added.stderr or "account created" in added.stderr
     piped = cli("users", "add", "viewer1", "--role", "viewer", "--password-stdin", input=f"{PASSWORD}\n")
@@ -216,7 +235,9 @@ def test_users_commands_never_print_the_password(cli):
     assert mismatch.exit_code != 0
     listed = cli.json("users", "list")
     assert [(a["name"], a["role"], a["scope"], a["state"]) for a in listed] == [
-        ("viewer1", "viewer", "", "启用"), ("江孜县发改委", "editor", "江孜县", "启用")]
+        ("viewer1", "viewer", "", "启用"),
+        ("江孜县发改委", "editor", "江孜县", "启用"),
+    ]
     assert cli("users", "disable", "viewer1").exit_code == 0
     reset = cli("users", "reset-password", "viewer1", "--password-stdin", input="New-password-9\n")
     assert reset.exit_code == 0, reset.output
@@ -234,10 +255,12 @@ def test_the_operator_whose_name_is_an_account_acts_as_that_account(cli, engine)
     with session_of(engine, write=False) as session:
         operator = _operator(session).name
     jiangzi, mangkang = codes_of(engine, "江孜")[0], codes_of(engine, "芒康")[0]
-    assert cli("projects", "set-status", mangkang, "在建", "--date", "2026-05-01",
-               "--by", "张三").exit_code == 0  # no account of that name yet: the local operator writes anything
-    added = cli("users", "add", operator, "--role", "editor", "--county", "江孜", "--password-stdin",
-                input=f"{PASSWORD}\n")
+    assert (
+        cli("projects", "set-status", mangkang, "在建", "--date", "2026-05-01", "--by", "张三").exit_code == 0
+    )  # no account of that name yet: the local operator writes anything
+    added = cli(
+        "users", "add", operator, "--role", "editor", "--county", "江孜", "--password-stdin", input=f"{PASSWORD}\n"
+    )
     assert added.exit_code == 0, added.output
     before = counts(engine)
     refused = cli("projects", "set-status", mangkang, "建成", "--date", "2026-06-01")
@@ -253,13 +276,22 @@ def test_the_operator_whose_name_is_an_account_acts_as_that_account(cli, engine)
 def test_a_period_report_entered_for_one_project_is_checked_like_a_sheet_row_and_scoped(engine, editor):
     jiangzi, mangkang = codes_of(engine, "江孜")[0], codes_of(engine, "芒康")[0]
     period = Period.parse(PERIOD)
-    values = {"status": "在建", "status_date": "2026-11-03", "invest_period": "300", "invest_cumulative": "300",
-              "progress": "基础施工", "problems": "<b>缺资金</b>"}
+    values = {
+        "status": "在建",
+        "status_date": "2026-11-03",
+        "invest_period": "300",
+        "invest_cumulative": "300",
+        "progress": "基础施工",
+        "problems": "<b>缺资金</b>",
+    }
     before = counts(engine)
     with pytest.raises(PermissionDenied, match=mangkang), session_of(engine) as session:
         importer.enter_report(session, mangkang, period, values, actor=editor)
     assert counts(engine) == before
-    with pytest.raises(UserInputError, match=f"^{jiangzi}: 累计完成投资.*less than 本期"), session_of(engine) as session:
+    with (
+        pytest.raises(UserInputError, match=f"^{jiangzi}: 累计完成投资.*less than 本期"),
+        session_of(engine) as session,
+    ):
         importer.enter_report(session, jiangzi, period, {**values, "invest_cumulative": "100"}, actor=editor)
     assert counts(engine) == before
     with session_of(engine) as session:
@@ -279,13 +311,15 @@ def test_a_secret_is_generated_once_and_kept(engine, engine_of, seeded_url):
 
 
 def test_the_sixth_wrong_password_in_a_minute_locks_the_account_and_the_address(engine, editor):
-    from datetime import timedelta, timezone
+    from datetime import timedelta
 
-    start = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
     with session_of(engine) as session:
         for attempt in range(5):
-            assert accounts.login(session, "江孜县发改委", f"wrong-{attempt}", "198.51.100.1",
-                                  now=start).message == "wrong account name or password"
+            assert (
+                accounts.login(session, "江孜县发改委", f"wrong-{attempt}", "198.51.100.1", now=start).message
+                == "wrong account name or password"
+            )
         refused = accounts.login(session, "江孜县发改委", PASSWORD, "198.51.100.9", now=start + timedelta(seconds=30))
         assert refused.account is None and "too many wrong passwords" in refused.message
         other = accounts.login(session, "viewer-x", PASSWORD, "198.51.100.1", now=start + timedelta(seconds=30))
@@ -302,8 +336,9 @@ def test_the_audit_trail_lists_who_wrote_what_from_where(engine, editor):
 
     jiangzi = codes_of(engine, "江孜")[0]
     with session_of(engine) as session:
-        done = changes.set_status(session, jiangzi, "在建", effective_date=date(2026, 5, 1), note="<i>开工</i>",
-                                  actor=editor)
+        done = changes.set_status(
+            session, jiangzi, "在建", effective_date=date(2026, 5, 1), note="<i>开工</i>", actor=editor
+        )
         fields.set_fields(session, jiangzi, {"contact": "扎西"}, actor=editor)
         history.retract(session, jiangzi, f"S{done.event_id}", actor=Actor("规划科", "by"), note="日期错")
     with session_of(engine, write=False) as session:
@@ -311,6 +346,9 @@ def test_the_audit_trail_lists_who_wrote_what_from_where(engine, editor):
         mine = audit.audit(session, account="江孜县发改委")
         assert not audit.audit(session, since=date.today() + timedelta(days=1))
     assert [(r.action, r.code, r.actor) for r in rows] == [
-        ("撤销", jiangzi, "规划科"), ("字段", jiangzi, "江孜县发改委 (账户)"), ("状态", jiangzi, "江孜县发改委 (账户)")]
+        ("撤销", jiangzi, "规划科"),
+        ("字段", jiangzi, "江孜县发改委 (账户)"),
+        ("状态", jiangzi, "江孜县发改委 (账户)"),
+    ]
     assert [r.action for r in mine] == ["字段", "状态"] and {r.address for r in mine} == {"192.0.2.7"}
     assert "联系人 (空) → 扎西" in rows[1].what and "<i>开工</i>" in rows[2].what

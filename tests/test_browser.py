@@ -5,7 +5,6 @@ tests/artifacts/browser/ and asserts on what the page shows."""
 from __future__ import annotations
 
 import csv
-import os
 import socket
 import subprocess
 import sys
@@ -14,7 +13,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import Cli, DatabaseFactory, browser_binaries
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "browser"
@@ -35,8 +33,11 @@ def server(tmp_path_factory):
     port = _free_port()
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     with log.open("w") as output:
-        process = subprocess.Popen([sys.executable, "-m", "portfolio", "--db", url, "serve", "--port", str(port)],
-                                   stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "portfolio", "--db", url, "serve", "--port", str(port)],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + START_SECONDS
@@ -67,11 +68,18 @@ def chrome(server):
         old.unlink()
     options = webdriver.ChromeOptions()
     options.binary_location = browser
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000",
-                     "--lang=zh-CN", "--disable-gpu"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1000",
+        "--lang=zh-CN",
+        "--disable-gpu",
+    ):
         options.add_argument(argument)
-    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
-                                              "download.prompt_for_download": False})
+    options.add_experimental_option(
+        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
+    )
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
     driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
@@ -108,8 +116,7 @@ def css_all(driver, selector: str):
 
 
 def shown_total(driver) -> int:
-    return int(driver.execute_script("return document.querySelector('#results .total').textContent")
-               .replace(",", ""))
+    return int(driver.execute_script("return document.querySelector('#results .total').textContent").replace(",", ""))
 
 
 def assert_only_own_host(driver, base: str) -> None:
@@ -155,8 +162,7 @@ def test_browse_facet_search_open_and_download(server, chrome):
     box.send_keys("水厂")
     box.submit()
     within = cli.json("projects", "list", "--county", "540328", "--sector", "water_supply", "--search", "水厂")
-    wait(driver, lambda d: "q=" in d.current_url and "county=540328" in d.current_url
-         and shown_total(d) == len(within))
+    wait(driver, lambda d: "q=" in d.current_url and "county=540328" in d.current_url and shown_total(d) == len(within))
 
     driver.get(base + "/projects")
     box = css(driver, "#q")

@@ -6,7 +6,6 @@ editor's name. Each step saves a screenshot under tests/artifacts/browser/."""
 from __future__ import annotations
 
 import pytest
-
 from test_browser import chrome, css, server, shot, wait  # noqa: F401 (fixtures)
 
 ADMIN_PASSWORD = "Lhasa-admin-2026"
@@ -15,8 +14,11 @@ EDITOR_PASSWORD = "Gyantse-editor-2026"
 
 def codes_of(cli, county: str) -> list[str]:
     """Projects lying in this county alone (its office's own), still reported on."""
-    return [p["code"] for p in cli.json("projects", "list", "--county", county)
-            if p["counties_label"] in ([f"{county}县"], [f"{county}区"]) and p["status_label"] not in ("建成", "取消")]
+    return [
+        p["code"]
+        for p in cli.json("projects", "list", "--county", county)
+        if p["counties_label"] in ([f"{county}县"], [f"{county}区"]) and p["status_label"] not in ("建成", "取消")
+    ]
 
 
 def log_in(driver, base: str, name: str, password: str) -> None:
@@ -57,8 +59,12 @@ def test_an_editor_of_jiangzi_records_its_projects_and_the_admin_sees_it(server,
 
     log_in(driver, base, "规划科", ADMIN_PASSWORD)
     driver.get(base + "/admin/accounts")
-    for name, value in (("name", "江孜县发改委"), ("county", "江孜"), ("password", EDITOR_PASSWORD),
-                        ("password2", EDITOR_PASSWORD)):
+    for name, value in (
+        ("name", "江孜县发改委"),
+        ("county", "江孜"),
+        ("password", EDITOR_PASSWORD),
+        ("password2", EDITOR_PASSWORD),
+    ):
         css(driver, f"#add-account [name='{name}']").send_keys(value)
     css(driver, "#add-account button").click()
     wait(driver, lambda d: d.find_elements("css selector", "tr[data-account='江孜县发改委']"))

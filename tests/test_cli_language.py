@@ -49,8 +49,7 @@ def run_portfolio(*args: str, **env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k not in ("LANG", "LC_ALL", "LC_MESSAGES", "PORTFOLIO_LANG")}
     environment.update(env)
     script = Path(sys.executable).with_name("portfolio")  # the installed command, as people run it
-    return subprocess.run([str(script), *args], capture_output=True, text=True,
-                          env=environment, check=False)
+    return subprocess.run([str(script), *args], capture_output=True, text=True, env=environment, check=False)
 
 
 def test_help_is_chinese_in_a_chinese_locale_and_english_otherwise():
@@ -66,11 +65,18 @@ def test_help_is_chinese_in_a_chinese_locale_and_english_otherwise():
 
 
 def test_help_does_not_load_the_database_stack():
-    code = ("import sys\nfrom portfolio.cli import main\nsys.argv = ['portfolio', '--help']\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "print('LOADED' if {'sqlalchemy', 'sqlmodel', 'alembic'} & set(sys.modules) else 'LIGHT')")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            env={**os.environ, "LANG": "zh_CN.UTF-8"})
+    code = (
+        "import sys\nfrom portfolio.cli import main\nsys.argv = ['portfolio', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print('LOADED' if {'sqlalchemy', 'sqlmodel', 'alembic'} & set(sys.modules) else 'LIGHT')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "LANG": "zh_CN.UTF-8"},
+    )
     assert result.stdout.strip().endswith("LIGHT")
 
 
@@ -89,10 +95,13 @@ def test_values_are_named_by_words_never_python_types(monkeypatch, language):
     assert ("set-status [选项] 编号 状态" if language == "zh" else "set-status [OPTIONS] CODE STATUS") in usage
 
 
-@pytest.mark.parametrize(("language", "expected"), [
-    ("en", "error: no such option: --bogus (see `portfolio projects list --help`)"),
-    ("zh", "错误：没有这个选项：--bogus（见 `portfolio projects list --help`）"),
-])
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "error: no such option: --bogus (see `portfolio projects list --help`)"),
+        ("zh", "错误：没有这个选项：--bogus（见 `portfolio projects list --help`）"),
+    ],
+)
 def test_usage_errors_are_one_line_like_the_tools_own(monkeypatch, language, expected):
     monkeypatch.setenv("PORTFOLIO_LANG", language)
     result = CliRunner().invoke(app, ["projects", "list", "--bogus"])

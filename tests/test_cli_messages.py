@@ -7,10 +7,10 @@ import os
 import stat
 
 import pytest
+from conftest import Cli
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from conftest import Cli
 from portfolio import db
 from portfolio.cli import app
 
@@ -71,23 +71,27 @@ def test_the_setup_lock_file_is_private(tmp_path):
 def test_in_memory_databases_are_refused(url):
     result = CliRunner().invoke(app, ["--db", url, "plans"])
     assert result.exit_code == 2
-    assert one_line_error(result) == (f"error: {url} is an in-memory database, whose contents vanish when the "
-                                      f"command ends: give a file path or sqlite:///PATH")
+    assert one_line_error(result) == (
+        f"error: {url} is an in-memory database, whose contents vanish when the "
+        f"command ends: give a file path or sqlite:///PATH"
+    )
 
 
 def test_a_bad_port_is_named_without_python_internals():
     result = CliRunner().invoke(app, ["--db", "postgresql://me:secret@host:abc/db", "plans"])
     assert result.exit_code == 2
     line = one_line_error(result)
-    assert line == ("error: bad port 'abc' in the database URL: a port is a number "
-                    "(postgresql://USER:PASSWORD@HOST:5432/DB)")
+    assert line == (
+        "error: bad port 'abc' in the database URL: a port is a number (postgresql://USER:PASSWORD@HOST:5432/DB)"
+    )
     assert "int()" not in line and "secret" not in line
 
 
 def test_urls_are_shown_as_written():
     assert db.display_url(db.resolve_database_url("/tmp/项目 库.db")) == "/tmp/项目 库.db"
-    assert db.display_url(db.resolve_database_url("postgresql://me:secret@host/项目")) == \
-        "postgresql://me:***@host/项目"
+    assert (
+        db.display_url(db.resolve_database_url("postgresql://me:secret@host/项目")) == "postgresql://me:***@host/项目"
+    )
 
 
 def test_backup_into_a_missing_folder_is_one_line(tmp_path):
@@ -119,8 +123,10 @@ def test_set_status_repeating_the_current_status_records_nothing(cli):
 def test_a_date_before_the_plan_was_issued_is_refused(cli):
     result = cli("projects", "set-status", "CD14-05-009", "在建", "--date", "2020-01-01")
     assert result.exit_code == 2
-    assert one_line_error(result) == ("error: date 2020-01-01 is before chamdo-14-housing was issued (2023-09-19): "
-                                      "a status of CD14-05-009 dates from then on")
+    assert one_line_error(result) == (
+        "error: date 2020-01-01 is before chamdo-14-housing was issued (2023-09-19): "
+        "a status of CD14-05-009 dates from then on"
+    )
     assert len(cli.json("projects", "history", "CD14-05-009")) == 1
 
 

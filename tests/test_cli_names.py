@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import Cli
+
 from portfolio import vocab
 
 
@@ -25,16 +25,38 @@ def county_codes(cli: Cli, *args: str) -> list[str]:
     return codes(cli.json("projects", "list", "--plan", "chamdo-14-housing", *args))
 
 
-@pytest.mark.parametrize("spelling", ["芒康", "芒康县", "mangkang", "Mángkāng", "mang kang", "mang2kang1",
-                                      "Mangkang Xian", "MANGKANG", "Markam", "540328", "芒康縣"])
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "芒康",
+        "芒康县",
+        "mangkang",
+        "Mángkāng",
+        "mang kang",
+        "mang2kang1",
+        "Mangkang Xian",
+        "MANGKANG",
+        "Markam",
+        "540328",
+        "芒康縣",
+    ],
+)
 def test_a_county_however_it_is_written(reader, spelling):
     assert county_codes(reader, "--county", spelling) == county_codes(reader, "--county", "芒康县")
 
 
-@pytest.mark.parametrize(("spelling", "name"), [
-    ("江孜縣", "江孜县"), ("Gyantse", "江孜县"), ("城關區", "城关区"), ("Lhatse", "拉孜县"), ("Zhag'yab", "察雅县"),
-    ("Qüxü", "曲水县"), ("Doilungdêqên", "堆龙德庆区"),
-])
+@pytest.mark.parametrize(
+    ("spelling", "name"),
+    [
+        ("江孜縣", "江孜县"),
+        ("Gyantse", "江孜县"),
+        ("城關區", "城关区"),
+        ("Lhatse", "拉孜县"),
+        ("Zhag'yab", "察雅县"),
+        ("Qüxü", "曲水县"),
+        ("Doilungdêqên", "堆龙德庆区"),
+    ],
+)
 def test_traditional_and_romanised_names(reader, spelling, name):
     rows = reader.json("projects", "list", "--county", spelling)
     assert rows and all(name in row["counties_label"] for row in rows)
@@ -61,8 +83,9 @@ def test_a_prefecture_given_as_a_county_means_everything_in_it(reader):
 
 @pytest.mark.parametrize("prefecture", ["拉薩", "Lhasa", "lasa"])
 def test_prefecture_spellings(reader, prefecture):
-    assert codes(reader.json("projects", "list", "--prefecture", prefecture)) == \
-        codes(reader.json("projects", "list", "--prefecture", "拉萨"))
+    assert codes(reader.json("projects", "list", "--prefecture", prefecture)) == codes(
+        reader.json("projects", "list", "--prefecture", "拉萨")
+    )
 
 
 def test_lists_with_commas_or_enumeration_commas(reader):
@@ -80,7 +103,9 @@ def test_full_width_codes_and_dates(cli):
     assert "(2025-04-01)" in result.stdout
 
 
-@pytest.mark.parametrize(("value", "label"), [("道路", "道路桥梁"), ("医疗", "医疗卫生"), ("transport.road", "道路桥梁")])
+@pytest.mark.parametrize(
+    ("value", "label"), [("道路", "道路桥梁"), ("医疗", "医疗卫生"), ("transport.road", "道路桥梁")]
+)
 def test_sector_by_prefix_or_oc4ids_code(reader, value, label):
     rows = reader.json("projects", "list", "--sector", value)
     assert rows and {row["sector_label"] for row in rows} == {label}
@@ -94,7 +119,9 @@ def test_an_oc4ids_code_covers_every_sector_filed_under_it(reader):
 def test_an_ambiguous_sector_prefix_is_refused_with_the_choices(reader):
     result = reader("projects", "list", "--sector", "文化")
     assert result.exit_code == 2
-    assert result.stderr.strip() == "error: ambiguous sector '文化': could be 文化体育 (culture_sport), 文化旅游 (tourism)"
+    assert (
+        result.stderr.strip() == "error: ambiguous sector '文化': could be 文化体育 (culture_sport), 文化旅游 (tourism)"
+    )
 
 
 def test_search_with_traditional_characters_finds_simplified_text(reader):
@@ -126,18 +153,33 @@ def test_sorting_by_name_county_status_and_sector(cli):
     assert labels == sorted(labels, key=vocab.pinyin_sort_key)
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("projects", "list", "--column", "99"), "error: no such 专栏 of projects: 99 in any plan; see `portfolio columns`"),
-    (("projects", "list", "--plan", "chamdo-14-housing", "--column", "30"),
-     "error: no such 专栏 of projects: 30 in chamdo-14-housing; its 专栏 of projects: 2–11"),
-    (("projects", "list", "--plan", "lhasa-15-fyp", "--column", "1"),
-     "error: 专栏 1 of lhasa-15-fyp lists places, not projects; see `portfolio places`"),
-    (("summary", "--by", "county", "--then", "county"),
-     "error: --then county is the same as --by: give a different second dimension "
-     "(county, prefecture, sector, plan, status, kind or column)"),
-    (("projects", "list", "--prefecture", ""), "error: --prefecture needs a value: a prefecture such as 拉萨, 日喀则 or 昌都"),
-    (("projects", "list", "--county", " "), "error: --county needs a value (an empty one was given)"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("projects", "list", "--column", "99"),
+            "error: no such 专栏 of projects: 99 in any plan; see `portfolio columns`",
+        ),
+        (
+            ("projects", "list", "--plan", "chamdo-14-housing", "--column", "30"),
+            "error: no such 专栏 of projects: 30 in chamdo-14-housing; its 专栏 of projects: 2–11",
+        ),
+        (
+            ("projects", "list", "--plan", "lhasa-15-fyp", "--column", "1"),
+            "error: 专栏 1 of lhasa-15-fyp lists places, not projects; see `portfolio places`",
+        ),
+        (
+            ("summary", "--by", "county", "--then", "county"),
+            "error: --then county is the same as --by: give a different second dimension "
+            "(county, prefecture, sector, plan, status, kind or column)",
+        ),
+        (
+            ("projects", "list", "--prefecture", ""),
+            "error: --prefecture needs a value: a prefecture such as 拉萨, 日喀则 or 昌都",
+        ),
+        (("projects", "list", "--county", " "), "error: --county needs a value (an empty one was given)"),
+    ],
+)
 def test_options_that_would_match_nothing_say_so(reader, args, message):
     result = reader(*args)
     assert result.exit_code == 2

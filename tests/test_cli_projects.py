@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from seedkit import make_seed_dir
 
 from portfolio import seeding
 from portfolio.paths import seeds_dir
-from seedkit import make_seed_dir
 
 
 def codes(rows) -> list[str]:
@@ -58,12 +58,15 @@ def test_unknown_county_is_a_one_line_error_with_suggestions(small):
     assert "unknown county '忙康'" in result.stderr and "芒康" in result.stderr
 
 
-@pytest.mark.parametrize(("option", "value", "message"), [
-    ("--status", "built", "unknown status 'built'"),
-    ("--sector", "watr", "unknown sector 'watr'"),
-    ("--plan", "nope", "unknown plan 'nope'"),
-    ("--format", "yaml", "unknown format 'yaml'"),
-])
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--status", "built", "unknown status 'built'"),
+        ("--sector", "watr", "unknown sector 'watr'"),
+        ("--plan", "nope", "unknown plan 'nope'"),
+        ("--format", "yaml", "unknown format 'yaml'"),
+    ],
+)
 def test_bad_values_exit_2_with_one_line(small, option, value, message):
     result = small("projects", "list", option, value)
     assert result.exit_code == 2 and message in result.stderr
@@ -83,14 +86,19 @@ def test_no_match_is_exit_0_with_message_on_stderr(small):
 @pytest.mark.parametrize("text", ["测试水厂", "水厂", "水", "芒康县 管网", "TP 芒康"])
 def test_search_short_and_long_terms(small, text):
     rows = small.json("projects", "search", text, "--plan", "test-plan")
-    expected = [code for code, name, group in [
-        ("TP-02-001", "芒康县测试水厂", "芒康县"), ("TP-02-002", "芒康县测试管网工程", "芒康县"),
-        ("TP-02-003", "测试供水一体化项目", "多县")]
-        if all(term.lower() in (name + group).lower() for term in text.split())]
+    expected = [
+        code
+        for code, name, group in [
+            ("TP-02-001", "芒康县测试水厂", "芒康县"),
+            ("TP-02-002", "芒康县测试管网工程", "芒康县"),
+            ("TP-02-003", "测试供水一体化项目", "多县"),
+        ]
+        if all(term.lower() in (name + group).lower() for term in text.split())
+    ]
     assert codes(rows) == expected
 
 
-@pytest.mark.parametrize("text", ['"', 'OR', '水" OR "x', "*", "a'b", "--", "NEAR(水 厂)", "\x00\x01", "水" * 300])
+@pytest.mark.parametrize("text", ['"', "OR", '水" OR "x', "*", "a'b", "--", "NEAR(水 厂)", "\x00\x01", "水" * 300])
 def test_hostile_search_text_never_breaks(small, text):
     result = small("projects", "search", "--format", "json", "--", text)
     assert result.exit_code == 0, result.output
@@ -103,7 +111,9 @@ def test_set_status_then_history(small):
     assert "谋划 → 在建" in result.stdout
     history = small.json("projects", "history", "TP-02-001")
     assert [(h["new"], h["effective_date"], h["origin"]) for h in history] == [
-        ("谋划", "2021-06-01", "规划"), ("在建", "2024-05-01", "用户")]
+        ("谋划", "2021-06-01", "规划"),
+        ("在建", "2024-05-01", "用户"),
+    ]
     assert history[1]["what"] == "状态" and history[1]["old"] == "谋划" and history[1]["id"].startswith("S")
     rows = small.json("projects", "list", "--status", "在建", "--plan", "test-plan")
     assert codes(rows) == ["TP-02-001"] and rows[0]["status_date"] == "2024-05-01"
@@ -118,12 +128,15 @@ def test_backdated_event_does_not_replace_newer_status(small):
     assert [event["new"] for event in history] == ["谋划", "前期", "在建"]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("TP-02-001", "done"), "unknown status 'done'"),
-    (("TP-99-999", "在建"), "unknown project code 'TP-99-999'"),
-    (("TP-02-001", "在建", "--date", "2024-13-40"), "bad date '2024-13-40'"),
-    (("TP-02-001", "在建", "--date", "2999-01-01"), "is in the future"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("TP-02-001", "done"), "unknown status 'done'"),
+        (("TP-99-999", "在建"), "unknown project code 'TP-99-999'"),
+        (("TP-02-001", "在建", "--date", "2024-13-40"), "bad date '2024-13-40'"),
+        (("TP-02-001", "在建", "--date", "2999-01-01"), "is in the future"),
+    ],
+)
 def test_set_status_rejects_bad_input_and_writes_nothing(small, args, message):
     result = small("projects", "set-status", *args)
     assert result.exit_code == 2 and message in result.stderr
@@ -241,8 +254,11 @@ def test_summary_follows_a_sector_change_on_reload(small, tmp_path):
 
 def test_indicators_show_labels_values_and_lines_from_the_seeds(cli):
     bundle, _ = seeding.read_seeds(seeds_dir())
-    expected = {i.code: (i.target_label, i.target, i.target_value, i.source_line)
-                for i in bundle.indicators if i.plan_key == "shigatse-14-fyp"}
+    expected = {
+        i.code: (i.target_label, i.target, i.target_value, i.source_line)
+        for i in bundle.indicators
+        if i.plan_key == "shigatse-14-fyp"
+    }
     rows = cli.json("indicators", "--plan", "日喀则")
     shown = {r["code"]: (r["target_label"], r["target"], r["target_value"], r["line"]) for r in rows}
     assert shown == expected and any(value is not None for _, _, value, _ in shown.values())
@@ -277,13 +293,16 @@ def test_a_terminal_table_shows_brackets_in_data_as_they_are():
             return True
 
     out = Terminal()
-    render.render([("[chamdo-14-housing]", "[/] 见附件[1]")], [render.Col("a", "甲"), render.Col("b", "乙")],
-                  "table", out)
+    render.render(
+        [("[chamdo-14-housing]", "[/] 见附件[1]")], [render.Col("a", "甲"), render.Col("b", "乙")], "table", out
+    )
     assert "[chamdo-14-housing]" in out.getvalue() and "[/] 见附件[1]" in out.getvalue()
 
 
 def test_show_gives_the_row_list_gives(small):
-    assert small("projects", "set", "TP-02-001", "--total-investment", "1200", "--planned-start", "2025-03").exit_code == 0
+    assert (
+        small("projects", "set", "TP-02-001", "--total-investment", "1200", "--planned-start", "2025-03").exit_code == 0
+    )
     assert small("projects", "set-status", "TP-02-002", "在建", "--date", "2024-05-01").exit_code == 0
     rows = small.json("projects", "list", "--plan", "test-plan")
     assert {row["kind"] for row in rows} == {"project", "programme"}
@@ -299,7 +318,9 @@ def test_csv_and_json_carry_the_same_keys_and_values(small):
     import io
 
     rows = small.json("projects", "list", "--plan", "test-plan")
-    table = list(csv.DictReader(io.StringIO(small("projects", "list", "--plan", "test-plan", "--format", "csv").stdout)))
+    table = list(
+        csv.DictReader(io.StringIO(small("projects", "list", "--plan", "test-plan", "--format", "csv").stdout))
+    )
     assert [list(row) for row in table] == [list(row) for row in rows]
     for flat, row in zip(table, rows, strict=True):
         assert flat["counties"] == "、".join(row["counties"]) and flat["kind_label"] == row["kind_label"]

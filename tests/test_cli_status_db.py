@@ -23,8 +23,9 @@ def statuses(cli, *codes):
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
 def test_import_csv_in_excel_encodings(small, tmp_path, encoding):
     sheet = tmp_path / "sheet.csv"
-    sheet.write_bytes("项目编号,状态,日期,备注\nTP-02-001,在建,2024-03-01,县住建局报\nTP-02-002,前期,,\n"
-                      .encode(encoding))
+    sheet.write_bytes(
+        "项目编号,状态,日期,备注\nTP-02-001,在建,2024-03-01,县住建局报\nTP-02-002,前期,,\n".encode(encoding)
+    )
     result = small("status", "import", str(sheet))
     assert result.exit_code == 0, result.output
     assert statuses(small, "TP-02-001", "TP-02-002") == {"TP-02-001": "在建", "TP-02-002": "前期"}
@@ -74,11 +75,14 @@ def test_a_bad_row_applies_nothing_and_names_the_line(small, tmp_path):
     assert statuses(small, "TP-02-001", "TP-02-003") == {"TP-02-001": "谋划", "TP-02-003": "谋划"}
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (b"", "the sheet is empty"),
-    (b"\x00\x01\x02binary", "not a text file"),
-    ("名称,进展\n甲,乙\n".encode(), "header needs columns code, status"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the sheet is empty"),
+        (b"\x00\x01\x02binary", "not a text file"),
+        ("名称,进展\n甲,乙\n".encode(), "header needs columns code, status"),
+    ],
+)
 def test_unusable_sheets(small, tmp_path, content, message):
     sheet = tmp_path / "sheet.csv"
     sheet.write_bytes(content)
@@ -122,10 +126,10 @@ def _validate(package: dict) -> None:
 
     project_schema = json.loads((OC4IDS / "project-schema.json").read_text(encoding="utf-8"))
     package_schema = json.loads((OC4IDS / "project-package-schema.json").read_text(encoding="utf-8"))
-    registry = Registry().with_resource(project_schema["id"], Resource(contents=project_schema,
-                                                                       specification=DRAFT4))
-    validator = jsonschema.Draft4Validator(package_schema, registry=registry,
-                                           format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
+    registry = Registry().with_resource(project_schema["id"], Resource(contents=project_schema, specification=DRAFT4))
+    validator = jsonschema.Draft4Validator(
+        package_schema, registry=registry, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
+    )
     errors = sorted(validator.iter_errors(package), key=str)
     assert errors == [], errors[0].message
 
@@ -150,7 +154,7 @@ def test_db_info_backup_and_reset(small, tmp_path):
     target = tmp_path / "backup.db"
     assert small("db", "backup", str(target)).exit_code == 0
     source = small.url.removeprefix("sqlite:///")
-    dump = lambda path: list(sqlite3.connect(path).iterdump())  # noqa: E731
+    dump = lambda path: list(sqlite3.connect(path).iterdump())
     assert dump(target) == dump(source)
     assert small("db", "backup", str(target)).exit_code == 2  # no overwrite without --force
     refused = small("db", "reset", input="n\n")
@@ -228,10 +232,13 @@ def test_db_info_as_json_is_one_document(small):
     assert info["plans"]["test-plan"]["projects"] == 3 and info["tables"]["project"] >= 3
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("plans", "--format", "xlsx"), "--format xlsx needs --output FILE.xlsx"),
-    (("summary", "--format", "oc4ids"), "--format oc4ids is for `projects list`"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("plans", "--format", "xlsx"), "--format xlsx needs --output FILE.xlsx"),
+        (("summary", "--format", "oc4ids"), "--format oc4ids is for `projects list`"),
+    ],
+)
 def test_file_only_formats_need_their_place(small, args, message):
     result = small(*args)
     assert result.exit_code == 2 and message in result.stderr

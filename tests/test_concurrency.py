@@ -9,18 +9,19 @@ Each scenario repeats ROUNDS times at small scale.
 
 from __future__ import annotations
 
+import itertools
 import random
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from seedkit import SMALL_PLAN, make_seed_dir
 from sqlalchemy import select
 
 from portfolio import changes, db, seeding
 from portfolio.errors import UserInputError
 from portfolio.models import Project, StatusEvent
-from seedkit import SMALL_PLAN, make_seed_dir
 
 ROUNDS = 10
 STATUSES = ["谋划", "前期", "在建", "建成", "暂缓"]
@@ -42,7 +43,8 @@ class Outcome:
         except UserInputError as error:
             with self.lock:
                 (self.refused if refusable and "unknown project code" in str(error) else self.failures).append(
-                    str(error))
+                    str(error)
+                )
             return
         except Exception as error:  # any other failure is what these tests exist to catch
             with self.lock:
@@ -87,9 +89,11 @@ def _import(engine, path: Path) -> list[changes.StatusChange]:
 def _user_events(engine) -> dict[int, tuple[str, str, str]]:
     """Every user event by id: (project code, status, note)."""
     with engine.connect() as connection:
-        rows = connection.execute(select(StatusEvent.id, Project.code, StatusEvent.status, StatusEvent.note)
-                                  .join(Project, Project.id == StatusEvent.project_id)
-                                  .where(StatusEvent.origin == "user")).all()
+        rows = connection.execute(
+            select(StatusEvent.id, Project.code, StatusEvent.status, StatusEvent.note)
+            .join(Project, Project.id == StatusEvent.project_id)
+            .where(StatusEvent.origin == "user")
+        ).all()
     return {row.id: (row.code, row.status, row.note) for row in rows}
 
 
@@ -103,8 +107,11 @@ def _assert_every_success_is_stored(engine, outcome: Outcome) -> None:
 def _plan_with_extra_column(round_number: int, items: int) -> str:
     extra = "\n".join(
         f"          - {{code: TP-03-{round_number * 10 + i:03d}, name: 第{round_number}轮测试水厂{i}, line: 21}}"
-        for i in range(items))
-    return SMALL_PLAN + f"""\
+        for i in range(items)
+    )
+    return (
+        SMALL_PLAN
+        + f"""\
   - number: 3
     title: 临时工程
     kind: projects
@@ -117,6 +124,7 @@ def _plan_with_extra_column(round_number: int, items: int) -> str:
         items:
 {extra}
 """
+    )
 
 
 def test_reload_with_prune_racing_updates_loses_no_event(tmp_path, empty_url, engine_of, monkeypatch):
@@ -133,8 +141,12 @@ def test_reload_with_prune_racing_updates_loses_no_event(tmp_path, empty_url, en
 
         def updater(worker: int, codes=codes, round_number=round_number) -> None:
             for i in range(6):
-                outcome.run(lambda: _set_status(engine, codes[(worker + i) % len(codes)], STATUSES[i % 5],
-                                                f"r{round_number}-w{worker}-{i}"), refusable=True)
+                outcome.run(
+                    lambda: _set_status(
+                        engine, codes[(worker + i) % len(codes)], STATUSES[i % 5], f"r{round_number}-w{worker}-{i}"
+                    ),
+                    refusable=True,
+                )
 
         def reloader() -> None:
             time.sleep(0.01)
@@ -167,23 +179,29 @@ def test_mixed_writers_queue_without_errors(tmp_path, empty_url, engine_of, monk
     engine = _small_database(engine_of, empty_url, monkeypatch, seed_dir)
     outcome = Outcome()
     for round_number in range(ROUNDS):
+
         def updater(worker: int, round_number=round_number) -> None:
             for i in range(3):
-                outcome.run(lambda: _set_status(engine, random.choice(BASE_CODES), random.choice(STATUSES),
-                                                f"r{round_number}-w{worker}-{i}"))
+                outcome.run(
+                    lambda: _set_status(
+                        engine, random.choice(BASE_CODES), random.choice(STATUSES), f"r{round_number}-w{worker}-{i}"
+                    )
+                )
 
         def importer(worker: int, round_number=round_number) -> None:
             for i in range(2):
                 codes = random.sample(BASE_CODES, k=3)  # each sheet in its own order
-                sheet = _write_sheet(tmp_path / f"sheet-{round_number}-{worker}-{i}.csv", codes,
-                                     f"r{round_number}-i{worker}-{i}")
+                sheet = _write_sheet(
+                    tmp_path / f"sheet-{round_number}-{worker}-{i}.csv", codes, f"r{round_number}-i{worker}-{i}"
+                )
                 outcome.run(lambda: _import(engine, sheet))
 
         def reloader() -> None:
             outcome.run(lambda: _load(engine, seed_dir) and [])
 
-        _run_threads([lambda w=w: updater(w) for w in range(3)]
-                     + [lambda w=w: importer(w) for w in range(3)] + [reloader])
+        _run_threads(
+            [lambda w=w: updater(w) for w in range(3)] + [lambda w=w: importer(w) for w in range(3)] + [reloader]
+        )
     assert outcome.failures == []
     assert len(outcome.recorded) == ROUNDS * (3 * 3 + 3 * 2 * 3)
     _assert_every_success_is_stored(engine, outcome)
@@ -194,9 +212,12 @@ def _assert_current_is_latest(engine) -> None:
     with engine.connect() as connection:
         for code in BASE_CODES:
             project = connection.execute(select(Project.id, Project.status).where(Project.code == code)).one()
-            latest = connection.execute(select(StatusEvent.status).where(StatusEvent.project_id == project.id)
-                                        .order_by(StatusEvent.effective_date.desc(), StatusEvent.id.desc())
-                                        .limit(1)).scalar_one()
+            latest = connection.execute(
+                select(StatusEvent.status)
+                .where(StatusEvent.project_id == project.id)
+                .order_by(StatusEvent.effective_date.desc(), StatusEvent.id.desc())
+                .limit(1)
+            ).scalar_one()
             assert project.status == latest
 
 
@@ -206,19 +227,25 @@ def test_many_writers_on_one_project_report_true_transitions(tmp_path, empty_url
     code = "TP-02-001"
     outcome = Outcome()
     for round_number in range(ROUNDS):
+
         def updater(worker: int, round_number=round_number) -> None:
             for i in range(3):
-                outcome.run(lambda: _set_status(engine, code, random.choice(STATUSES),
-                                                f"r{round_number}-w{worker}-{i}"))
+                outcome.run(
+                    lambda: _set_status(engine, code, random.choice(STATUSES), f"r{round_number}-w{worker}-{i}")
+                )
 
         _run_threads([lambda w=w: updater(w) for w in range(8)])
     assert outcome.failures == []
     assert len(outcome.recorded) == ROUNDS * 8 * 3
     _assert_every_success_is_stored(engine, outcome)
     with engine.connect() as connection:
-        events = connection.execute(select(StatusEvent.id, StatusEvent.status).join(Project)
-                                    .where(Project.code == code).order_by(StatusEvent.id)).all()
-    status_before = {later.id: earlier.status for earlier, later in zip(events, events[1:])}
+        events = connection.execute(
+            select(StatusEvent.id, StatusEvent.status)
+            .join(Project)
+            .where(Project.code == code)
+            .order_by(StatusEvent.id)
+        ).all()
+    status_before = {later.id: earlier.status for earlier, later in itertools.pairwise(events)}
     # All events share today's date, so each one's predecessor by id was the current status.
     wrong = [c for c in outcome.recorded if c.previous != status_before[c.event_id]]
     assert wrong == []

@@ -69,8 +69,9 @@ def test_models_and_migrations_agree(empty_url, engine_of):
     engine = engine_of(empty_url)
     db.ensure_current(engine, seed=False)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={
-            "compare_type": True, "include_name": db.managed_by_autogenerate})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": db.managed_by_autogenerate}
+        )
         assert compare_metadata(context, SQLModel.metadata) == []
 
 
@@ -112,9 +113,8 @@ def test_migrations_and_seeds_are_found_where_portfolio_is_installed():
 
 
 def test_postgres_password_from_the_environment(monkeypatch):
-    from sqlalchemy.engine import make_url
-
     from conftest import _postgres_admin_url
+    from sqlalchemy.engine import make_url
 
     url = make_url(db.resolve_database_url(_postgres_admin_url()))
     if not url.password:

@@ -9,8 +9,9 @@ from portfolio.cli import docs
 
 @pytest.mark.parametrize("language", sorted(docs.PAGES))
 def test_cli_reference_matches_every_command_help(language):
-    assert docs.page(language).read_text(encoding="utf-8") == docs.render(language), \
+    assert docs.page(language).read_text(encoding="utf-8") == docs.render(language), (
         f"{docs.page(language).name} is out of date: run python -m portfolio.cli.docs"
+    )
 
 
 def test_every_command_is_documented_with_a_summary():

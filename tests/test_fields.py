@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from seedkit import make_seed_dir
 from sqlalchemy import text
 
 from portfolio import db, seeding
-from seedkit import make_seed_dir
 
 CODE = "TP-02-001"
 
@@ -18,20 +18,53 @@ def field_events(cli, code=CODE):
 
 
 def test_set_fields_records_one_event_per_change_with_who_and_when(small):
-    result = small("projects", "set", CODE, "--total-investment", "1,200", "--planned-start", "2025年3月",
-                   "--planned-end", "2026-10-15", "--annual-plan", "2026=800", "--national-code",
-                   "2024-540328-48-01-000123", "--responsible-unit", "芒康县住建局", "--contact", "扎西",
-                   "--by", "张三", "--date", "2025-01-05", "--note", "批复")
+    result = small(
+        "projects",
+        "set",
+        CODE,
+        "--total-investment",
+        "1,200",
+        "--planned-start",
+        "2025年3月",
+        "--planned-end",
+        "2026-10-15",
+        "--annual-plan",
+        "2026=800",
+        "--national-code",
+        "2024-540328-48-01-000123",
+        "--responsible-unit",
+        "芒康县住建局",
+        "--contact",
+        "扎西",
+        "--by",
+        "张三",
+        "--date",
+        "2025-01-05",
+        "--note",
+        "批复",
+    )
     assert result.exit_code == 0, result.output
     detail = small.json("projects", "show", CODE)
-    assert (detail["total_investment"], detail["planned_start"], detail["planned_end"], detail["national_code"],
-            detail["contact"]) == (1200, "2025-03", "2026-10", "2024-540328-48-01-000123", "扎西")
+    assert (
+        detail["total_investment"],
+        detail["planned_start"],
+        detail["planned_end"],
+        detail["national_code"],
+        detail["contact"],
+    ) == (1200, "2025-03", "2026-10", "2024-540328-48-01-000123", "扎西")
     events = field_events(small)
     assert {e["what"]: e["new"] for e in events} == {
-        "总投资(万元)": "1200", "计划开工": "2025-03", "计划竣工": "2026-10", "2026年度计划投资(万元)": "800",
-        "项目代码": "2024-540328-48-01-000123", "责任单位": "芒康县住建局", "联系人": "扎西"}
+        "总投资(万元)": "1200",
+        "计划开工": "2025-03",
+        "计划竣工": "2026-10",
+        "2026年度计划投资(万元)": "800",
+        "项目代码": "2024-540328-48-01-000123",
+        "责任单位": "芒康县住建局",
+        "联系人": "扎西",
+    }
     assert {(e["actor"], e["effective_date"], e["note"], e["old"]) for e in events} == {
-        ("张三", "2025-01-05", "批复", None)}
+        ("张三", "2025-01-05", "批复", None)
+    }
     recorded = datetime.fromisoformat(events[0]["recorded_at"])
     assert recorded.utcoffset() is not None and recorded.utcoffset().total_seconds() == 0
 
@@ -45,17 +78,20 @@ def test_set_fields_records_one_event_per_change_with_who_and_when(small):
     assert last["actor"].endswith("(数据库角色)") or last["actor"].endswith("(系统用户)")
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("--national-code", "2024-540328-48-01"), "bad 项目代码"),
-    (("--national-code", "2024-999999-48-01-000123"), "region 999999 is not a known division"),
-    (("--national-code", "2009-540328-48-01-000123"), "year 2009"),
-    (("--total-investment", "-5"), "must be a number ≥ 0"),
-    (("--total-investment", "很多"), "bad 总投资(万元)"),
-    (("--planned-start", "2025-13"), "bad month"),
-    (("--planned-start", "2026-05", "--planned-end", "2025-01"), "is after 计划竣工"),
-    (("--annual-plan", "26=100"), "bad --annual-plan"),
-    ((), "give at least one field"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--national-code", "2024-540328-48-01"), "bad 项目代码"),
+        (("--national-code", "2024-999999-48-01-000123"), "region 999999 is not a known division"),
+        (("--national-code", "2009-540328-48-01-000123"), "year 2009"),
+        (("--total-investment", "-5"), "must be a number ≥ 0"),
+        (("--total-investment", "很多"), "bad 总投资(万元)"),
+        (("--planned-start", "2025-13"), "bad month"),
+        (("--planned-start", "2026-05", "--planned-end", "2025-01"), "is after 计划竣工"),
+        (("--annual-plan", "26=100"), "bad --annual-plan"),
+        ((), "give at least one field"),
+    ],
+)
 def test_bad_values_are_refused_and_nothing_is_written(small, args, message):
     result = small("projects", "set", CODE, "--contact", "扎西", *args) if args else small("projects", "set", CODE)
     assert result.exit_code == 2 and message in result.stderr, result.output
@@ -71,7 +107,9 @@ def test_retracting_a_field_change_restores_the_earlier_value_and_keeps_the_even
     assert result.exit_code == 0, result.output
     assert small.json("projects", "show", CODE)["total_investment"] == 1200
     events = field_events(small)
-    assert len(events) == 2 and events[-1]["retracted"].startswith("已撤销 李四") and "录入错误" in events[-1]["retracted"]
+    assert (
+        len(events) == 2 and events[-1]["retracted"].startswith("已撤销 李四") and "录入错误" in events[-1]["retracted"]
+    )
     twice = small("projects", "retract", CODE, mistaken, "--note", "再撤")
     assert twice.exit_code == 2 and "already retracted" in twice.stderr
     small("projects", "retract", CODE, events[0]["id"], "--note", "都错了")
@@ -103,11 +141,16 @@ def test_seed_reload_and_prune_never_touch_fields_or_their_history(small, tmp_pa
     plan.write_text(plan.read_text(encoding="utf-8").replace("芒康县测试水厂", "芒康县测试自来水厂"), encoding="utf-8")
     assert small("seed", "load", str(seed_dir)).exit_code == 0
     detail = small.json("projects", "show", CODE)
-    assert (detail["name"], detail["total_investment"], detail["planned_start"]) == ("芒康县测试自来水厂", 900, "2025-03")
+    assert (detail["name"], detail["total_investment"], detail["planned_start"]) == (
+        "芒康县测试自来水厂",
+        900,
+        "2025-03",
+    )
     assert len(field_events(small)) == 2
     # an item dropped from the seeds keeps its project while a user's field history points at it
-    plan.write_text(plan.read_text(encoding="utf-8").split("          - {code: TP-02-001")[0] + "          []\n",
-                    encoding="utf-8")
+    plan.write_text(
+        plan.read_text(encoding="utf-8").split("          - {code: TP-02-001")[0] + "          []\n", encoding="utf-8"
+    )
     engine = db.make_engine(small.url)
     try:
         with db.session_scope(engine, write=True) as session:
@@ -123,8 +166,10 @@ def test_seed_reload_and_prune_never_touch_fields_or_their_history(small, tmp_pa
 
 def test_status_import_with_notes_twice_records_the_events_once(small, tmp_path):
     sheet = tmp_path / "回报.csv"
-    sheet.write_text("项目编号,状态,日期,备注\nTP-02-001,在建,2024-03-01,县住建局报\nTP-02-002,前期,2024-02-01,可研\n",
-                     encoding="utf-8")
+    sheet.write_text(
+        "项目编号,状态,日期,备注\nTP-02-001,在建,2024-03-01,县住建局报\nTP-02-002,前期,2024-02-01,可研\n",
+        encoding="utf-8",
+    )
     first = small("status", "import", str(sheet), "--by", "县住建局")
     assert first.exit_code == 0 and "2 status updates recorded" in first.stderr, first.output
     for _ in range(2):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import functools
-import hashlib
 import io
 import json
 import re
@@ -28,12 +27,12 @@ import typer.main
 import typer.testing
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from seedkit import SMALL_PLAN, make_seed_dir
 
-from portfolio import changes, db, seeding
+from portfolio import changes, db
 from portfolio.cli import app
 from portfolio.errors import PortfolioError
 from portfolio.paths import seeds_dir
-from seedkit import SMALL_PLAN, make_seed_dir
 
 MIN_GENERATED = 1500
 CASE_TIME_LIMIT = 20  # seconds; a case still running then counts as a hang
@@ -44,9 +43,17 @@ SEED_ERROR_LINE = re.compile(r"^[^\n:]+(:\d+)?: \S.*$")
 def examples(engine: str, sqlite: int, postgresql: int | None = None) -> settings:
     """Hypothesis settings: many examples on SQLite, a representative share on PostgreSQL."""
     count = sqlite if engine == "sqlite" else (postgresql or max(sqlite // 4, 10))
-    return settings(max_examples=count, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                           HealthCheck.data_too_large, HealthCheck.filter_too_much])
+    return settings(
+        max_examples=count,
+        deadline=None,
+        database=None,
+        suppress_health_check=[
+            HealthCheck.function_scoped_fixture,
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+        ],
+    )
 
 
 class CaseHung(Exception):
@@ -82,8 +89,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> typer.testing.Result:
 
 def assert_clean_ending(result) -> bool:
     """Success, or one `error:` line and a non-zero exit; never a traceback. True on success."""
-    assert result.exception is None or isinstance(result.exception, SystemExit), \
-        f"traceback: {result.exception!r}"
+    assert result.exception is None or isinstance(result.exception, SystemExit), f"traceback: {result.exception!r}"
     assert "Traceback" not in result.output
     if result.exit_code == 0:
         return True
@@ -94,8 +100,7 @@ def assert_clean_ending(result) -> bool:
 
 def assert_seed_check_ending(result) -> None:
     """`seed check`: every problem on its own `file:line: message` line, then one summary line."""
-    assert result.exception is None or isinstance(result.exception, SystemExit), \
-        f"traceback: {result.exception!r}"
+    assert result.exception is None or isinstance(result.exception, SystemExit), f"traceback: {result.exception!r}"
     if result.exit_code == 0:
         return
     *problems, summary = result.stderr.strip().splitlines()
@@ -163,18 +168,60 @@ def project_texts(watched: Watched) -> list[tuple[str, str]]:
     from sqlalchemy import text
 
     with watched.engine.connect() as connection:
-        rows = connection.execute(text(
-            "SELECT code, name, group_label, note FROM project")).all()
+        rows = connection.execute(text("SELECT code, name, group_label, note FROM project")).all()
     return [(code, " ".join(part or "" for part in (name, group, note))) for code, name, group, note in rows]
 
 
 # --- strategies ----------------------------------------------------------------------
 
-NASTY_WORDS = ['"', "'", "''", '"" OR ""', "' OR 1=1 --", "%", "_", "%_%", "\\", "\\%", "*", "NEAR(水 厂)",
-               "水\" OR \"x", "AND", "NOT", "-水", "^水", "name:水", "{水 厂}", "\u202e芒康", "\ufeff", "\x00",
-               "\x00水", "\udcff", "a\ud800b", "\U0001f600", "芒" * 3000, "x" * 20000, "../../etc/passwd", "\r\n",
-               "\t", "0", "-1", "99999999999999999999", "1e400", "NaN", "2023-02-30", "2023-13-01", "null",
-               "芒康", "mangkang", "540328", "CD14-05-006", "cd14-05-006", "在建", "implementation"]
+NASTY_WORDS = [
+    '"',
+    "'",
+    "''",
+    '"" OR ""',
+    "' OR 1=1 --",
+    "%",
+    "_",
+    "%_%",
+    "\\",
+    "\\%",
+    "*",
+    "NEAR(水 厂)",
+    '水" OR "x',
+    "AND",
+    "NOT",
+    "-水",
+    "^水",
+    "name:水",
+    "{水 厂}",
+    "\u202e芒康",
+    "\ufeff",
+    "\x00",
+    "\x00水",
+    "\udcff",
+    "a\ud800b",
+    "\U0001f600",
+    "芒" * 3000,
+    "x" * 20000,
+    "../../etc/passwd",
+    "\r\n",
+    "\t",
+    "0",
+    "-1",
+    "99999999999999999999",
+    "1e400",
+    "NaN",
+    "2023-02-30",
+    "2023-13-01",
+    "null",
+    "芒康",
+    "mangkang",
+    "540328",
+    "CD14-05-006",
+    "cd14-05-006",
+    "在建",
+    "implementation",
+]
 hostile_text = st.one_of(
     st.sampled_from(NASTY_WORDS),
     st.text(st.characters(codec=None, exclude_categories=()), max_size=60),  # includes lone surrogates
@@ -188,10 +235,41 @@ argument_text = hostile_text.map(lambda text: text.replace("\x00", ""))
 # --- seed files: mutations of the shipped files ---------------------------------------
 
 SHIPPED_PLANS = sorted(path.name for path in (seeds_dir() / "plans").glob("*.yaml"))
-YAML_VALUES = ["3.5", "2024-01-01", "2023-02-30", "2023-13-01", "true", "~", "''", "[]", "{}", "[all]", "{a: 1}",
-               "0x7FFFFFFFFFFFFFFFFF", "-1", "0", "9" * 5000, ".inf", ".nan", '"\\uD800"', '"\\0"', '"a\\nb"',
-               "&anchor x", "*anchor", "!!binary aGVsbG8=", "!!python/object:os.system x", "!!set {a, b}",
-               "[" * 60 + "]" * 60, "x" * 400, "芒" * 300, "[1, 2, 3]", "2021-06-01 10:00:00", "\"\"", "'", '"']
+YAML_VALUES = [
+    "3.5",
+    "2024-01-01",
+    "2023-02-30",
+    "2023-13-01",
+    "true",
+    "~",
+    "''",
+    "[]",
+    "{}",
+    "[all]",
+    "{a: 1}",
+    "0x7FFFFFFFFFFFFFFFFF",
+    "-1",
+    "0",
+    "9" * 5000,
+    ".inf",
+    ".nan",
+    '"\\uD800"',
+    '"\\0"',
+    '"a\\nb"',
+    "&anchor x",
+    "*anchor",
+    "!!binary aGVsbG8=",
+    "!!python/object:os.system x",
+    "!!set {a, b}",
+    "[" * 60 + "]" * 60,
+    "x" * 400,
+    "芒" * 300,
+    "[1, 2, 3]",
+    "2021-06-01 10:00:00",
+    '""',
+    "'",
+    '"',
+]
 
 
 def _plan_excerpt(name: str, limit: int = 140) -> str:
@@ -205,8 +283,11 @@ def mutated_yaml(draw) -> bytes:
     lines = text.splitlines(keepends=True)
     for _ in range(draw(st.integers(1, 3))):
         index = draw(st.integers(0, len(lines) - 1))
-        kind = draw(st.sampled_from(["value", "value", "value", "delete", "duplicate", "indent", "insert",
-                                     "truncate", "bomb", "deep"]))
+        kind = draw(
+            st.sampled_from(
+                ["value", "value", "value", "delete", "duplicate", "indent", "insert", "truncate", "bomb", "deep"]
+            )
+        )
         line = lines[index]
         if kind == "value" and ":" in line:
             head = line.split(":", 1)[0]
@@ -220,7 +301,7 @@ def mutated_yaml(draw) -> bytes:
         elif kind == "insert":
             lines.insert(index, draw(st.text(max_size=30)) + "\n")
         elif kind == "truncate":
-            lines = lines[:index] + [line[:draw(st.integers(0, len(line)))]]
+            lines = lines[:index] + [line[: draw(st.integers(0, len(line)))]]
         elif kind == "bomb":
             lines[:0] = ["a: &a [x, x, x, x, x, x, x, x, x]\n", "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"]
         else:
@@ -242,15 +323,16 @@ def _mutated_csv(draw, path: Path) -> str:
         cells = lines[index].rstrip("\n").split(",")
         kind = draw(st.sampled_from(["short", "long", "quote", "cell", "self-parent", "cycle", "blank", "delete"]))
         if kind == "short":
-            cells = cells[:draw(st.integers(0, len(cells) - 1))]
+            cells = cells[: draw(st.integers(0, len(cells) - 1))]
         elif kind == "long":
             cells += ["extra"] * draw(st.integers(1, 3))
         elif kind == "quote":
             position = draw(st.integers(0, len(cells) - 1))
             cells[position] = '"' + cells[position]
         elif kind == "cell":
-            cells[draw(st.integers(0, len(cells) - 1))] = draw(st.sampled_from(
-                ["", "x" * 600, "芒" * 100, "\x00", "a\u2028b", "\ufeff", '""', "9" * 40]))
+            cells[draw(st.integers(0, len(cells) - 1))] = draw(
+                st.sampled_from(["", "x" * 600, "芒" * 100, "\x00", "a\u2028b", "\ufeff", '""', "9" * 40])
+            )
         elif kind == "self-parent" and path.name == "divisions.csv" and len(cells) > 3:
             cells[3] = cells[0]
         elif kind == "cycle" and path.name == "divisions.csv" and len(cells) > 3:
@@ -289,8 +371,12 @@ def _fresh_seed_dir(base: Path, tmp_path_factory) -> Path:
     return target
 
 
-@settings(max_examples=500, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=500,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=mutated_yaml())
 def test_mutated_plan_files_end_in_a_clean_check(seed_base, tmp_path_factory, data):
     GENERATED["seed yaml"] += 1
@@ -299,8 +385,12 @@ def test_mutated_plan_files_end_in_a_clean_check(seed_base, tmp_path_factory, da
     assert_seed_check_ending(run("seed", "check", str(seed_dir)))
 
 
-@settings(max_examples=200, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=200,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(mutation=mutated_reference())
 def test_mutated_reference_csv_ends_in_a_clean_check(seed_base, tmp_path_factory, mutation):
     GENERATED["seed csv"] += 1
@@ -328,13 +418,29 @@ def test_seed_load_refuses_mutations_without_writing(watched, seed_base, tmp_pat
 # --- status sheets ----------------------------------------------------------------------
 
 STATUS_WORDS = ["在建", "前期", "建成", "谋划", "暂缓", "取消", "implementation", "completion", "续建", "finished", ""]
-sheet_cell = st.one_of(st.sampled_from(["", "CD14-05-006", "CD14-02-004", "LS15-02-001", "2024-05-01",
-                                        "2024/5/1", "2024年5月1日", "2023-02-30", "2099-01-01"] + STATUS_WORDS),
-                       hostile_text)
-sheet_row = st.tuples(st.sampled_from(["CD14-05-006", "CD14-02-004", "CD14-04-004", "cd14-05-007"]) | sheet_cell,
-                      st.sampled_from(STATUS_WORDS) | sheet_cell,
-                      st.sampled_from(["", "2024-05-01", "2025-01-02"]) | sheet_cell,
-                      st.sampled_from(["", "已开工", "通水"]) | sheet_cell)
+sheet_cell = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "CD14-05-006",
+            "CD14-02-004",
+            "LS15-02-001",
+            "2024-05-01",
+            "2024/5/1",
+            "2024年5月1日",
+            "2023-02-30",
+            "2099-01-01",
+        ]
+        + STATUS_WORDS
+    ),
+    hostile_text,
+)
+sheet_row = st.tuples(
+    st.sampled_from(["CD14-05-006", "CD14-02-004", "CD14-04-004", "cd14-05-007"]) | sheet_cell,
+    st.sampled_from(STATUS_WORDS) | sheet_cell,
+    st.sampled_from(["", "2024-05-01", "2025-01-02"]) | sheet_cell,
+    st.sampled_from(["", "已开工", "通水"]) | sheet_cell,
+)
 HEADERS = [("code", "status", "date", "note"), ("项目编号", "状态", "日期", "备注"), ("编号", "进度"), ("name", "x")]
 
 
@@ -342,7 +448,7 @@ def _csv_bytes(header, rows, encoding: str) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
-    writer.writerows(row[:len(header)] for row in rows)
+    writer.writerows(row[: len(header)] for row in rows)
     text = out.getvalue()
     if encoding == "utf-16":
         return text.encode("utf-16", "surrogatepass")
@@ -364,7 +470,7 @@ def _xlsx_bytes(header, rows, tricks: set[str]) -> bytes:
         sheet = workbook.create_sheet("回报")
     sheet.append(list(header))
     for row in rows:
-        values: list = [_xlsx_safe(v) for v in row[:len(header)]]
+        values: list = [_xlsx_safe(v) for v in row[: len(header)]]
         if "numbers-as-dates" in tricks and len(values) > 2:
             values[2] = 45383
         if "dates" in tricks and len(values) > 2:
@@ -402,11 +508,18 @@ def _without_sheet_parts(data: bytes) -> bytes:
 def status_sheets(draw) -> tuple[str, bytes]:
     header = draw(st.sampled_from(HEADERS))
     rows = draw(st.lists(sheet_row, max_size=6))
-    kind = draw(st.sampled_from(["utf-8", "utf-8-sig", "gbk", "utf-16", "xlsx", "xlsx", "xlsx", "text-as-xlsx",
-                                 "bytes"]))
+    kind = draw(
+        st.sampled_from(["utf-8", "utf-8-sig", "gbk", "utf-16", "xlsx", "xlsx", "xlsx", "text-as-xlsx", "bytes"])
+    )
     if kind == "xlsx":
-        tricks = draw(st.sets(st.sampled_from(["hidden-first", "numbers-as-dates", "dates", "formulas", "merged",
-                                               "far-cell", "no-sheet-part"]), max_size=3))
+        tricks = draw(
+            st.sets(
+                st.sampled_from(
+                    ["hidden-first", "numbers-as-dates", "dates", "formulas", "merged", "far-cell", "no-sheet-part"]
+                ),
+                max_size=3,
+            )
+        )
         return "xlsx", _xlsx_bytes(header, rows, tricks)
     if kind == "text-as-xlsx":
         return "xlsx", _csv_bytes(header, rows, "utf-8")
@@ -436,14 +549,24 @@ def test_status_sheets_apply_all_or_nothing(watched, tmp_path_factory):
 # --- command-line arguments ---------------------------------------------------------------
 
 READ_COMMANDS = [
-    ("projects", "list", "--county", "{}"), ("projects", "list", "--sector", "{}"),
-    ("projects", "list", "--plan", "{}"), ("projects", "list", "--status", "{}"),
-    ("projects", "list", "--prefecture", "{}"), ("projects", "list", "--kind", "{}"),
-    ("projects", "list", "--sort", "{}"), ("projects", "list", "--search", "{}"),
-    ("projects", "list", "--limit", "{}"), ("projects", "list", "--format", "{}"),
-    ("projects", "search", "--", "{}"), ("projects", "show", "--", "{}"), ("projects", "history", "--", "{}"),
-    ("summary", "--by", "{}"), ("summary", "--by", "county", "--then", "{}"), ("counties", "--prefecture", "{}"),
-    ("indicators", "--plan", "{}"), ("places", "--plan", "{}"),
+    ("projects", "list", "--county", "{}"),
+    ("projects", "list", "--sector", "{}"),
+    ("projects", "list", "--plan", "{}"),
+    ("projects", "list", "--status", "{}"),
+    ("projects", "list", "--prefecture", "{}"),
+    ("projects", "list", "--kind", "{}"),
+    ("projects", "list", "--sort", "{}"),
+    ("projects", "list", "--search", "{}"),
+    ("projects", "list", "--limit", "{}"),
+    ("projects", "list", "--format", "{}"),
+    ("projects", "search", "--", "{}"),
+    ("projects", "show", "--", "{}"),
+    ("projects", "history", "--", "{}"),
+    ("summary", "--by", "{}"),
+    ("summary", "--by", "county", "--then", "{}"),
+    ("counties", "--prefecture", "{}"),
+    ("indicators", "--plan", "{}"),
+    ("places", "--plan", "{}"),
 ]
 
 
@@ -462,16 +585,39 @@ def test_read_commands_answer_or_refuse_in_one_line(watched):
     watched.after(False)  # reading never writes: every table is as it was before the first case
 
 
-search_terms = st.lists(st.text(alphabet=st.sampled_from(list("%_\"'*()-:^{}水厂供污处理芒康县道路gG5 ")), min_size=1,
-                                max_size=6), min_size=1, max_size=3).map(" ".join)
+search_terms = st.lists(
+    st.text(alphabet=st.sampled_from(list("%_\"'*()-:^{}水厂供污处理芒康县道路gG5 ")), min_size=1, max_size=6),
+    min_size=1,
+    max_size=3,
+).map(" ".join)
 
 
 def test_search_matches_exactly_the_projects_containing_every_term(watched):
     searchable = project_texts(watched)
 
     @examples(watched.engine_name(), 120, 40)
-    @given(text=search_terms | st.sampled_from(["%", "_", "%%", "_水", "水%", '"', '""', "'", "*", "水厂 OR 道路",
-                                                "NEAR(水 厂)", "水*", "-水", "\\", "\\%"]))
+    @given(
+        text=search_terms
+        | st.sampled_from(
+            [
+                "%",
+                "_",
+                "%%",
+                "_水",
+                "水%",
+                '"',
+                '""',
+                "'",
+                "*",
+                "水厂 OR 道路",
+                "NEAR(水 厂)",
+                "水*",
+                "-水",
+                "\\",
+                "\\%",
+            ]
+        )
+    )
     def case(text):
         GENERATED["search"] += 1
         result = run("--db", watched.url, "projects", "search", "--format", "json", "--", text)
@@ -488,10 +634,12 @@ def test_search_matches_exactly_the_projects_containing_every_term(watched):
 
 def test_set_status_arguments_write_one_event_or_nothing(watched):
     @examples(watched.engine_name(), 80, 25)
-    @given(code=st.sampled_from(["CD14-05-006", "cd14-02-004"]) | argument_text,
-           status=st.sampled_from(STATUS_WORDS) | argument_text,
-           date=st.sampled_from([None, "2024-05-01", "2099-01-01", "2023-02-30", "2024/5/1"]) | argument_text,
-           note=st.none() | hostile_text)
+    @given(
+        code=st.sampled_from(["CD14-05-006", "cd14-02-004"]) | argument_text,
+        status=st.sampled_from(STATUS_WORDS) | argument_text,
+        date=st.sampled_from([None, "2024-05-01", "2099-01-01", "2023-02-30", "2024/5/1"]) | argument_text,
+        note=st.none() | hostile_text,
+    )
     def case(code, status, date, note):
         GENERATED["set-status"] += 1
         args = ["--db", watched.url, "projects", "set-status"]
@@ -508,6 +656,7 @@ def test_set_status_arguments_write_one_event_or_nothing(watched):
 
 def test_notes_and_codes_from_files_reach_the_library_checks(watched):
     """Null bytes cannot be arguments; through the library (as from a sheet or the web) they are refused."""
+
     @examples(watched.engine_name(), 40, 15)
     @given(code=st.sampled_from(["CD14-05-006", "CD14-05-006\x00", "\x00"]), note=hostile_text)
     def case(code, note):
@@ -530,9 +679,12 @@ password_parts = st.text(alphabet=st.sampled_from(list("@:/?#%&=+ 密x")), max_s
 
 
 @settings(max_examples=80, deadline=None, database=None)
-@given(before=password_parts, after=password_parts,
-       shape=st.sampled_from(["userinfo", "query", "both", "environment"]),
-       target=st.sampled_from(["127.0.0.1:5432/postgres", "127.0.0.1:1/x", "127.0.0.1/x", "[::1/x"]))
+@given(
+    before=password_parts,
+    after=password_parts,
+    shape=st.sampled_from(["userinfo", "query", "both", "environment"]),
+    target=st.sampled_from(["127.0.0.1:5432/postgres", "127.0.0.1:1/x", "127.0.0.1/x", "[::1/x"]),
+)
 def test_database_urls_never_print_a_password(before, after, shape, target):
     GENERATED["database url"] += 1
     password = f"{before}SECRET{after}"
@@ -549,11 +701,23 @@ def test_database_urls_never_print_a_password(before, after, shape, target):
     assert "SECRET" not in result.output
 
 
-@settings(max_examples=40, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(path=st.sampled_from(["~nonexistentuser/x.db", "~nobody-at-all/x", "~\udcff/x.db", "\udcff.db",
-                             "sqlite:///~nonexistentuser/x", "mysql://x/y", "postgresql://[::1", "://", "sqlite://"])
-       | argument_text.filter(lambda t: "\x00" not in t).map(lambda t: f"no-such-folder/{t}"))
+@settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    path=st.sampled_from(
+        [
+            "~nonexistentuser/x.db",
+            "~nobody-at-all/x",
+            "~\udcff/x.db",
+            "\udcff.db",
+            "sqlite:///~nonexistentuser/x",
+            "mysql://x/y",
+            "postgresql://[::1",
+            "://",
+            "sqlite://",
+        ]
+    )
+    | argument_text.filter(lambda t: "\x00" not in t).map(lambda t: f"no-such-folder/{t}")
+)
 def test_database_paths_open_or_refuse_in_one_line(tmp_path, monkeypatch, path):
     GENERATED["database path"] += 1
     monkeypatch.chdir(tmp_path)  # nothing is created outside this folder

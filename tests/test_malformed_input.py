@@ -7,61 +7,110 @@ import io
 import zipfile
 
 import pytest
+from seedkit import SMALL_PLAN, make_seed_dir
 from typer.testing import CliRunner
 
 from portfolio import seeding
 from portfolio.cli import app
-from seedkit import SMALL_PLAN, make_seed_dir
 
-FIRST_ITEM = "items:\n          - {code: TP-02-001, name: 芒康县测试水厂, line: 11}\n" \
-             "          - {code: TP-02-002, name: 芒康县测试管网工程, line: 11, build: 改扩建}"
+FIRST_ITEM = (
+    "items:\n          - {code: TP-02-001, name: 芒康县测试水厂, line: 11}\n"
+    "          - {code: TP-02-002, name: 芒康县测试管网工程, line: 11, build: 改扩建}"
+)
 BILLION_LAUGHS = "l0: &l0 [lol]\n" + "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 12))
 
 
 def _errors(tmp_path, plan_text: str) -> list[str]:
-    bundle, errors = seeding.read_seeds(make_seed_dir(tmp_path, plan_text))
+    _bundle, errors = seeding.read_seeds(make_seed_dir(tmp_path, plan_text))
     return [str(e).split("/")[-1] for e in errors]
 
 
-@pytest.mark.parametrize(("plan_text", "expected"), [
-    ("plan: " + "[" * 300 + "]" * 300, "test-plan.yaml:1: nested more than 24 levels deep"),
-    (SMALL_PLAN.replace(FIRST_ITEM, "items: 3.5"), "test-plan.yaml:18: 'items' must be a list of items, not a float 3.5"),
-    (SMALL_PLAN.replace("    groups:\n", "    groups: 2024-01-01\n    notes:\n"),
-     "test-plan.yaml:12: 'groups' must be a list of groups, not a date datetime.date(2024, 1, 1)"),
-    (SMALL_PLAN.replace("line: 11}", "line: 0x7FFFFFFFFFFFFFFFFF}", 1),
-     "test-plan.yaml:22: source_line 2361183241434822606847 is out of range (at most 2147483647)"),
-    (SMALL_PLAN.replace("[2021, 2025]", "[2021, 99999999999]"),
-     "test-plan.yaml:2: period_end 99999999999 is out of range (at most 2147483647)"),
-    (SMALL_PLAN.replace("2021-06-01", "2023-02-30"),
-     "test-plan.yaml:8: bad YAML: impossible date '2023-02-30': day is out of range for month"),
-    (SMALL_PLAN.replace("2021-06-01", "2023-13-01"),
-     "test-plan.yaml:8: bad YAML: impossible date '2023-13-01': month must be in 1..12"),
-    (SMALL_PLAN.replace("name: 芒康县测试水厂", 'name: "\\uD800"'),
-     "test-plan.yaml:22: bad YAML: found invalid Unicode character escape code"),
-    (SMALL_PLAN.replace("name: 芒康县测试水厂", 'name: "水\\0厂"'),
-     "test-plan.yaml:22: text contains a NUL character (at position 2)"),
-    (SMALL_PLAN.replace("    sector: water_supply\n", "    sector: [all]\n"),
-     "test-plan.yaml:22: sector must be a sector code, not a list ['all']"),
-    (BILLION_LAUGHS + SMALL_PLAN, "test-plan.yaml:2: aliases (*name) are not allowed in seed files: write the value out"),
-    (SMALL_PLAN.replace("name: 芒康县测试水厂", "name: " + "芒" * 300),
-     "test-plan.yaml:22: name is too long (300 characters, at most 256)"),
-    (SMALL_PLAN.replace("quantity: 3项\n            line: 12", "quantity: 3项\n            line: true"),
-     "test-plan.yaml:27: line must be a positive line number, not True"),
-])
+@pytest.mark.parametrize(
+    ("plan_text", "expected"),
+    [
+        ("plan: " + "[" * 300 + "]" * 300, "test-plan.yaml:1: nested more than 24 levels deep"),
+        (
+            SMALL_PLAN.replace(FIRST_ITEM, "items: 3.5"),
+            "test-plan.yaml:18: 'items' must be a list of items, not a float 3.5",
+        ),
+        (
+            SMALL_PLAN.replace("    groups:\n", "    groups: 2024-01-01\n    notes:\n"),
+            "test-plan.yaml:12: 'groups' must be a list of groups, not a date datetime.date(2024, 1, 1)",
+        ),
+        (
+            SMALL_PLAN.replace("line: 11}", "line: 0x7FFFFFFFFFFFFFFFFF}", 1),
+            "test-plan.yaml:22: source_line 2361183241434822606847 is out of range (at most 2147483647)",
+        ),
+        (
+            SMALL_PLAN.replace("[2021, 2025]", "[2021, 99999999999]"),
+            "test-plan.yaml:2: period_end 99999999999 is out of range (at most 2147483647)",
+        ),
+        (
+            SMALL_PLAN.replace("2021-06-01", "2023-02-30"),
+            "test-plan.yaml:8: bad YAML: impossible date '2023-02-30': day is out of range for month",
+        ),
+        (
+            SMALL_PLAN.replace("2021-06-01", "2023-13-01"),
+            "test-plan.yaml:8: bad YAML: impossible date '2023-13-01': month must be in 1..12",
+        ),
+        (
+            SMALL_PLAN.replace("name: 芒康县测试水厂", 'name: "\\uD800"'),
+            "test-plan.yaml:22: bad YAML: found invalid Unicode character escape code",
+        ),
+        (
+            SMALL_PLAN.replace("name: 芒康县测试水厂", 'name: "水\\0厂"'),
+            "test-plan.yaml:22: text contains a NUL character (at position 2)",
+        ),
+        (
+            SMALL_PLAN.replace("    sector: water_supply\n", "    sector: [all]\n"),
+            "test-plan.yaml:22: sector must be a sector code, not a list ['all']",
+        ),
+        (
+            BILLION_LAUGHS + SMALL_PLAN,
+            "test-plan.yaml:2: aliases (*name) are not allowed in seed files: write the value out",
+        ),
+        (
+            SMALL_PLAN.replace("name: 芒康县测试水厂", "name: " + "芒" * 300),
+            "test-plan.yaml:22: name is too long (300 characters, at most 256)",
+        ),
+        (
+            SMALL_PLAN.replace("quantity: 3项\n            line: 12", "quantity: 3项\n            line: true"),
+            "test-plan.yaml:27: line must be a positive line number, not True",
+        ),
+    ],
+)
 def test_malformed_plan_files_give_file_line_messages(tmp_path, plan_text, expected):
     errors = _errors(tmp_path, plan_text)
     assert any(e.endswith(expected) or e == expected for e in errors), errors
 
 
-@pytest.mark.parametrize(("edit", "expected"), [
-    (lambda lines: lines[:3] + ["540102,城关区,county\n"] + lines[4:], "divisions.csv:4: 3 fields, but the header has 8"),
-    (lambda lines: lines[:3] + ['540102,"城关区,county,540100,,,yes,\n'] + lines[4:],
-     "divisions.csv:4: malformed CSV: ',' expected after '\"' (an unbalanced quote?)"),
-    (lambda lines: [lines[0], lines[1].replace("540000,西藏自治区,province,,", "540000,西藏自治区,province,540000,")]
-     + lines[2:], "divisions.csv:2: division 540000 is its own parent"),
-    (lambda lines: [lines[0], lines[1].replace("540000,西藏自治区,province,,", "540000,西藏自治区,province,540100,")]
-     + lines[2:], "divisions.csv:2: division 540000 is its own ancestor (540000 → 540100 → 540000)"),
-])
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            lambda lines: lines[:3] + ["540102,城关区,county\n"] + lines[4:],
+            "divisions.csv:4: 3 fields, but the header has 8",
+        ),
+        (
+            lambda lines: lines[:3] + ['540102,"城关区,county,540100,,,yes,\n'] + lines[4:],
+            "divisions.csv:4: malformed CSV: ',' expected after '\"' (an unbalanced quote?)",
+        ),
+        (
+            lambda lines: (
+                [lines[0], lines[1].replace("540000,西藏自治区,province,,", "540000,西藏自治区,province,540000,")]
+                + lines[2:]
+            ),
+            "divisions.csv:2: division 540000 is its own parent",
+        ),
+        (
+            lambda lines: (
+                [lines[0], lines[1].replace("540000,西藏自治区,province,,", "540000,西藏自治区,province,540100,")]
+                + lines[2:]
+            ),
+            "divisions.csv:2: division 540000 is its own ancestor (540000 → 540100 → 540000)",
+        ),
+    ],
+)
 def test_malformed_divisions_give_line_messages(tmp_path, edit, expected):
     seed_dir = make_seed_dir(tmp_path)
     path = seed_dir / "divisions.csv"
@@ -79,8 +128,9 @@ def test_short_sector_rows_are_errors_not_crashes(tmp_path):
 
 
 def test_seed_check_prints_every_problem_on_one_line_each(tmp_path):
-    text = SMALL_PLAN.replace("2021-06-01", "2021-06-01\n  bad: |\n    two\n    lines").replace("key: test-plan",
-                                                                                          'key: "a\\nb"')
+    text = SMALL_PLAN.replace("2021-06-01", "2021-06-01\n  bad: |\n    two\n    lines").replace(
+        "key: test-plan", 'key: "a\\nb"'
+    )
     result = CliRunner().invoke(app, ["seed", "check", str(make_seed_dir(tmp_path, text))])
     assert result.exit_code == 1
     *problems, summary = result.stderr.strip().splitlines()
@@ -91,10 +141,15 @@ def test_seed_check_prints_every_problem_on_one_line_each(tmp_path):
 # --- arguments, sheets, database URLs --------------------------------------------------------
 
 
-@pytest.mark.parametrize("args", [
-    ["projects", "show", "CD14\udcff"], ["projects", "list", "--county", "芒康\udcff"],
-    ["projects", "set-status", "CD14-05-006", "在建", "--note", "已\ud800开工"], ["projects", "search", "水\udcff厂"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["projects", "show", "CD14\udcff"],
+        ["projects", "list", "--county", "芒康\udcff"],
+        ["projects", "set-status", "CD14-05-006", "在建", "--note", "已\ud800开工"],
+        ["projects", "search", "水\udcff厂"],
+    ],
+)
 def test_undecodable_arguments_are_one_line_errors(cli, args):
     result = cli(*args)
     assert result.exit_code == 2, result.output
@@ -106,7 +161,8 @@ def test_usage_errors_are_one_line(cli):
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         "error: invalid value for '--limit' / '-n': Input should be a valid integer, unable to parse string as an "
-        "integer (see `portfolio projects list --help`)"]
+        "integer (see `portfolio projects list --help`)"
+    ]
 
 
 def _xlsx_without_sheet() -> bytes:
@@ -121,10 +177,13 @@ def _xlsx_without_sheet() -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    (_xlsx_without_sheet(), "回报.xlsx: the workbook has no worksheet"),
-    ("code,status\nCD14-05-006,在建\n".encode(), "回报.xlsx: not a readable .xlsx workbook (BadZipFile)"),
-])
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (_xlsx_without_sheet(), "回报.xlsx: the workbook has no worksheet"),
+        ("code,status\nCD14-05-006,在建\n".encode(), "回报.xlsx: not a readable .xlsx workbook (BadZipFile)"),
+    ],
+)
 def test_broken_workbooks_are_one_line_errors(cli, tmp_path, content, expected):
     sheet = tmp_path / "回报.xlsx"
     sheet.write_bytes(content)
@@ -146,12 +205,15 @@ def test_unknown_home_directory_is_a_one_line_error():
     assert result.stderr == "error: cannot find the home directory in '~nonexistentuser/x.db': no such user\n"
 
 
-@pytest.mark.parametrize("url", [
-    "postgresql://postgres:SECRET@PW@127.0.0.1:1/x",
-    "postgresql://postgres@127.0.0.1:1/x?password=SECRET",
-    "postgresql://postgres:SECRET@PW@127.0.0.1:1/x?password=SECRET2&sslmode=disable",
-    "postgresql://postgres:SECRET%40PW@[::1",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://postgres:SECRET@PW@127.0.0.1:1/x",
+        "postgresql://postgres@127.0.0.1:1/x?password=SECRET",
+        "postgresql://postgres:SECRET@PW@127.0.0.1:1/x?password=SECRET2&sslmode=disable",
+        "postgresql://postgres:SECRET%40PW@[::1",
+    ],
+)
 def test_passwords_are_never_printed(url):
     result = CliRunner().invoke(app, ["--db", url, "plans"])
     assert result.exit_code != 0 and result.stderr.count("\n") == 1
@@ -159,6 +221,9 @@ def test_passwords_are_never_printed(url):
 
 
 def test_password_from_the_environment_is_never_printed():
-    result = CliRunner().invoke(app, ["--db", "postgresql://postgres@127.0.0.1:5432/postgres?sslmode=disable",
-                                      "plans"], env={"PGPASSWORD": "SECRET-from-env"})
+    result = CliRunner().invoke(
+        app,
+        ["--db", "postgresql://postgres@127.0.0.1:5432/postgres?sslmode=disable", "plans"],
+        env={"PGPASSWORD": "SECRET-from-env"},
+    )
     assert result.exit_code == 1 and "SECRET" not in result.output

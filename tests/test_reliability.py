@@ -11,12 +11,12 @@ import textwrap
 from datetime import date
 
 import pytest
+from seedkit import make_seed_dir
 from sqlalchemy import func, select, text
 
 from portfolio import changes, db, seeding
 from portfolio.models import Project, ProjectDivision, StatusEvent
 from portfolio.paths import seeds_dir
-from seedkit import make_seed_dir
 
 WORKERS, UPDATES = 8, 200
 STATUSES = ["谋划", "前期", "在建", "建成", "暂缓"]
@@ -26,8 +26,10 @@ def _snapshot(url: str) -> dict[str, int]:
     engine = db.make_engine(url)
     try:
         with engine.connect() as connection:
-            return {model.__tablename__: connection.execute(select(func.count()).select_from(model)).scalar_one()
-                    for model in (Project, ProjectDivision, StatusEvent)}
+            return {
+                model.__tablename__: connection.execute(select(func.count()).select_from(model)).scalar_one()
+                for model in (Project, ProjectDivision, StatusEvent)
+            }
     finally:
         engine.dispose()
 
@@ -36,8 +38,9 @@ def _worker(url: str, worker: int, codes: list[str]) -> None:
     engine = db.make_engine(url)
     for i in range(UPDATES):
         with db.session_scope(engine, write=True) as session:
-            changes.set_status(session, codes[(worker + i) % len(codes)], STATUSES[i % len(STATUSES)],
-                               note=f"w{worker}-{i}")
+            changes.set_status(
+                session, codes[(worker + i) % len(codes)], STATUSES[i % len(STATUSES)], note=f"w{worker}-{i}"
+            )
     engine.dispose()
 
 
@@ -58,9 +61,13 @@ def test_concurrent_writers_lose_nothing(small_url):
         assert events == WORKERS * UPDATES
         assert _snapshot(seeded_url)["status_event"] == before + WORKERS * UPDATES
         for code in codes:
-            latest = connection.execute(text(
-                "SELECT e.status FROM status_event e JOIN project p ON p.id = e.project_id WHERE p.code = :c "
-                "ORDER BY e.effective_date DESC, e.id DESC LIMIT 1"), {"c": code}).scalar_one()
+            latest = connection.execute(
+                text(
+                    "SELECT e.status FROM status_event e JOIN project p ON p.id = e.project_id WHERE p.code = :c "
+                    "ORDER BY e.effective_date DESC, e.id DESC LIMIT 1"
+                ),
+                {"c": code},
+            ).scalar_one()
             current = connection.execute(text("SELECT status FROM project WHERE code = :c"), {"c": code}).scalar_one()
             assert current == latest
     engine.dispose()
@@ -90,8 +97,12 @@ def test_a_killed_load_leaves_the_database_as_it_was(tmp_path, seeded_url):
     before = _snapshot(seeded_url)
     script = tmp_path / "loader.py"
     script.write_text(LOADER.format(tests=os.path.dirname(__file__)), encoding="utf-8")
-    process = subprocess.Popen([sys.executable, str(script), seeded_url, "1000", str(tmp_path / "seeds")],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, str(script), seeded_url, "1000", str(tmp_path / "seeds")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout.readline().strip() == "written"
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
@@ -145,8 +156,9 @@ def test_backup_of_a_database_in_use_restores_identically(tmp_path):
             return list(connection.iterdump())
 
     assert dump(tmp_path / "copy.db") == dump(database)
-    restored = runner.invoke(app, ["--db", str(tmp_path / "copy.db"), "projects", "history", "TP-02-001",
-                                   "--format", "json"])
+    restored = runner.invoke(
+        app, ["--db", str(tmp_path / "copy.db"), "projects", "history", "TP-02-001", "--format", "json"]
+    )
     assert restored.exit_code == 0 and '"前期"' in restored.stdout
 
 
@@ -181,9 +193,24 @@ def test_a_seed_error_on_first_use_leaves_the_database_unmigrated(empty_url, mon
 
 
 def test_a_reader_that_stops_early_gets_no_error_message(seeded_url):
-    process = subprocess.Popen([sys.executable, "-m", "portfolio", "--db", seeded_url, "projects", "list",
-                                "--format", "csv", "--limit", "1000"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "portfolio",
+            "--db",
+            seeded_url,
+            "projects",
+            "list",
+            "--format",
+            "csv",
+            "--limit",
+            "1000",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     process.stdout.close()  # like `| head`: nobody reads what comes
     stderr = process.stderr.read()
     assert process.wait(timeout=60) in (0, 141)

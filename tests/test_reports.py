@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 PERIOD = "2026-11"
 EXCEL_EPOCH = date(1899, 12, 30)
@@ -48,8 +48,10 @@ def counts(cli):
     engine = create_engine(resolve_database_url(cli.url))
     try:
         with engine.connect() as connection:
-            return {table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
-                    for table in ("status_event", "field_event", "period_report", "annual_plan")}
+            return {
+                table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+                for table in ("status_event", "field_event", "period_report", "annual_plan")
+            }
     finally:
         engine.dispose()
 
@@ -70,41 +72,83 @@ def write_xls(path, rows, title_sheet: str = "说明") -> None:
 
 def test_the_whole_cycle(cli, tmp_path):
     # --- 2026-10: one earlier report for 江孜 (so 2026-11 has a previous 累计) ------------------
-    path, book, sheet, header, jz = template(cli, tmp_path, "江孜", "2026-10")
+    _path, book, sheet, header, jz = template(cli, tmp_path, "江孜", "2026-10")
     assert header[:5] == ["编号", "名称", "县(区)", "项目代码", "状态"] and len(jz) >= 8
     j = jz  # 江孜 projects, in code order
     ok(cli("projects", "set", j[0], "--planned-start", "2026-03", "--by", "发改委"))
     ok(cli("projects", "set", j[1], "--planned-start", "2026-09"))
-    ok(cli("projects", "set", j[2], "--total-investment", "5000", "--annual-plan", "2026=1200",
-           "--planned-start", "2025-06", "--planned-end", "2027-12"))
+    ok(
+        cli(
+            "projects",
+            "set",
+            j[2],
+            "--total-investment",
+            "5000",
+            "--annual-plan",
+            "2026=1200",
+            "--planned-start",
+            "2025-06",
+            "--planned-end",
+            "2027-12",
+        )
+    )
     ok(cli("projects", "set", j[3], "--total-investment", "80", "--annual-plan", "2026=1000"))
-    ok(cli("projects", "set", j[4], "--planned-start", "2025-01", "--actual-start", "2025-02",
-           "--planned-end", "2026-10"))
+    ok(
+        cli(
+            "projects",
+            "set",
+            j[4],
+            "--planned-start",
+            "2025-01",
+            "--actual-start",
+            "2025-02",
+            "--planned-end",
+            "2026-10",
+        )
+    )
     ok(cli("projects", "set", j[5], "--planned-end", "2026-10"))
-    fill(sheet, header, j[2], 状态="在建", 状态日期=datetime(2025, 6, 15), **{"本期完成投资(万元)": 800,
-                                                                           "累计完成投资(万元)": 800})
+    fill(
+        sheet,
+        header,
+        j[2],
+        状态="在建",
+        状态日期=datetime(2025, 6, 15),
+        **{"本期完成投资(万元)": 800, "累计完成投资(万元)": 800},
+    )
     october = tmp_path / "江孜-2026-10-filled.xlsx"
     book.save(october)
     ok(cli("report", "import", str(october), "--period", "2026-10"))
 
     # --- 2026-11 templates for two counties ------------------------------------------------------
-    path, book, sheet, header, jz11 = template(cli, tmp_path, "江孜")
+    _path, book, sheet, header, jz11 = template(cli, tmp_path, "江孜")
     assert jz11 == j
     assert sheet["A1"].value.startswith("江孜县 重点项目调度表") and "报告期：2026-11" in sheet["A1"].value
     assert sheet.protection.sheet and sheet.cell(row=3, column=1).protection.locked
     assert not sheet.cell(row=3, column=header.index("状态") + 1).protection.locked
-    assert any('"谋划,前期,在建,建成,暂缓,取消"' == v.formula1 for v in sheet.data_validations.dataValidation)
+    assert any(v.formula1 == '"谋划,前期,在建,建成,暂缓,取消"' for v in sheet.data_validations.dataValidation)
     assert {p.name: p.value for p in book.custom_doc_props}["portfolio.period"] == PERIOD
     assert "填报说明" in book.sheetnames
-    row_j0 = [r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0] == j[0]][0]
+    row_j0 = next(r for r in sheet.iter_rows(min_row=3, values_only=True) if r[0] == j[0])
     assert row_j0[header.index("计划开工")] == datetime(2026, 3, 1)  # a real date cell
     fill(sheet, header, j[0], 形象进度="前期手续办理中")
     fill(sheet, header, j[1], 形象进度="可研编制")
     fill(sheet, header, j[2], **{"本期完成投资(万元)": 100, "累计完成投资(万元)": 900, "形象进度": "主体施工"})
-    fill(sheet, header, j[3], 状态="在建", 状态日期=datetime(2026, 4, 1),
-         **{"本期完成投资(万元)": 100, "累计完成投资(万元)": 100})
-    fill(sheet, header, j[4], 状态="在建", 状态日期=datetime(2025, 2, 10),
-         **{"本期完成投资(万元)": 50, "累计完成投资(万元)": 50})
+    fill(
+        sheet,
+        header,
+        j[3],
+        状态="在建",
+        状态日期=datetime(2026, 4, 1),
+        **{"本期完成投资(万元)": 100, "累计完成投资(万元)": 100},
+    )
+    fill(
+        sheet,
+        header,
+        j[4],
+        状态="在建",
+        状态日期=datetime(2025, 2, 10),
+        **{"本期完成投资(万元)": 50, "累计完成投资(万元)": 50},
+    )
     fill(sheet, header, j[5], 状态="建成", 状态日期=datetime(2026, 9, 20), 实际竣工=datetime(2026, 9, 1))
     jz_filled = tmp_path / "江孜-2026-11-filled.xlsx"
     book.save(jz_filled)
@@ -113,19 +157,23 @@ def test_the_whole_cycle(cli, tmp_path):
     m = mk
     # 芒康 sends its own layout: 说明 first, a merged title, a two-row header, an extra 序号 column,
     # Excel serial dates, saved as .xls.
-    rows = [["芒康县重点项目调度表 报告期：2026-11 填报单位：芒康县(540328)"],
-            ["序号", "项目编号", "状态", "状态日期", "完成投资（万元）", None, "形象进度", "2026年度计划投资（万元）"],
-            [None, None, None, None, "本期", "累计", None, None],
-            [1, m[0], "在建", serial(date(2026, 10, 1)), 300, 300, "基础施工", 600],
-            [2, m[1], "谋划", None, None, None, "选址", None]]
+    rows = [
+        ["芒康县重点项目调度表 报告期：2026-11 填报单位：芒康县(540328)"],
+        ["序号", "项目编号", "状态", "状态日期", "完成投资（万元）", None, "形象进度", "2026年度计划投资（万元）"],
+        [None, None, None, None, "本期", "累计", None, None],
+        [1, m[0], "在建", serial(date(2026, 10, 1)), 300, 300, "基础施工", 600],
+        [2, m[1], "谋划", None, None, None, "选址", None],
+    ]
     mk_xls = tmp_path / "芒康-2026-11.xls"
     write_xls(mk_xls, rows)
 
     before = counts(cli)
     first = ok(cli("report", "import", str(jz_filled), str(mk_xls), "--period", PERIOD, "--by", "县发改局"))
     assert "芒康-2026-11.xls: read sheet 报表" in first.stderr and "ignored columns: 序号" in first.stderr
-    assert f"warning: 江孜-2026-11-filled.xlsx:调度表:{3 + j.index(j[3])}: 累计完成投资(万元): 100 is above 总投资 80" \
+    assert (
+        f"warning: 江孜-2026-11-filled.xlsx:调度表:{3 + j.index(j[3])}: 累计完成投资(万元): 100 is above 总投资 80"
         in first.stderr
+    )
     assert "7 new reports, 0 corrected" in first.stderr
     after = counts(cli)
     assert after["period_report"] == before["period_report"] + 7
@@ -147,12 +195,14 @@ def test_the_whole_cycle(cli, tmp_path):
     assert november[1]["retracted"] is None and "累计 950" in november[1]["new"]
 
     # --- lights, worked out here from the values filled in above -------------------------------
-    expected_lights = {j[0]: ("红", "开工逾期"),  # planned 2026-03, still 谋划: 8 months
-                       j[1]: ("黄", "开工逾期"),  # planned 2026-09: 2 months
-                       j[2]: ("黄", "投资滞后"),  # (800 + 150) / 1200 = 79.2% vs 91.7%: 12.5 points
-                       j[3]: ("红", "投资滞后"),  # 100 / 1000 = 10% vs 91.7%
-                       j[4]: ("黄", "竣工逾期"),  # planned end 2026-10, 在建
-                       j[5]: ("绿", "")}  # 建成 on time
+    expected_lights = {
+        j[0]: ("红", "开工逾期"),  # planned 2026-03, still 谋划: 8 months
+        j[1]: ("黄", "开工逾期"),  # planned 2026-09: 2 months
+        j[2]: ("黄", "投资滞后"),  # (800 + 150) / 1200 = 79.2% vs 91.7%: 12.5 points
+        j[3]: ("红", "投资滞后"),  # 100 / 1000 = 10% vs 91.7%
+        j[4]: ("黄", "竣工逾期"),  # planned end 2026-10, 在建
+        j[5]: ("绿", ""),
+    }  # 建成 on time
     expected_lights.update({code: ("黄", "未填报") for code in j[6:]})
     lights = {row["code"]: row for row in cli.json("report", "lights", "--period", PERIOD, "--county", "江孜")}
     assert {code: lights[code]["light"] for code in j} == {code: v[0] for code, v in expected_lights.items()}
@@ -165,16 +215,23 @@ def test_the_whole_cycle(cli, tmp_path):
     assert {row["code"] for row in red} == {j[0], j[3]}
 
     # --- rates ---------------------------------------------------------------------------------------
-    rates = {row["county"]: row for row in cli.json("report", "summary", "--period", PERIOD, "--by", "county",
-                                                    "--county", "江孜", "--county", "芒康")}
+    rates = {
+        row["county"]: row
+        for row in cli.json(
+            "report", "summary", "--period", PERIOD, "--by", "county", "--county", "江孜", "--county", "芒康"
+        )
+    }
     n_j, n_m = len(j), len(m)
     assert rates["江孜县"] == {
-        "county": "江孜县", "projects": n_j,
+        "county": "江孜县",
+        "projects": n_j,
         "start_rate": round(2 / 4 * 100, 1),  # due: j0 j1 j2 j4; started: j2 j4
         "investment_rate": round((800 + 150 + 100) / (1200 + 1000) * 100, 1),
         "completion_rate": 50.0,  # due: j4 j5; on time: j5
         "report_rate": round(5 / (n_j - 1) * 100, 1),  # j0-j4 reported; j5 is 建成
-        "red": 2, "yellow": n_j - 3}
+        "red": 2,
+        "yellow": n_j - 3,
+    }
     assert rates["芒康县"]["investment_rate"] == 50.0 and rates["芒康县"]["report_rate"] == round(2 / n_m * 100, 1)
     assert rates["合计"]["projects"] == n_j + n_m
 
@@ -188,7 +245,7 @@ def test_the_whole_cycle(cli, tmp_path):
 
 @pytest.fixture
 def jiangzi(cli, tmp_path):
-    path, book, sheet, header, codes = template(cli, tmp_path, "江孜")
+    _path, book, sheet, header, codes = template(cli, tmp_path, "江孜")
     return book, sheet, header, codes
 
 
@@ -226,17 +283,16 @@ def test_cumulative_never_decreases_and_must_add_up(cli, tmp_path):
     ok(cli("report", "import", str(sheet), "--period", "2026-10"))
     sheet.write_text(f"编号,本期完成投资(万元),累计完成投资(万元)\n{code},50,400\n", encoding="utf-8")
     result = cli("report", "import", str(sheet), "--period", "2026-11")
-    assert result.exit_code == 1 and "a:2: 累计完成投资(万元): 400 is less than 500 reported for 2026-10" \
-        in result.stderr
+    assert (
+        result.exit_code == 1 and "a:2: 累计完成投资(万元): 400 is less than 500 reported for 2026-10" in result.stderr
+    )
     sheet.write_text(f"编号,本期完成投资(万元),累计完成投资(万元)\n{code},50,600\n", encoding="utf-8")
     result = cli("report", "import", str(sheet), "--period", "2026-11")
     assert result.exit_code == 1 and "600 is not 2026-10's 500 + 本期 50" in result.stderr
-    sheet.write_text(f"编号,本期完成投资(万元),累计完成投资(万元)\n{code},50,550\n{code},50,550\n",
-                     encoding="utf-8")
+    sheet.write_text(f"编号,本期完成投资(万元),累计完成投资(万元)\n{code},50,550\n{code},50,550\n", encoding="utf-8")
     result = ok(cli("report", "import", str(sheet), "--period", "2026-11"))
     assert "a.csv:a:3: 编号: repeats a.csv:a:2" in result.stderr and "1 new reports" in result.stderr
-    sheet.write_text(f"编号,本期完成投资(万元),累计完成投资(万元)\n{code},50,550\n{code},60,560\n",
-                     encoding="utf-8")
+    sheet.write_text(f"编号,本期完成投资(万元),累计完成投资(万元)\n{code},50,550\n{code},60,560\n", encoding="utf-8")
     result = cli("report", "import", str(sheet), "--period", "2026-11")
     assert result.exit_code == 1 and "is also on a.csv:a:2 with other values" in result.stderr
 
@@ -264,8 +320,7 @@ def test_utf16_text_tsv_and_a_national_code_column(cli, tmp_path):
     codes = template(cli, tmp_path, "江孜")[4]
     ok(cli("projects", "set", codes[0], "--national-code", "2024-540222-48-01-000123"))
     utf16 = tmp_path / "excel-unicode.txt"
-    utf16.write_bytes(f"项目代码\t形象进度\t计划开工\n2024-540222-48-01-000123\t施工准备\t45717\n"
-                      .encode("utf-16"))
+    utf16.write_bytes("项目代码\t形象进度\t计划开工\n2024-540222-48-01-000123\t施工准备\t45717\n".encode("utf-16"))
     result = ok(cli("report", "import", str(utf16), "--period", PERIOD))
     assert "1 new reports" in result.stderr and "计划开工 (空) → 2025-03" in result.stdout
     tsv = tmp_path / "sheet.tsv"
@@ -283,8 +338,23 @@ def test_oc4ids_carries_budget_periods_completion_metrics_and_suspension(cli, tm
     codes = template(cli, tmp_path, "芒康")[4]
     projects = [c for c in codes if cli.json("projects", "show", c)["kind"] == "project"][:2]
     built, paused = projects
-    ok(cli("projects", "set", built, "--total-investment", "1200", "--planned-start", "2025-03",
-           "--planned-end", "2026-10", "--actual-start", "2025-04", "--actual-end", "2026-09"))
+    ok(
+        cli(
+            "projects",
+            "set",
+            built,
+            "--total-investment",
+            "1200",
+            "--planned-start",
+            "2025-03",
+            "--planned-end",
+            "2026-10",
+            "--actual-start",
+            "2025-04",
+            "--actual-end",
+            "2026-09",
+        )
+    )
     sheet = tmp_path / "m.csv"
     sheet.write_text(f"编号,本期完成投资(万元),累计完成投资(万元)\n{built},400,400\n", encoding="utf-8")
     ok(cli("report", "import", str(sheet), "--period", "2026-09", "--county", "芒康"))
@@ -299,8 +369,10 @@ def test_oc4ids_carries_budget_periods_completion_metrics_and_suspension(cli, tm
     assert project["budget"]["amount"] == {"amount": 12_000_000, "currency": "CNY"}
     assert project["period"] == {"startDate": "2025-03-01T00:00:00Z", "endDate": "2026-10-31T23:59:59Z"}
     assert project["implementationPeriod"] == {"startDate": "2025-04-01T00:00:00Z", "endDate": "2026-09-30T23:59:59Z"}
-    assert project["completion"] == {"endDate": "2026-09-30T23:59:59Z",
-                                     "finalValue": {"amount": 11_000_000, "currency": "CNY"}}
+    assert project["completion"] == {
+        "endDate": "2026-09-30T23:59:59Z",
+        "finalValue": {"amount": 11_000_000, "currency": "CNY"},
+    }
     observations = project["metrics"][0]["observations"]
     assert [(o["id"], o["value"]["amount"]) for o in observations] == [("2026-09", 4_000_000), ("2026-10", 11_000_000)]
     assert found[paused]["status"] == "implementation" and found[paused]["description"].endswith("（暂缓）")

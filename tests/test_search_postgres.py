@@ -6,9 +6,9 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from conftest import _admin_execute, _database_url, _postgres_admin_url
 from sqlalchemy import create_engine, text
 
-from conftest import _admin_execute, _database_url, _postgres_admin_url
 from portfolio import db, queries
 from portfolio.models import Project
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from seedkit import SMALL_PLAN, make_seed_dir
 from sqlalchemy import func, select, text
 
 from portfolio import changes, db, seeding
 from portfolio.errors import DataError
 from portfolio.models import Project, ProjectDivision, StatusEvent
 from portfolio.paths import seeds_dir
-from seedkit import SMALL_PLAN, make_seed_dir
 
 
 def test_shipped_seeds_are_valid():
@@ -24,20 +24,25 @@ def _errors(tmp_path, plan_text: str) -> list[str]:
     return [str(e) for e in errors]
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    (("county: 芒康", "county: 忙康"), "plans/test-plan.yaml:18: unknown county '忙康' (did you mean"),
-    (("sector: water_supply", "sector: water"), "plans/test-plan.yaml:22: unknown sector 'water'"),
-    (("TP-02-002", "TP-02-001"), "plans/test-plan.yaml:23: duplicate code TP-02-001 (first used at"),
-    (("{code: TP-02-001, name: 芒康县测试水厂, line: 11}", "{code: TP-02-001, line: 11}"),
-     "plans/test-plan.yaml:22: item: missing required field 'name'"),
-    (("build: 改扩建", "build: 翻新"), "plans/test-plan.yaml:23: unknown build '翻新'"),
-    (("kind: programme", "kind: bundle"), "plans/test-plan.yaml:27: unknown kind 'bundle'"),
-    (("quantity: 3项", "quantitty: 3项"), "unknown field 'quantitty' in item (did you mean quantity?)"),
-    (("TP-02-002", "TP-2-2"), "bad code 'TP-2-2'"),
-    (("TP-02-002", "TP-03-002"), "code TP-03-002 does not belong to 专栏 2"),
-    (("line: 11, build", "line: eleven, build"), "line must be a positive line number"),
-    (("    title: 供水工程\n", "    title: 供水工程\n   bad: [\n"), "plans/test-plan.yaml:14: bad YAML"),
-])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("county: 芒康", "county: 忙康"), "plans/test-plan.yaml:18: unknown county '忙康' (did you mean"),
+        (("sector: water_supply", "sector: water"), "plans/test-plan.yaml:22: unknown sector 'water'"),
+        (("TP-02-002", "TP-02-001"), "plans/test-plan.yaml:23: duplicate code TP-02-001 (first used at"),
+        (
+            ("{code: TP-02-001, name: 芒康县测试水厂, line: 11}", "{code: TP-02-001, line: 11}"),
+            "plans/test-plan.yaml:22: item: missing required field 'name'",
+        ),
+        (("build: 改扩建", "build: 翻新"), "plans/test-plan.yaml:23: unknown build '翻新'"),
+        (("kind: programme", "kind: bundle"), "plans/test-plan.yaml:27: unknown kind 'bundle'"),
+        (("quantity: 3项", "quantitty: 3项"), "unknown field 'quantitty' in item (did you mean quantity?)"),
+        (("TP-02-002", "TP-2-2"), "bad code 'TP-2-2'"),
+        (("TP-02-002", "TP-03-002"), "code TP-03-002 does not belong to 专栏 2"),
+        (("line: 11, build", "line: eleven, build"), "line must be a positive line number"),
+        (("    title: 供水工程\n", "    title: 供水工程\n   bad: [\n"), "plans/test-plan.yaml:14: bad YAML"),
+    ],
+)
 def test_each_error_names_file_and_line(tmp_path, change, expected):
     errors = _errors(tmp_path, SMALL_PLAN.replace(*change))
     assert any(expected in e for e in errors), errors
@@ -90,9 +95,16 @@ def test_small_plan_loads_with_programme_counties(tmp_path, seeded_url):
     assert report.plans["test-plan"].inserted == 3
     engine = db.make_engine(seeded_url)
     with engine.connect() as connection:
-        codes = connection.execute(text(
-            "SELECT division_code FROM project_division JOIN project ON project.id = project_id "
-            "WHERE project.code = 'TP-02-003' ORDER BY division_code")).scalars().all()
+        codes = (
+            connection.execute(
+                text(
+                    "SELECT division_code FROM project_division JOIN project ON project.id = project_id "
+                    "WHERE project.code = 'TP-02-003' ORDER BY division_code"
+                )
+            )
+            .scalars()
+            .all()
+        )
     engine.dispose()
     assert codes == ["540321", "540322", "540327"]
 
@@ -115,8 +127,11 @@ def test_same_named_towns_of_two_counties_are_two_places(tmp_path, seeded_url):
     _load(seeded_url, make_seed_dir(tmp_path, SMALL_PLAN + TOWN_LIST))
     engine = db.make_engine(seeded_url)
     with engine.connect() as connection:
-        counties = connection.execute(text(
-            "SELECT division_code FROM place WHERE name = '测试镇' ORDER BY division_code")).scalars().all()
+        counties = (
+            connection.execute(text("SELECT division_code FROM place WHERE name = '测试镇' ORDER BY division_code"))
+            .scalars()
+            .all()
+        )
     engine.dispose()
     assert counties == ["540226", "540227"]
 
@@ -137,7 +152,7 @@ def test_a_renamed_plan_cannot_take_over_a_code_prefix(tmp_path, seeded_url):
 def test_a_bad_seed_file_loads_nothing(tmp_path, seeded_url):
     seed_dir = make_seed_dir(tmp_path, SMALL_PLAN.replace("sector: water_supply", "sector: nope"))
     before = _count(seeded_url, Project)
-    with pytest.raises(seeding.SeedFilesError, match="test-plan.yaml:22: unknown sector"):
+    with pytest.raises(seeding.SeedFilesError, match=r"test-plan\.yaml:22: unknown sector"):
         _load(seeded_url, seed_dir)
     assert _count(seeded_url, Project) == before
 
@@ -150,15 +165,18 @@ def test_reload_keeps_user_status_and_history(tmp_path, seeded_url):
         changes.set_status(session, "TP-02-001", "construction", note="开工")
     # The curator renames the item and moves it; the code stays.
     (seed_dir / "plans" / "test-plan.yaml").write_text(
-        SMALL_PLAN.replace("芒康县测试水厂", "芒康县测试自来水厂"), encoding="utf-8")
+        SMALL_PLAN.replace("芒康县测试水厂", "芒康县测试自来水厂"), encoding="utf-8"
+    )
     report = _load(seeded_url, seed_dir)
     assert report.plans["test-plan"].updated == 1
     with engine.connect() as connection:
-        name, status = connection.execute(text(
-            "SELECT name, status FROM project WHERE code = 'TP-02-001'")).one()
-        history = connection.execute(text(
-            "SELECT status_event.status, origin FROM status_event JOIN project ON project.id = project_id "
-            "WHERE code = 'TP-02-001' ORDER BY status_event.id")).all()
+        name, status = connection.execute(text("SELECT name, status FROM project WHERE code = 'TP-02-001'")).one()
+        history = connection.execute(
+            text(
+                "SELECT status_event.status, origin FROM status_event JOIN project ON project.id = project_id "
+                "WHERE code = 'TP-02-001' ORDER BY status_event.id"
+            )
+        ).all()
     engine.dispose()
     assert (name, status) == ("芒康县测试自来水厂", "在建")
     assert [tuple(h) for h in history] == [("谋划", "seed"), ("在建", "user")]
@@ -172,7 +190,8 @@ def test_missing_items_are_kept_unless_pruned_and_history_is_never_pruned(tmp_pa
         changes.set_status(session, "TP-02-002", "前期")
     engine.dispose()
     (seed_dir / "plans" / "test-plan.yaml").write_text(
-        SMALL_PLAN.split("          - {code: TP-02-001")[0] + "          []\n", encoding="utf-8")
+        SMALL_PLAN.split("          - {code: TP-02-001")[0] + "          []\n", encoding="utf-8"
+    )
     kept = _load(seeded_url, seed_dir)
     assert kept.plans["test-plan"].missing == 3 and kept.plans["test-plan"].pruned == 0
     pruned = _load(seeded_url, seed_dir, prune=True)
@@ -181,8 +200,9 @@ def test_missing_items_are_kept_unless_pruned_and_history_is_never_pruned(tmp_pa
     engine = db.make_engine(seeded_url)
     with engine.connect() as connection:
         left = connection.execute(select(Project.code).where(Project.code.like("TP-%"))).scalars().all()
-        links = connection.execute(select(func.count()).select_from(ProjectDivision).join(Project).where(
-            Project.code.like("TP-%"))).scalar_one()
+        links = connection.execute(
+            select(func.count()).select_from(ProjectDivision).join(Project).where(Project.code.like("TP-%"))
+        ).scalar_one()
     engine.dispose()
     assert left == ["TP-02-002"] and links == 1
 
@@ -196,8 +216,11 @@ def test_parse_number():
 
 def test_a_seeded_database_has_planner_statistics(seeded_url):
     engine = db.make_engine(seeded_url)
-    query = ("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'project'" if engine.dialect.name == "sqlite"
-             else "SELECT reltuples FROM pg_class WHERE relname = 'project'")
+    query = (
+        "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'project'"
+        if engine.dialect.name == "sqlite"
+        else "SELECT reltuples FROM pg_class WHERE relname = 'project'"
+    )
     with engine.connect() as connection:
         assert connection.exec_driver_sql(query).scalar() > 0
     engine.dispose()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from conftest import SOURCES
 
 from portfolio import seeding
 from portfolio.paths import seeds_dir
-from conftest import SOURCES
 
 # The 专栏 each plan must have in the seeds (from ../shared/sources/README.md).
 EXPECTED_COLUMNS = {
@@ -41,7 +41,7 @@ def _distinctive(name: str, place_names: list[str]) -> str:
     """The name without the county or city the curator may have put in front."""
     for place in place_names:
         if name.startswith(place) and len(name) > len(place) + 1:
-            return name[len(place):]
+            return name[len(place) :]
     return name
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from seedkit import make_seed_dir
 
 # A second 城关区, in 昌都市 (拉萨市 has the real one, 540102).
@@ -88,7 +87,9 @@ def test_every_county_pivot_adds_up(same_names, then):
 def test_sector_then_county_has_a_column_per_county(same_names):
     rows = same_names.json("summary", "--by", "sector", "--then", "county", "--plan", "dup-plan")
     assert {row["sector"]: {LHASA: row[LHASA], CHAMDO: row[CHAMDO]} for row in rows} == {
-        "供水": {LHASA: 1, CHAMDO: 2}, "污水处理": {LHASA: 2, CHAMDO: 0}}
+        "供水": {LHASA: 1, CHAMDO: 2},
+        "污水处理": {LHASA: 2, CHAMDO: 0},
+    }
 
 
 def test_prefecture_summary_is_unchanged(same_names):
@@ -97,6 +98,8 @@ def test_prefecture_summary_is_unchanged(same_names):
 
 
 def test_rates_by_office_keep_them_apart(same_names):
-    rates = {row["county"]: row["projects"] for row in
-             same_names.json("report", "summary", "--period", "2026-11", "--by", "county")}
+    rates = {
+        row["county"]: row["projects"]
+        for row in same_names.json("report", "summary", "--period", "2026-11", "--by", "county")
+    }
     assert rates[LHASA] == 3 and rates[CHAMDO] == 2 and rates["合计"] == 5

@@ -10,13 +10,28 @@ import re
 from pathlib import Path
 
 import pytest
-
 from seedkit import make_seed_dir
 
-PAGES = ["/", "/projects", "/projects?county=芒康&sector=供水", "/projects?q=污水处理厂", "/projects/CD14-05-006",
-         "/reports", "/reports?by=status&then=", "/reports?by=plan&then=status", "/counties", "/counties?prefecture=拉萨",
-         "/plans", "/columns", "/columns?plan=lhasa-15-fyp", "/sectors", "/indicators",
-         "/indicators?plan=shigatse-14-fyp", "/places", "/api/docs"]
+PAGES = [
+    "/",
+    "/projects",
+    "/projects?county=芒康&sector=供水",
+    "/projects?q=污水处理厂",
+    "/projects/CD14-05-006",
+    "/reports",
+    "/reports?by=status&then=",
+    "/reports?by=plan&then=status",
+    "/counties",
+    "/counties?prefecture=拉萨",
+    "/plans",
+    "/columns",
+    "/columns?plan=lhasa-15-fyp",
+    "/sectors",
+    "/indicators",
+    "/indicators?plan=shigatse-14-fyp",
+    "/places",
+    "/api/docs",
+]
 CODE = re.compile(r'<td class="code"><a href="/projects/([^"]+)"')
 
 
@@ -27,8 +42,10 @@ def codes_on(html: str) -> list[str]:
 def facet_counts(html: str, name: str) -> dict[str, int]:
     """value -> count of one facet as the page shows it."""
     block = html.split(f'data-facet="{name}"', 1)[1].split("</details>", 1)[0]
-    return {value: int(count.replace(",", "")) for value, count in
-            re.findall(r'data-value="([^"]+)">[^<]*</a> <span class="count">([\d,]+)</span>', block)}
+    return {
+        value: int(count.replace(",", ""))
+        for value, count in re.findall(r'data-value="([^"]+)">[^<]*</a> <span class="count">([\d,]+)</span>', block)
+    }
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -84,10 +101,13 @@ def test_facets_count_listings_when_asked_as_the_cli_does(web, name):
     if name == "level":  # not a summary dimension: each level's listings are a filtered list
         facets = web.get("/api/facets", params={"count": "listings"}).json()["level"]
         assert {v["value"]: v["count"] for v in facets} == {
-            level: len(web.cli.json("projects", "list", "--level", level)) for level in ("市级", "县级")}
+            level: len(web.cli.json("projects", "list", "--level", level)) for level in ("市级", "县级")
+        }
         return
-    summary = {row[name]: row["count"] for row in
-               web.cli.json("summary", "--by", name, "--prefecture", "拉萨", "--count", "listings")}
+    summary = {
+        row[name]: row["count"]
+        for row in web.cli.json("summary", "--by", name, "--prefecture", "拉萨", "--count", "listings")
+    }
     facets = web.get("/api/facets", params={"prefecture": "拉萨", "count": "listings"}).json()[name]
     assert {value["label"]: value["count"] for value in facets} == summary
 
@@ -134,8 +154,9 @@ def test_htmx_requests_get_the_results_fragment_only(web):
     assert fragment.text.lstrip().startswith('<div id="results"') and "<html" not in fragment.text
     assert fragment.headers["Vary"] == "HX-Request"
     assert '<input type="hidden" name="county" value="540328">' in fragment.text  # search keeps the facets
-    restore = web.get("/projects", params={"county": "芒康"},
-                      headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    restore = web.get(
+        "/projects", params={"county": "芒康"}, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
     assert "<html" in restore.text
 
 
@@ -145,6 +166,7 @@ def test_downloads_of_the_current_view_parse(web):
     text = web.get("/projects/export.csv", params=params)
     assert text.headers["content-disposition"].startswith("attachment;")
     rows = list(csv.DictReader(io.StringIO(text.content.decode("utf-8-sig"))))
+
     def cell(value) -> str:  # a CSV cell of docs/schema.md
         if value is None:
             return ""
@@ -161,8 +183,11 @@ def test_downloads_of_the_current_view_parse(web):
     assert values[0][:2] == ("编号", "名称") and [v[0] for v in values[1:]] == [e["code"] for e in expected]
 
     package = web.get("/projects/export.json", params=params).json()
-    cli_package = json.loads(web.cli("projects", "list", *sum((["--" + k, v] for k, v in params.items()), []),
-                                     "--format", "oc4ids").stdout)
+    cli_package = json.loads(
+        web.cli(
+            "projects", "list", *(part for k, v in params.items() for part in ("--" + k, v)), "--format", "oc4ids"
+        ).stdout
+    )
     assert [p["id"] for p in package["projects"]] == [p["id"] for p in cli_package["projects"]]
     assert package["projects"] and package["version"] == "0.9"
 
@@ -175,16 +200,28 @@ def test_report_pivot_matches_the_cli_and_downloads(web):
         assert f'<th scope="row">{row["county"]}</th>' in html
     api = web.get("/api/summary", params={"prefecture": "日喀则", "by": "county", "then": "sector"}).json()
     assert api == expected
-    rows = list(csv.DictReader(io.StringIO(
-        web.get("/reports/export.csv", params={"prefecture": "日喀则"}).content.decode("utf-8-sig"))))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(web.get("/reports/export.csv", params={"prefecture": "日喀则"}).content.decode("utf-8-sig"))
+        )
+    )
     assert [(r["county"], int(r["total"])) for r in rows] == [(r["county"], r["total"]) for r in expected]
 
 
 def test_project_page_shows_every_field_provenance_and_history(web):
     shown = web.cli.json("projects", "show", "CD14-05-006")
     html = web.get("/projects/cd14-05-006").text
-    for text in (shown["name"], shown["column_label"], shown["group"], f"第 {shown['source_line']} 行",
-                 shown["source_file"], "全部记录", "列入规划", shown["level_label"], shown["quote"]):
+    for text in (
+        shown["name"],
+        shown["column_label"],
+        shown["group"],
+        f"第 {shown['source_line']} 行",
+        shown["source_file"],
+        "全部记录",
+        "列入规划",
+        shown["level_label"],
+        shown["quote"],
+    ):
         assert text in html, text
     assert all(name in html for name in shown["counties_label"])
     events = web.cli.json("projects", "history", "CD14-05-006")
@@ -192,17 +229,23 @@ def test_project_page_shows_every_field_provenance_and_history(web):
 
 
 def test_api_gives_the_cli_json(web):
-    assert web.get("/api/projects", params={"county": "江孜", "limit": 1000}).json() == \
-        web.cli.json("projects", "list", "--county", "江孜")
+    assert web.get("/api/projects", params={"county": "江孜", "limit": 1000}).json() == web.cli.json(
+        "projects", "list", "--county", "江孜"
+    )
     page = web.get("/api/projects", params={"limit": 5, "offset": 5, "sort": "name"})
     assert page.json() == web.cli.json("projects", "list", "--sort", "name", "--limit", "10")[5:]
     assert int(page.headers["X-Total-Count"]) == len(web.cli.json("projects", "list"))
     assert web.get("/api/projects/CD14-05-006").json() == web.cli.json("projects", "show", "CD14-05-006")
-    assert web.get("/api/projects/CD14-05-006/history").json() == \
-        web.cli.json("projects", "history", "CD14-05-006")
-    for name, arguments in [("counties", {}), ("plans", {}), ("columns", {"plan": "shigatse-14-fyp"}),
-                            ("sectors", {}), ("indicators", {"plan": "chamdo-14-housing"}), ("places", {})]:
-        options = sum((["--" + k, v] for k, v in arguments.items()), [])
+    assert web.get("/api/projects/CD14-05-006/history").json() == web.cli.json("projects", "history", "CD14-05-006")
+    for name, arguments in [
+        ("counties", {}),
+        ("plans", {}),
+        ("columns", {"plan": "shigatse-14-fyp"}),
+        ("sectors", {}),
+        ("indicators", {"plan": "chamdo-14-housing"}),
+        ("places", {}),
+    ]:
+        options = [part for k, v in arguments.items() for part in ("--" + k, v)]
         assert web.get(f"/api/{name}", params=arguments).json() == web.cli.json(name, *options), name
     assert web.get("/api/summary", params={"by": "status"}).json() == web.cli.json("summary", "--by", "status")
 
@@ -215,18 +258,21 @@ def test_openapi_documents_the_api(web):
     assert "/static/swagger-ui/swagger-ui-bundle.js" in web.get("/api/docs").text
 
 
-@pytest.mark.parametrize(("path", "status", "words"), [
-    ("/projects?county=忙康", 400, ["请求有误", "忙康", "芒康"]),
-    ("/projects?status=finished", 400, ["请求有误", "finished"]),
-    ("/projects?sort=size", 400, ["size", "code, name"]),
-    ("/projects?page=abc", 400, ["页码"]),
-    ("/projects?page=9999", 400, ["超出范围"]),
-    ("/projects?column=2", 400, ["专栏"]),
-    ("/reports?by=colour", 400, ["colour"]),
-    ("/projects/XX99-01-001", 404, ["未找到", "XX99-01-001"]),
-    ("/projects/export.pdf", 404, ["pdf"]),
-    ("/no/such/page", 404, ["没有这个页面"]),
-])
+@pytest.mark.parametrize(
+    ("path", "status", "words"),
+    [
+        ("/projects?county=忙康", 400, ["请求有误", "忙康", "芒康"]),
+        ("/projects?status=finished", 400, ["请求有误", "finished"]),
+        ("/projects?sort=size", 400, ["size", "code, name"]),
+        ("/projects?page=abc", 400, ["页码"]),
+        ("/projects?page=9999", 400, ["超出范围"]),
+        ("/projects?column=2", 400, ["专栏"]),
+        ("/reports?by=colour", 400, ["colour"]),
+        ("/projects/XX99-01-001", 404, ["未找到", "XX99-01-001"]),
+        ("/projects/export.pdf", 404, ["pdf"]),
+        ("/no/such/page", 404, ["没有这个页面"]),
+    ],
+)
 def test_bad_requests_get_a_chinese_error_page(web, path, status, words):
     response = web.get(path)
     assert response.status_code == status
@@ -252,24 +298,34 @@ HOSTILE = '<script>alert("x")</script> [bold red]富[/] {{ 7*7 }} {% raw %} \'"&
 @pytest.fixture(scope="module")
 def hostile(databases, tmp_path_factory):
     """A database whose names, sub-headings and quantities carry markup of every kind."""
-    from fastapi.testclient import TestClient
-
     from conftest import Cli
-    from portfolio.web.app import create_app
+    from fastapi.testclient import TestClient
     from seedkit import SMALL_PLAN
 
+    from portfolio.web.app import create_app
+
     url = databases.seeded()
-    plan = SMALL_PLAN.replace("芒康县测试水厂", json.dumps("芒康县" + HOSTILE, ensure_ascii=False)) \
-        .replace("label: 多县", "label: " + json.dumps(HOSTILE, ensure_ascii=False)) \
+    plan = (
+        SMALL_PLAN.replace("芒康县测试水厂", json.dumps("芒康县" + HOSTILE, ensure_ascii=False))
+        .replace("label: 多县", "label: " + json.dumps(HOSTILE, ensure_ascii=False))
         .replace("quantity: 3项", "quantity: " + json.dumps("<b>3</b>项", ensure_ascii=False))
+    )
     result = Cli(url)("seed", "load", str(make_seed_dir(tmp_path_factory.mktemp("hostile"), plan)))
     assert result.exit_code == 0, result.output
     with TestClient(create_app(url)) as client:
         yield client
 
 
-@pytest.mark.parametrize("path", ["/projects?plan=test-plan", "/projects/TP-02-001", "/projects/TP-02-003",
-                                  "/projects?q=script", "/api/projects?plan=test-plan"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/projects?plan=test-plan",
+        "/projects/TP-02-001",
+        "/projects/TP-02-003",
+        "/projects?q=script",
+        "/api/projects?plan=test-plan",
+    ],
+)
 def test_data_is_always_text(hostile, path):
     response = hostile.get(path)
     assert response.status_code == 200
@@ -287,8 +343,14 @@ def test_assets_and_templates_ship_inside_the_package():
     import portfolio.web
 
     package = Path(portfolio.web.__file__).parent
-    for name in ("static/htmx.min.js", "static/style.css", "static/VERSIONS", "static/swagger-ui/swagger-ui-bundle.js",
-                 "templates/base.html", "templates/partials/project_results.html"):
+    for name in (
+        "static/htmx.min.js",
+        "static/style.css",
+        "static/VERSIONS",
+        "static/swagger-ui/swagger-ui-bundle.js",
+        "templates/base.html",
+        "templates/partials/project_results.html",
+    ):
         assert (package / name).is_file(), name
     assert "htmx.org          2.0.11" in (package / "static" / "VERSIONS").read_text()
     assert 'version:"2.0.11"' in (package / "static" / "htmx.min.js").read_text().replace(" ", "")

@@ -43,17 +43,20 @@ def counts(engine) -> dict[str, int]:
 def code_in(engine, county: str) -> str:
     """A project whose office is this county: it lies in that county alone."""
     with engine.connect() as connection:
-        return connection.execute(sa.text(
-            "SELECT p.code FROM project p JOIN project_division pd ON pd.project_id = p.id "
-            "JOIN division d ON d.code = pd.division_code WHERE d.name LIKE :n AND p.status NOT IN ('建成', '取消') "
-            "AND (SELECT count(*) FROM project_division x WHERE x.project_id = p.id) = 1 ORDER BY p.code LIMIT 1"),
-            {"n": f"{county}%"}).scalar_one()
+        return connection.execute(
+            sa.text(
+                "SELECT p.code FROM project p JOIN project_division pd ON pd.project_id = p.id "
+                "JOIN division d ON d.code = pd.division_code "
+                "WHERE d.name LIKE :n AND p.status NOT IN ('建成', '取消') "
+                "AND (SELECT count(*) FROM project_division x WHERE x.project_id = p.id) = 1 ORDER BY p.code LIMIT 1"
+            ),
+            {"n": f"{county}%"},
+        ).scalar_one()
 
 
 def add(engine, name, role, counties=()):
     with db.session_scope(engine, write=True) as session:
-        accounts.add_account(session, name, role, PASSWORD,
-                             accounts.resolve_scope(session, role, list(counties), []))
+        accounts.add_account(session, name, role, PASSWORD, accounts.resolve_scope(session, role, list(counties), []))
 
 
 def get(client, url, **kwargs):
@@ -99,8 +102,7 @@ def test_without_any_account_the_site_is_read_only(site):
 def test_the_session_cookie_is_signed_httponly_samesite_and_expires(editor_site):
     site = editor_site
     site.cookies.clear()
-    response = post(site, "/login", data={"name": "江孜县发改委", "password": PASSWORD,
-                                          "csrf_token": token_of(site)})
+    response = post(site, "/login", data={"name": "江孜县发改委", "password": PASSWORD, "csrf_token": token_of(site)})
     cookie = response.headers["set-cookie"]
     assert "portfolio_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie.replace("Lax", "lax")
     assert re.search(r"Max-Age=\d+", cookie) and PASSWORD not in cookie
@@ -138,12 +140,30 @@ def test_the_editor_records_status_fields_and_a_report_and_the_admin_audits_them
     jiangzi = code_in(site.engine, "江孜")
     token = token_of(site, f"/projects/{jiangzi}/edit")
     xss = "<script>alert('x')</script>"
-    assert post(site, f"/projects/{jiangzi}/status", data={"status": "在建", "date": "2026-05-01", "note": xss,
-                                                           "csrf_token": token}).status_code == 303
+    assert (
+        post(
+            site,
+            f"/projects/{jiangzi}/status",
+            data={"status": "在建", "date": "2026-05-01", "note": xss, "csrf_token": token},
+        ).status_code
+        == 303
+    )
     assert post(site, f"/projects/{jiangzi}/fields", data={"contact": xss, "csrf_token": token}).status_code == 303
-    assert post(site, f"/projects/{jiangzi}/report", data={
-        "period": "2026-11", "invest_period": "50", "invest_cumulative": "50", "progress": xss, "problems": xss,
-        "csrf_token": token}).status_code == 303
+    assert (
+        post(
+            site,
+            f"/projects/{jiangzi}/report",
+            data={
+                "period": "2026-11",
+                "invest_period": "50",
+                "invest_cumulative": "50",
+                "progress": xss,
+                "problems": xss,
+                "csrf_token": token,
+            },
+        ).status_code
+        == 303
+    )
     api = {"X-CSRF-Token": get(site, "/api/session").json()["csrf_token"]}
     done = post(site, f"/api/projects/{jiangzi}/status", json={"status": "建成", "date": "2026-11-20"}, headers=api)
     assert done.status_code == 200 and done.json()["current"] == "建成"
@@ -180,8 +200,13 @@ def _session_cookie(site, name: str, expires: int) -> str:
     secret = accounts.secret(site.engine, "session").encode()
     with db.session_scope(site.engine) as session:
         fingerprint = hashlib.sha256(accounts.find(session, name).password_hash.encode()).hexdigest()[:16]
-    payload = base64.urlsafe_b64encode(json.dumps({"a": name, "k": fingerprint, "s": "x", "e": expires},
-                                                  ensure_ascii=False).encode()).decode().rstrip("=")
+    payload = (
+        base64.urlsafe_b64encode(
+            json.dumps({"a": name, "k": fingerprint, "s": "x", "e": expires}, ensure_ascii=False).encode()
+        )
+        .decode()
+        .rstrip("=")
+    )
     signature = base64.urlsafe_b64encode(hmac.new(secret, payload.encode(), hashlib.sha256).digest()).decode()
     return f"{payload}.{signature.rstrip('=')}"
 
@@ -193,15 +218,26 @@ def test_expired_sessions_disabled_accounts_viewers_and_smuggled_fields_write_no
     token = token_of(site, f"/projects/{jiangzi}/edit")
     before = counts(site.engine)
     # a role and a scope smuggled into the form change nothing but the status asked for
-    smuggled = post(site, f"/projects/{jiangzi}/status", data={
-        "status": "前期", "date": "2026-04-01", "role": "admin", "county": "芒康", "actor": "account:规划科",
-        "csrf_token": token})
+    smuggled = post(
+        site,
+        f"/projects/{jiangzi}/status",
+        data={
+            "status": "前期",
+            "date": "2026-04-01",
+            "role": "admin",
+            "county": "芒康",
+            "actor": "account:规划科",
+            "csrf_token": token,
+        },
+    )
     assert smuggled.status_code == 303
-    assert post(site, f"/api/projects/{jiangzi}/fields", json={"role": "admin"},
-                headers={"X-CSRF-Token": token}).status_code in (400, 422)
+    assert post(
+        site, f"/api/projects/{jiangzi}/fields", json={"role": "admin"}, headers={"X-CSRF-Token": token}
+    ).status_code in (400, 422)
     with db.session_scope(site.engine) as session:
         assert [(a.name, a.role, a.scope) for a in accounts.list_accounts(session) if a.name == "江孜县发改委"] == [
-            ("江孜县发改委", "editor", ("江孜县",))]
+            ("江孜县发改委", "editor", ("江孜县",))
+        ]
     after_smuggle = counts(site.engine)
     assert after_smuggle["status_event"] == before["status_event"] + 1
     site.cookies.set("portfolio_session", _session_cookie(site, "江孜县发改委", int(time.time()) - 10))
@@ -224,12 +260,16 @@ def test_the_sixth_wrong_password_in_a_minute_is_refused_even_when_right(editor_
     site = editor_site
     site.cookies.clear()
     for _ in range(5):
-        wrong = post(site, "/login", data={"name": "规划科", "password": "wrong-password",
-                                           "csrf_token": token_of(site)})
+        wrong = post(
+            site, "/login", data={"name": "规划科", "password": "wrong-password", "csrf_token": token_of(site)}
+        )
         assert wrong.status_code == 401 and "账户名或密码错误" in wrong.text
     right = post(site, "/login", data={"name": "规划科", "password": PASSWORD, "csrf_token": token_of(site)})
-    assert right.status_code == 429 and "一分钟后再试" in right.text and "portfolio_session" not in right.headers.get(
-        "set-cookie", "")
+    assert (
+        right.status_code == 429
+        and "一分钟后再试" in right.text
+        and "portfolio_session" not in right.headers.get("set-cookie", "")
+    )
 
 
 def test_admin_manages_accounts_and_passwords_never_appear(editor_site, caplog):
@@ -237,14 +277,32 @@ def test_admin_manages_accounts_and_passwords_never_appear(editor_site, caplog):
     site.cookies.clear()
     log_in(site, "规划科")
     token = token_of(site, "/admin/accounts")
-    created = post(site, "/admin/accounts", data={"name": "芒康县住建局", "role": "editor", "county": "芒康",
-                                                  "password": PASSWORD + "9", "password2": PASSWORD + "9",
-                                                  "csrf_token": token})
+    created = post(
+        site,
+        "/admin/accounts",
+        data={
+            "name": "芒康县住建局",
+            "role": "editor",
+            "county": "芒康",
+            "password": PASSWORD + "9",
+            "password2": PASSWORD + "9",
+            "csrf_token": token,
+        },
+    )
     assert created.status_code == 303
     page = get(site, "/admin/accounts").text
     assert "芒康县住建局" in page and "芒康县" in page
-    bad = post(site, "/admin/accounts", data={"name": "<img src=x>", "role": "viewer", "password": PASSWORD,
-                                              "password2": PASSWORD, "csrf_token": token})
+    bad = post(
+        site,
+        "/admin/accounts",
+        data={
+            "name": "<img src=x>",
+            "role": "viewer",
+            "password": PASSWORD,
+            "password2": PASSWORD,
+            "csrf_token": token,
+        },
+    )
     assert bad.status_code == 400 and "<img src=x>" not in bad.text
     disabled = post(site, "/admin/accounts/芒康县住建局/disable", data={"csrf_token": token})
     assert disabled.status_code == 303

@@ -6,10 +6,10 @@ import json
 import re
 
 import pytest
+from seedkit import SMALL_PLAN, make_seed_dir
 from sqlalchemy import text
 
 from portfolio import db, seeding
-from seedkit import SMALL_PLAN, make_seed_dir
 
 LINKS = """\
 part_of:
@@ -32,57 +32,84 @@ def _with_links(tmp_path, links: str, plan: str = SMALL_PLAN):
 
 def test_shizhi_is_refused_with_what_to_write_instead(tmp_path):
     errors = _errors(make_seed_dir(tmp_path, SMALL_PLAN.replace("county: 芒康", "county: 市直")))
-    assert errors == ["plans/test-plan.yaml:18: 市直 is retired: name the county where the work stands, "
-                      "or write unspecified if the plan does not say; a prefecture-level work also takes level: 市级"]
+    assert errors == [
+        "plans/test-plan.yaml:18: 市直 is retired: name the county where the work stands, "
+        "or write unspecified if the plan does not say; a prefecture-level work also takes level: 市级"
+    ]
 
 
 def test_unspecified_and_level_defaults(tmp_path):
     plan = SMALL_PLAN.replace("county: 芒康", "county: unspecified\n        level: 市级").replace(
-        "counties: [江达县, 贡觉县, 左贡]", "counties: [unspecified, 江达县]\n            level: 县级")
+        "counties: [江达县, 贡觉县, 左贡]", "counties: [unspecified, 江达县]\n            level: 县级"
+    )
     bundle, errors = seeding.read_seeds(make_seed_dir(tmp_path, plan))
     assert errors == []
     found = {p.code: (p.division_codes, p.level) for p in bundle.projects}
-    assert found == {"TP-02-001": (("540300",), "市级"), "TP-02-002": (("540300",), "市级"),
-                     "TP-02-003": (("540300", "540321"), "县级")}
+    assert found == {
+        "TP-02-001": (("540300",), "市级"),
+        "TP-02-002": (("540300",), "市级"),
+        "TP-02-003": (("540300", "540321"), "县级"),
+    }
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    (("line: 11}", "line: 11, level: 省级}"), "plans/test-plan.yaml:22: unknown level '省级'; allowed: 市级, 县级"),
-    (("line: 11}", "line: 11, quote: '" + "水" * 151 + "'}"), "plans/test-plan.yaml:22: quote is 151 characters"),
-    (("line: 11}", "line: 11, quote: ''}"), "plans/test-plan.yaml:22: quote must be the plan's words"),
-])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("line: 11}", "line: 11, level: 省级}"), "plans/test-plan.yaml:22: unknown level '省级'; allowed: 市级, 县级"),
+        (("line: 11}", "line: 11, quote: '" + "水" * 151 + "'}"), "plans/test-plan.yaml:22: quote is 151 characters"),
+        (("line: 11}", "line: 11, quote: ''}"), "plans/test-plan.yaml:22: quote must be the plan's words"),
+    ],
+)
 def test_level_and_quote_errors(tmp_path, change, expected):
     errors = _errors(make_seed_dir(tmp_path, SMALL_PLAN.replace(*change, 1)))
     assert any(e.startswith(expected) for e in errors), errors
 
 
-@pytest.mark.parametrize(("links", "expected"), [
-    (LINKS.replace("TP-02-002]", "TP-02-009]"), "links/test-plan.yaml:2: unknown item code TP-02-009"),
-    (LINKS.replace("whole: TP-02-003", "whole: TP-02-001").replace("[TP-02-001, ", "[TP-02-003, "),
-     "links/test-plan.yaml:2: TP-02-001 is a whole but not a programme"),
-    (LINKS.replace("[TP-02-001, TP-02-002]", "[TP-02-003]"), "links/test-plan.yaml:2: TP-02-003 is linked to itself"),
-    (LINKS + "  - whole: TP-02-003\n    parts: [TP-02-001]\n    reason: again\n",
-     "links/test-plan.yaml:5: TP-02-001 is listed twice as a part of TP-02-003"),
-    (LINKS + "same_work:\n  - primary: TP-02-001\n    others: [TP-02-002]\n    reason: one\n"
-             "  - primary: TP-02-003\n    others: [TP-02-002]\n    reason: two\n",
-     "links/test-plan.yaml:9: TP-02-002 is already in the same_work group of TP-02-001 ("),
-    ("part_of:\n  - whole: TP-02-003\n    parts: [TP-02-001]\n", "links/test-plan.yaml:2: part_of: missing required "
-                                                                 "field 'reason'"),
-    ("parts_of: []\n", "links/test-plan.yaml:1: unknown field 'parts_of' in links file (did you mean part_of?)"),
-])
+@pytest.mark.parametrize(
+    ("links", "expected"),
+    [
+        (LINKS.replace("TP-02-002]", "TP-02-009]"), "links/test-plan.yaml:2: unknown item code TP-02-009"),
+        (
+            LINKS.replace("whole: TP-02-003", "whole: TP-02-001").replace("[TP-02-001, ", "[TP-02-003, "),
+            "links/test-plan.yaml:2: TP-02-001 is a whole but not a programme",
+        ),
+        (
+            LINKS.replace("[TP-02-001, TP-02-002]", "[TP-02-003]"),
+            "links/test-plan.yaml:2: TP-02-003 is linked to itself",
+        ),
+        (
+            LINKS + "  - whole: TP-02-003\n    parts: [TP-02-001]\n    reason: again\n",
+            "links/test-plan.yaml:5: TP-02-001 is listed twice as a part of TP-02-003",
+        ),
+        (
+            LINKS + "same_work:\n  - primary: TP-02-001\n    others: [TP-02-002]\n    reason: one\n"
+            "  - primary: TP-02-003\n    others: [TP-02-002]\n    reason: two\n",
+            "links/test-plan.yaml:9: TP-02-002 is already in the same_work group of TP-02-001 (",
+        ),
+        (
+            "part_of:\n  - whole: TP-02-003\n    parts: [TP-02-001]\n",
+            "links/test-plan.yaml:2: part_of: missing required field 'reason'",
+        ),
+        ("parts_of: []\n", "links/test-plan.yaml:1: unknown field 'parts_of' in links file (did you mean part_of?)"),
+    ],
+)
 def test_link_errors_name_file_and_line(tmp_path, links, expected):
     errors = _errors(_with_links(tmp_path, links))
     assert any(e.startswith(expected) for e in errors), errors
 
 
 def test_a_part_of_cycle_and_a_second_whole_are_refused(tmp_path):
-    plan = SMALL_PLAN.replace("{code: TP-02-001, name: 芒康县测试水厂, line: 11}",
-                              "{code: TP-02-001, name: 芒康县测试水厂, line: 11, kind: programme}")
+    plan = SMALL_PLAN.replace(
+        "{code: TP-02-001, name: 芒康县测试水厂, line: 11}",
+        "{code: TP-02-001, name: 芒康县测试水厂, line: 11, kind: programme}",
+    )
     cycle = LINKS + "  - whole: TP-02-001\n    parts: [TP-02-003]\n    reason: back\n"
     errors = _errors(_with_links(tmp_path, cycle, plan))
     assert any("part_of cycle: " in e for e in errors), errors
-    second = ("part_of:\n  - whole: TP-02-003\n    parts: [TP-02-002]\n    reason: 测试\n"
-              "  - whole: TP-02-001\n    parts: [TP-02-002]\n    reason: also in TP-02-003 because …\n")
+    second = (
+        "part_of:\n  - whole: TP-02-003\n    parts: [TP-02-002]\n    reason: 测试\n"
+        "  - whole: TP-02-001\n    parts: [TP-02-002]\n    reason: also in TP-02-003 because …\n"
+    )
     errors = _errors(_with_links(tmp_path / "b", second, plan))
     assert any(e.startswith("links/test-plan.yaml:2: TP-02-002 is also a part of TP-02-001") for e in errors), errors
     assert not any(e.startswith("links/test-plan.yaml:5:") for e in errors), errors
@@ -95,9 +122,12 @@ def test_links_load_and_reload_as_reference_data(tmp_path, seeded_url, engine_of
     with db.session_scope(engine, write=True) as session:
         seeding.apply(session, bundle)
     with engine.connect() as connection:
-        links = connection.execute(text(
-            "SELECT part.code, relation, whole.code FROM project_link JOIN project part ON part.id = project_id "
-            "JOIN project whole ON whole.id = target_id ORDER BY part.code")).all()
+        links = connection.execute(
+            text(
+                "SELECT part.code, relation, whole.code FROM project_link JOIN project part ON part.id = project_id "
+                "JOIN project whole ON whole.id = target_id ORDER BY part.code"
+            )
+        ).all()
     assert [tuple(r) for r in links] == [("TP-02-001", "part_of", "TP-02-003"), ("TP-02-002", "part_of", "TP-02-003")]
     with db.session_scope(engine, write=True) as session:
         assert not seeding.apply(session, bundle).changed
@@ -107,26 +137,47 @@ def test_upgrade_keeps_history_and_turns_shizhi_into_unspecified_city_level(empt
     engine = engine_of(empty_url)
     db.upgrade(engine, "0006")
     with engine.begin() as connection:
-        connection.execute(text(
-            "INSERT INTO division (code, name, level, aliases, pinyin, official) VALUES "
-            "('540000', '西藏自治区', 'province', '', '', true), ('540300', '昌都市', 'prefecture', '', '', true)"))
+        connection.execute(
+            text(
+                "INSERT INTO division (code, name, level, aliases, pinyin, official) VALUES "
+                "('540000', '西藏自治区', 'province', '', '', true), ('540300', '昌都市', 'prefecture', '', '', true)"
+            )
+        )
         connection.execute(text("UPDATE division SET parent_code = '540000' WHERE code = '540300'"))
-        connection.execute(text("INSERT INTO sector (code, label_zh, label_en, oc4ids) VALUES "
-                                "('roads', '道路桥梁', 'Roads', 'transport')"))
-        connection.execute(text(
-            "INSERT INTO plan (id, key, code_prefix, title, region_code, period_start, period_end, document_kind, "
-            "source_file) VALUES (1, 'p', 'P', '规划', '540300', 2021, 2025, '专项规划', 'x.txt')"))
-        connection.execute(text("INSERT INTO plan_column (id, plan_id, number, title, kind, source_line) "
-                                "VALUES (1, 1, 4, '道路', 'projects', 1)"))
-        connection.execute(text(
-            "INSERT INTO project (id, code, name, plan_id, column_id, kind, sector_code, source_line, in_seeds, "
-            "status) VALUES (1, 'P-04-001', '市直道路', 1, 1, 'project', 'roads', 3, true, '在建')"))
-        connection.execute(text("INSERT INTO project_division (project_id, division_code, sector_code) "
-                                "VALUES (1, '540300', 'roads')"))
-        connection.execute(text(
-            "INSERT INTO status_event (project_id, status, effective_date, note, recorded_at, origin) VALUES "
-            "(1, '谋划', '2021-01-01', '列入规划', '2021-01-01 00:00:00', 'seed'), "
-            "(1, '在建', '2024-05-01', '开工', '2024-05-02 00:00:00', 'user')"))
+        connection.execute(
+            text(
+                "INSERT INTO sector (code, label_zh, label_en, oc4ids) VALUES "
+                "('roads', '道路桥梁', 'Roads', 'transport')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO plan (id, key, code_prefix, title, region_code, period_start, period_end, document_kind, "
+                "source_file) VALUES (1, 'p', 'P', '规划', '540300', 2021, 2025, '专项规划', 'x.txt')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO plan_column (id, plan_id, number, title, kind, source_line) "
+                "VALUES (1, 1, 4, '道路', 'projects', 1)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO project (id, code, name, plan_id, column_id, kind, sector_code, source_line, in_seeds, "
+                "status) VALUES (1, 'P-04-001', '市直道路', 1, 1, 'project', 'roads', 3, true, '在建')"
+            )
+        )
+        connection.execute(
+            text("INSERT INTO project_division (project_id, division_code, sector_code) VALUES (1, '540300', 'roads')")
+        )
+        connection.execute(
+            text(
+                "INSERT INTO status_event (project_id, status, effective_date, note, recorded_at, origin) VALUES "
+                "(1, '谋划', '2021-01-01', '列入规划', '2021-01-01 00:00:00', 'seed'), "
+                "(1, '在建', '2024-05-01', '开工', '2024-05-02 00:00:00', 'user')"
+            )
+        )
     db.upgrade(engine)
     with engine.connect() as connection:
         level = connection.execute(text("SELECT level FROM project WHERE id = 1")).scalar_one()
@@ -156,11 +207,13 @@ def test_every_quote_is_verbatim_on_its_source_line(shipped):
 
     if not SOURCES.is_dir():
         pytest.skip(f"source texts not found at {SOURCES}")
-    sources = {plan.key: (SOURCES / plan.source_file).read_text(encoding="utf-8").split("\n")
-               for plan in shipped.plans}
+    sources = {plan.key: (SOURCES / plan.source_file).read_text(encoding="utf-8").split("\n") for plan in shipped.plans}
     quoted = [p for p in shipped.projects if p.quote]
-    wrong = [f"{p.code} line {p.source_line}: {p.quote}" for p in quoted
-             if p.quote not in sources[p.plan_key][p.source_line - 1]]
+    wrong = [
+        f"{p.code} line {p.source_line}: {p.quote}"
+        for p in quoted
+        if p.quote not in sources[p.plan_key][p.source_line - 1]
+    ]
     assert wrong == []
     assert {p.plan_key for p in quoted} >= QUOTED_PLANS
 
@@ -215,8 +268,12 @@ def test_a_programme_counts_where_none_of_its_parts_stands(tmp_path, seeded_url,
     from portfolio import queries
 
     plan = SMALL_PLAN.replace("counties: [江达县, 贡觉县, 左贡]", "counties: [江达县, 芒康县]")
-    seed_dir = _with_links(tmp_path, LINKS.replace("TP-02-001, TP-02-002", "TP-02-001") + (
-        "same_work:\n  - primary: TP-02-001\n    others: [TP-02-002]\n    reason: 同一工程\n"), plan)
+    seed_dir = _with_links(
+        tmp_path,
+        LINKS.replace("TP-02-001, TP-02-002", "TP-02-001")
+        + ("same_work:\n  - primary: TP-02-001\n    others: [TP-02-002]\n    reason: 同一工程\n"),
+        plan,
+    )
     engine = engine_of(seeded_url)
     with db.session_scope(engine, write=True) as session:
         seeding.apply(session, seeding.load_checked(seed_dir))
@@ -253,7 +310,10 @@ def test_show_lists_parts_programme_and_quote(cli):
     assert whole["parts"] == [f"CD14-02-{n:03d}" for n in range(1, 12)]
     part = cli.json("projects", "show", "CD14-02-003")
     assert part["part_of"] == ["CD14-02-012"]
-    assert part["quote"].endswith("等11个城镇绿地建设项目") and (part["level"], part["level_label"]) == ("county", "县级")
+    assert part["quote"].endswith("等11个城镇绿地建设项目") and (part["level"], part["level_label"]) == (
+        "county",
+        "县级",
+    )
     assert cli.json("projects", "show", "CD14-04-001")["level_label"] == "市级"
 
 
@@ -270,26 +330,46 @@ def test_oc4ids_related_projects_are_the_curated_links_only(cli):
 def test_extract_reads_title_period_kind_and_date_from_the_text():
     from portfolio import extract
 
-    text = ["", "昌都市人民政府办公室关于印发《西藏昌都市“十四五”时期住房和城乡建设事业发展规划", "",
-            "《西藏昌都市“十四五”时期住房和城乡建设事业发展规划》已经市委、市政府研究同意，", "2023年9月19日"]
+    text = [
+        "",
+        "昌都市人民政府办公室关于印发《西藏昌都市“十四五”时期住房和城乡建设事业发展规划",
+        "",
+        "《西藏昌都市“十四五”时期住房和城乡建设事业发展规划》已经市委、市政府研究同意，",
+        "2023年9月19日",
+    ]
     header = extract.read_header(text)
     assert (header.title, header.period, header.document_kind, header.issued, header.review) == (
-        "西藏昌都市“十四五”时期住房和城乡建设事业发展规划", (2021, 2025), "专项规划", "2023-09-19", [])
-    outline = extract.read_header(["拉萨市国民经济和社会发展第十五个五年 规划纲要", "——2026年1月16日拉萨市第十二届人民代表大会"])
+        "西藏昌都市“十四五”时期住房和城乡建设事业发展规划",
+        (2021, 2025),
+        "专项规划",
+        "2023-09-19",
+        [],
+    )
+    outline = extract.read_header(
+        ["拉萨市国民经济和社会发展第十五个五年 规划纲要", "——2026年1月16日拉萨市第十二届人民代表大会"]
+    )
     assert (outline.period, outline.document_kind, outline.issued) == ((2026, 2030), "五年规划纲要", "2026-01-16")
-    unknown = extract.read_header(["为贯彻落实《国务院关于印发〈某某行动计划〉的通知》精神，制定本方案。", "一、总体要求"])
+    unknown = extract.read_header(
+        ["为贯彻落实《国务院关于印发〈某某行动计划〉的通知》精神，制定本方案。", "一、总体要求"]
+    )
     assert unknown.title is None and [r.split(":")[0] for r in unknown.review] == [
-        "title", "period", "document_kind", "issued"]
+        "title",
+        "period",
+        "document_kind",
+        "issued",
+    ]
 
 
 def test_seed_check_refuses_review_markers_and_todos(tmp_path):
     plan = SMALL_PLAN.replace("title: 测试县城建设规划", "title: TODO").replace(
         "{code: TP-02-001, name: 芒康县测试水厂, line: 11}",
-        "{code: TP-02-001, name: 芒康县测试水厂, line: 11, review: \"county guessed\"}")
+        '{code: TP-02-001, name: 芒康县测试水厂, line: 11, review: "county guessed"}',
+    )
     errors = _errors(make_seed_dir(tmp_path, plan))
-    assert errors == ["plans/test-plan.yaml:4: TODO left in a seed file: fill it in",
-                      "plans/test-plan.yaml:22: review marker left from a draft: check the item, then remove the "
-                      "`review:` line"]
+    assert errors == [
+        "plans/test-plan.yaml:4: TODO left in a seed file: fill it in",
+        "plans/test-plan.yaml:22: review marker left from a draft: check the item, then remove the `review:` line",
+    ]
 
 
 def test_a_raw_draft_fails_seed_check(tmp_path):
@@ -303,10 +383,11 @@ def test_a_raw_draft_fails_seed_check(tmp_path):
         pytest.skip(f"source texts not found at {SOURCES}")
     seed_dir = make_seed_dir(tmp_path, SMALL_PLAN)
     draft = seed_dir / "plans" / "draft.yaml"
-    made = CliRunner().invoke(app, ["extract", str(source), "--plan", "lhasa-draft", "--prefix", "LSD",
-                                    "--output", str(draft)])
+    made = CliRunner().invoke(
+        app, ["extract", str(source), "--plan", "lhasa-draft", "--prefix", "LSD", "--output", str(draft)]
+    )
     assert made.exit_code == 0, made.output
-    assert "title: \"拉萨市国民经济和社会发展第十五个五年规划纲要\"" in draft.read_text(encoding="utf-8")
+    assert 'title: "拉萨市国民经济和社会发展第十五个五年规划纲要"' in draft.read_text(encoding="utf-8")
     checked = CliRunner().invoke(app, ["seed", "check", str(seed_dir)])
     markers = [line for line in checked.stderr.splitlines() if "review marker left" in line]
     assert checked.exit_code == 1 and len(markers) > 50
@@ -326,8 +407,12 @@ def _docs():
 
 def test_every_code_cited_in_the_seed_documentation_exists(shipped):
     codes = {p.code for p in shipped.projects}
-    missing = [f"{path.name}: {code}" for path in _docs()
-               for code in sorted(set(CODE.findall(path.read_text(encoding="utf-8")))) if code not in codes]
+    missing = [
+        f"{path.name}: {code}"
+        for path in _docs()
+        for code in sorted(set(CODE.findall(path.read_text(encoding="utf-8"))))
+        if code not in codes
+    ]
     assert missing == []
 
 
@@ -359,8 +444,12 @@ def test_counts_in_the_curation_notes_match_the_data(shipped):
         rows = list(_column_tables(path.read_text(encoding="utf-8")))
         numbers = [n for n, _ in rows if isinstance(n, int)]
         for number, cells in rows:
-            chosen = [p for p in shipped.projects if p.plan_key == plan
-                      and (p.column_number == number if isinstance(number, int) else p.column_number in numbers)]
+            chosen = [
+                p
+                for p in shipped.projects
+                if p.plan_key == plan
+                and (p.column_number == number if isinstance(number, int) else p.column_number in numbers)
+            ]
             for heading, kind in COUNTED.items():
                 stated = _number(cells.get(heading, ""))
                 actual = sum(1 for p in chosen if kind is None or p.kind == kind)

@@ -7,6 +7,7 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-23
 """
+
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
@@ -20,12 +21,15 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("project_division", schema=None) as batch_op:
         batch_op.add_column(sa.Column("sector_code", sqlmodel.sql.sqltypes.AutoString(), nullable=True))
-    op.execute("UPDATE project_division SET sector_code = "
-               "(SELECT sector_code FROM project WHERE project.id = project_division.project_id)")
+    op.execute(
+        "UPDATE project_division SET sector_code = "
+        "(SELECT sector_code FROM project WHERE project.id = project_division.project_id)"
+    )
     with op.batch_alter_table("project_division", schema=None) as batch_op:
         batch_op.alter_column("sector_code", existing_type=sqlmodel.sql.sqltypes.AutoString(), nullable=False)
-        batch_op.create_foreign_key(batch_op.f("fk_project_division_sector_code_sector"), "sector",
-                                    ["sector_code"], ["code"])
+        batch_op.create_foreign_key(
+            batch_op.f("fk_project_division_sector_code_sector"), "sector", ["sector_code"], ["code"]
+        )
         batch_op.create_index("ix_project_division_division_sector", ["division_code", "sector_code"], unique=False)
 
 

@@ -10,6 +10,7 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-30
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -23,9 +24,11 @@ _RETRACTION = ("retracted_at", "retracted_by", "retraction_note")
 
 
 def _retraction_columns() -> list[sa.Column]:
-    return [sa.Column("retracted_at", sa.DateTime(timezone=True), nullable=True),
-            sa.Column("retracted_by", sa.String(length=128), nullable=True),
-            sa.Column("retraction_note", sa.String(length=1024), nullable=True)]
+    return [
+        sa.Column("retracted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("retracted_by", sa.String(length=128), nullable=True),
+        sa.Column("retraction_note", sa.String(length=1024), nullable=True),
+    ]
 
 
 def upgrade() -> None:
@@ -61,8 +64,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["project_id"], ["project.id"], name=op.f("fk_field_event_project_id_project")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_field_event")),
     )
-    op.create_index("ix_field_event_project_field", "field_event",
-                    ["project_id", "field", "effective_date", "id"], unique=False)
+    op.create_index(
+        "ix_field_event_project_field", "field_event", ["project_id", "field", "effective_date", "id"], unique=False
+    )
     op.create_table(
         "period_report",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -82,8 +86,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_period_report")),
     )
     op.create_index("ix_period_report_period_project", "period_report", ["period", "project_id"], unique=False)
-    op.create_index("uq_period_report_current", "period_report", ["project_id", "period"], unique=True,
-                    sqlite_where=sa.text("retracted_at IS NULL"), postgresql_where=sa.text("retracted_at IS NULL"))
+    op.create_index(
+        "uq_period_report_current",
+        "period_report",
+        ["project_id", "period"],
+        unique=True,
+        sqlite_where=sa.text("retracted_at IS NULL"),
+        postgresql_where=sa.text("retracted_at IS NULL"),
+    )
 
 
 def downgrade() -> None:

@@ -10,6 +10,7 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-30
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -25,10 +26,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("level", sa.String(length=8), nullable=False, server_default="县级"))
         batch_op.create_check_constraint("level", "level IN ('市级', '县级')")
     _restore_sqlite_search_triggers()
-    op.execute("UPDATE project SET level = '市级' WHERE id IN ("
-               "SELECT project_division.project_id FROM project_division "
-               "JOIN division ON division.code = project_division.division_code "
-               "WHERE division.level = 'prefecture')")
+    op.execute(
+        "UPDATE project SET level = '市级' WHERE id IN ("
+        "SELECT project_division.project_id FROM project_division "
+        "JOIN division ON division.code = project_division.division_code "
+        "WHERE division.level = 'prefecture')"
+    )
     op.create_table(
         "project_link",
         sa.Column("project_id", sa.Integer(), nullable=False),
@@ -36,10 +39,12 @@ def upgrade() -> None:
         sa.Column("target_id", sa.Integer(), nullable=False),
         sa.Column("reason", sa.String(length=1024), nullable=False),
         sa.CheckConstraint("relation IN ('part_of', 'same_work')", name=op.f("ck_project_link_relation")),
-        sa.ForeignKeyConstraint(["project_id"], ["project.id"], name=op.f("fk_project_link_project_id_project"),
-                                ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["target_id"], ["project.id"], name=op.f("fk_project_link_target_id_project"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["project_id"], ["project.id"], name=op.f("fk_project_link_project_id_project"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["target_id"], ["project.id"], name=op.f("fk_project_link_target_id_project"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("project_id", "relation", "target_id", name=op.f("pk_project_link")),
     )
     op.create_index(op.f("ix_project_link_target_id"), "project_link", ["target_id"], unique=False)

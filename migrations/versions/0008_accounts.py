@@ -11,6 +11,7 @@ Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-01
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -40,10 +41,12 @@ def upgrade() -> None:
         "account_scope",
         sa.Column("account_id", sa.Integer(), nullable=False),
         sa.Column("division_code", sa.String(length=16), nullable=False),
-        sa.ForeignKeyConstraint(["account_id"], ["account.id"], name=op.f("fk_account_scope_account_id_account"),
-                                ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["division_code"], ["division.code"],
-                                name=op.f("fk_account_scope_division_code_division")),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["account.id"], name=op.f("fk_account_scope_account_id_account"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["division_code"], ["division.code"], name=op.f("fk_account_scope_division_code_division")
+        ),
         sa.PrimaryKeyConstraint("account_id", "division_code", name=op.f("pk_account_scope")),
     )
     op.create_table(

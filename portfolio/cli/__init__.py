@@ -23,8 +23,10 @@ from portfolio.cli.status import status_app
 from portfolio.cli.summary import summary
 from portfolio.cli.users import users_app
 
-HELP = ("Key projects of the Tibetan prefectures' five-year plans: find them by county, sector, plan "
-        "and status, and record their progress.")
+HELP = (
+    "Key projects of the Tibetan prefectures' five-year plans: find them by county, sector, plan "
+    "and status, and record their progress."
+)
 ROOT_OPTIONS_WITH_VALUE = {"--db"}
 
 
@@ -36,12 +38,19 @@ def _version(value: bool) -> None:
 
 def root(
     ctx: typer.Context,
-    database: Annotated[str | None, typer.Option(
-        "--db", envvar="PORTFOLIO_DB", show_envvar=True,
-        help="Database: a SQLite file path, sqlite:///PATH, or postgresql://USER:PASSWORD@HOST/DB "
-             "(default: portfolio.db in the user data directory).")] = None,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+    database: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="PORTFOLIO_DB",
+            show_envvar=True,
+            help="Database: a SQLite file path, sqlite:///PATH, or postgresql://USER:PASSWORD@HOST/DB "
+            "(default: portfolio.db in the user data directory).",
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
 ) -> None:
     context = AppContext(database)
     ctx.obj = context
@@ -49,9 +58,19 @@ def root(
 
 
 COMMANDS = {
-    "projects": projects_app, "summary": summary, "counties": reference.counties, "plans": reference.plans,
-    "columns": reference.columns, "sectors": reference.sectors, "indicators": reference.indicators,
-    "places": reference.places, "status": status_app, "report": report_app, "seed": seed_app, "db": db_app, "extract": extract,
+    "projects": projects_app,
+    "summary": summary,
+    "counties": reference.counties,
+    "plans": reference.plans,
+    "columns": reference.columns,
+    "sectors": reference.sectors,
+    "indicators": reference.indicators,
+    "places": reference.places,
+    "status": status_app,
+    "report": report_app,
+    "seed": seed_app,
+    "db": db_app,
+    "extract": extract,
     "serve": serve,
     "users": users_app,
 }

@@ -34,8 +34,11 @@ class AppContext:
             self._engine = db.make_engine(url)
             if migrate and db.ensure_current(self._engine):
                 where = db.display_url(url)
-                note(f"created database {where} and loaded the seed data" if new_file else
-                     f"set up the portfolio tables in {where} and loaded the seed data")
+                note(
+                    f"created database {where} and loaded the seed data"
+                    if new_file
+                    else f"set up the portfolio tables in {where} and loaded the seed data"
+                )
         return self._engine
 
     @contextmanager
@@ -91,7 +94,7 @@ def friendly_errors(command):
             fail(_one_line(str(error)), error.exit_code)
         except BrokenPipeError:  # the reader stopped early (`| head`): not an error worth a message
             silence_stdout()
-            raise typer.Exit(SIGPIPE_EXIT)
+            raise typer.Exit(SIGPIPE_EXIT) from None
         except OSError as error:  # a file the user named: missing folder, no permission, disk full
             fail(_one_line(f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")), 1)
         except Exception as error:

@@ -89,8 +89,11 @@ def _click_message(message: str) -> str:
         found = pattern.match(message)
         if found:
             name = found.group(1)
-            name = metavar(name) if re.fullmatch(r"[a-z_]+", name) else _BRACED_ARGUMENT.sub(
-                lambda m: metavar(m.group(1)), name)
+            name = (
+                metavar(name)
+                if re.fullmatch(r"[a-z_]+", name)
+                else _BRACED_ARGUMENT.sub(lambda m: metavar(m.group(1)), name)
+            )
             return t(key, name=name)
     return _BRACED_ARGUMENT.sub(lambda m: metavar(m.group(1)), message)
 

@@ -25,8 +25,9 @@ def _format_of_file(output: Path, asked: str) -> str:
     if fmt == "plain" and asked not in ("table", *render.BUILT_IN_FORMATS, "xlsx", "oc4ids"):
         return asked  # any tabulate style (grid, github …) is text
     if asked not in ("table", fmt):
-        raise UserInputError(f"--format {asked} does not match {output.name} (a {fmt} file); "
-                             f"change one of them or leave out --format")
+        raise UserInputError(
+            f"--format {asked} does not match {output.name} (a {fmt} file); change one of them or leave out --format"
+        )
     return fmt
 
 
@@ -47,8 +48,17 @@ def atomic_output(output: Path) -> Iterator[Path]:
             partial.unlink(missing_ok=True)
 
 
-def emit(rows: Iterable, columns, fmt: str, output: Path | None = None, *, force: bool = False,
-         title: str | None = None, empty_message: str = "no matching rows", shorten: bool = False) -> int:
+def emit(
+    rows: Iterable,
+    columns,
+    fmt: str,
+    output: Path | None = None,
+    *,
+    force: bool = False,
+    title: str | None = None,
+    empty_message: str = "no matching rows",
+    shorten: bool = False,
+) -> int:
     """Rows to stdout or to `output`, in the format asked for (or the file's). `columns` is a row
     type of portfolio.rows (its fields give the columns) or a list of Col for rows of tuples;
     `shorten` lets a terminal table cut long lists as the row type says."""
@@ -56,8 +66,9 @@ def emit(rows: Iterable, columns, fmt: str, output: Path | None = None, *, force
 
     render.check_format(fmt)
     if fmt in ("xlsx", "oc4ids") and output is None:
-        raise UserInputError("--format xlsx needs --output FILE.xlsx" if fmt == "xlsx" else
-                             "--format oc4ids is for `projects list`")
+        raise UserInputError(
+            "--format xlsx needs --output FILE.xlsx" if fmt == "xlsx" else "--format oc4ids is for `projects list`"
+        )
     check_output_path(output, force)
     if output is not None:
         fmt = _format_of_file(output, fmt)

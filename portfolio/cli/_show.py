@@ -9,8 +9,18 @@ def print_detail(detail) -> None:
     from portfolio.render import Col, render
     from portfolio.views import detail_fields, status_columns, status_rows
 
-    render(detail_fields(detail), [Col("field", "字段"), Col("value", "内容")], "table", sys.stdout,
-           title=detail.project.code)
+    render(
+        detail_fields(detail),
+        [Col("field", "字段"), Col("value", "内容")],
+        "table",
+        sys.stdout,
+        title=detail.project.code,
+    )
     sys.stdout.write("\n")
-    render(status_rows(detail.history), status_columns(), "table", sys.stdout,
-           title="状态历史 (全部记录: portfolio projects history)")
+    render(
+        status_rows(detail.history),
+        status_columns(),
+        "table",
+        sys.stdout,
+        title="状态历史 (全部记录: portfolio projects history)",
+    )

@@ -26,22 +26,32 @@ def info(ctx: typer.Context, fmt: Annotated[str, typer.Option("--format", "-f")]
 
     context = app_context(ctx)
     engine = context.engine()
-    header = [("database", db.display_url(context.url)),
-              ("schema revision", f"{db.current_revision(engine)} (latest {db.SCHEMA_HEAD})")]
+    header = [
+        ("database", db.display_url(context.url)),
+        ("schema revision", f"{db.current_revision(engine)} (latest {db.SCHEMA_HEAD})"),
+    ]
     with context.session() as session:
         counts = queries.table_counts(session)
         plans = queries.plans(session)
     if fmt in ("json", "jsonl"):  # one document a program can read
-        render.dump_json({**dict(header), "tables": dict(counts),
-                          "plans": {p[0]: {"columns": p[6], "projects": p[7], "indicators": p[8]} for p in plans}},
-                         sys.stdout)
+        render.dump_json(
+            {
+                **dict(header),
+                "tables": dict(counts),
+                "plans": {p[0]: {"columns": p[6], "projects": p[7], "indicators": p[8]} for p in plans},
+            },
+            sys.stdout,
+        )
         return
     for label, value in header:
         (typer.echo if fmt == "table" else note)(f"{label}: {value}")
     emit(counts, [Col("table", "表"), Col("rows", "行数")], fmt, title="行数")
-    emit([(p[0], p[6], p[7], p[8]) for p in plans],
-         [Col("plan", "规划"), Col("columns", "专栏"), Col("projects", "项目"), Col("indicators", "指标")],
-         fmt, title="规划")
+    emit(
+        [(p[0], p[6], p[7], p[8]) for p in plans],
+        [Col("plan", "规划"), Col("columns", "专栏"), Col("projects", "项目"), Col("indicators", "指标")],
+        fmt,
+        title="规划",
+    )
 
 
 @db_app.command("upgrade")
@@ -103,8 +113,11 @@ def init(ctx: typer.Context) -> None:
     if before == db.SCHEMA_HEAD:
         note(f"{where} is already set up (schema revision {before}); nothing changed")
     elif seeded:
-        note(f"created database {where} and loaded the seed data" if new_file else
-             f"set up the portfolio tables in {where} and loaded the seed data")
+        note(
+            f"created database {where} and loaded the seed data"
+            if new_file
+            else f"set up the portfolio tables in {where} and loaded the seed data"
+        )
     else:
         note(f"upgraded {where} from schema revision {before or 'none'} to {db.SCHEMA_HEAD}")
 

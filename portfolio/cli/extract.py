@@ -14,20 +14,28 @@ from portfolio.errors import UserInputError
 
 @friendly_errors
 def extract(
-    source: Annotated[Path, typer.Argument(help="The plan as plain text (.txt), or a draft (.yaml) to compare.",
-                                           dir_okay=False)],
-    plan: Annotated[str | None, typer.Option("--plan", "-p", help="Plan key of the draft (e.g. lhasa-15-fyp).")]
-    = None,
-    region: Annotated[str | None, typer.Option("--region", help="Prefecture the plan covers (default: guessed).")]
-    = None,
-    prefix: Annotated[str | None, typer.Option("--prefix", help="Code prefix for the items (default from --plan).")]
-    = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the draft here (.yaml).",
-                                                dir_okay=False)] = None,
+    source: Annotated[
+        Path, typer.Argument(help="The plan as plain text (.txt), or a draft (.yaml) to compare.", dir_okay=False)
+    ],
+    plan: Annotated[str | None, typer.Option("--plan", "-p", help="Plan key of the draft (e.g. lhasa-15-fyp).")] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", help="Prefecture the plan covers (default: guessed).")
+    ] = None,
+    prefix: Annotated[
+        str | None, typer.Option("--prefix", help="Code prefix for the items (default from --plan).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the draft here (.yaml).", dir_okay=False)
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output file.")] = False,
-    compare_with: Annotated[Path | None, typer.Option(
-        "--compare", help="A curated plan file: print recall, precision and agreement, and every difference.",
-        dir_okay=False)] = None,
+    compare_with: Annotated[
+        Path | None,
+        typer.Option(
+            "--compare",
+            help="A curated plan file: print recall, precision and agreement, and every difference.",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Draft a seed file from a plan's 专栏 (items to review are marked `review:`)."""
     from portfolio import extract as extraction
@@ -83,26 +91,38 @@ def _draft(source: Path, plan: str | None, region: str | None, prefix: str | Non
     code_prefix = prefix or (known.code_prefix if known else "DRAFT")
     townships = extraction.read_townships(seeds_dir() / "townships.csv")
     columns = extraction.draft(lines, gazetteer, region_code, townships)
-    return extraction.render_yaml(columns, key=key, prefix=code_prefix, region=gazetteer.get(region_code).name,
-                                  source=source.name, header=extraction.read_header(lines))
+    return extraction.render_yaml(
+        columns,
+        key=key,
+        prefix=code_prefix,
+        region=gazetteer.get(region_code).name,
+        source=source.name,
+        header=extraction.read_header(lines),
+    )
 
 
 def _print_comparison(result) -> None:
     typer.echo(f"curated items: {result.curated}   drafted items: {result.drafted}   matched: {len(result.matched)}")
     typer.echo(f"recall: {result.recall:.1%}   precision: {result.precision:.1%}")
-    typer.echo(f"county agreement: {result.agreement('division_codes'):.1%}   "
-               f"sector agreement: {result.agreement('sector_code'):.1%}   "
-               f"provenance line agreement: {result.agreement('source_line'):.1%}")
+    typer.echo(
+        f"county agreement: {result.agreement('division_codes'):.1%}   "
+        f"sector agreement: {result.agreement('sector_code'):.1%}   "
+        f"provenance line agreement: {result.agreement('source_line'):.1%}"
+    )
     for item in result.missing:
         typer.echo(f"missing  {item.code}  {item.name}  (line {item.source_line})")
     for item in result.extra:
         typer.echo(f"extra    {item.code}  {item.name}  (line {item.source_line})")
     for curated, drafted in result.matched:
         if set(curated.division_codes) != set(drafted.division_codes):
-            typer.echo(f"county   {curated.code}  {curated.name}: curated {','.join(curated.division_codes)}"
-                       f" draft {','.join(drafted.division_codes)}")
+            typer.echo(
+                f"county   {curated.code}  {curated.name}: curated {','.join(curated.division_codes)}"
+                f" draft {','.join(drafted.division_codes)}"
+            )
     for label, attribute in (("sector", "sector_code"), ("line", "source_line")):
         for curated, drafted in result.matched:
             if getattr(curated, attribute) != getattr(drafted, attribute):
-                typer.echo(f"{label:<8} {curated.code}  {curated.name}: curated {getattr(curated, attribute)}"
-                           f" draft {getattr(drafted, attribute)}")
+                typer.echo(
+                    f"{label:<8} {curated.code}  {curated.name}: curated {getattr(curated, attribute)}"
+                    f" draft {getattr(drafted, attribute)}"
+                )

@@ -30,9 +30,13 @@ from portfolio.views import history_columns, history_rows
 
 projects_app = typer.Typer(no_args_is_help=True, help="Find projects, show them, and record their progress.")
 
-SortOption = Annotated[str, typer.Option(
-    "--sort", help="code, name or county (pinyin order), sector, status (lifecycle order), plan or date "
-                   "(newest first).")]
+SortOption = Annotated[
+    str,
+    typer.Option(
+        "--sort",
+        help="code, name or county (pinyin order), sector, status (lifecycle order), plan or date (newest first).",
+    ),
+]
 
 
 def build_filter(session, **options):
@@ -56,8 +60,16 @@ def run_list(ctx, *, fmt, output, force, sort, limit, **filters) -> None:
             _write_oc4ids(session, flt, limit, output, force)
             return
         rows = queries.list_projects(session, flt, sort=sort, limit=limit)
-        emit(rows, ProjectRow, fmt, output, force=force, title="项目", empty_message="no matching projects",
-             shorten=fmt == "table")
+        emit(
+            rows,
+            ProjectRow,
+            fmt,
+            output,
+            force=force,
+            title="项目",
+            empty_message="no matching projects",
+            shorten=fmt == "table",
+        )
 
 
 def _write_oc4ids(session, flt, limit, output, force) -> None:
@@ -103,9 +115,24 @@ def list_projects(
 
     --format oc4ids writes an OC4IDS 0.9 project package (JSON).
     """
-    run_list(ctx, fmt=fmt, output=output, force=force, sort=sort, limit=limit, county=county,
-             prefecture=prefecture, sector=sector, plan=plan, column=column, status=status, kind=kind,
-             level=level, tier=tier, search=search)
+    run_list(
+        ctx,
+        fmt=fmt,
+        output=output,
+        force=force,
+        sort=sort,
+        limit=limit,
+        county=county,
+        prefecture=prefecture,
+        sector=sector,
+        plan=plan,
+        column=column,
+        status=status,
+        kind=kind,
+        level=level,
+        tier=tier,
+        search=search,
+    )
 
 
 @projects_app.command("search")
@@ -125,8 +152,19 @@ def search_projects(
     """Substring search over names, sub-headings and notes (供水, 污水处理厂, 江孜)."""
     if not text.strip():
         raise typer.BadParameter("give some text to search for", param_hint="TEXT")
-    run_list(ctx, fmt=fmt, output=output, force=force, sort="code", limit=limit, county=county, sector=sector,
-             plan=plan, status=status, search=text)
+    run_list(
+        ctx,
+        fmt=fmt,
+        output=output,
+        force=force,
+        sort="code",
+        limit=limit,
+        county=county,
+        sector=sector,
+        plan=plan,
+        status=status,
+        search=text,
+    )
 
 
 @projects_app.command("show")
@@ -173,12 +211,13 @@ def project_history(
     with app_context(ctx).session() as session:
         events = history.history(session, code)
         machine = fmt not in ("table", "plain") or output is not None
-        emit(history_rows(events, machine=machine), history_columns(), fmt, output, force=force,
-             title=code.upper())
+        emit(history_rows(events, machine=machine), history_columns(), fmt, output, force=force, title=code.upper())
 
 
-ByOption = Annotated[str | None, typer.Option(
-    "--by", help="Who records this (default: the database role on PostgreSQL, else your system user).")]
+ByOption = Annotated[
+    str | None,
+    typer.Option("--by", help="Who records this (default: the database role on PostgreSQL, else your system user)."),
+]
 
 
 @projects_app.command("set")
@@ -186,19 +225,23 @@ ByOption = Annotated[str | None, typer.Option(
 def set_fields(
     ctx: typer.Context,
     code: Annotated[str, typer.Argument(help="Project code.")],
-    national_code: Annotated[str | None, typer.Option(
-        "--national-code", help="项目代码, GB/T 40058-2021: YYYY-RRRRRR-DD-TT-NNNNNN.")] = None,
+    national_code: Annotated[
+        str | None, typer.Option("--national-code", help="项目代码, GB/T 40058-2021: YYYY-RRRRRR-DD-TT-NNNNNN.")
+    ] = None,
     total_investment: Annotated[str | None, typer.Option("--total-investment", help="总投资, 万元.")] = None,
-    annual_plan: Annotated[list[str] | None, typer.Option(
-        "--annual-plan", help="年度计划投资 for a year, YEAR=万元 (e.g. 2026=800); repeatable.")] = None,
+    annual_plan: Annotated[
+        list[str] | None,
+        typer.Option("--annual-plan", help="年度计划投资 for a year, YEAR=万元 (e.g. 2026=800); repeatable."),
+    ] = None,
     planned_start: Annotated[str | None, typer.Option("--planned-start", help="计划开工, YYYY-MM.")] = None,
     planned_end: Annotated[str | None, typer.Option("--planned-end", help="计划竣工, YYYY-MM.")] = None,
     actual_start: Annotated[str | None, typer.Option("--actual-start", help="实际开工, YYYY-MM.")] = None,
     actual_end: Annotated[str | None, typer.Option("--actual-end", help="实际竣工, YYYY-MM.")] = None,
     responsible_unit: Annotated[str | None, typer.Option("--responsible-unit", help="责任单位.")] = None,
     contact: Annotated[str | None, typer.Option("--contact", help="联系人.")] = None,
-    date: Annotated[str | None, typer.Option("--date", "-d", help="Effective date, YYYY-MM-DD (default today).")]
-    = None,
+    date: Annotated[
+        str | None, typer.Option("--date", "-d", help="Effective date, YYYY-MM-DD (default today).")
+    ] = None,
     note_text: Annotated[str | None, typer.Option("--note", "-m", help="Why, or the source.")] = None,
     by: ByOption = None,
 ) -> None:
@@ -209,9 +252,16 @@ def set_fields(
     from portfolio import changes, fields
     from portfolio.actor import current_actor
 
-    given = {"national_code": national_code, "total_investment": total_investment,
-             "planned_start": planned_start, "planned_end": planned_end, "actual_start": actual_start,
-             "actual_end": actual_end, "responsible_unit": responsible_unit, "contact": contact}
+    given = {
+        "national_code": national_code,
+        "total_investment": total_investment,
+        "planned_start": planned_start,
+        "planned_end": planned_end,
+        "actual_start": actual_start,
+        "actual_end": actual_end,
+        "responsible_unit": responsible_unit,
+        "contact": contact,
+    }
     values = {key: value for key, value in given.items() if value is not None}
     for item in annual_plan or []:
         year, sep, amount = item.partition("=")
@@ -224,8 +274,9 @@ def set_fields(
     if when is not None:
         changes.check_event(when, note_text)
     with app_context(ctx).session(write=True) as session:
-        done = fields.set_fields(session, code, values, actor=current_actor(session, by), effective_date=when,
-                                 note=note_text)
+        done = fields.set_fields(
+            session, code, values, actor=current_actor(session, by), effective_date=when, note=note_text
+        )
     for change in done:
         typer.echo(change.describe())
     if not done:
@@ -256,8 +307,9 @@ def set_status(
     ctx: typer.Context,
     code: Annotated[str, typer.Argument(help="Project code.")],
     status: Annotated[str, typer.Argument(help="谋划 前期 在建 建成 暂缓 取消, or an OC4IDS code.")],
-    date: Annotated[str | None, typer.Option("--date", "-d", help="Effective date, YYYY-MM-DD (default today).")]
-    = None,
+    date: Annotated[
+        str | None, typer.Option("--date", "-d", help="Effective date, YYYY-MM-DD (default today).")
+    ] = None,
     note_text: Annotated[str | None, typer.Option("--note", "-m", help="Why, or what happened.")] = None,
     by: ByOption = None,
 ) -> None:
@@ -269,6 +321,7 @@ def set_status(
         raise UserInputError("--date needs a value: YYYY-MM-DD (leave --date out for today)")
     when = changes.parse_date(date) if date else None
     with app_context(ctx).session(write=True) as session:
-        change = changes.set_status(session, code, status, effective_date=when, note=note_text,
-                                    actor=current_actor(session, by))
+        change = changes.set_status(
+            session, code, status, effective_date=when, note=note_text, actor=current_actor(session, by)
+        )
     typer.echo(change.describe())

@@ -12,6 +12,7 @@ from portfolio.cli._output import emit
 
 PlanKeyOption = Annotated[str | None, typer.Option("--plan", "-p", help="Only this plan (key).")]
 
+
 def _list(ctx: typer.Context, name: str, fmt: str, output, force: bool, **arguments) -> None:
     """Run the reference query of that name and render its rows."""
     from portfolio.views import REFERENCE_TITLES, reference_columns, reference_rows
@@ -22,42 +23,64 @@ def _list(ctx: typer.Context, name: str, fmt: str, output, force: bool, **argume
 
 
 @friendly_errors
-def counties(ctx: typer.Context, prefecture: PrefectureOption = None, fmt: FormatOption = "table",
-             output: OutputOption = None, force: ForceOption = False) -> None:
+def counties(
+    ctx: typer.Context,
+    prefecture: PrefectureOption = None,
+    fmt: FormatOption = "table",
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
     """The gazetteer: divisions with GB/T 2260 codes, aliases and project counts."""
     _list(ctx, "counties", fmt, output, force, prefecture=prefecture)
 
 
 @friendly_errors
-def plans(ctx: typer.Context, fmt: FormatOption = "table", output: OutputOption = None,
-          force: ForceOption = False) -> None:
+def plans(
+    ctx: typer.Context, fmt: FormatOption = "table", output: OutputOption = None, force: ForceOption = False
+) -> None:
     """The source plans with their counts of 专栏, projects and indicators."""
     _list(ctx, "plans", fmt, output, force)
 
 
 @friendly_errors
-def columns(ctx: typer.Context, plan: PlanKeyOption = None, fmt: FormatOption = "table",
-            output: OutputOption = None, force: ForceOption = False) -> None:
+def columns(
+    ctx: typer.Context,
+    plan: PlanKeyOption = None,
+    fmt: FormatOption = "table",
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
     """The 专栏 of each plan with counts of projects, programmes and places."""
     _list(ctx, "columns", fmt, output, force, plan_key=plan)
 
 
 @friendly_errors
-def sectors(ctx: typer.Context, fmt: FormatOption = "table", output: OutputOption = None,
-            force: ForceOption = False) -> None:
+def sectors(
+    ctx: typer.Context, fmt: FormatOption = "table", output: OutputOption = None, force: ForceOption = False
+) -> None:
     """The sector taxonomy and its OC4IDS projectSector codes."""
     _list(ctx, "sectors", fmt, output, force)
 
 
 @friendly_errors
-def indicators(ctx: typer.Context, plan: PlanKeyOption = None, fmt: FormatOption = "table",
-               output: OutputOption = None, force: ForceOption = False) -> None:
+def indicators(
+    ctx: typer.Context,
+    plan: PlanKeyOption = None,
+    fmt: FormatOption = "table",
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
     """The plans' indicator tables (主要指标): unit, baseline, target, attribute."""
     _list(ctx, "indicators", fmt, output, force, plan_key=plan)
 
 
 @friendly_errors
-def places(ctx: typer.Context, plan: PlanKeyOption = None, fmt: FormatOption = "table",
-           output: OutputOption = None, force: ForceOption = False) -> None:
+def places(
+    ctx: typer.Context,
+    plan: PlanKeyOption = None,
+    fmt: FormatOption = "table",
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
     """Towns and areas of the urban-system 专栏 (not projects)."""
     _list(ctx, "places", fmt, output, force, plan_key=plan)

@@ -16,8 +16,10 @@ report_app = typer.Typer(no_args_is_help=True, help="Progress reporting (调度)
 
 PeriodOption = Annotated[str | None, typer.Option("--period", help="Reporting period, YYYY-MM (default: this month).")]
 LevelOption = Annotated[str | None, typer.Option("--level", help="Offices of one level: 县级, 市级 or 区级.")]
-ByOption = Annotated[str | None, typer.Option(
-    "--by", help="Who records this (default: the database role on PostgreSQL, else your system user).")]
+ByOption = Annotated[
+    str | None,
+    typer.Option("--by", help="Who records this (default: the database role on PostgreSQL, else your system user)."),
+]
 
 
 def _period(text: str | None):
@@ -39,7 +41,8 @@ def template(
 ) -> None:
     """Write the sheet an office fills in for a period: one row per project of the office (--county, several
     counties, --level 市级, or --all), current values filled in, with a 填报说明 sheet."""
-    from portfolio.reports import periods, template as sheets
+    from portfolio.reports import periods
+    from portfolio.reports import template as sheets
 
     if output.suffix.lower() != ".xlsx":
         raise UserInputError(f"a template is an Excel workbook: name the file .xlsx, not {output.name}")
@@ -65,13 +68,24 @@ def template(
 @friendly_errors
 def import_reports(
     ctx: typer.Context,
-    files: Annotated[list[Path], typer.Argument(metavar="FILES", help="Filled-in sheets: .xlsx .xls .csv .tsv .txt (UTF-8/GBK/UTF-16).")],
-    period: Annotated[str | None, typer.Option(
-        "--period", help="The period the sheets are for, YYYY-MM; needed for a sheet of another period than "
-                         "this month or one that does not say its period.")] = None,
-    county: Annotated[list[str] | None, typer.Option(
-        "--county", "-c", help="Import the sheets as this office's (refused if a sheet says another office).")]
-    = None,
+    files: Annotated[
+        list[Path],
+        typer.Argument(metavar="FILES", help="Filled-in sheets: .xlsx .xls .csv .tsv .txt (UTF-8/GBK/UTF-16)."),
+    ],
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period",
+            help="The period the sheets are for, YYYY-MM; needed for a sheet of another period than "
+            "this month or one that does not say its period.",
+        ),
+    ] = None,
+    county: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--county", "-c", help="Import the sheets as this office's (refused if a sheet says another office)."
+        ),
+    ] = None,
     by: ByOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check everything, change nothing.")] = False,
 ) -> None:
@@ -85,8 +99,9 @@ def import_reports(
         offices = periods.resolve_offices(session, county, None) if county else None
         reporting = periods.Period.parse(period) if period else None
         try:
-            result = importer.import_files(session, files, actor=current_actor(session, by), period=reporting,
-                                           offices=offices)
+            result = importer.import_files(
+                session, files, actor=current_actor(session, by), period=reporting, offices=offices
+            )
         except importer.ImportProblems as error:
             for problem in error.problems:
                 typer.echo(problem, err=True)
@@ -100,9 +115,11 @@ def import_reports(
             typer.echo(change.describe())
         for change in result.field_changes:
             typer.echo(change.describe())
-        summary = (f"{result.reports_new} new reports, {result.reports_replaced} corrected (earlier values kept "
-                   f"as retracted), {len(result.status_changes)} status changes, {len(result.field_changes)} "
-                   f"field changes, {result.unchanged_rows} rows unchanged")
+        summary = (
+            f"{result.reports_new} new reports, {result.reports_replaced} corrected (earlier values kept "
+            f"as retracted), {len(result.status_changes)} status changes, {len(result.field_changes)} "
+            f"field changes, {result.unchanged_rows} rows unchanged"
+        )
         if dry_run:
             session.rollback()
             note(f"dry run: {summary}; nothing was changed")
@@ -113,17 +130,30 @@ def import_reports(
 def light_columns():
     from portfolio.render import Col
 
-    return [Col("code", "编号"), Col("name", "名称"), Col("office", "填报单位"), Col("status", "状态"),
-            Col("light", "预警"), Col("reasons", "原因")]
+    return [
+        Col("code", "编号"),
+        Col("name", "名称"),
+        Col("office", "填报单位"),
+        Col("status", "状态"),
+        Col("light", "预警"),
+        Col("reasons", "原因"),
+    ]
 
 
 def rate_columns(by: str):
     from portfolio.render import Col
     from portfolio.reports.lights import BREAKDOWNS
 
-    return [Col(by, BREAKDOWNS[by]), Col("projects", "项目数"), Col("start_rate", "开工率(%)"),
-            Col("investment_rate", "投资完成率(%)"), Col("completion_rate", "按期竣工率(%)"),
-            Col("report_rate", "填报率(%)"), Col("red", "红灯"), Col("yellow", "黄灯")]
+    return [
+        Col(by, BREAKDOWNS[by]),
+        Col("projects", "项目数"),
+        Col("start_rate", "开工率(%)"),
+        Col("investment_rate", "投资完成率(%)"),
+        Col("completion_rate", "按期竣工率(%)"),
+        Col("report_rate", "填报率(%)"),
+        Col("red", "红灯"),
+        Col("yellow", "黄灯"),
+    ]
 
 
 @report_app.command("lights")
@@ -133,14 +163,16 @@ def lights(
     period: PeriodOption = None,
     county: CountyOption = None,
     level: LevelOption = None,
-    light: Annotated[str | None, typer.Option("--light", help="Only this light: red/红, yellow/黄 or green/绿.")]
-    = None,
+    light: Annotated[
+        str | None, typer.Option("--light", help="Only this light: red/红, yellow/黄 or green/绿.")
+    ] = None,
     fmt: FormatOption = "table",
     output: OutputOption = None,
     force: ForceOption = False,
 ) -> None:
     """Each project's warning light (预警) for a period, with the reason for it; red first."""
-    from portfolio.reports import lights as rules, periods
+    from portfolio.reports import lights as rules
+    from portfolio.reports import periods
 
     wanted = {"red": "red", "红": "red", "yellow": "yellow", "黄": "yellow", "green": "green", "绿": "green"}
     if light is not None and light.strip().lower() not in wanted:
@@ -149,8 +181,15 @@ def lights(
     with app_context(ctx).session() as session:
         offices = periods.resolve_offices(session, county or [], level)
         rows = rules.lights(session, reporting, offices, wanted[light.strip().lower()] if light else None)
-    emit(rows, light_columns(), fmt, output, force=force, title=f"{reporting} 预警",
-         empty_message="no projects with that light")
+    emit(
+        rows,
+        light_columns(),
+        fmt,
+        output,
+        force=force,
+        title=f"{reporting} 预警",
+        empty_message="no projects with that light",
+    )
 
 
 @report_app.command("summary")
@@ -173,7 +212,8 @@ def summary(
     import sys
 
     from portfolio import render
-    from portfolio.reports import bulletin, lights as rules, periods
+    from portfolio.reports import bulletin, periods
+    from portfolio.reports import lights as rules
 
     reporting = _period(period)
     if by not in rules.BREAKDOWNS:
@@ -191,8 +231,14 @@ def summary(
             return
     rows = rules.rates_of(states, reporting, by)
     if output is None and fmt == "table" and sys.stdout.isatty() and chart and rows:
-        render.bar_chart([(row.group, row.investment_rate or 0) for row in rows if row.group != "合计"],
-                         sys.stdout)
+        render.bar_chart([(row.group, row.investment_rate or 0) for row in rows if row.group != "合计"], sys.stdout)
         sys.stdout.write("\n")
-    emit(rows, rate_columns(by), fmt, output, force=force, title=f"{reporting} 按{rules.BREAKDOWNS[by]}",
-         empty_message="no projects")
+    emit(
+        rows,
+        rate_columns(by),
+        fmt,
+        output,
+        force=force,
+        title=f"{reporting} 按{rules.BREAKDOWNS[by]}",
+        empty_message="no projects",
+    )

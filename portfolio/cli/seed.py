@@ -11,8 +11,9 @@ from portfolio.cli._context import app_context, fail, friendly_errors, note
 
 seed_app = typer.Typer(no_args_is_help=True, help="Validate and load the curated seed files.")
 
-SeedPathArgument = Annotated[Path | None, typer.Argument(
-    help="A seeds directory (default: the seeds shipped with portfolio).", file_okay=False)]
+SeedPathArgument = Annotated[
+    Path | None, typer.Argument(help="A seeds directory (default: the seeds shipped with portfolio).", file_okay=False)
+]
 
 
 def _seed_dir(path: Path | None) -> Path:
@@ -32,9 +33,11 @@ def check(path: SeedPathArgument = None) -> None:
         typer.echo(str(error), err=True)
     if errors:
         fail(f"{len(errors)} problems in {_seed_dir(path)}")
-    typer.echo(f"ok: {len(bundle.plans)} plans, {len(bundle.projects)} projects and programmes, "
-               f"{len(bundle.indicators)} indicators, {len(bundle.places)} places, "
-               f"{len(bundle.divisions)} divisions, {len(bundle.sectors)} sectors")
+    typer.echo(
+        f"ok: {len(bundle.plans)} plans, {len(bundle.projects)} projects and programmes, "
+        f"{len(bundle.indicators)} indicators, {len(bundle.places)} places, "
+        f"{len(bundle.divisions)} divisions, {len(bundle.sectors)} sectors"
+    )
 
 
 @seed_app.command("load")
@@ -43,8 +46,10 @@ def load(
     ctx: typer.Context,
     path: SeedPathArgument = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would change; change nothing.")] = False,
-    prune: Annotated[bool, typer.Option(
-        "--prune", help="Delete items no longer in the seeds (never those with user status history).")] = False,
+    prune: Annotated[
+        bool,
+        typer.Option("--prune", help="Delete items no longer in the seeds (never those with user status history)."),
+    ] = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table, plain, csv, json …")] = "table",
 ) -> None:
     """Validate, then apply in one transaction: insert new, update changed, keep the rest.
@@ -66,13 +71,31 @@ def load(
 
         refresh_statistics(context.engine())
     rows = [(r.plan, r.inserted, r.updated, r.unchanged, r.missing, r.pruned) for r in report.plans.values()]
-    emit(rows, [Col("plan", "规划"), Col("inserted", "新增"), Col("updated", "更新"), Col("unchanged", "未变"),
-                Col("missing", "不在种子中"), Col("pruned", "已删除")], fmt, title="种子载入")
+    emit(
+        rows,
+        [
+            Col("plan", "规划"),
+            Col("inserted", "新增"),
+            Col("updated", "更新"),
+            Col("unchanged", "未变"),
+            Col("missing", "不在种子中"),
+            Col("pruned", "已删除"),
+        ],
+        fmt,
+        title="种子载入",
+    )
     if report.missing_codes and not prune:
-        note(f"{len(report.missing_codes)} items are no longer in the seeds and were kept "
-             f"(use --prune to delete them): {', '.join(report.missing_codes[:10])}")
+        note(
+            f"{len(report.missing_codes)} items are no longer in the seeds and were kept "
+            f"(use --prune to delete them): {', '.join(report.missing_codes[:10])}"
+        )
     if report.kept_with_history:
-        note(f"kept {len(report.kept_with_history)} items with user status history: "
-             f"{', '.join(report.kept_with_history[:10])}")
-    note("dry run: nothing was changed" if dry_run else
-         ("loaded" if report.changed else "nothing to change: the database already matches the seeds"))
+        note(
+            f"kept {len(report.kept_with_history)} items with user status history: "
+            f"{', '.join(report.kept_with_history[:10])}"
+        )
+    note(
+        "dry run: nothing was changed"
+        if dry_run
+        else ("loaded" if report.changed else "nothing to change: the database already matches the seeds")
+    )

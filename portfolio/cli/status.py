@@ -17,11 +17,17 @@ status_app = typer.Typer(no_args_is_help=True, help="Status updates in bulk.")
 @friendly_errors
 def import_status(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="A .csv (UTF-8, UTF-8 with BOM, or GBK) or .xlsx sheet with "
-                                              "columns code/项目编号, status/状态, date/日期, note/备注.")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A .csv (UTF-8, UTF-8 with BOM, or GBK) or .xlsx sheet with "
+            "columns code/项目编号, status/状态, date/日期, note/备注."
+        ),
+    ],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row, change nothing.")] = False,
-    by: Annotated[str | None, typer.Option("--by", help="Who records this (default: database role or system user).")]
-    = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="Who records this (default: database role or system user).")
+    ] = None,
 ) -> None:
     """Check every row first, then apply all of them or none. Rows that repeat a project's latest
     status event are skipped, so importing the same sheet twice changes nothing."""
@@ -38,5 +44,7 @@ def import_status(
             session.rollback()
             note(f"dry run: {recorded} updates are valid{same}; nothing was changed")
             return
-    note(plural(recorded, "{n} status update recorded from {path}", "{n} status updates recorded from {path}",
-                path=path) + same)
+    note(
+        plural(recorded, "{n} status update recorded from {path}", "{n} status updates recorded from {path}", path=path)
+        + same
+    )

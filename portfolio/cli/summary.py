@@ -56,15 +56,21 @@ def summary(
     from portfolio import render
 
     if then is not None and then.strip().lower() == by.strip().lower():
-        raise UserInputError(f"--then {then} is the same as --by: give a different second dimension "
-                             f"({DIMENSION_HELP})")
+        raise UserInputError(f"--then {then} is the same as --by: give a different second dimension ({DIMENSION_HELP})")
     with app_context(ctx).session() as session:
-        flt = build_filter(session, county=county, prefecture=prefecture, sector=sector, plan=plan,
-                           status=status, kind=kind, level=level)
+        flt = build_filter(
+            session,
+            county=county,
+            prefecture=prefecture,
+            sector=sector,
+            plan=plan,
+            status=status,
+            kind=kind,
+            level=level,
+        )
         columns, rows, totals = summary_table(session, flt, by, then, count=count)
     on_terminal = output is None and fmt == "table" and sys.stdout.isatty()
     if on_terminal and chart and totals:
         render.bar_chart([(str(v), n) for v, n in totals], sys.stdout)
         sys.stdout.write("\n")
-    emit(rows, columns, fmt, output, force=force, title=summary_title(by, count),
-         empty_message="no matching projects")
+    emit(rows, columns, fmt, output, force=force, title=summary_title(by, count), empty_message="no matching projects")

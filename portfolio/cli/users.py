@@ -20,8 +20,9 @@ from portfolio.i18n import t
 users_app = typer.Typer(no_args_is_help=True, help="Accounts for the web front end: roles and county scopes.")
 
 NameArgument = Annotated[str, typer.Argument(help="Account name (no spaces), e.g. 江孜县发改委.")]
-PasswordStdinOption = Annotated[bool, typer.Option(
-    "--password-stdin", help="Read the password from standard input (one line) instead of asking.")]
+PasswordStdinOption = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from standard input (one line) instead of asking.")
+]
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -48,14 +49,23 @@ def _describe(account) -> str:
 def add(
     ctx: typer.Context,
     name: NameArgument,
-    role: Annotated[str, typer.Option("--role", help="admin (all projects, accounts), editor (its scope) or "
-                                                     "viewer (reads only).")],
-    county: Annotated[list[str] | None, typer.Option(
-        "--county", "-c", help="An editor's county (name, pinyin or code); repeatable, or a list: 江孜,白朗.")] = None,
-    level: Annotated[str | None, typer.Option("--level", help="市级: with --prefecture, the 市级 works that "
-                                                              "prefecture's city bureau reports.")] = None,
-    prefecture: Annotated[list[str] | None, typer.Option(
-        "--prefecture", help="With --level 市级: whose 市级 works (拉萨, 日喀则, 昌都); repeatable.")] = None,
+    role: Annotated[
+        str, typer.Option("--role", help="admin (all projects, accounts), editor (its scope) or viewer (reads only).")
+    ],
+    county: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--county", "-c", help="An editor's county (name, pinyin or code); repeatable, or a list: 江孜,白朗."
+        ),
+    ] = None,
+    level: Annotated[
+        str | None,
+        typer.Option("--level", help="市级: with --prefecture, the 市级 works that prefecture's city bureau reports."),
+    ] = None,
+    prefecture: Annotated[
+        list[str] | None,
+        typer.Option("--prefecture", help="With --level 市级: whose 市级 works (拉萨, 日喀则, 昌都); repeatable."),
+    ] = None,
     password_stdin: PasswordStdinOption = False,
 ) -> None:
     """Create an account. An editor writes only the projects of its offices (the same offices as
@@ -74,17 +84,35 @@ def add(
 
 @users_app.command("list")
 @friendly_errors
-def list_users(ctx: typer.Context, fmt: FormatOption = "table", output: OutputOption = None,
-               force: ForceOption = False) -> None:
+def list_users(
+    ctx: typer.Context, fmt: FormatOption = "table", output: OutputOption = None, force: ForceOption = False
+) -> None:
     """Every account with its role, scope and state (never a password)."""
     from portfolio import accounts
     from portfolio.render import Col
 
     with app_context(ctx).session() as session:
-        rows = [(a.name, a.role, a.role_label, "、".join(a.scope), "停用" if a.disabled else "启用",
-                 a.created_at, a.updated_at) for a in accounts.list_accounts(session)]
-    columns = [Col("name", "账户"), Col("role", "role"), Col("role_label", "角色"), Col("scope", "范围"),
-               Col("state", "状态"), Col("created_at", "创建时间"), Col("updated_at", "修改时间")]
+        rows = [
+            (
+                a.name,
+                a.role,
+                a.role_label,
+                "、".join(a.scope),
+                "停用" if a.disabled else "启用",
+                a.created_at,
+                a.updated_at,
+            )
+            for a in accounts.list_accounts(session)
+        ]
+    columns = [
+        Col("name", "账户"),
+        Col("role", "role"),
+        Col("role_label", "角色"),
+        Col("scope", "范围"),
+        Col("state", "状态"),
+        Col("created_at", "创建时间"),
+        Col("updated_at", "修改时间"),
+    ]
     emit(rows, columns, fmt, output, force=force, title="账户", empty_message="no accounts yet")
 
 
@@ -108,8 +136,9 @@ def _set_disabled(ctx: typer.Context, name: str, disabled: bool) -> None:
     with app_context(ctx).session(write=True) as session:
         _operator(session)
         changed = accounts.set_disabled(session, name, disabled)
-    note(t("account {name} disabled", name=changed.name) if disabled else
-         t("account {name} enabled", name=changed.name))
+    note(
+        t("account {name} disabled", name=changed.name) if disabled else t("account {name} enabled", name=changed.name)
+    )
 
 
 @users_app.command("reset-password")

@@ -11,8 +11,9 @@ RATE_HEADERS = ("项目数", "开工率(%)", "投资完成率(%)", "按期竣工
 LIGHT_HEADERS = ("编号", "名称", "填报单位", "状态", "预警", "原因")
 
 
-def write_bulletin(path: Path, period: Period, breakdowns: dict[str, list[RateRow]],
-                   light_rows: list[LightRow]) -> None:
+def write_bulletin(
+    path: Path, period: Period, breakdowns: dict[str, list[RateRow]], light_rows: list[LightRow]
+) -> None:
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, Reference
     from openpyxl.styles import Font, PatternFill

@@ -27,8 +27,16 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 REPORT_KEYS = ("invest_period", "invest_cumulative", "progress", "problems")
-FIELD_KEYS = ("national_code", "total_investment", "planned_start", "planned_end", "actual_start", "actual_end",
-              "responsible_unit", "contact")
+FIELD_KEYS = (
+    "national_code",
+    "total_investment",
+    "planned_start",
+    "planned_end",
+    "actual_start",
+    "actual_end",
+    "responsible_unit",
+    "contact",
+)
 MONTH_KEYS = ("planned_start", "planned_end", "actual_start", "actual_end")
 TOLERANCE = 0.005  # 万元: rounding in a sheet's arithmetic
 
@@ -79,8 +87,15 @@ class _Row:
     annual_key: str | None = None
 
 
-def import_files(session: Session, paths: list[Path], *, actor: Actor, period: Period | None = None,
-                 offices: list[str] | None = None, today: date | None = None) -> ImportResult:
+def import_files(
+    session: Session,
+    paths: list[Path],
+    *,
+    actor: Actor,
+    period: Period | None = None,
+    offices: list[str] | None = None,
+    today: date | None = None,
+) -> ImportResult:
     """Check every row of every file; raise ImportProblems listing them all, or apply everything."""
     problems: list[str] = []
     found = []
@@ -96,8 +111,9 @@ def import_files(session: Session, paths: list[Path], *, actor: Actor, period: P
 ENTRY_KEYS = ("status", "status_date", "note", "invest_period", "invest_cumulative", "progress", "problems")
 
 
-def enter_report(session: Session, code: str, period: Period, values: dict[str, object], *, actor: Actor,
-                 today: date | None = None) -> ImportResult:
+def enter_report(
+    session: Session, code: str, period: Period, values: dict[str, object], *, actor: Actor, today: date | None = None
+) -> ImportResult:
     """One project's report for a period, checked and recorded exactly as one row of a sheet would be
     (the same checks, idempotence and correction). Keys: ENTRY_KEYS; empty values are left out."""
     from portfolio.queries import get_project
@@ -108,8 +124,16 @@ def enter_report(session: Session, code: str, period: Period, values: dict[str, 
     project = get_project(session, code)
     keys = ["code", *ENTRY_KEYS]
     cells = [project.code, *(values.get(key) for key in ENTRY_KEYS)]
-    data = sheets.SheetData(Path("填报"), project.code, 1, {key: index for index, key in enumerate(keys)}, None, [],
-                            [(1, cells)], {"period": str(period)})
+    data = sheets.SheetData(
+        Path("填报"),
+        project.code,
+        1,
+        {key: index for index, key in enumerate(keys)},
+        None,
+        [],
+        [(1, cells)],
+        {"period": str(period)},
+    )
     try:
         return _import(session, [data], [], actor=actor, period=period, offices=None, today=today)
     except ImportProblems as error:  # one row: its problems in one line, without the row's place
@@ -117,8 +141,16 @@ def enter_report(session: Session, code: str, period: Period, values: dict[str, 
         raise UserInputError(f"{project.code}: " + "; ".join(p.removeprefix(place) for p in error.problems)) from None
 
 
-def _import(session: Session, found: list[sheets.SheetData], problems: list[str], *, actor: Actor,
-            period: Period | None, offices: list[str] | None, today: date | None) -> ImportResult:
+def _import(
+    session: Session,
+    found: list[sheets.SheetData],
+    problems: list[str],
+    *,
+    actor: Actor,
+    period: Period | None,
+    offices: list[str] | None,
+    today: date | None,
+) -> ImportResult:
     today = today or date.today()
     result = ImportResult()
     read: list[tuple[sheets.SheetData, Period]] = []
@@ -144,8 +176,10 @@ def _import(session: Session, found: list[sheets.SheetData], problems: list[str]
             if row is None:
                 continue
             if allowed and office_of.get(row.project_id) not in allowed:
-                problems.append(f"{row.where}: 编号: {row.code} is not a project of this sheet's office "
-                                f"(pass --county to import it for another office)")
+                problems.append(
+                    f"{row.where}: 编号: {row.code} is not a project of this sheet's office "
+                    f"(pass --county to import it for another office)"
+                )
                 continue
             rows.append(row)
     rows = _drop_repeats(rows, problems, result.warnings)
@@ -157,8 +191,10 @@ def _import(session: Session, found: list[sheets.SheetData], problems: list[str]
         changed = False
         if row.status and row.status != statuses[row.project_id][0]:
             if row.status_date is None:
-                problems.append(f"{row.where}: 状态日期: empty; give the date the status changed to {row.status} "
-                                f"(it is never taken to be today)")
+                problems.append(
+                    f"{row.where}: 状态日期: empty; give the date the status changed to {row.status} "
+                    f"(it is never taken to be today)"
+                )
             elif row.status_date > today:
                 problems.append(f"{row.where}: 状态日期: {row.status_date} is in the future")
             else:
@@ -199,8 +235,10 @@ def _sheet_period(data: sheets.SheetData, period: Period | None, today: date, pr
             problems.append(f"{data.where}: the sheet is for period {stored_period}, not {period}")
             return None
         if period is None and stored_period != Period.current(today):
-            problems.append(f"{data.where}: the sheet is for period {stored_period}, not the current period "
-                            f"{Period.current(today)}; pass --period {stored_period} to import it")
+            problems.append(
+                f"{data.where}: the sheet is for period {stored_period}, not the current period "
+                f"{Period.current(today)}; pass --period {stored_period} to import it"
+            )
             return None
         return stored_period
     if period is None:
@@ -219,8 +257,10 @@ def _check_office(session: Session, data: sheets.SheetData, offices: list[str] |
     stored = _stored_offices(data)
     if offices and stored and not set(stored) & set(offices):
         names = Offices(session)
-        problems.append(f"{data.where}: the sheet is for {'、'.join(names.office(c).label for c in stored)}, "
-                        f"not {'、'.join(names.office(c).label for c in offices)}")
+        problems.append(
+            f"{data.where}: the sheet is for {'、'.join(names.office(c).label for c in stored)}, "
+            f"not {'、'.join(names.office(c).label for c in offices)}"
+        )
 
 
 def _projects(session: Session, read) -> dict[str, dict[str, tuple]]:
@@ -236,8 +276,9 @@ def _projects(session: Session, read) -> dict[str, dict[str, tuple]]:
     for key, column, values in (("code", Project.code, codes), ("national", Project.national_code, nationals)):
         values = sorted(v for v in values if v)
         for start in range(0, len(values), 900):
-            for row in session.execute(sa.select(column, Project.id, Project.code).where(
-                    column.in_(values[start:start + 900]))):
+            for row in session.execute(
+                sa.select(column, Project.id, Project.code).where(column.in_(values[start : start + 900]))
+            ):
                 found[key][row[0]] = (row[1], row[2])
     return found
 
@@ -250,8 +291,7 @@ def _rows_of_projects(read, projects) -> dict[int, list[str]]:
             if "code" in data.columns:
                 match = projects["code"].get(vocab.fold_code(sheets.cell_text(_cell(cells, data.columns["code"]))))
             elif "national_code" in data.columns:
-                match = projects["national"].get(
-                    sheets.cell_text(_cell(cells, data.columns["national_code"])).upper())
+                match = projects["national"].get(sheets.cell_text(_cell(cells, data.columns["national_code"])).upper())
             else:
                 match = None
             if match is not None:
@@ -263,8 +303,9 @@ def _cell(cells: list, index: int | None):
     return cells[index] if index is not None and index < len(cells) else None
 
 
-def _parse_row(session, data: sheets.SheetData, period: Period, number: int, cells: list, projects,
-               problems: list[str]) -> _Row | None:
+def _parse_row(
+    session, data: sheets.SheetData, period: Period, number: int, cells: list, projects, problems: list[str]
+) -> _Row | None:
     where = f"{data.where}:{number}"
     columns = data.columns
     if "code" in columns:
@@ -297,8 +338,9 @@ def _parse_row(session, data: sheets.SheetData, period: Period, number: int, cel
         except UserInputError as error:
             complain("status", str(error))
     if "status_date" in columns:
-        row.status_date = _date_cell(data, number, columns["status_date"], value("status_date"), complain,
-                                     "status_date")
+        row.status_date = _date_cell(
+            data, number, columns["status_date"], value("status_date"), complain, "status_date"
+        )
     row.note = sheets.cell_text(value("note")) or None
     report = {}
     for key in ("invest_period", "invest_cumulative"):
@@ -335,20 +377,39 @@ def _parse_row(session, data: sheets.SheetData, period: Period, number: int, cel
 
 def _headers(data: sheets.SheetData) -> dict[str, str]:
     labels = {key: key for key in data.columns}
-    labels.update({"code": "编号", "national_code": "项目代码", "status": "状态", "status_date": "状态日期",
-                   "invest_period": "本期完成投资(万元)", "invest_cumulative": "累计完成投资(万元)",
-                   "progress": "形象进度", "problems": "存在问题", "total_investment": "总投资(万元)",
-                   "annual_plan": "年度计划投资(万元)", "planned_start": "计划开工", "planned_end": "计划竣工",
-                   "actual_start": "实际开工", "actual_end": "实际竣工", "responsible_unit": "责任单位",
-                   "contact": "联系人", "note": "备注"})
+    labels.update(
+        {
+            "code": "编号",
+            "national_code": "项目代码",
+            "status": "状态",
+            "status_date": "状态日期",
+            "invest_period": "本期完成投资(万元)",
+            "invest_cumulative": "累计完成投资(万元)",
+            "progress": "形象进度",
+            "problems": "存在问题",
+            "total_investment": "总投资(万元)",
+            "annual_plan": "年度计划投资(万元)",
+            "planned_start": "计划开工",
+            "planned_end": "计划竣工",
+            "actual_start": "实际开工",
+            "actual_end": "实际竣工",
+            "responsible_unit": "责任单位",
+            "contact": "联系人",
+            "note": "备注",
+        }
+    )
     return labels
 
 
-def _date_cell(data: sheets.SheetData, number: int, column: int, raw, complain, key: str, *,
-               required: bool = False) -> date | None:
+def _date_cell(
+    data: sheets.SheetData, number: int, column: int, raw, complain, key: str, *, required: bool = False
+) -> date | None:
     if raw is None and data.formula_at(number, column):
-        complain(key, f"a formula ({data.formula_at(number, column)}) without a saved value; type the date, "
-                      f"or open and save the file in Excel")
+        complain(
+            key,
+            f"a formula ({data.formula_at(number, column)}) without a saved value; type the date, "
+            f"or open and save the file in Excel",
+        )
         return None
     try:
         return sheets.cell_date(raw)
@@ -366,20 +427,26 @@ def _drop_repeats(rows: list[_Row], problems: list[str], warnings: list[str]) ->
         if first is None:
             seen[key] = row
             kept.append(row)
-        elif (first.status, first.status_date, first.report, first.wanted) == \
-                (row.status, row.status_date, row.report, row.wanted):
+        elif (first.status, first.status_date, first.report, first.wanted) == (
+            row.status,
+            row.status_date,
+            row.report,
+            row.wanted,
+        ):
             warnings.append(f"{row.where}: 编号: repeats {first.where} ({row.code}); counted once")
         else:
-            problems.append(f"{row.where}: 编号: {row.code} is also on {first.where} with other values "
-                            f"for {row.period}")
+            problems.append(
+                f"{row.where}: 编号: {row.code} is also on {first.where} with other values for {row.period}"
+            )
     return kept
 
 
 def _statuses(session: Session, ids: list[int]) -> dict[int, tuple[str, date | None]]:
     found = {}
     for start in range(0, len(ids), 900):
-        for row in session.execute(sa.select(Project.id, Project.status, Project.status_date).where(
-                Project.id.in_(ids[start:start + 900]))):
+        for row in session.execute(
+            sa.select(Project.id, Project.status, Project.status_date).where(Project.id.in_(ids[start : start + 900]))
+        ):
             found[row[0]] = (row[1], row[2])
     return found
 
@@ -388,9 +455,11 @@ def _reports(session: Session, ids: list[int]) -> dict[int, list]:
     """Counting reports of the projects, by period."""
     found: dict[int, list] = defaultdict(list)
     for start in range(0, len(ids), 900):
-        for report in session.execute(sa.select(PeriodReport).where(
-                PeriodReport.project_id.in_(ids[start:start + 900]), PeriodReport.retracted_at.is_(None))
-                .order_by(PeriodReport.period)).scalars():
+        for report in session.execute(
+            sa.select(PeriodReport)
+            .where(PeriodReport.project_id.in_(ids[start : start + 900]), PeriodReport.retracted_at.is_(None))
+            .order_by(PeriodReport.period)
+        ).scalars():
             found[report.project_id].append(report)
     return found
 
@@ -406,22 +475,31 @@ def _check_report(row: _Row, reports: list, total, problems: list[str], warnings
     where = f"{row.where}: 累计完成投资(万元)"
     if cumulative is not None:
         if earlier and cumulative < earlier[-1].invest_cumulative - TOLERANCE:
-            problems.append(f"{where}: {fields.as_text(cumulative)} is less than "
-                            f"{fields.as_text(earlier[-1].invest_cumulative)} reported for {earlier[-1].period}")
+            problems.append(
+                f"{where}: {fields.as_text(cumulative)} is less than "
+                f"{fields.as_text(earlier[-1].invest_cumulative)} reported for {earlier[-1].period}"
+            )
         elif later and cumulative > later[0].invest_cumulative + TOLERANCE:
-            problems.append(f"{where}: {fields.as_text(cumulative)} is more than "
-                            f"{fields.as_text(later[0].invest_cumulative)} reported for {later[0].period}")
+            problems.append(
+                f"{where}: {fields.as_text(cumulative)} is more than "
+                f"{fields.as_text(later[0].invest_cumulative)} reported for {later[0].period}"
+            )
         elif this_period is not None:
             previous = earlier[-1] if earlier and earlier[-1].period == str(row.period.previous()) else None
             if previous and abs(previous.invest_cumulative + this_period - cumulative) > TOLERANCE:
-                problems.append(f"{where}: {fields.as_text(cumulative)} is not {previous.period}'s "
-                                f"{fields.as_text(previous.invest_cumulative)} + 本期 {fields.as_text(this_period)}")
+                problems.append(
+                    f"{where}: {fields.as_text(cumulative)} is not {previous.period}'s "
+                    f"{fields.as_text(previous.invest_cumulative)} + 本期 {fields.as_text(this_period)}"
+                )
             elif not earlier and this_period > cumulative + TOLERANCE:
-                problems.append(f"{where}: {fields.as_text(cumulative)} is less than 本期 "
-                                f"{fields.as_text(this_period)}")
+                problems.append(
+                    f"{where}: {fields.as_text(cumulative)} is less than 本期 {fields.as_text(this_period)}"
+                )
         if total is not None and cumulative > total + TOLERANCE:
-            warnings.append(f"{where}: {fields.as_text(cumulative)} is above 总投资 {fields.as_text(total)} "
-                            f"({row.code}); check the row")
+            warnings.append(
+                f"{where}: {fields.as_text(cumulative)} is above 总投资 {fields.as_text(total)} "
+                f"({row.code}); check the row"
+            )
     return existing
 
 
@@ -437,24 +515,53 @@ def _same_report(existing, report: dict) -> bool:
 # --- applying --------------------------------------------------------------------------------
 
 
-def _apply(session: Session, actor: Actor, planned_status: list[_Row], planned_fields: list,
-           planned_reports: list, result: ImportResult, today: date) -> None:
+def _apply(
+    session: Session,
+    actor: Actor,
+    planned_status: list[_Row],
+    planned_fields: list,
+    planned_reports: list,
+    result: ImportResult,
+    today: date,
+) -> None:
     from portfolio.changes import set_status
 
     for row in planned_status:
-        result.status_changes.append(set_status(session, row.code, row.status, effective_date=row.status_date,
-                                                note=row.note or f"{row.period} 调度表", actor=actor))
+        result.status_changes.append(
+            set_status(
+                session,
+                row.code,
+                row.status,
+                effective_date=row.status_date,
+                note=row.note or f"{row.period} 调度表",
+                actor=actor,
+            )
+        )
     fields.write_changes(session, planned_fields, actor=actor, effective_date=today, note="调度表")
     result.field_changes = planned_fields
     now = utc_now()
     replaced = [existing.id for _, existing in planned_reports if existing is not None]
     for start in range(0, len(replaced), 900):
-        session.execute(sa.update(PeriodReport).where(PeriodReport.id.in_(replaced[start:start + 900])).values(
-            retracted_at=now, retracted_by=actor.stored, retraction_note="更正：由新表替换"))
+        session.execute(
+            sa.update(PeriodReport)
+            .where(PeriodReport.id.in_(replaced[start : start + 900]))
+            .values(retracted_at=now, retracted_by=actor.stored, retraction_note="更正：由新表替换")
+        )
     if planned_reports:
-        session.execute(sa.insert(PeriodReport), [
-            {"project_id": row.project_id, "period": str(row.period), "source": row.where[:512],
-             "actor": actor.stored, "address": actor.address, "recorded_at": now, **row.report} for row, _ in planned_reports])
+        session.execute(
+            sa.insert(PeriodReport),
+            [
+                {
+                    "project_id": row.project_id,
+                    "period": str(row.period),
+                    "source": row.where[:512],
+                    "actor": actor.stored,
+                    "address": actor.address,
+                    "recorded_at": now,
+                    **row.report,
+                }
+                for row, _ in planned_reports
+            ],
+        )
     result.reports_replaced = len(replaced)
     result.reports_new = len(planned_reports) - len(replaced)
-

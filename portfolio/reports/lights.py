@@ -33,7 +33,10 @@ NOT_REPORTED_LIGHT = vocab.Light.YELLOW.value  # no report for the period (未�
 NOT_STARTED = (vocab.Status.IDENTIFICATION.value, vocab.Status.PREPARATION.value)
 STARTED = (vocab.Status.IMPLEMENTATION.value, vocab.Status.COMPLETION.value)
 UNTRACKED = (vocab.Status.CANCELLED.value,)  # cancelled projects get no light and count in no rate
-NOT_REPORTING = (vocab.Status.COMPLETION.value, vocab.Status.CANCELLED.value)  # finished or cancelled: no report expected
+NOT_REPORTING = (
+    vocab.Status.COMPLETION.value,
+    vocab.Status.CANCELLED.value,
+)  # finished or cancelled: no report expected
 LIGHTS = vocab.Light.values()
 LIGHT_LABELS = {light.value: light.label for light in vocab.Light}
 
@@ -83,8 +86,13 @@ def rules(state: ProjectState, period: Period) -> list[tuple[str, str]]:
         behind = due - done
         if behind >= BEHIND_YELLOW_POINTS:
             light = "red" if behind > BEHIND_RED_POINTS else "yellow"
-            found.append((light, f"投资滞后：年度计划{as_text(state.annual_plan)}万元，完成{as_text(state.year_done)}"
-                                 f"万元({done:.1f}%)，序时进度{due:.1f}%，落后{behind:.1f}个百分点"))
+            found.append(
+                (
+                    light,
+                    f"投资滞后：年度计划{as_text(state.annual_plan)}万元，完成{as_text(state.year_done)}"
+                    f"万元({done:.1f}%)，序时进度{due:.1f}%，落后{behind:.1f}个百分点",
+                )
+            )
     if state.status != "建成" and state.planned_end:
         late = period.months_after(state.planned_end)
         if late >= COMPLETION_OVERDUE_YELLOW_MONTHS:
@@ -103,19 +111,41 @@ def project_states(session: Session, period: Period, offices: list[str] | None =
     """Every tracked project (not 取消) with what the rules and rates need, for one period."""
     office_map = Offices(session)
     office_of = office_map.of_projects(None)
-    plans = dict(session.execute(sa.select(AnnualPlan.project_id, AnnualPlan.amount)
-                                 .where(AnnualPlan.year == period.year)).all())
+    plans = dict(
+        session.execute(sa.select(AnnualPlan.project_id, AnnualPlan.amount).where(AnnualPlan.year == period.year)).all()
+    )
     counting = PeriodReport.retracted_at.is_(None)
-    done = dict(session.execute(sa.select(PeriodReport.project_id, sa.func.sum(PeriodReport.invest_period))
-                                .where(counting, PeriodReport.period >= period.year_start,
-                                       PeriodReport.period <= str(period))
-                                .group_by(PeriodReport.project_id)).all())
-    reported = set(session.execute(sa.select(PeriodReport.project_id).where(
-        counting, PeriodReport.period == str(period))).scalars())
-    statement = sa.select(Project.id, Project.code, Project.name, Sector.label_zh, Plan.key, Project.status,
-                          Project.status_date, Project.planned_start, Project.planned_end, Project.actual_start,
-                          Project.actual_end).join(Sector, Sector.code == Project.sector_code) \
-        .join(Plan, Plan.id == Project.plan_id).where(Project.status.not_in(UNTRACKED)).order_by(Project.code)
+    done = dict(
+        session.execute(
+            sa.select(PeriodReport.project_id, sa.func.sum(PeriodReport.invest_period))
+            .where(counting, PeriodReport.period >= period.year_start, PeriodReport.period <= str(period))
+            .group_by(PeriodReport.project_id)
+        ).all()
+    )
+    reported = set(
+        session.execute(
+            sa.select(PeriodReport.project_id).where(counting, PeriodReport.period == str(period))
+        ).scalars()
+    )
+    statement = (
+        sa.select(
+            Project.id,
+            Project.code,
+            Project.name,
+            Sector.label_zh,
+            Plan.key,
+            Project.status,
+            Project.status_date,
+            Project.planned_start,
+            Project.planned_end,
+            Project.actual_start,
+            Project.actual_end,
+        )
+        .join(Sector, Sector.code == Project.sector_code)
+        .join(Plan, Plan.id == Project.plan_id)
+        .where(Project.status.not_in(UNTRACKED))
+        .order_by(Project.code)
+    )
     wanted = set(offices) if offices else None
     states = []
     for row in session.execute(statement):
@@ -123,15 +153,32 @@ def project_states(session: Session, period: Period, offices: list[str] | None =
         if office_code is None or (wanted is not None and office_code not in wanted):
             continue
         office = office_map.office(office_code)
-        states.append(ProjectState(
-            row.id, row.code, row.name, office.label, office.level, row.label_zh, row.key, row.status,
-            row.status_date, row.planned_start, row.planned_end, row.actual_start, row.actual_end,
-            plans.get(row.id), float(done.get(row.id) or 0), row.id in reported))
+        states.append(
+            ProjectState(
+                row.id,
+                row.code,
+                row.name,
+                office.label,
+                office.level,
+                row.label_zh,
+                row.key,
+                row.status,
+                row.status_date,
+                row.planned_start,
+                row.planned_end,
+                row.actual_start,
+                row.actual_end,
+                plans.get(row.id),
+                float(done.get(row.id) or 0),
+                row.id in reported,
+            )
+        )
     return states
 
 
-def lights(session: Session, period: Period, offices: list[str] | None = None,
-           only: str | None = None) -> list[LightRow]:
+def lights(
+    session: Session, period: Period, offices: list[str] | None = None, only: str | None = None
+) -> list[LightRow]:
     """Each project's light and reasons, red first; `only` keeps one light (red/yellow/green)."""
     rows = []
     for state in project_states(session, period, offices):
@@ -139,8 +186,16 @@ def lights(session: Session, period: Period, offices: list[str] | None = None,
         light = light_of(found)
         if only and light != only:
             continue
-        rows.append(LightRow(state.code, state.name, state.office, state.status, LIGHT_LABELS[light],
-                             "；".join(reason for _, reason in found)))
+        rows.append(
+            LightRow(
+                state.code,
+                state.name,
+                state.office,
+                state.status,
+                LIGHT_LABELS[light],
+                "；".join(reason for _, reason in found),
+            )
+        )
     order = {label: rank for rank, label in enumerate(("红", "黄", "绿"))}
     return sorted(rows, key=lambda row: (order[row.light], row.code))
 
@@ -181,7 +236,8 @@ class _Tally:
         if state.planned_start and period.months_after(state.planned_start) >= 0:
             self.due_start += 1
             self.started += state.status in STARTED or bool(
-                state.actual_start and period.months_after(state.actual_start) >= 0)
+                state.actual_start and period.months_after(state.actual_start) >= 0
+            )
         if state.annual_plan:
             self.planned += state.annual_plan
             self.done += state.year_done
@@ -196,9 +252,16 @@ class _Tally:
         self.yellow += light == "yellow"
 
     def row(self, group: str) -> RateRow:
-        return RateRow(group, self.projects, _percent(self.started, self.due_start),
-                       _percent(self.done, self.planned), _percent(self.on_time, self.due_end),
-                       _percent(self.reported, self.expected), self.red, self.yellow)
+        return RateRow(
+            group,
+            self.projects,
+            _percent(self.started, self.due_start),
+            _percent(self.done, self.planned),
+            _percent(self.on_time, self.due_end),
+            _percent(self.reported, self.expected),
+            self.red,
+            self.yellow,
+        )
 
 
 def _percent(part: float, whole: float) -> float | None:
@@ -219,8 +282,12 @@ def rates_of(states: list[ProjectState], period: Period, by: str) -> list[RateRo
     total = _Tally()
     for state in states:
         light = light_of(rules(state, period))
-        key = {"county": state.office, "sector": state.sector, "plan": state.plan,
-               "level": LEVEL_LABELS.get(state.office_level, state.office_level)}[by]
+        key = {
+            "county": state.office,
+            "sector": state.sector,
+            "plan": state.plan,
+            "level": LEVEL_LABELS.get(state.office_level, state.office_level),
+        }[by]
         groups[key].add(state, period, light)
         total.add(state, period, light)
     rows = [tally.row(group) for group, tally in sorted(groups.items(), key=lambda item: -item[1].projects)]

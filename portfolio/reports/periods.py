@@ -114,7 +114,7 @@ class Offices:
                 links[project_id].append(code)
         else:
             for start in range(0, len(project_ids), 900):
-                part = project_ids[start:start + 900]
+                part = project_ids[start : start + 900]
                 for project_id, code in self.session.execute(statement.where(ProjectDivision.project_id.in_(part))):
                     links[project_id].append(code)
         return {project_id: self.common(codes) for project_id, codes in links.items()}
@@ -133,8 +133,11 @@ def resolve_offices(session: Session, counties: list[str], level: str | None) ->
         if wanted is None:
             raise UserInputError(f"unknown level {level!r}; allowed: {', '.join(LEVEL_NAMES)}")
         levels = {"county": ("county", "zone")}.get(wanted, (wanted,))
-        of_level = session.execute(sa.select(Division.code).where(Division.level.in_(levels))
-                                   .order_by(Division.code)).scalars().all()
+        of_level = (
+            session.execute(sa.select(Division.code).where(Division.level.in_(levels)).order_by(Division.code))
+            .scalars()
+            .all()
+        )
         codes = [c for c in codes if c in of_level] if codes else list(of_level)
         if not codes:
             raise UserInputError(f"none of the counties given is a {level} office")

@@ -30,10 +30,23 @@ _ALIASES = {
     "status": ("状态", "项目状态", "建设状态", "status"),
     "status_date": ("状态日期", "日期", "生效日期", "date", "status_date"),
     "note": ("备注", "note"),
-    "invest_period": ("本期完成投资(万元)", "本期完成投资", "本月完成投资(万元)", "本月完成投资", "本期", "本期完成",
-                      "本月"),
-    "invest_cumulative": ("累计完成投资(万元)", "累计完成投资", "开工累计完成投资(万元)", "开工以来累计完成投资(万元)",
-                          "累计", "累计完成"),
+    "invest_period": (
+        "本期完成投资(万元)",
+        "本期完成投资",
+        "本月完成投资(万元)",
+        "本月完成投资",
+        "本期",
+        "本期完成",
+        "本月",
+    ),
+    "invest_cumulative": (
+        "累计完成投资(万元)",
+        "累计完成投资",
+        "开工累计完成投资(万元)",
+        "开工以来累计完成投资(万元)",
+        "累计",
+        "累计完成",
+    ),
     "progress": ("形象进度", "工程形象进度", "形象进度(文字)"),
     "problems": ("存在问题", "存在的问题", "问题"),
     "total_investment": ("总投资(万元)", "总投资", "计划总投资(万元)", "计划总投资"),
@@ -113,13 +126,23 @@ def read(path: Path) -> SheetData:
             continue
         header_row, headers, data_start = found
         columns, annual_year, ignored = _columns(headers)
-        data = [(number, cells) for number, cells in rows[data_start:]
-                if any(_present(value) for value in cells)]
+        data = [(number, cells) for number, cells in rows[data_start:] if any(_present(value) for value in cells)]
         meta = {**_meta_from_rows(rows[:data_start]), **meta}
-        return SheetData(path, name, header_row, columns, annual_year, ignored, data, meta,
-                         (lambda row, column, _name=name: formulas(_name, row, column)) if formulas else None)
-    raise DataError(f"{path}: no sheet has a header row with 编号 or 项目代码 and the report columns "
-                    f"(sheets read: {', '.join(tried) or 'none'})")
+        return SheetData(
+            path,
+            name,
+            header_row,
+            columns,
+            annual_year,
+            ignored,
+            data,
+            meta,
+            (lambda row, column, _name=name: formulas(_name, row, column)) if formulas else None,
+        )
+    raise DataError(
+        f"{path}: no sheet has a header row with 编号 or 项目代码 and the report columns "
+        f"(sheets read: {', '.join(tried) or 'none'})"
+    )
 
 
 def _present(value) -> bool:
@@ -128,13 +151,14 @@ def _present(value) -> bool:
 
 def _find_header(rows: list[tuple[int, list]]):
     """(header row number, combined header texts, index of the first data row) or None."""
-    for index, (number, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
+    for index, (_number, cells) in enumerate(rows[:HEADER_SCAN_ROWS]):
         keys = {k[0] for k in map(column_key, cells) if k}
         upper = _carried(rows[index - 1][1]) if index else []
-        combined = [cell if _present(cell) else (upper[i] if i < len(upper) else None)
-                    for i, cell in enumerate(cells)]
-        joined = [(str(upper[i]) if i < len(upper) and _present(upper[i]) else "") + str(cell)
-                  if _present(cell) else None for i, cell in enumerate(cells)]
+        combined = [cell if _present(cell) else (upper[i] if i < len(upper) else None) for i, cell in enumerate(cells)]
+        joined = [
+            (str(upper[i]) if i < len(upper) and _present(upper[i]) else "") + str(cell) if _present(cell) else None
+            for i, cell in enumerate(cells)
+        ]
         headers = [c if column_key(c) or not j or not column_key(j) else j for c, j in zip(combined, joined)]
         keys |= {k[0] for k in map(column_key, headers) if k}
         if ("code" in keys or "national_code" in keys) and len(keys) >= 2:
@@ -149,10 +173,15 @@ def _with_lower_row(rows: list[tuple[int, list]], index: int, headers: list):
     if index + 1 >= len(rows):
         return number, headers, index + 1
     lower = rows[index + 1][1]
-    code_column = next(i for i, h in enumerate(headers) if column_key(h) and column_key(h)[0] in
-                       ("code", "national_code"))
-    named = [i for i, cell in enumerate(lower) if _present(cell) and
-             (column_key(cell) or column_key(f"{_carried(headers)[i] if i < len(headers) else ''}{cell}"))]
+    code_column = next(
+        i for i, h in enumerate(headers) if column_key(h) and column_key(h)[0] in ("code", "national_code")
+    )
+    named = [
+        i
+        for i, cell in enumerate(lower)
+        if _present(cell)
+        and (column_key(cell) or column_key(f"{_carried(headers)[i] if i < len(headers) else ''}{cell}"))
+    ]
     if not named or (code_column < len(lower) and _present(lower[code_column])):
         return number, headers, index + 1
     upper = _carried(headers)
@@ -218,9 +247,13 @@ def _xlsx(path: Path):
     for prop in getattr(workbook, "custom_doc_props", None) or []:
         if prop.name in META_PROPERTIES and prop.value is not None:
             meta[META_PROPERTIES[prop.name]] = str(prop.value)
-    sheets = [(sheet.title, [(number, list(values)) for number, values in
-                             enumerate(sheet.iter_rows(values_only=True), start=1)])
-              for sheet in workbook.worksheets]
+    sheets = [
+        (
+            sheet.title,
+            [(number, list(values)) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)],
+        )
+        for sheet in workbook.worksheets
+    ]
     cache: dict = {}
 
     def formulas(sheet: str, row: int, column: int) -> str | None:
@@ -262,8 +295,13 @@ def _xls(path: Path):
 def decode_text(path: Path) -> str:
     """A text sheet's contents: UTF-16 (Excel's "Unicode text", with or without a BOM), UTF-8 or GBK."""
     data = path.read_bytes()
-    candidates = ("utf-16",) if data.startswith((b"\xff\xfe", b"\xfe\xff")) else \
-        ("utf-16-le", "utf-16-be") if b"\x00" in data[:4096] else ("utf-8-sig", "gb18030")
+    candidates = (
+        ("utf-16",)
+        if data.startswith((b"\xff\xfe", b"\xfe\xff"))
+        else ("utf-16-le", "utf-16-be")
+        if b"\x00" in data[:4096]
+        else ("utf-8-sig", "gb18030")
+    )
     for encoding in candidates:
         try:
             return data.decode(encoding)
@@ -307,9 +345,8 @@ def cell_date(value) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        serial = float(value)
-    elif isinstance(value, str) and re.fullmatch(r"\s*\d{5}(\.0+)?\s*", value):
+    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if numeric or (isinstance(value, str) and re.fullmatch(r"\s*\d{5}(\.0+)?\s*", value)):
         serial = float(value)
     else:
         from portfolio.changes import parse_date

@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 
 TEMPLATE_VERSION = 1
 SHEET_TITLE = "调度表"
-NO_REPORT_STATUSES = (Status.COMPLETION.value, Status.CANCELLED.value)  # finished or cancelled projects are not sent a row
+NO_REPORT_STATUSES = (
+    Status.COMPLETION.value,
+    Status.CANCELLED.value,
+)  # finished or cancelled projects are not sent a row
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,11 @@ def template_rows(session: Session, period: Period, office_codes: list[str] | No
     statement = sa.select(Project.id).where(Project.status.not_in(NO_REPORT_STATUSES))
     if office_codes is not None:
         below = {code for code in offices.divisions if set(offices.chain(code)) & set(office_codes)}
-        statement = statement.where(Project.id.in_(sa.select(ProjectDivision.project_id).where(
-            ProjectDivision.division_code.in_(sorted(below)))))
+        statement = statement.where(
+            Project.id.in_(
+                sa.select(ProjectDivision.project_id).where(ProjectDivision.division_code.in_(sorted(below)))
+            )
+        )
     ids = list(session.execute(statement).scalars())
     office_of = offices.of_projects(ids)
     if office_codes is not None:
@@ -75,45 +81,72 @@ def template_rows(session: Session, period: Period, office_codes: list[str] | No
     return _values(session, ids, office_of, offices, period)
 
 
-def _values(session: Session, ids: list[int], office_of: dict[int, str], offices: Offices,
-            period: Period) -> list[dict]:
+def _values(
+    session: Session, ids: list[int], office_of: dict[int, str], offices: Offices, period: Period
+) -> list[dict]:
     from portfolio.queries import county_names
 
     rows = []
     dialect = session.get_bind().dialect.name
     for start in range(0, len(ids), 900):
-        part = ids[start:start + 900]
-        plans = dict(session.execute(sa.select(AnnualPlan.project_id, AnnualPlan.amount).where(
-            AnnualPlan.project_id.in_(part), AnnualPlan.year == period.year)).all())
-        reports = {r.project_id: r for r in session.execute(sa.select(PeriodReport).where(
-            PeriodReport.project_id.in_(part), PeriodReport.period == str(period),
-            PeriodReport.retracted_at.is_(None))).scalars()}
+        part = ids[start : start + 900]
+        plans = dict(
+            session.execute(
+                sa.select(AnnualPlan.project_id, AnnualPlan.amount).where(
+                    AnnualPlan.project_id.in_(part), AnnualPlan.year == period.year
+                )
+            ).all()
+        )
+        reports = {
+            r.project_id: r
+            for r in session.execute(
+                sa.select(PeriodReport).where(
+                    PeriodReport.project_id.in_(part),
+                    PeriodReport.period == str(period),
+                    PeriodReport.retracted_at.is_(None),
+                )
+            ).scalars()
+        }
         statement = sa.select(Project, county_names(dialect).label("counties")).where(Project.id.in_(part))
         for project, counties in session.execute(statement):
             report = reports.get(project.id)
-            rows.append({
-                "code": project.code, "name": project.name, "county": counties or "",
-                "office": offices.office(office_of[project.id]).label if project.id in office_of else "",
-                "national_code": project.national_code, "status": project.status,
-                "status_date": project.status_date,
-                "invest_period": report.invest_period if report else None,
-                "invest_cumulative": report.invest_cumulative if report else None,
-                "progress": report.progress if report else None, "problems": report.problems if report else None,
-                "total_investment": project.total_investment, "annual_plan": plans.get(project.id),
-                "planned_start": project.planned_start, "planned_end": project.planned_end,
-                "actual_start": project.actual_start, "actual_end": project.actual_end,
-                "responsible_unit": project.responsible_unit, "contact": project.contact, "note": None,
-            })
+            rows.append(
+                {
+                    "code": project.code,
+                    "name": project.name,
+                    "county": counties or "",
+                    "office": offices.office(office_of[project.id]).label if project.id in office_of else "",
+                    "national_code": project.national_code,
+                    "status": project.status,
+                    "status_date": project.status_date,
+                    "invest_period": report.invest_period if report else None,
+                    "invest_cumulative": report.invest_cumulative if report else None,
+                    "progress": report.progress if report else None,
+                    "problems": report.problems if report else None,
+                    "total_investment": project.total_investment,
+                    "annual_plan": plans.get(project.id),
+                    "planned_start": project.planned_start,
+                    "planned_end": project.planned_end,
+                    "actual_start": project.actual_start,
+                    "actual_end": project.actual_end,
+                    "responsible_unit": project.responsible_unit,
+                    "contact": project.contact,
+                    "note": None,
+                }
+            )
     return sorted(rows, key=lambda row: row["code"])
 
 
 def title_text(period: Period, office_label: str, office_codes: str) -> str:
-    return (f"{office_label} 重点项目调度表　报告期：{period}　填报单位：{office_label}({office_codes})　"
-            f"模板版本：{TEMPLATE_VERSION}")
+    return (
+        f"{office_label} 重点项目调度表　报告期：{period}　填报单位：{office_label}({office_codes})　"
+        f"模板版本：{TEMPLATE_VERSION}"
+    )
 
 
-def write_workbook(path: Path, period: Period, office_label: str, office_codes: list[str] | None,
-                   rows: list[dict]) -> None:
+def write_workbook(
+    path: Path, period: Period, office_label: str, office_codes: list[str] | None, rows: list[dict]
+) -> None:
     from openpyxl import Workbook
     from openpyxl.packaging.custom import StringProperty
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -157,8 +190,11 @@ def write_workbook(path: Path, period: Period, office_label: str, office_codes: 
     sheet.protection.formatColumns = False
     sheet.protection.formatRows = False
     _explanation(workbook.create_sheet("填报说明"), period, office_label)
-    for name, value in (("portfolio.period", str(period)), ("portfolio.office", codes_text),
-                        ("portfolio.template", str(TEMPLATE_VERSION))):
+    for name, value in (
+        ("portfolio.period", str(period)),
+        ("portfolio.office", codes_text),
+        ("portfolio.template", str(TEMPLATE_VERSION)),
+    ):
         workbook.custom_doc_props.append(StringProperty(name=name, value=value))
     workbook.save(path)
 
@@ -174,14 +210,34 @@ def _cell_value(column: TemplateColumn, value):
 
 def _validation(sheet, column: TemplateColumn, cells: str, DataValidation) -> None:
     if column.kind == "status":
-        rule = DataValidation(type="list", formula1='"' + ",".join(STATUSES) + '"', allow_blank=True,
-                              showErrorMessage=True, errorTitle="状态", error="请从下拉列表选择：" + "、".join(STATUSES))
+        rule = DataValidation(
+            type="list",
+            formula1='"' + ",".join(STATUSES) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="状态",
+            error="请从下拉列表选择：" + "、".join(STATUSES),
+        )
     elif column.kind == "money":
-        rule = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-                              showErrorMessage=True, errorTitle="金额", error="请填写不小于 0 的数字（万元）")
+        rule = DataValidation(
+            type="decimal",
+            operator="greaterThanOrEqual",
+            formula1="0",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="金额",
+            error="请填写不小于 0 的数字（万元）",
+        )
     elif column.kind in ("date", "month"):
-        rule = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True,
-                              showErrorMessage=True, errorTitle="日期", error="请填写日期，如 2026-11-15")
+        rule = DataValidation(
+            type="date",
+            operator="greaterThan",
+            formula1="36526",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="日期",
+            error="请填写日期，如 2026-11-15",
+        )
     else:
         return
     sheet.add_data_validation(rule)

@@ -23,11 +23,14 @@ DATABASE_ENV = "PORTFOLIO_DB"
 log = logging.getLogger("portfolio.web")
 
 # Every asset is served from here: no page may load anything from another host.
-PAGE_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-               "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+PAGE_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
 # Swagger UI starts itself with an inline script and styles; still nothing from another host.
-DOCS_POLICY = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; " \
-              "script-src 'self' 'unsafe-inline'"
+DOCS_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'"
+)
 
 
 def create_app(database_url: str | None = None) -> FastAPI:
@@ -45,25 +48,35 @@ def create_app(database_url: str | None = None) -> FastAPI:
         yield
         app.state.engine.dispose()
 
-    app = FastAPI(title="portfolio", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
-                  openapi_url="/api/openapi.json",
-                  description="规划项目库的只读接口：与命令行 `--format json` 相同的数据结构。")
+    app = FastAPI(
+        title="portfolio",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        description="规划项目库的只读接口：与命令行 `--format json` 相同的数据结构。",
+    )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     _add_error_handlers(app)
     _add_security_headers(app)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/api/openapi.json", title="portfolio 接口文档",
-                                   swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
-                                   swagger_css_url="/static/swagger-ui/swagger-ui.css",
-                                   swagger_favicon_url="/static/swagger-ui/favicon-32x32.png")
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title="portfolio 接口文档",
+            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+        )
 
     from portfolio.web import auth
     from portfolio.web.routes import account, api, api_write, home, projects, reference, reports
 
-    templates.env.globals.update(csrf_token=auth.csrf_token, current_account=auth.current_account,
-                                 any_accounts=auth.any_accounts)
+    templates.env.globals.update(
+        csrf_token=auth.csrf_token, current_account=auth.current_account, any_accounts=auth.any_accounts
+    )
     for module in (account, home, projects, reports, reference, api, api_write):
         app.include_router(module.router)
     _add_visitor_cookie(app)
@@ -82,8 +95,7 @@ def _wants_json(request: Request) -> bool:
 def _error(request: Request, status: int, title: str, message: str):
     if _wants_json(request):
         return JSONResponse({"error": message}, status_code=status)
-    return templates.TemplateResponse(request, "error.html", {"title": title, "message": message},
-                                      status_code=status)
+    return templates.TemplateResponse(request, "error.html", {"title": title, "message": message}, status_code=status)
 
 
 def _add_error_handlers(app: FastAPI) -> None:
@@ -117,8 +129,12 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException):
         messages = {404: "没有这个页面。", 405: "不接受这种请求。"}
-        return _error(request, error.status_code, "未找到" if error.status_code == 404 else "请求有误",
-                      messages.get(error.status_code, str(error.detail)))
+        return _error(
+            request,
+            error.status_code,
+            "未找到" if error.status_code == 404 else "请求有误",
+            messages.get(error.status_code, str(error.detail)),
+        )
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, error: Exception):

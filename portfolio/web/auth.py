@@ -87,10 +87,26 @@ def _https(request: Request) -> bool:
 
 
 def start_session(request: Request, response: Response, name: str, password_hash: str) -> None:
-    payload = _b64(json.dumps({"a": name, "k": fingerprint(password_hash), "s": secrets.token_urlsafe(16),
-                               "e": int(time.time()) + SESSION_SECONDS}, ensure_ascii=False).encode())
-    response.set_cookie(SESSION_COOKIE, f"{payload}.{_sign(_secret(request), payload)}", max_age=SESSION_SECONDS,
-                        httponly=True, samesite="lax", secure=_https(request), path="/")
+    payload = _b64(
+        json.dumps(
+            {
+                "a": name,
+                "k": fingerprint(password_hash),
+                "s": secrets.token_urlsafe(16),
+                "e": int(time.time()) + SESSION_SECONDS,
+            },
+            ensure_ascii=False,
+        ).encode()
+    )
+    response.set_cookie(
+        SESSION_COOKIE,
+        f"{payload}.{_sign(_secret(request), payload)}",
+        max_age=SESSION_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=_https(request),
+        path="/",
+    )
 
 
 def end_session(request: Request, response: Response) -> None:
@@ -124,8 +140,11 @@ def current_account(request: Request) -> SessionAccount | None:
 
         with session(request) as opened:
             found = accounts.find(opened, str(data.get("a", "")))
-            if found is not None and not found.disabled and hmac.compare_digest(
-                    fingerprint(found.password_hash), str(data.get("k", ""))):
+            if (
+                found is not None
+                and not found.disabled
+                and hmac.compare_digest(fingerprint(found.password_hash), str(data.get("k", "")))
+            ):
                 account = SessionAccount(found.name, found.role, str(data.get("s", "")))
     request.state.account = account
     return account
@@ -167,16 +186,25 @@ def csrf_token(request: Request) -> str:
 def remember_visitor(request: Request, response: Response) -> None:
     visitor = getattr(request.state, "new_visitor", None)
     if visitor:
-        response.set_cookie(VISITOR_COOKIE, visitor, max_age=SESSION_SECONDS, httponly=True, samesite="lax",
-                            secure=_https(request), path="/")
+        response.set_cookie(
+            VISITOR_COOKIE,
+            visitor,
+            max_age=SESSION_SECONDS,
+            httponly=True,
+            samesite="lax",
+            secure=_https(request),
+            path="/",
+        )
 
 
 def check_csrf(request: Request, submitted: str | None) -> None:
     session_id = _session_id(request)
     token = submitted or request.headers.get(CSRF_HEADER) or ""
     if session_id is None or not token or not hmac.compare_digest(token, _sign(_secret(request), "csrf:" + session_id)):
-        raise CsrfError("the form has expired or did not come from this site (CSRF token missing or wrong); "
-                        "reload the page and try again")
+        raise CsrfError(
+            "the form has expired or did not come from this site (CSRF token missing or wrong); "
+            "reload the page and try again"
+        )
 
 
 def client_address(request: Request) -> str:

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-PALETTE = ("#3b6ea5", "#e08a2c", "#4f9a57", "#c8453b", "#8464a8", "#8c5a45", "#cf6fa6", "#7a7a7a",
-           "#a8a63a", "#2fa5b5", "#1f4e79", "#b06f00")
+PALETTE = (
+    "#3b6ea5",
+    "#e08a2c",
+    "#4f9a57",
+    "#c8453b",
+    "#8464a8",
+    "#8c5a45",
+    "#cf6fa6",
+    "#7a7a7a",
+    "#a8a63a",
+    "#2fa5b5",
+    "#1f4e79",
+    "#b06f00",
+)
 ROW = 22
 LABEL_WIDTH = 150
 BAR_WIDTH = 520

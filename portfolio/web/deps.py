@@ -99,15 +99,33 @@ class ProjectQuery:
 
         if self.column is not None and len(self.plan) != 1:
             raise UserInputError("专栏 (column) 需要同时选定一个规划 (plan)")
-        return build_filter(session, county=self.county, prefecture=self.prefecture, sector=self.sector,
-                            plan=self.plan, column=self.column, status=self.status, kind=self.kind,
-                            level=self.level, tier=self.tier, search=self.q, notes=self.notes)
+        return build_filter(
+            session,
+            county=self.county,
+            prefecture=self.prefecture,
+            sector=self.sector,
+            plan=self.plan,
+            column=self.column,
+            status=self.status,
+            kind=self.kind,
+            level=self.level,
+            tier=self.tier,
+            search=self.q,
+            notes=self.notes,
+        )
 
     def params(self, *, with_page: bool = True) -> list[tuple[str, str]]:
-        pairs = [("county", v) for v in self.county] + [("prefecture", self.prefecture)] \
-            + [("sector", v) for v in self.sector] + [("plan", v) for v in self.plan] + [("column", self.column)] \
-            + [("status", v) for v in self.status] + [("kind", self.kind)] + [("level", v) for v in self.level] \
+        pairs = (
+            [("county", v) for v in self.county]
+            + [("prefecture", self.prefecture)]
+            + [("sector", v) for v in self.sector]
+            + [("plan", v) for v in self.plan]
+            + [("column", self.column)]
+            + [("status", v) for v in self.status]
+            + [("kind", self.kind)]
+            + [("level", v) for v in self.level]
             + [("tier", self.tier), ("q", self.q)]
+        )
         if self.count != "works":
             pairs.append(("count", self.count))
         if self.sort != "code":
@@ -135,9 +153,14 @@ class ProjectQuery:
 
     def canonical(self, flt) -> ProjectQuery:
         """The same view with every value as the code a facet uses (so a facet link can toggle it)."""
-        return replace(self, county=list(flt.division_codes) if self.county else [], sector=list(flt.sectors),
-                       plan=list(flt.plan_keys), status=list(flt.statuses),
-                       kind=flt.kinds[0] if flt.kinds else None)
+        return replace(
+            self,
+            county=list(flt.division_codes) if self.county else [],
+            sector=list(flt.sectors),
+            plan=list(flt.plan_keys),
+            status=list(flt.statuses),
+            kind=flt.kinds[0] if flt.kinds else None,
+        )
 
     @property
     def active(self) -> bool:
@@ -151,8 +174,7 @@ def project_query(
     sector: Annotated[list[str], Query(description="行业代码或名称；可重复")] = [],  # noqa: B006
     plan: Annotated[list[str], Query(description="规划代号；可重复")] = [],  # noqa: B006
     column: Annotated[str | None, Query(description="专栏编号（需同时指定一个规划）")] = None,
-    status: Annotated[list[str], Query(
-        description="状态：谋划 前期 在建 建成 暂缓 取消 或 OC4IDS 代码；可重复")] = [],  # noqa: B006
+    status: Annotated[list[str], Query(description="状态：谋划 前期 在建 建成 暂缓 取消 或 OC4IDS 代码；可重复")] = [],  # noqa: B006
     kind: Annotated[str | None, Query(description="project (项目) 或 programme (项目群)")] = None,
     level: Annotated[list[str], Query(description="层级：市级 或 县级；可重复")] = [],  # noqa: B006
     tier: Annotated[str | None, Query(description="top (不属于任何项目群) 或 leaf (没有组成项目)")] = None,
@@ -162,10 +184,18 @@ def project_query(
     count: Annotated[str, Query(description="works: 每项工程计一次（默认）；listings: 每个规划条目计一次")] = "works",
 ) -> ProjectQuery:
     return ProjectQuery(
-        county=_clean(county), prefecture=(prefecture or "").strip() or None, sector=_clean(sector),
-        plan=_clean(plan), column=_positive(column, "专栏 (column)", None), status=_clean(status),
-        kind=(kind or "").strip() or None, level=_clean(level), tier=(tier or "").strip() or None,
-        q=(q or "").strip() or None, count=_count(count), sort=(sort or "code").strip(),
+        county=_clean(county),
+        prefecture=(prefecture or "").strip() or None,
+        sector=_clean(sector),
+        plan=_clean(plan),
+        column=_positive(column, "专栏 (column)", None),
+        status=_clean(status),
+        kind=(kind or "").strip() or None,
+        level=_clean(level),
+        tier=(tier or "").strip() or None,
+        q=(q or "").strip() or None,
+        count=_count(count),
+        sort=(sort or "code").strip(),
         page=_positive(page, "页码 (page)", 1),
     )
 

@@ -22,12 +22,20 @@ router = APIRouter(include_in_schema=False)
 LOGIN_MESSAGES = {
     "wrong account name or password": "账户名或密码错误。",
     "this account is disabled; ask an admin": "该账户已停用，请联系管理员。",
-    "too many wrong passwords for this account or from this address; wait a minute and try again":
-        "密码错误次数过多（每分钟最多 5 次，按账户和地址分别计算），请一分钟后再试。",
+    "too many wrong passwords for this account or from this address; wait a minute and try again": (
+        "密码错误次数过多（每分钟最多 5 次，按账户和地址分别计算），请一分钟后再试。"
+    ),
 }
-EDIT_FIELDS = (("total_investment", "总投资(万元)"), ("planned_start", "计划开工"), ("planned_end", "计划竣工"),
-               ("actual_start", "实际开工"), ("actual_end", "实际竣工"), ("national_code", "项目代码"),
-               ("responsible_unit", "责任单位"), ("contact", "联系人"))
+EDIT_FIELDS = (
+    ("total_investment", "总投资(万元)"),
+    ("planned_start", "计划开工"),
+    ("planned_end", "计划竣工"),
+    ("actual_start", "实际开工"),
+    ("actual_end", "实际竣工"),
+    ("national_code", "项目代码"),
+    ("responsible_unit", "责任单位"),
+    ("contact", "联系人"),
+)
 Token = Annotated[str | None, Form(alias=auth.CSRF_FIELD)]
 
 
@@ -47,26 +55,43 @@ def _see_other(url: str) -> RedirectResponse:
 
 @router.get("/login")
 def login_page(request: Request, next: str = "/"):
-    return templates.TemplateResponse(request, "login.html", {
-        "next": _safe_next(next), "message": None, "name": "", "accounts": auth.any_accounts(request)})
+    return templates.TemplateResponse(
+        request,
+        "login.html",
+        {"next": _safe_next(next), "message": None, "name": "", "accounts": auth.any_accounts(request)},
+    )
 
 
 @router.post("/login")
-def login(request: Request, name: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
-          next: Annotated[str, Form()] = "/", token: Token = None):
+def login(
+    request: Request,
+    name: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+    token: Token = None,
+):
     from portfolio import accounts
     from portfolio.db import session_scope
 
     auth.check_csrf(request, token)
     with session_scope(request.app.state.engine, write=True) as opened:
         result = accounts.login(opened, name, password, auth.client_address(request))
-        account_name, password_hash = (result.account.name, result.account.password_hash) if result.account \
-            else (None, None)
+        account_name, password_hash = (
+            (result.account.name, result.account.password_hash) if result.account else (None, None)
+        )
     if account_name is None:
         status = 429 if "too many" in result.message else 401
-        return templates.TemplateResponse(request, "login.html", {
-            "next": _safe_next(next), "message": LOGIN_MESSAGES.get(result.message, result.message),
-            "name": name, "accounts": True}, status_code=status)
+        return templates.TemplateResponse(
+            request,
+            "login.html",
+            {
+                "next": _safe_next(next),
+                "message": LOGIN_MESSAGES.get(result.message, result.message),
+                "name": name,
+                "accounts": True,
+            },
+            status_code=status,
+        )
     response = _see_other(_safe_next(next))
     auth.start_session(request, response, account_name, password_hash)
     return response
@@ -91,7 +116,8 @@ def may_edit(request: Request, opened, project_id: int) -> bool:
     if account is None or not account.may_write:
         return False
     return account.is_admin or not accounts.out_of_scope(
-        opened, accounts.scope_codes(opened, accounts.find(opened, account.name).id), [project_id])
+        opened, accounts.scope_codes(opened, accounts.find(opened, account.name).id), [project_id]
+    )
 
 
 @router.get("/projects/{code}/edit")
@@ -112,9 +138,18 @@ def edit_page(request: Request, code: str):
         if not may_edit(request, opened, project.id):
             raise PermissionDenied(f"account {account.name!r} may not write {project.code}: outside its scope")
         current = fields.current_values(opened, [project.id])[project.id]
-        return templates.TemplateResponse(request, "edit.html", {
-            "p": project, "current": current, "edit_fields": EDIT_FIELDS, "statuses": list(STATUS_ENGLISH),
-            "period": str(Period.current(date.today())), "today": date.today().isoformat()})
+        return templates.TemplateResponse(
+            request,
+            "edit.html",
+            {
+                "p": project,
+                "current": current,
+                "edit_fields": EDIT_FIELDS,
+                "statuses": list(STATUS_ENGLISH),
+                "period": str(Period.current(date.today())),
+                "today": date.today().isoformat(),
+            },
+        )
 
 
 def _write(request: Request, token: str | None, work):
@@ -127,14 +162,24 @@ def _write(request: Request, token: str | None, work):
 
 
 @router.post("/projects/{code}/status")
-def post_status(request: Request, code: str, status: Annotated[str, Form()] = "",
-                effective_date: Annotated[str, Form(alias="date")] = "", note: Annotated[str, Form()] = "",
-                token: Token = None):
+def post_status(
+    request: Request,
+    code: str,
+    status: Annotated[str, Form()] = "",
+    effective_date: Annotated[str, Form(alias="date")] = "",
+    note: Annotated[str, Form()] = "",
+    token: Token = None,
+):
     from portfolio import changes
 
     when = changes.parse_date(effective_date) if effective_date.strip() else None
-    change = _write(request, token, lambda s, actor: changes.set_status(
-        s, code, status, effective_date=when, note=note.strip() or None, actor=actor))
+    change = _write(
+        request,
+        token,
+        lambda s, actor: changes.set_status(
+            s, code, status, effective_date=when, note=note.strip() or None, actor=actor
+        ),
+    )
     return _see_other(f"/projects/{quote(change.code)}?saved=status")
 
 
@@ -145,8 +190,9 @@ async def post_fields(request: Request, code: str):
     form = await request.form()
     values = {key: str(form[key]) for key, _ in EDIT_FIELDS if key in form}
     note = str(form.get("note", "")).strip() or None
-    done = _write(request, form.get(auth.CSRF_FIELD), lambda s, actor: fields.set_fields(
-        s, code, values, actor=actor, note=note))
+    done = _write(
+        request, form.get(auth.CSRF_FIELD), lambda s, actor: fields.set_fields(s, code, values, actor=actor, note=note)
+    )
     return _see_other(f"/projects/{quote(code.strip().upper())}?saved=fields&n={len(done)}")
 
 
@@ -158,8 +204,9 @@ async def post_report(request: Request, code: str):
     form = await request.form()
     period = Period.parse(str(form.get("period", "")).strip())
     values = {key: str(form[key]).strip() or None for key in importer.ENTRY_KEYS if key in form}
-    _write(request, form.get(auth.CSRF_FIELD), lambda s, actor: importer.enter_report(
-        s, code, period, values, actor=actor))
+    _write(
+        request, form.get(auth.CSRF_FIELD), lambda s, actor: importer.enter_report(s, code, period, values, actor=actor)
+    )
     return _see_other(f"/projects/{quote(code.strip().upper())}?saved=report")
 
 
@@ -191,8 +238,13 @@ async def add_account(request: Request):
     with session_scope(request.app.state.engine, write=True) as opened:
         name = accounts.check_new_name(opened, str(form.get("name", "")))
         prefectures = split_list([str(form.get("prefecture", ""))])
-        scope = accounts.resolve_scope(opened, accounts.check_role(role), split_list([str(form.get("county", ""))]),
-                                       prefectures, "市级" if prefectures else None)
+        scope = accounts.resolve_scope(
+            opened,
+            accounts.check_role(role),
+            split_list([str(form.get("county", ""))]),
+            prefectures,
+            "市级" if prefectures else None,
+        )
         accounts.add_account(opened, name, role, password, scope)
     return _see_other(f"/admin/accounts?message={quote('已新建账户 ' + name)}")
 
@@ -220,13 +272,25 @@ async def change_account(request: Request, name: str, action: str):
     return _see_other(f"/admin/accounts?message={quote(done + ' ' + changed.name)}")
 
 
-AUDIT_COLUMNS = (("recorded_at", "记录时间"), ("actor", "记录人"), ("address", "地址"), ("action", "事项"),
-                 ("code", "编号"), ("event_id", "记录"), ("what", "内容"))
+AUDIT_COLUMNS = (
+    ("recorded_at", "记录时间"),
+    ("actor", "记录人"),
+    ("address", "地址"),
+    ("action", "事项"),
+    ("code", "编号"),
+    ("event_id", "记录"),
+    ("what", "内容"),
+)
 
 
 @router.get("/admin/audit")
-def audit_page(request: Request, account: str | None = None, since: str | None = None, until: str | None = None,
-               format: str | None = None):
+def audit_page(
+    request: Request,
+    account: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    format: str | None = None,
+):
     from portfolio import audit
     from portfolio.changes import parse_date
 
@@ -234,21 +298,30 @@ def audit_page(request: Request, account: str | None = None, since: str | None =
     start = parse_date(since) if since and since.strip() else None
     end = parse_date(until) if until and until.strip() else None
     with session(request) as opened:
-        rows = audit.audit(opened, account=account, since=start, until=end,
-                           limit=audit.MAX_ROWS if format == "csv" else 500)
+        rows = audit.audit(
+            opened, account=account, since=start, until=end, limit=audit.MAX_ROWS if format == "csv" else 500
+        )
     if format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow([label for _, label in AUDIT_COLUMNS])
         for row in rows:
             writer.writerow([_csv_cell(value) for value in row])
-        return Response(buffer.getvalue().encode("utf-8-sig"), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
-    return templates.TemplateResponse(request, "audit.html", {
-        "rows": rows, "columns": AUDIT_COLUMNS, "account": account or "", "since": since or "", "until": until or ""})
+        return Response(
+            buffer.getvalue().encode("utf-8-sig"),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
+        )
+    return templates.TemplateResponse(
+        request,
+        "audit.html",
+        {"rows": rows, "columns": AUDIT_COLUMNS, "account": account or "", "since": since or "", "until": until or ""},
+    )
 
 
 def _csv_cell(value) -> str:
     """A cell a spreadsheet will not run as a formula (=, +, -, @ at the start)."""
-    text = "" if value is None else (value.strftime("%Y-%m-%d %H:%M:%S UTC") if hasattr(value, "strftime") else str(value))
+    text = (
+        "" if value is None else (value.strftime("%Y-%m-%d %H:%M:%S UTC") if hasattr(value, "strftime") else str(value))
+    )
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text

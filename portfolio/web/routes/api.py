@@ -26,14 +26,14 @@ class DataResponse(Response):
         dump_json(content, buffer)
         return buffer.getvalue().encode("utf-8")
 
+
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="最多返回的行数")]
 Offset = Annotated[int, Query(ge=0, description="跳过的行数")]
 PlanKey = Annotated[str | None, Query(description="只看这个规划")]
 
 
 @router.get("/projects", summary="项目列表 (= projects list --format json)", response_model=list[dict[str, Any]])
-def projects(request: Request, query: ProjectQueryDep, limit: Limit = 100,
-             offset: Offset = 0) -> Response:
+def projects(request: Request, query: ProjectQueryDep, limit: Limit = 100, offset: Offset = 0) -> Response:
     """Matching projects; the total count is in the X-Total-Count header."""
     from portfolio import queries
     from portfolio.views import project_records
@@ -56,8 +56,11 @@ def project(request: Request, code: str) -> Response:
             raise NotFound(str(error)) from None
 
 
-@router.get("/projects/{code}/history", summary="全部记录 (= projects history --format json)",
-            response_model=list[dict[str, Any]])
+@router.get(
+    "/projects/{code}/history",
+    summary="全部记录 (= projects history --format json)",
+    response_model=list[dict[str, Any]],
+)
 def history(request: Request, code: str) -> Response:
     """Status, field and report events, oldest first; retracted ones stay, with `retracted` set."""
     from portfolio import history as record
@@ -65,8 +68,7 @@ def history(request: Request, code: str) -> Response:
 
     with session(request) as opened:
         try:
-            return DataResponse(as_dicts(history_rows(record.history(opened, code), machine=True),
-                                         history_columns()))
+            return DataResponse(as_dicts(history_rows(record.history(opened, code), machine=True), history_columns()))
         except UserInputError as error:
             raise NotFound(str(error)) from None
 
@@ -78,13 +80,16 @@ def facets(request: Request, query: ProjectQueryDep) -> Response:
 
     with session(request) as opened:
         flt = query.filter(opened)
-        return DataResponse({name: [value._asdict() for value in queries.facet(opened, flt, name, count=query.count)]
-                             for name in queries.FACETS})
+        return DataResponse(
+            {
+                name: [value._asdict() for value in queries.facet(opened, flt, name, count=query.count)]
+                for name in queries.FACETS
+            }
+        )
 
 
 @router.get("/summary", summary="统计 (= summary --format json)", response_model=list[dict[str, Any]])
-def summary(request: Request, query: ProjectQueryDep, by: ByQuery = "county",
-            then: ThenQuery = None) -> Response:
+def summary(request: Request, query: ProjectQueryDep, by: ByQuery = "county", then: ThenQuery = None) -> Response:
     from portfolio.views import as_dicts
 
     with session(request) as opened:
@@ -119,8 +124,7 @@ def sectors(request: Request) -> Response:
     return _reference(request, "sectors")
 
 
-@router.get("/indicators", summary="主要指标 (= indicators --format json)",
-            response_model=list[dict[str, Any]])
+@router.get("/indicators", summary="主要指标 (= indicators --format json)", response_model=list[dict[str, Any]])
 def indicators(request: Request, plan: PlanKey = None) -> Response:
     return _reference(request, "indicators", plan_key=plan)
 

@@ -72,11 +72,23 @@ def current_session(request: Request) -> Response:
 def post_status(request: Request, code: str, body: StatusIn) -> Response:
     from portfolio import changes
 
-    change = _write(request, lambda s, actor: changes.set_status(
-        s, code, body.status, effective_date=body.date, note=(body.note or "").strip() or None, actor=actor))
-    return DataResponse({"code": change.code, "status": change.status, "effective_date": change.effective_date,
-                         "previous": change.previous, "current": change.current, "recorded": change.recorded,
-                         "event_id": f"S{change.event_id}" if change.event_id else None})
+    change = _write(
+        request,
+        lambda s, actor: changes.set_status(
+            s, code, body.status, effective_date=body.date, note=(body.note or "").strip() or None, actor=actor
+        ),
+    )
+    return DataResponse(
+        {
+            "code": change.code,
+            "status": change.status,
+            "effective_date": change.effective_date,
+            "previous": change.previous,
+            "current": change.current,
+            "recorded": change.recorded,
+            "event_id": f"S{change.event_id}" if change.event_id else None,
+        }
+    )
 
 
 @router.post("/projects/{code}/fields", summary="设置调度字段 (= projects set)", response_model=list[dict[str, Any]])
@@ -86,8 +98,9 @@ def post_fields(request: Request, code: str, body: FieldsIn) -> Response:
     values = body.model_dump(exclude_unset=True)
     note = values.pop("note", None)
     done = _write(request, lambda s, actor: fields.set_fields(s, code, values, actor=actor, note=note))
-    return DataResponse([{"code": c.code, "field": c.key, "label": fields.label_of(c.key), "old": c.old, "new": c.new}
-                         for c in done])
+    return DataResponse(
+        [{"code": c.code, "field": c.key, "label": fields.label_of(c.key), "old": c.old, "new": c.new} for c in done]
+    )
 
 
 @router.post("/projects/{code}/reports", summary="填报一期进度 (= report import 的一行)", response_model=dict[str, Any])
@@ -95,10 +108,19 @@ def post_report(request: Request, code: str, body: ReportIn) -> Response:
     from portfolio.reports import importer
     from portfolio.reports.periods import Period
 
-    values = {k: (str(v) if v is not None else None) for k, v in body.model_dump(exclude_unset=True).items()
-              if k != "period"}
-    result = _write(request, lambda s, actor: importer.enter_report(s, code, Period.parse(body.period), values,
-                                                                    actor=actor))
-    return DataResponse({"code": code, "period": body.period, "reports_new": result.reports_new,
-                         "reports_replaced": result.reports_replaced, "status_changes": len(result.status_changes),
-                         "warnings": result.warnings})
+    values = {
+        k: (str(v) if v is not None else None) for k, v in body.model_dump(exclude_unset=True).items() if k != "period"
+    }
+    result = _write(
+        request, lambda s, actor: importer.enter_report(s, code, Period.parse(body.period), values, actor=actor)
+    )
+    return DataResponse(
+        {
+            "code": code,
+            "period": body.period,
+            "reports_new": result.reports_new,
+            "reports_replaced": result.reports_replaced,
+            "status_changes": len(result.status_changes),
+            "warnings": result.warnings,
+        }
+    )

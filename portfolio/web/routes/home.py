@@ -30,7 +30,15 @@ def home(request: Request):
         by_kind = queries.summary(opened, everything, "kind", count="listings")
         works = queries.count_projects(opened, everything, count="works")
         progress = progress_overview(opened)
-    return templates.TemplateResponse(request, "home.html", {
-        "plans": plans, "by_status": by_status, "by_kind": by_kind, "progress": progress,
-        "total": sum(n for _, n in by_kind), "works": works,
-    })
+    return templates.TemplateResponse(
+        request,
+        "home.html",
+        {
+            "plans": plans,
+            "by_status": by_status,
+            "by_kind": by_kind,
+            "progress": progress,
+            "total": sum(n for _, n in by_kind),
+            "works": works,
+        },
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -14,12 +14,21 @@ from portfolio.web.deps import PER_PAGE, NotFound, ProjectQueryDep, is_fragment,
 router = APIRouter(include_in_schema=False)
 
 SORTS = {"code": "编号", "name": "名称", "sector": "行业", "status": "状态", "plan": "规划", "date": "状态日期"}
-FACET_TITLES = {"county": "县(区)", "sector": "行业", "plan": "规划", "column": "专栏", "status": "状态",
-                "kind": "类型", "level": "层级"}
+FACET_TITLES = {
+    "county": "县(区)",
+    "sector": "行业",
+    "plan": "规划",
+    "column": "专栏",
+    "status": "状态",
+    "kind": "类型",
+    "level": "层级",
+}
 FILTER_TITLES = {**FACET_TITLES, "prefecture": "地市", "tier": "层次", "q": "搜索"}
-EXPORTS = {"csv": "text/csv; charset=utf-8",
-           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-           "json": "application/json"}
+EXPORTS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}
 
 
 def project_page(opened, query) -> dict:
@@ -33,19 +42,36 @@ def project_page(opened, query) -> dict:
     pages = max(1, -(-total // PER_PAGE))
     if query.page > pages:
         raise UserInputError(f"页码 {query.page} 超出范围：共 {pages} 页")
-    rows = list(display_rows(queries.list_projects(opened, flt, sort=query.sort, limit=PER_PAGE,
-                                                   offset=(query.page - 1) * PER_PAGE), shorten_counties=True))
+    rows = list(
+        display_rows(
+            queries.list_projects(opened, flt, sort=query.sort, limit=PER_PAGE, offset=(query.page - 1) * PER_PAGE),
+            shorten_counties=True,
+        )
+    )
     facets = {name: queries.facet(opened, flt, name, count=query.count) for name in queries.FACETS}
     labels = {(name, v.value): v.label for name, values in facets.items() for v in values}
-    return {"rows": rows, "total": total, "works": works, "pages": pages, "facets": facets, "query": query.canonical(flt),
-            "filter": flt, "facet_labels": labels}
+    return {
+        "rows": rows,
+        "total": total,
+        "works": works,
+        "pages": pages,
+        "facets": facets,
+        "query": query.canonical(flt),
+        "filter": flt,
+        "facet_labels": labels,
+    }
 
 
 @router.get("/projects")
 def project_list(request: Request, query: ProjectQueryDep):
     with session(request) as opened:
         context = project_page(opened, query)
-    context.update(sorts=SORTS, facet_titles=FACET_TITLES, filter_titles=FILTER_TITLES, grouped_counties=_by_prefecture(context["facets"]["county"]))
+    context.update(
+        sorts=SORTS,
+        facet_titles=FACET_TITLES,
+        filter_titles=FILTER_TITLES,
+        grouped_counties=_by_prefecture(context["facets"]["county"]),
+    )
     template = "partials/project_results.html" if is_fragment(request) else "projects.html"
     response = templates.TemplateResponse(request, template, context)
     response.headers["Vary"] = "HX-Request"
@@ -76,7 +102,7 @@ def export(request: Request, fmt: str, query: ProjectQueryDep) -> Response:
         else:
             columns, cells = for_output(ProjectRow, queries.list_projects(opened, flt, sort=query.sort), fmt)
             body = _csv(cells, columns) if fmt == "csv" else _xlsx(cells, columns)
-    name = f"projects-{datetime.now(timezone.utc):%Y%m%d}.{'oc4ids.json' if fmt == 'json' else fmt}"
+    name = f"projects-{datetime.now(UTC):%Y%m%d}.{'oc4ids.json' if fmt == 'json' else fmt}"
     return Response(body, media_type=EXPORTS[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -101,11 +127,10 @@ SAVED = {"status": "状态", "fields": "字段", "report": "填报"}
 
 @router.get("/projects/{code}")
 def project(request: Request, code: str):
-    from portfolio.web.routes.account import may_edit
-
     from portfolio import history, queries
     from portfolio.views import detail_optional_fields, division_label, history_rows
     from portfolio.vocab import STATUS_ENGLISH
+    from portfolio.web.routes.account import may_edit
 
     with session(request) as opened:
         try:
@@ -114,10 +139,18 @@ def project(request: Request, code: str):
             raise NotFound(str(error)) from None
         events = history_rows(history.history(opened, detail.project.code))
         # rendered inside the session: the template reads the plan, 专栏 and sector rows
-        return templates.TemplateResponse(request, "project.html", {
-            "detail": detail, "p": detail.project, "optional": detail_optional_fields(detail),
-            "divisions": [(d.code, division_label(d)) for d in detail.divisions], "links": detail.links,
-            "history": events, "status_english": STATUS_ENGLISH[detail.project.status],
-            "may_edit": may_edit(request, opened, detail.project.id),
-            "saved": SAVED.get(request.query_params.get("saved", "")),
-        })
+        return templates.TemplateResponse(
+            request,
+            "project.html",
+            {
+                "detail": detail,
+                "p": detail.project,
+                "optional": detail_optional_fields(detail),
+                "divisions": [(d.code, division_label(d)) for d in detail.divisions],
+                "links": detail.links,
+                "history": events,
+                "status_english": STATUS_ENGLISH[detail.project.status],
+                "may_edit": may_edit(request, opened, detail.project.id),
+                "saved": SAVED.get(request.query_params.get("saved", "")),
+            },
+        )

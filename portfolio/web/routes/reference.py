@@ -19,10 +19,18 @@ def _page(request: Request, name: str, **arguments):
 
     with session(request) as opened:
         rows = reference_rows(opened, name, **arguments)
-    return templates.TemplateResponse(request, "reference.html", {
-        "name": name, "title": REFERENCE_TITLES[name], "columns": reference_columns(name), "rows": rows,
-        "link": LINKS.get(name), "plan": arguments.get("plan_key"),
-    })
+    return templates.TemplateResponse(
+        request,
+        "reference.html",
+        {
+            "name": name,
+            "title": REFERENCE_TITLES[name],
+            "columns": reference_columns(name),
+            "rows": rows,
+            "link": LINKS.get(name),
+            "plan": arguments.get("plan_key"),
+        },
+    )
 
 
 @router.get("/counties")

@@ -13,8 +13,15 @@ from portfolio.web.routes.projects import EXPORTS
 
 router = APIRouter(include_in_schema=False)
 
-DIMENSIONS = {"county": "县(区)", "prefecture": "地市", "sector": "行业", "plan": "规划", "status": "状态",
-              "kind": "类型", "column": "专栏"}
+DIMENSIONS = {
+    "county": "县(区)",
+    "prefecture": "地市",
+    "sector": "行业",
+    "plan": "规划",
+    "status": "状态",
+    "kind": "类型",
+    "column": "专栏",
+}
 ByQuery = Annotated[str, Query(description="county, prefecture, sector, plan, status, kind 或 column")]
 ThenQuery = Annotated[str | None, Query(description="第二个维度（作为列）；空为不交叉")]
 
@@ -35,16 +42,27 @@ def reports(request: Request, query: ProjectQueryDep, by: ByQuery = "county", th
     with session(request) as opened:
         columns, rows, _ = summary_of(opened, query, by, then)
     across = [c.label for c in columns[1:-1]] if then else []
-    return templates.TemplateResponse(request, "reports.html", {
-        "columns": columns, "rows": rows, "chart": stacked_bars(rows, across), "by": by, "then": then or "",
-        "dimensions": DIMENSIONS, "query": query, "filters": query.query_string(),
-        "total": sum(row[-1] for row in rows),
-    })
+    return templates.TemplateResponse(
+        request,
+        "reports.html",
+        {
+            "columns": columns,
+            "rows": rows,
+            "chart": stacked_bars(rows, across),
+            "by": by,
+            "then": then or "",
+            "dimensions": DIMENSIONS,
+            "query": query,
+            "filters": query.query_string(),
+            "total": sum(row[-1] for row in rows),
+        },
+    )
 
 
 @router.get("/reports/export.{fmt}")
-def export(request: Request, fmt: str, query: ProjectQueryDep, by: ByQuery = "county",
-           then: ThenQuery = "sector") -> Response:
+def export(
+    request: Request, fmt: str, query: ProjectQueryDep, by: ByQuery = "county", then: ThenQuery = "sector"
+) -> Response:
     import io
 
     from portfolio import render

@@ -334,6 +334,42 @@ def summary_table(
     return columns, rows, totals
 
 
+# --- progress reporting ------------------------------------------------------------------
+
+
+def light_columns() -> list[Col]:
+    """The columns of `report lights`."""
+    return [
+        Col("code", "编号"),
+        Col("name", "名称"),
+        Col("office", "填报单位"),
+        Col("status", "状态"),
+        Col("light", "预警"),
+        Col("reasons", "原因"),
+    ]
+
+
+RATE_LABELS = {
+    "start_rate": "开工率(%)",
+    "investment_rate": "投资完成率(%)",
+    "completion_rate": "按期竣工率(%)",
+    "report_rate": "填报率(%)",
+}
+
+
+def rate_columns(by: str) -> list[Col]:
+    """The columns of `report summary --by BY`."""
+    from portfolio.reports.lights import BREAKDOWNS
+
+    return [
+        Col(by, BREAKDOWNS[by]),
+        Col("projects", "项目数"),
+        *(Col(k, v) for k, v in RATE_LABELS.items()),
+        Col("red", "红灯"),
+        Col("yellow", "黄灯"),
+    ]
+
+
 # --- reference lists -------------------------------------------------------------------
 
 REFERENCE_COLUMNS = {

@@ -11,6 +11,7 @@ from portfolio.cli._context import app_context, friendly_errors, note
 from portfolio.cli._options import CountyOption, ForceOption, FormatOption, OutputOption
 from portfolio.cli._output import atomic_output, check_output_path, emit
 from portfolio.errors import UserInputError
+from portfolio.views import light_columns, rate_columns
 
 report_app = typer.Typer(no_args_is_help=True, help="Progress reporting (调度): sheets, import, lights, rates.")
 
@@ -125,35 +126,6 @@ def import_reports(
             note(f"dry run: {summary}; nothing was changed")
             return
     note(summary if result.changed else f"nothing changed: every value is already recorded ({summary})")
-
-
-def light_columns():
-    from portfolio.render import Col
-
-    return [
-        Col("code", "编号"),
-        Col("name", "名称"),
-        Col("office", "填报单位"),
-        Col("status", "状态"),
-        Col("light", "预警"),
-        Col("reasons", "原因"),
-    ]
-
-
-def rate_columns(by: str):
-    from portfolio.render import Col
-    from portfolio.reports.lights import BREAKDOWNS
-
-    return [
-        Col(by, BREAKDOWNS[by]),
-        Col("projects", "项目数"),
-        Col("start_rate", "开工率(%)"),
-        Col("investment_rate", "投资完成率(%)"),
-        Col("completion_rate", "按期竣工率(%)"),
-        Col("report_rate", "填报率(%)"),
-        Col("red", "红灯"),
-        Col("yellow", "黄灯"),
-    ]
 
 
 @report_app.command("lights")

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from portfolio import vocab
 from portfolio.errors import UserInputError
-from portfolio.models import Division, ProjectDivision
+from portfolio.models import Division, PeriodReport, ProjectDivision
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -142,3 +142,11 @@ def resolve_offices(session: Session, counties: list[str], level: str | None) ->
         if not codes:
             raise UserInputError(f"none of the counties given is a {level} office")
     return codes or None
+
+
+def reported_periods(session: Session) -> list[Period]:
+    """The periods with at least one report that counts, newest first."""
+    found = session.execute(
+        sa.select(PeriodReport.period).where(PeriodReport.retracted_at.is_(None)).distinct()
+    ).scalars()
+    return sorted((Period.parse(text) for text in found), reverse=True)

@@ -74,3 +74,53 @@ def stacked_bars(rows: list[tuple], across: list[str]) -> BarChart:
                 x += width
         bars.append(bar)
     return BarChart(bars, list(colors.items()) if across else [])
+
+
+RATE_COLORS = ("#3b6ea5", "#4f9a57", "#e08a2c", "#8464a8")  # 开工率, 投资完成率, 按期竣工率, 填报率
+RATE_BAR = 6  # height of one rate's bar; four per group
+RATE_ROW = 4 * RATE_BAR + 10
+
+
+@dataclass
+class RateBar:
+    y: float
+    width: float  # 0 for a rate that does not apply (nothing due)
+    color: str
+    name: str
+    value: float | None
+
+
+@dataclass
+class RateGroup:
+    label: str
+    y: int
+    bars: list[RateBar]
+
+
+@dataclass
+class RateChart:
+    groups: list[RateGroup]
+    legend: list[tuple[str, str]]
+    width: int = LABEL_WIDTH + BAR_WIDTH + COUNT_WIDTH
+    label_width: int = LABEL_WIDTH
+    bar_width: int = BAR_WIDTH
+    bar: int = RATE_BAR
+
+    @property
+    def height(self) -> int:
+        return len(self.groups) * RATE_ROW + 4
+
+
+def rate_bars(rows, rates: dict[str, str]) -> RateChart:
+    """One group per rate row (RateRow of portfolio.reports.lights), one bar per rate on a 0–100 % scale."""
+    legend = [(label, RATE_COLORS[index % len(RATE_COLORS)]) for index, label in enumerate(rates.values())]
+    groups = []
+    for index, row in enumerate(rows):
+        y = index * RATE_ROW + 2
+        bars = []
+        for offset, ((key, label), (_, color)) in enumerate(zip(rates.items(), legend)):
+            value = getattr(row, key)
+            width = round(min(value or 0, 100) / 100 * BAR_WIDTH, 1)
+            bars.append(RateBar(y + 2 + offset * RATE_BAR, width, color, label, value))
+        groups.append(RateGroup(str(row.group), y, bars))
+    return RateChart(groups, legend)

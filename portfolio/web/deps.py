@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import Depends, Query, Request
@@ -201,3 +201,22 @@ def project_query(
 
 
 ProjectQueryDep = Annotated[ProjectQuery, Depends(project_query)]
+
+
+def reporting_period(
+    request: Request,
+    period: Annotated[
+        str | None, Query(description="填报期 YYYY-MM；默认为最近一期有填报的月份（没有填报时为本月）")
+    ] = None,
+):
+    """The period a progress page or API call is about (portfolio.reports.periods.Period)."""
+    from portfolio.reports.periods import Period, reported_periods
+
+    if period is not None and period.strip():
+        return Period.parse(period)
+    with session(request) as opened:
+        found = reported_periods(opened)
+    return found[0] if found else Period.current()
+
+
+PeriodDep = Annotated[Any, Depends(reporting_period)]

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from portfolio.errors import UserInputError
-from portfolio.web.deps import MAX_PAGE_SIZE, NotFound, ProjectQueryDep, session
+from portfolio.web.deps import MAX_PAGE_SIZE, NotFound, PeriodDep, ProjectQueryDep, session
+from portfolio.web.routes.progress import LightQuery, check_light
 from portfolio.web.routes.reports import ByQuery, ThenQuery, summary_of
 
 router = APIRouter(prefix="/api", tags=["portfolio"])
@@ -95,6 +96,33 @@ def summary(request: Request, query: ProjectQueryDep, by: ByQuery = "county", th
     with session(request) as opened:
         columns, rows, _ = summary_of(opened, query, by, then)
     return DataResponse(as_dicts(rows, columns))
+
+
+@router.get("/report/summary", summary="四率 (= report summary --format json)", response_model=list[dict[str, Any]])
+def report_summary(
+    request: Request,
+    period: PeriodDep,
+    by: Annotated[str, Query(description="county（填报单位）、sector、plan 或 level")] = "county",
+) -> Response:
+    """开工率, 投资完成率, 按期竣工率, 填报率 and the red and yellow counts of a period, with 合计 last."""
+    from portfolio.reports import lights as rules
+    from portfolio.views import as_dicts, rate_columns
+
+    if by not in rules.BREAKDOWNS:
+        raise UserInputError(f"unknown breakdown {by!r}; allowed: {', '.join(rules.BREAKDOWNS)}")
+    with session(request) as opened:
+        return DataResponse(as_dicts(rules.rates(opened, period, by), rate_columns(by)))
+
+
+@router.get("/report/lights", summary="预警 (= report lights --format json)", response_model=list[dict[str, Any]])
+def report_lights(request: Request, period: PeriodDep, light: LightQuery = None) -> Response:
+    """Each tracked project's light for a period with its reasons, red first."""
+    from portfolio.reports import lights as rules
+    from portfolio.views import as_dicts, light_columns
+
+    wanted = check_light(light)
+    with session(request) as opened:
+        return DataResponse(as_dicts(rules.lights(opened, period, None, wanted), light_columns()))
 
 
 def _reference(request: Request, name: str, **arguments) -> Response:

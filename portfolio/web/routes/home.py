@@ -1,4 +1,4 @@
-"""The home page: the plans with their counts, counts by status, a search box."""
+"""The home page: the plans with their counts, the latest period's rates and lights, a search box."""
 
 from __future__ import annotations
 
@@ -9,19 +9,19 @@ from portfolio.web.deps import session, templates
 router = APIRouter(include_in_schema=False)
 
 
-def progress_overview(session) -> None:
-    """Hook for the latest period's lights and rates (progress reporting, issue 16).
+def progress_overview(opened) -> dict | None:
+    """The latest period with reports: its four rates (合计) and light counts; None before any report."""
+    from portfolio.reports.periods import reported_periods
+    from portfolio.web.routes.progress import overview
 
-    Returns None until the library has reporting periods; the home page then shows nothing
-    for them. When it lands, return its overview here and fill partials/progress.html.
-    """
-    return None
+    found = reported_periods(opened)
+    return overview(opened, found[0]) if found else None
 
 
 @router.get("/")
 def home(request: Request):
     from portfolio import queries
-    from portfolio.views import reference_rows
+    from portfolio.views import RATE_LABELS, reference_rows
 
     with session(request) as opened:
         plans = reference_rows(opened, "plans")
@@ -40,5 +40,6 @@ def home(request: Request):
             "progress": progress,
             "total": sum(n for _, n in by_kind),
             "works": works,
+            "rate_labels": RATE_LABELS,
         },
     )

@@ -1,0 +1,177 @@
+"""Progress reporting on the web, on SQLite and PostgreSQL: the home page's glance at the latest
+period, the four rates by county, sector and plan with charts and downloads, the lights list, the
+JSON API, and a project's whole record with a retracted event struck through; all equal to the CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+PERIOD = "2026-11"
+HOSTILE = '<script>alert("x")</script> {{ 7*7 }}'
+
+
+@pytest.fixture(scope="module")
+def reported(databases, tmp_path_factory):
+    """A seeded database where 江孜 reported for 2026-11 and one field change was retracted."""
+    from fastapi.testclient import TestClient
+
+    from conftest import Cli
+    from portfolio.web.app import create_app
+
+    url = databases.seeded()
+    cli = Cli(url)
+    folder = tmp_path_factory.mktemp("progress")
+    sheet_path = folder / "江孜.xlsx"
+    ok(cli("report", "template", "--period", PERIOD, "--county", "江孜", "-o", str(sheet_path)))
+    book = load_workbook(sheet_path)
+    sheet = book["调度表"]
+    header = [cell.value for cell in sheet[2]]
+    codes = [row[0] for row in sheet.iter_rows(min_row=3, values_only=True) if row[0]]
+    ok(cli("projects", "set", codes[0], "--planned-start", "2026-03"))
+    ok(cli("projects", "set", codes[1], "--annual-plan", "2026=1200", "--planned-start", "2025-06"))
+    for row in range(3, sheet.max_row + 1):
+        if sheet.cell(row=row, column=1).value == codes[1]:
+            sheet.cell(row=row, column=header.index("状态") + 1).value = "在建"
+            sheet.cell(row=row, column=header.index("本期完成投资(万元)") + 1).value = 300
+            sheet.cell(row=row, column=header.index("累计完成投资(万元)") + 1).value = 300
+    filled = folder / "江孜-filled.xlsx"
+    book.save(filled)
+    ok(cli("report", "import", str(filled), "--period", PERIOD))
+    ok(cli("projects", "set", codes[2], "--contact", "王" + HOSTILE, "-m", "录入 " + HOSTILE))
+    [changed] = [e for e in cli.json("projects", "history", codes[2]) if e["id"].startswith("F")]
+    ok(cli("projects", "retract", codes[2], changed["id"], "-m", "录错了 " + HOSTILE))
+    with TestClient(create_app(url)) as client:
+        client.cli, client.codes, client.retracted = cli, codes, changed["id"]
+        yield client
+
+
+def ok(result):
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def cells(html: str, section: str) -> list[list[str]]:
+    """The rows of one rates table as the page shows them (row header and cells, as text)."""
+    block = html.split(f'data-by="{section}"', 1)[1].split("</section>", 1)[0]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", block.split("<tbody>", 1)[1], re.S)
+    return [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in rows]
+
+
+def as_text(value) -> str:
+    return "—" if value is None else str(value)
+
+
+def test_home_shows_the_latest_period_at_a_glance(reported):
+    html = reported.get("/").text
+    total = reported.cli.json("report", "summary", "--period", PERIOD)[-1]
+    assert total["county"] == "合计" and f"{PERIOD} 调度" in html
+    for key in ("start_rate", "investment_rate", "completion_rate", "report_rate"):
+        shown = re.search(rf'data-rate="{key}">.*?<strong>(.*?)</strong>', html, re.S).group(1)
+        assert shown == ("—" if total[key] is None else f"{total[key]}%"), key
+    lights = [row["light"] for row in reported.cli.json("report", "lights", "--period", PERIOD)]
+    for name, label in (("red", "红"), ("yellow", "黄"), ("green", "绿")):
+        shown = re.search(rf'data-light="{name}">.*?<strong>([\d,]+)</strong>', html, re.S).group(1)
+        assert int(shown.replace(",", "")) == lights.count(label), name
+    assert total["investment_rate"] == 25.0  # 300 of the 1,200 planned for 2026
+
+
+def test_the_home_page_without_reports_shows_no_period(web):
+    assert "调度</h2>" not in web.get("/").text
+
+
+@pytest.mark.parametrize("by", ["county", "sector", "plan"])
+def test_rates_by_county_sector_and_plan_equal_the_cli(reported, by):
+    html = reported.get("/progress", params={"period": PERIOD}).text
+    expected = reported.cli.json("report", "summary", "--period", PERIOD, "--by", by)
+    assert cells(html, by) == [[as_text(v) for v in row.values()] for row in expected]
+    chart = html.split(f'data-by="{by}"', 1)[1].split("</figure>", 1)[0]
+    assert chart.count("<rect") >= 4 * (len(expected) - 1) and "投资完成率(%)" in chart
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                reported.get(f"/progress/rates-{by}.csv", params={"period": PERIOD}).content.decode("utf-8-sig")
+            )
+        )
+    )
+    assert [r[by] for r in rows] == [r[by] for r in expected]
+    assert reported.get(f"/progress/rates-{by}.json", params={"period": PERIOD}).json() == expected
+    sheet = load_workbook(
+        io.BytesIO(reported.get(f"/progress/rates-{by}.xlsx", params={"period": PERIOD}).content)
+    ).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == [r[by] for r in expected]
+
+
+def test_the_page_defaults_to_the_latest_reported_period(reported):
+    html = reported.get("/progress").text
+    assert f"<h1>{PERIOD} 调度" in html and f'value="{PERIOD}"' in html
+
+
+def test_the_lights_list_and_its_filters_equal_the_cli(reported):
+    everything = reported.cli.json("report", "lights", "--period", PERIOD)
+    html = reported.get("/progress", params={"period": PERIOD}).text
+    listed = re.findall(r'<td class="code"><a href="/projects/([^"]+)"', html.split('id="lights"', 1)[1])
+    assert listed == [row["code"] for row in everything if row["light"] != "绿"] and listed
+    red = reported.cli.json("report", "lights", "--period", PERIOD, "--light", "red")
+    html = reported.get("/progress", params={"period": PERIOD, "light": "red"}).text
+    assert re.findall(r'<td class="code"><a href="/projects/([^"]+)"', html.split('id="lights"', 1)[1]) == [
+        row["code"] for row in red
+    ]
+    assert reported.get("/progress/lights.json", params={"period": PERIOD}).json() == everything
+    rows = list(
+        csv.DictReader(
+            io.StringIO(reported.get("/progress/lights.csv", params={"period": PERIOD}).content.decode("utf-8-sig"))
+        )
+    )
+    assert [(r["code"], r["light"]) for r in rows] == [(r["code"], r["light"]) for r in everything]
+
+
+def test_the_bulletin_is_the_cli_workbook(reported):
+    response = reported.get(f"/progress/bulletin-{PERIOD}.xlsx")
+    assert response.status_code == 200
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames == ["按县(区)", "按行业", "按规划", "按层级", "预警"]
+    assert len(workbook["按县(区)"]._charts) == 1
+
+
+def test_the_api_gives_the_cli_json(reported):
+    for by in ("county", "sector", "plan", "level"):
+        assert reported.get("/api/report/summary", params={"period": PERIOD, "by": by}).json() == reported.cli.json(
+            "report", "summary", "--period", PERIOD, "--by", by
+        ), by
+    for light in (None, "red", "yellow", "green"):
+        params = {"period": PERIOD, **({"light": light} if light else {})}
+        options = ["--light", light] if light else []
+        assert reported.get("/api/report/lights", params=params).json() == reported.cli.json(
+            "report", "lights", "--period", PERIOD, *options
+        ), light
+
+
+@pytest.mark.parametrize(
+    "path, words",
+    [
+        ("/progress?period=2026-13", "2026-13"),
+        ("/progress?light=blue", "blue"),
+        ("/api/report/summary?by=office", "office"),
+    ],
+)
+def test_bad_periods_lights_and_breakdowns_are_refused(reported, path, words):
+    response = reported.get(path)
+    assert response.status_code == 400 and words in response.text
+
+
+def test_the_project_page_strikes_retracted_events_through(reported):
+    code = reported.codes[2]
+    html = reported.get(f"/projects/{code}").text
+    events = reported.cli.json("projects", "history", code)
+    retracted = next(e for e in events if e["id"] == reported.retracted)
+    row = html.split(f'data-event="{reported.retracted}"', 1)[1].split("</tr>", 1)[0]
+    assert html.split(f'data-event="{reported.retracted}"', 1)[0].endswith('<tr class="retracted" ')
+    assert "<del>" in row and "已撤销" in row and retracted["retracted"].startswith("已撤销")
+    assert "<script>" not in html and "&lt;script&gt;" in row
+    assert reported.get(f"/api/projects/{code}/history").json() == events

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 
 import pytest
@@ -19,9 +18,9 @@ HOSTILE = '<script>alert("x")</script> {{ 7*7 }}'
 @pytest.fixture(scope="module")
 def reported(databases, tmp_path_factory):
     """A seeded database where 江孜 reported for 2026-11 and one field change was retracted."""
+    from conftest import Cli
     from fastapi.testclient import TestClient
 
-    from conftest import Cli
     from portfolio.web.app import create_app
 
     url = databases.seeded()

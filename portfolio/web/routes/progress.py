@@ -43,7 +43,8 @@ def overview(opened, period) -> dict:
 
 @router.get("/progress")
 def progress(request: Request, period: PeriodDep, light: LightQuery = None):
-    from portfolio.reports import lights as rules, periods
+    from portfolio.reports import lights as rules
+    from portfolio.reports import periods
     from portfolio.views import RATE_LABELS, rate_columns
     from portfolio.web.charts import rate_bars
 
@@ -111,7 +112,8 @@ def bulletin(request: Request, period_text: str) -> Response:
     import tempfile
     from pathlib import Path
 
-    from portfolio.reports import bulletin as workbook, lights as rules
+    from portfolio.reports import bulletin as workbook
+    from portfolio.reports import lights as rules
     from portfolio.reports.periods import Period
 
     period = Period.parse(period_text)

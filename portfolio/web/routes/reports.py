@@ -8,20 +8,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from portfolio.errors import UserInputError
+from portfolio.views import DIMENSION_LABELS
 from portfolio.web.deps import NotFound, ProjectQueryDep, session, templates
 from portfolio.web.routes.projects import EXPORTS
 
 router = APIRouter(include_in_schema=False)
 
-DIMENSIONS = {
-    "county": "县(区)",
-    "prefecture": "地市",
-    "sector": "行业",
-    "plan": "规划",
-    "status": "状态",
-    "kind": "类型",
-    "column": "专栏",
-}
 ByQuery = Annotated[str, Query(description="county, prefecture, sector, plan, status, kind 或 column")]
 ThenQuery = Annotated[str | None, Query(description="第二个维度（作为列）；空为不交叉")]
 
@@ -51,7 +43,7 @@ def reports(request: Request, query: ProjectQueryDep, by: ByQuery = "county", th
             "chart": stacked_bars(rows, across),
             "by": by,
             "then": then or "",
-            "dimensions": DIMENSIONS,
+            "dimensions": DIMENSION_LABELS,
             "query": query,
             "filters": query.query_string(),
             "total": sum(row[-1] for row in rows),

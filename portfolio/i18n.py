@@ -13,6 +13,9 @@ How to add a message (for every command, including new report commands):
 - Help texts (command docstrings, `help=` of options and groups) need no `t()`: the help
   formatter (portfolio/cli/_help.py) looks each one up here by its English text, and
   METAVARS gives the word shown for an option's value (`--county 县(区)`).
+- Errors and notes the library writes in English (`UserInputError(f"unknown plan {value!r}…")`)
+  are translated where they are shown (cli/_context.py: `fail`, `note`) by the templates in
+  ERRORS: the English text with {fields} where values stand, and its Chinese.
 A text missing from the catalogue shows in English; tests/test_cli_language.py checks that
 every command's help is catalogued.
 """
@@ -126,6 +129,25 @@ CATALOGUE: dict[str, str] = {
     "wrote {n} row to {path}": "已写入 {n} 行到 {path}",
     "no matching projects": "没有符合条件的项目",
     "no matching rows": "没有符合条件的行",
+    # --- tables on a terminal ---
+    "Only these columns, in this order: keys or headers separated by commas (code,name,status or 编号,名称,状态).": "只显示这些列，按给出的顺序：列名或表头，用逗号分隔（code,name,status 或 编号,名称,状态）。",
+    "Print long tables straight to the terminal instead of through a pager ($PAGER, else less; never used when "
+    "the output is piped).": "长表格直接输出到终端，不经过分页器（$PAGER，否则 less；输出到管道时从不分页）。",
+    "{n} row": "{n} 项",
+    "showing {shown} of {total}": "显示 {shown} / {total}",
+    "{n} column not shown ({labels}): choose columns with --columns, or see every one with --format plain": "未显示 {n} 列（{labels}）：用 --columns 选择列，或用 --format plain 查看全部",
+    "other": "其他",
+    # --- counted messages (plural() looks the Chinese up under the singular) ---
+    "; {n} row repeats the current status and was skipped": "；{n} 行与当前状态相同，已跳过",
+    "dry run: {n} update is valid": "试运行：{n} 条更新有效",
+    "; nothing was changed": "；未做任何改动",
+    "{n} problem in {path}": "{path} 中有 {n} 处问题",
+    "{n} item is no longer in the seeds and was kept (use --prune to delete it): {codes}": "{n} 个条目已不在种子中，已保留（用 --prune 删除）：{codes}",
+    "kept {n} item with user status history: {codes}": "保留了 {n} 个有用户状态历史的条目：{codes}",
+    "wrote {n} project of {label} for {period} to {path}": "已将{label} {period} 的 {n} 个项目写入 {path}",
+    "the draft has {n} problem: {first}": "草稿有 {n} 处问题，如：{first}",
+    "wrote {n} project to {path}": "已写入 {n} 个项目到 {path}",
+    "other sums {labels} (too wide for the terminal; --format plain shows every column)": "其他 = {labels} 之和（终端宽度不够；--format plain 显示全部列）",
     # --- help added with works counting and progress reporting ---
     "--county matches where a work stands; --level 市级 the works the plan places under the prefecture.": "--county 按工程所在地匹配；--level 市级 选出规划列在市级名下的工程。",
     "--output 通报.xlsx writes the 通报: one sheet per breakdown with a native bar chart, and the lights.": "--output 通报.xlsx 生成通报：每种分组一张工作表（带柱状图），另附预警清单。",
@@ -242,6 +264,108 @@ METAVARS: dict[str, str] = {
     "role": "角色",
     "level": "层级",
 }
+
+
+# The library's errors and notes (English, as portfolio/ writes them) -> Chinese. Each {field} stands for
+# the text at that place: a quoted value keeps its quotes, a hint is translated by ERROR_PARTS, and a
+# field named what/option is a word from ERROR_WORDS. A message no template matches stays English.
+ERRORS: dict[str, str] = {
+    "unknown sector {value}{hint}; see `portfolio sectors`": "未知的行业 {value}{hint}；见 `portfolio sectors`",
+    "{value} names several sectors ({options}); give one of them": "{value} 对应多个行业（{options}）；请给出其中一个",
+    "unknown plan {value}{hint}; see `portfolio plans`": "未知的规划 {value}{hint}；见 `portfolio plans`",
+    "unknown format {value}; allowed: {allowed}": "未知的格式 {value}；可用：{allowed}",
+    "unknown sort key {value}; allowed: {allowed}": "未知的排序方式 {value}；可用：{allowed}",
+    "unknown summary dimension {value}; allowed: {allowed}": "未知的统计维度 {value}；可用：{allowed}",
+    "unknown count {value}; allowed: works (each work once), listings (every item)": "未知的计数方式 {value}；可用：works（每项工程计一次）、listings（每个条目计一次）",
+    "unknown tier {value}; allowed: top (part of no programme), leaf (has no parts)": "未知的层级 {value}；可用：top（不属于任何项目群）、leaf（没有组成项目）",
+    "unknown light {value}; allowed: red (红), yellow (黄), green (绿)": "未知的预警 {value}；可用：red (红)、yellow (黄)、green (绿)",
+    "unknown breakdown {value}; allowed: {allowed}": "未知的分组方式 {value}；可用：{allowed}",
+    "bad date {value}: use YYYY-MM-DD": "日期 {value} 有误：请用 YYYY-MM-DD",
+    "bad month {value}: use YYYY-MM (e.g. 2025-03)": "月份 {value} 有误：请用 YYYY-MM（如 2025-03）",
+    "date {date} is in the future": "日期 {date} 在将来",
+    "{option} needs a value (an empty one was given)": "{option} 需要一个值（给出的是空值）",
+    "--prefecture needs a value: a prefecture such as 拉萨, 日喀则 or 昌都": "--prefecture 需要一个值：地市，如 拉萨、日喀则 或 昌都",
+    "--date needs a value: YYYY-MM-DD (leave --date out for today)": "--date 需要一个值：YYYY-MM-DD（不写 --date 即为今天）",
+    "--then {then} is the same as --by: give a different second dimension ({allowed})": "--then {then} 与 --by 相同：请给出另一个维度（{allowed}）",
+    "{path} already exists; use --force to overwrite it": "{path} 已存在；用 --force 覆盖",
+    "no column {value}; the columns are {allowed}": "没有列 {value}；可用的列：{allowed}",
+    "--columns needs at least one column": "--columns 至少需要一列",
+    "{value} is a {level} division, not a prefecture": "{value} 是{level}，不是地市",
+    "none of the counties given lies in {region}": "给出的县(区)都不在 {region}",
+    "note is too long ({n} characters, at most {limit})": "备注太长（{n} 个字符，最多 {limit} 个）",
+    "file not found: {path}": "找不到文件：{path}",
+    "not a file: {path}": "不是文件：{path}",
+    "cannot write {path}: folder {folder} does not exist": "无法写入 {path}：文件夹 {folder} 不存在",
+    "database error: {reason}": "数据库错误：{reason}",
+    "专栏 {column} of {plan} lists {kind}, not projects; see {see}": "{plan} 的专栏 {column} 列的是{kind}，不是项目；见 {see}",
+    "no such 专栏 of projects: {column} in {scope}; its 专栏 of projects: {allowed}": "{scope} 中没有项目专栏 {column}；它的项目专栏：{allowed}",
+    "no such 专栏 of projects: {column} in {scope}; see `portfolio columns`": "{scope} 中没有项目专栏 {column}；见 `portfolio columns`",
+    "unknown project code {value}{hint}": "未知的项目编号 {value}{hint}",
+    "date {date} is before {plan} was issued ({issued}): a status of {code} dates from then on": "日期 {date} 早于 {plan} 的印发日期（{issued}）：{code} 的状态只能从那天起算",
+    "unknown {what} {value}{hint}; allowed: {allowed}": "未知的{what} {value}{hint}；可用：{allowed}",
+    "unknown {what} {value}{hint}": "未知的{what} {value}{hint}",
+    "ambiguous {what} {value}: could be {options}": "{what} {value} 有歧义，可能是：{options}",
+    # notes
+    "{name} is a prefecture: taken as everything in {place} (for the works whose county the plan does not "
+    "give: --county {own}; for the works it places at prefecture level: --level 市级)": "{name} 是地市：按 {place} 全部范围查找（规划未写明县(区)的工程：--county {own}；规划列在市级的工程：--level 市级）",
+    "created database {where} and loaded the seed data": "已创建数据库 {where} 并载入种子数据",
+    "set up the portfolio tables in {where} and loaded the seed data": "已在 {where} 建立 portfolio 数据表并载入种子数据",
+    "{code}: nothing changed (every value given is already recorded)": "{code}：没有改动（给出的值都已记录）",
+    "no matching projects (programmes are not exported to OC4IDS)": "没有符合条件的项目（项目群不导出到 OC4IDS）",
+}
+ERROR_PARTS: dict[str, str] = {
+    " (did you mean {options}?)": "（是否要找 {options}？）",
+}
+ERROR_WORDS: dict[str, str] = {
+    "county": "县(区)",
+    "status": "状态",
+    "construction type": "建设性质",
+    "kind": "类型",
+    "level": "级别",
+    "prefecture": "地市",
+    "sector": "行业",
+    "division": "行政区划",
+    "places": "城镇",
+    "indicators": "指标",
+    "any plan": "任何规划",
+}
+
+
+def _template_pattern(template: str):
+    import re
+
+    fields = re.split(r"\{(\w+)\}", template)
+    parts = []
+    for index, piece in enumerate(fields):
+        if index % 2 == 0:
+            parts.append(re.escape(piece))
+        elif piece == "value":  # a quoted value as repr() writes it
+            parts.append(r"(?P<value>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")")
+        elif piece == "hint":
+            parts.append(r"(?P<hint>(?: \(did you mean .*?\?\))?)")
+        else:
+            parts.append(rf"(?P<{piece}>.+?)")
+    return re.compile("".join(parts), re.DOTALL)
+
+
+def translate_message(message: str) -> str:
+    """A library error or note in the user's language: Chinese through ERRORS when the locale is Chinese."""
+    if language() != "zh":
+        return message
+    for english, chinese in (*ERRORS.items(), *ERROR_PARTS.items()):
+        found = _template_pattern(english).fullmatch(message)
+        if found:
+            fields = {name: _translate_field(name, text) for name, text in found.groupdict().items()}
+            return chinese.format(**fields)
+    return message
+
+
+def _translate_field(name: str, text: str) -> str:
+    if name == "hint":
+        return translate_message(text) if text else ""
+    if name in ("what", "level", "kind", "scope"):
+        return ERROR_WORDS.get(text, text)
+    return text
 
 
 def language() -> str:

@@ -568,20 +568,28 @@ def _kind_label() -> sa.ColumnElement:
     return sa.case(vocab.KIND_LABELS, value=Project.kind)
 
 
+def summary_total(session: Session, flt: ProjectFilter, *, count: str = "works") -> int:
+    """The 合计 of a summary: every work (or listing) matching, each once, whatever its counties."""
+    rows = summary(session, flt, None, count=count)
+    return rows[0][-1] if rows else 0
+
+
 def summary(
-    session: Session, flt: ProjectFilter, by: str, then: str | None = None, *, count: str = "works"
+    session: Session, flt: ProjectFilter, by: str | None, then: str | None = None, *, count: str = "works"
 ) -> list[tuple]:
-    """(value, [then-value,] count) rows, ordered by the last dimension first.
+    """(value, [then-value,] count) rows, ordered by the last dimension first; with no dimension
+    (by=None), one (count,) row.
 
     count="works" counts each work once (see `_works_only`); "listings" counts every item of the plans.
     Either way a programme spanning several counties counts once under each of them.
     """
-    for name in filter(None, (by, then)):
+    named = [name for name in (by, then) if name is not None]
+    for name in named:
         if name not in DIMENSIONS:
             raise UserInputError(f"unknown summary dimension {name!r}; allowed: {', '.join(DIMENSIONS)}")
     if count not in COUNTS:
         raise UserInputError(f"unknown count {count!r}; allowed: works (each work once), listings (every item)")
-    dims = [name for name in (by, then) if name]
+    dims = named
     if _link_table_suffices(flt, dims):
         rows = _summary_from_links(session, flt, dims)
     else:

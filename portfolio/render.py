@@ -31,6 +31,17 @@ EXTENSIONS = {
 class Col:
     key: str  # JSON key and CSV header
     label: str  # Chinese header for tables
+    kind: str | None = None  # "code", "date", "integer", "number", "text"; None: told by the values
+
+
+@dataclass(frozen=True)
+class TableShape:
+    """How a terminal table meets a narrow screen (see portfolio/terminal.py)."""
+
+    first: tuple[str, ...] = ()  # keys of the columns kept longest; others drop from the right
+    fold: bool = False  # a pivot: fold value columns into 其他 instead of dropping them
+    summed: bool = False  # the last row is a 合计 row (set apart, not counted)
+    total: int | None = None  # rows matching, when fewer are shown (--limit)
 
 
 def tabulate_formats() -> list[str]:
@@ -61,37 +72,98 @@ def cell(value: Any) -> Any:
     return value
 
 
-def render(rows: Iterable[tuple], columns: list[Col], fmt: str, out: TextIO, *, title: str | None = None) -> int:
+def render(
+    rows: Iterable[tuple],
+    columns: list[Col],
+    fmt: str,
+    out: TextIO,
+    *,
+    title: str | None = None,
+    shape: TableShape | None = None,
+) -> int:
     """Write rows in the format; returns how many were written."""
     if fmt == "table" and not _is_terminal(out):
         fmt = "plain"
-    writer = {
-        "table": _rich_table,
-        "csv": _delimited,
-        "tsv": _delimited,
-        "json": _json,
-        "jsonl": _jsonl,
-    }.get(fmt, _tabulated)
+    if fmt == "table":
+        return _rich_table(iter(rows), columns, out, title, shape or TableShape())
+    writer = {"csv": _delimited, "tsv": _delimited, "json": _json, "jsonl": _jsonl}.get(fmt, _tabulated)
     return writer(iter(rows), columns, fmt, out, title)
 
 
 def _is_terminal(out: TextIO) -> bool:
-    return hasattr(out, "isatty") and out.isatty()
+    from portfolio.terminal import is_terminal
+
+    return is_terminal(out)
 
 
-def _rich_table(rows: Iterator[tuple], columns: list[Col], fmt: str, out: TextIO, title: str | None) -> int:
+def _rich_table(rows: Iterator[tuple], columns: list[Col], out: TextIO, title: str | None, shape: TableShape) -> int:
+    """A table fitted to the terminal's width, with the row count (and what was left out) under it."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=title, header_style="bold", show_lines=False)
-    for column in columns:
-        table.add_column(column.label, overflow="fold")
-    count = 0
-    for row in rows:
-        table.add_row(*(Text(str(cell(v))) for v in row))  # Text: user data is never read as markup
-        count += 1
-    Console(file=out).print(table)
+    from portfolio import terminal
+    from portfolio.i18n import plural, t
+
+    console = Console(file=out)
+    raw = [list(row) for row in rows]
+    if not raw:
+        return 0  # the caller says that nothing matched
+    folded: list[str] = []
+    if shape.fold and columns:
+        columns, raw, folded = terminal.fold(
+            list(columns), raw, console.width, lambda label: Col("other", label), t("other")
+        )
+    cells = [[str(cell(v)) for v in row] for row in raw]
+    fitted = terminal.layout(columns, cells, raw, console.width, first=shape.first)
+    table_width = sum(fitted.widths) + terminal.overhead(len(fitted.widths))
+    heading = Text("\n".join(terminal.wrap(title, table_width)), style="italic") if title else None
+    table = Table(title=heading, header_style="bold", show_lines=False)
+    shown = list(zip(fitted.shown, fitted.widths, fitted.numeric, fitted.as_list))
+    for index, width, numeric, _ in shown:
+        table.add_column(
+            Text("\n".join(terminal.wrap(columns[index].label, width))),
+            width=width,
+            no_wrap=True,
+            justify="right" if numeric else "left",
+        )
+    count = len(cells) - (1 if shape.summed and cells else 0)
+    for number, row in enumerate(cells):
+        # Text: user data is never read as markup; lines broken here, so Rich never splits a code or number
+        table.add_row(
+            *(
+                Text(
+                    "\n".join(terminal.wrap(row[i], width, as_list=as_list)),
+                    style=terminal.cell_style(columns[i], row[i]),
+                )
+                for i, width, _, as_list in shown
+            ),
+            end_section=shape.summed and number == count - 1,
+        )
+    console.print(table)
+    if shape.total is not None and shape.total > count:
+        footer = t("showing {shown} of {total}", shown=count, total=shape.total)
+    else:
+        footer = plural(count, "{n} row", "{n} rows")
+    notes = [footer]
+    if fitted.dropped:
+        notes.append(
+            plural(
+                len(fitted.dropped),
+                "{n} column not shown ({labels}): choose columns with --columns, or see every one with --format plain",
+                "{n} columns not shown ({labels}): choose columns with --columns, or see every one with --format plain",
+                labels="、".join(fitted.dropped),
+            )
+        )
+    if folded:
+        notes.append(
+            t(
+                "other sums {labels} (too wide for the terminal; --format plain shows every column)",
+                labels="、".join(folded),
+            )
+        )
+    for text in notes:  # broken like cells: never inside a label or a number
+        console.print(Text("\n".join(terminal.wrap(text, console.width)), style="dim"), soft_wrap=True)
     return count
 
 

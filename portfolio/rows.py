@@ -163,7 +163,7 @@ def for_output(
         )
     brief = [c for c in row_columns(row_type) if c.brief]
     return (
-        [Col(c.key, c.label) for c in brief],
+        [Col(c.key, c.label, c.kind) for c in brief],
         (tuple(display_value(c, getattr(row, c.key), shorten=shorten) for c in brief) for row in rows),
     )
 

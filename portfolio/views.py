@@ -129,6 +129,10 @@ def display_rows(rows: Iterable[ProjectRow], shorten_counties: bool = False) -> 
         )
 
 
+# On a narrow terminal these stay longest; the other columns are dropped first (named in a note).
+PROJECT_TABLE_FIRST = ("code", "name", "counties_label", "sector_label", "status_label", "status_date")
+
+
 def project_records(rows: Iterable[ProjectRow]) -> Iterator[dict]:
     """The JSON objects of `projects list --format json` (docs/schema.md)."""
     return map(record, rows)
@@ -257,14 +261,14 @@ def status_rows(events) -> list[tuple]:
 def history_columns() -> list[Col]:
     """The columns of `projects history`: status, field and report events."""
     return [
-        Col("id", "编号"),
-        Col("effective_date", "日期"),
+        Col("id", "编号", "integer"),
+        Col("effective_date", "日期", "date"),
         Col("what", "事项"),
         Col("old", "原值"),
         Col("new", "新值"),
         Col("note", "备注"),
         Col("actor", "记录人"),
-        Col("recorded_at", "记录时间"),
+        Col("recorded_at", "记录时间", "datetime"),
         Col("retracted", "撤销"),
         Col("origin", "来源"),
     ]
@@ -328,9 +332,13 @@ def summary_table(
 
     totals = queries.summary(session, flt, by, count=count)
     if not then:
-        return [Col(by, DIMENSION_LABELS.get(by, by)), Col("count", COUNT_LABELS[count])], totals, totals
+        return [Col(by, DIMENSION_LABELS.get(by, by)), Col("count", COUNT_LABELS[count], "integer")], totals, totals
     across, rows = pivot(queries.summary(session, flt, by, then, count=count), totals, then)
-    columns = [Col(by, DIMENSION_LABELS.get(by, by)), *(Col(t, t) for t in across), Col("total", "合计")]
+    columns = [
+        Col(by, DIMENSION_LABELS.get(by, by)),
+        *(Col(t, t, "integer") for t in across),
+        Col("total", "合计", "integer"),
+    ]
     return columns, rows, totals
 
 
@@ -340,7 +348,7 @@ def summary_table(
 def light_columns() -> list[Col]:
     """The columns of `report lights`."""
     return [
-        Col("code", "编号"),
+        Col("code", "编号", "code"),
         Col("name", "名称"),
         Col("office", "填报单位"),
         Col("status", "状态"),
@@ -368,6 +376,18 @@ def rate_columns(by: str) -> list[Col]:
         Col("red", "红灯"),
         Col("yellow", "黄灯"),
     ]
+
+
+def summary_total_row(session, flt, columns: list[Col], then: str | None, *, count: str = "works") -> tuple:
+    """The 合计 row of a summary table: each column's works counted once (a programme spanning several
+    counties once, not once per county), so it is not the sum of the rows above it."""
+    from portfolio import queries
+
+    grand = queries.summary_total(session, flt, count=count)
+    if not then:
+        return ("合计", grand)
+    by_value = {str(value): n for value, n in queries.summary(session, flt, then, count=count)}
+    return ("合计", *(by_value.get(c.key, 0) for c in columns[1:-1]), grand)
 
 
 # --- reference lists -------------------------------------------------------------------
@@ -443,6 +463,15 @@ REFERENCE_TITLES = {
     "sectors": "行业",
     "indicators": "主要指标",
     "places": "城镇体系",
+}
+
+
+# On a narrow terminal these stay longest (the rest are dropped first, named in a note).
+REFERENCE_TABLE_FIRST = {
+    "counties": ("code", "name", "level", "parent", "projects"),
+    "plans": ("key", "title", "period", "projects"),
+    "indicators": ("code", "name", "unit", "baseline", "target", "attribute", "scope"),
+    "places": ("plan", "column", "role", "name", "county"),
 }
 
 

@@ -51,7 +51,18 @@ def root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
+    no_pager: Annotated[
+        bool,
+        typer.Option(
+            "--no-pager",
+            help="Print long tables straight to the terminal instead of through a pager "
+            "($PAGER, else less; never used when the output is piped).",
+        ),
+    ] = False,
 ) -> None:
+    from portfolio.cli._output import use_pager
+
+    use_pager(not no_pager)
     context = AppContext(database)
     ctx.obj = context
     ctx.call_on_close(context.close)

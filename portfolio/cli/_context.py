@@ -59,15 +59,17 @@ def app_context(ctx: typer.Context) -> AppContext:
 
 
 def note(message: str) -> None:
-    """A message for people, on stderr so stdout stays clean for data."""
-    typer.echo(message, err=True)
+    """A message for people, on stderr so stdout stays clean for data (in Chinese when catalogued)."""
+    from portfolio.i18n import translate_message
+
+    typer.echo(translate_message(message), err=True)
 
 
 def fail(message: str, exit_code: int = 1) -> None:
     from portfolio.db import redact
-    from portfolio.i18n import t
+    from portfolio.i18n import t, translate_message
 
-    typer.echo(t("error: {message}", message=redact(message)), err=True)
+    typer.echo(t("error: {message}", message=translate_message(redact(message))), err=True)
     raise typer.Exit(exit_code)
 
 

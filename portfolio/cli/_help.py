@@ -89,11 +89,12 @@ def _click_message(message: str) -> str:
         found = pattern.match(message)
         if found:
             name = found.group(1)
-            name = (
-                metavar(name)
-                if re.fullmatch(r"[a-z_]+", name)
-                else _BRACED_ARGUMENT.sub(lambda m: metavar(m.group(1)), name)
-            )
+            if key.startswith("Missing"):  # a parameter's name, shown as its word (COUNTY, 县(区))
+                name = (
+                    metavar(name)
+                    if re.fullmatch(r"[a-z_]+", name)
+                    else _BRACED_ARGUMENT.sub(lambda m: metavar(m.group(1)), name)
+                )
             return t(key, name=name)
     return _BRACED_ARGUMENT.sub(lambda m: metavar(m.group(1)), message)
 

@@ -10,6 +10,7 @@ import typer
 
 from portfolio.cli._context import friendly_errors, note
 from portfolio.errors import UserInputError
+from portfolio.i18n import plural
 
 
 @friendly_errors
@@ -66,7 +67,14 @@ def extract(
     if errors:
         raise UserInputError(f"{compare_with} is not a valid plan file: {errors[0]}")
     if draft_errors:
-        note(f"the draft has {len(draft_errors)} problems, e.g. {draft_errors[0]}")
+        note(
+            plural(
+                len(draft_errors),
+                "the draft has {n} problem: {first}",
+                "the draft has {n} problems, e.g. {first}",
+                first=draft_errors[0],
+            )
+        )
     places = sorted({n for d in curated.divisions for n in (d.name, d.short_name) if n}, key=len, reverse=True)
     result = extraction.compare(curated.projects, drafted.projects, places)
     _print_comparison(result)

@@ -10,6 +10,7 @@ import typer
 from portfolio.cli._context import app_context, friendly_errors, note
 from portfolio.cli._options import (
     ColumnOption,
+    ColumnsOption,
     CountyOption,
     ForceOption,
     FormatOption,
@@ -26,6 +27,7 @@ from portfolio.cli._options import (
 )
 from portfolio.cli._output import atomic_output, check_output_path, emit
 from portfolio.errors import UserInputError
+from portfolio.i18n import plural
 from portfolio.views import history_columns, history_rows
 
 projects_app = typer.Typer(no_args_is_help=True, help="Find projects, show them, and record their progress.")
@@ -50,9 +52,11 @@ def build_filter(session, **options):
     return flt
 
 
-def run_list(ctx, *, fmt, output, force, sort, limit, **filters) -> None:
+def run_list(ctx, *, fmt, output, force, sort, limit, columns=None, **filters) -> None:
     from portfolio import queries
+    from portfolio.render import TableShape
     from portfolio.rows import ProjectRow
+    from portfolio.views import PROJECT_TABLE_FIRST
 
     with app_context(ctx).session() as session:
         flt = build_filter(session, **filters)
@@ -60,6 +64,10 @@ def run_list(ctx, *, fmt, output, force, sort, limit, **filters) -> None:
             _write_oc4ids(session, flt, limit, output, force)
             return
         rows = queries.list_projects(session, flt, sort=sort, limit=limit)
+        total = None
+        if fmt == "table" and output is None and limit is not None:  # a table says how many matched: `显示 3 / 19`
+            rows = list(rows)
+            total = queries.count_projects(session, flt) if len(rows) == limit else None
         emit(
             rows,
             ProjectRow,
@@ -69,6 +77,8 @@ def run_list(ctx, *, fmt, output, force, sort, limit, **filters) -> None:
             title="项目",
             empty_message="no matching projects",
             shorten=fmt == "table",
+            select=columns,
+            shape=TableShape(first=PROJECT_TABLE_FIRST, total=total),
         )
 
 
@@ -86,7 +96,7 @@ def _write_oc4ids(session, flt, limit, output, force) -> None:
         return
     with atomic_output(output) as partial, partial.open("w", encoding="utf-8") as handle:
         render.dump_json(package, handle)
-    note(f"wrote {len(package['projects'])} projects to {output}")
+    note(plural(len(package["projects"]), "wrote {n} project to {path}", "wrote {n} projects to {path}", path=output))
 
 
 @projects_app.command("list")
@@ -105,6 +115,7 @@ def list_projects(
     search: SearchOption = None,
     sort: SortOption = "code",
     limit: LimitOption = None,
+    columns: ColumnsOption = None,
     fmt: FormatOption = "table",
     output: OutputOption = None,
     force: ForceOption = False,
@@ -132,6 +143,7 @@ def list_projects(
         level=level,
         tier=tier,
         search=search,
+        columns=columns,
     )
 
 
@@ -145,6 +157,7 @@ def search_projects(
     plan: PlanOption = None,
     status: StatusOption = None,
     limit: LimitOption = None,
+    columns: ColumnsOption = None,
     fmt: FormatOption = "table",
     output: OutputOption = None,
     force: ForceOption = False,
@@ -164,6 +177,7 @@ def search_projects(
         plan=plan,
         status=status,
         search=text,
+        columns=columns,
     )
 
 

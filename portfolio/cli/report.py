@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 
 from portfolio.cli._context import app_context, friendly_errors, note
-from portfolio.cli._options import CountyOption, ForceOption, FormatOption, OutputOption
+from portfolio.cli._options import ColumnsOption, CountyOption, ForceOption, FormatOption, OutputOption
 from portfolio.cli._output import atomic_output, check_output_path, emit
 from portfolio.errors import UserInputError
+from portfolio.i18n import plural
 from portfolio.views import light_columns, rate_columns
 
 report_app = typer.Typer(no_args_is_help=True, help="Progress reporting (调度): sheets, import, lights, rates.")
@@ -62,7 +63,16 @@ def template(
         note(f"{label} has no projects to report (建成 and 取消 projects are left out)")
     with atomic_output(output) as partial:
         sheets.write_workbook(partial, reporting, label, codes, rows)
-    note(f"wrote {len(rows)} projects of {label} for {reporting} to {output}")
+    note(
+        plural(
+            len(rows),
+            "wrote {n} project of {label} for {period} to {path}",
+            "wrote {n} projects of {label} for {period} to {path}",
+            label=label,
+            period=reporting,
+            path=output,
+        )
+    )
 
 
 @report_app.command("import")
@@ -138,11 +148,13 @@ def lights(
     light: Annotated[
         str | None, typer.Option("--light", help="Only this light: red/红, yellow/黄 or green/绿.")
     ] = None,
+    columns: ColumnsOption = None,
     fmt: FormatOption = "table",
     output: OutputOption = None,
     force: ForceOption = False,
 ) -> None:
     """Each project's warning light (预警) for a period, with the reason for it; red first."""
+    from portfolio.render import TableShape
     from portfolio.reports import lights as rules
     from portfolio.reports import periods
 
@@ -161,6 +173,8 @@ def lights(
         force=force,
         title=f"{reporting} 预警",
         empty_message="no projects with that light",
+        select=columns,
+        shape=TableShape(first=("code", "name", "office", "light", "status")),
     )
 
 
@@ -181,9 +195,8 @@ def summary(
 
     --output 通报.xlsx writes the 通报: one sheet per breakdown with a native bar chart, and the lights.
     """
-    import sys
 
-    from portfolio import render
+    from portfolio.render import TableShape
     from portfolio.reports import bulletin, periods
     from portfolio.reports import lights as rules
 
@@ -202,9 +215,7 @@ def summary(
             note(f"wrote the {reporting} 通报 ({len(states)} projects, {len(light_rows)} red or yellow) to {output}")
             return
     rows = rules.rates_of(states, reporting, by)
-    if output is None and fmt == "table" and sys.stdout.isatty() and chart and rows:
-        render.bar_chart([(row.group, row.investment_rate or 0) for row in rows if row.group != "合计"], sys.stdout)
-        sys.stdout.write("\n")
+    bars = [(row.group, row.investment_rate or 0) for row in rows if row.group != "合计"] if chart else None
     emit(
         rows,
         rate_columns(by),
@@ -213,4 +224,6 @@ def summary(
         force=force,
         title=f"{reporting} 按{rules.BREAKDOWNS[by]}",
         empty_message="no projects",
+        chart=bars,
+        shape=TableShape(summed=True),
     )

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from portfolio.cli._context import app_context, fail, friendly_errors, note
+from portfolio.i18n import plural
 
 seed_app = typer.Typer(no_args_is_help=True, help="Validate and load the curated seed files.")
 
@@ -32,7 +33,7 @@ def check(path: SeedPathArgument = None) -> None:
     for error in errors:
         typer.echo(str(error), err=True)
     if errors:
-        fail(f"{len(errors)} problems in {_seed_dir(path)}")
+        fail(plural(len(errors), "{n} problem in {path}", "{n} problems in {path}", path=_seed_dir(path)))
     typer.echo(
         f"ok: {len(bundle.plans)} plans, {len(bundle.projects)} projects and programmes, "
         f"{len(bundle.indicators)} indicators, {len(bundle.places)} places, "
@@ -86,13 +87,21 @@ def load(
     )
     if report.missing_codes and not prune:
         note(
-            f"{len(report.missing_codes)} items are no longer in the seeds and were kept "
-            f"(use --prune to delete them): {', '.join(report.missing_codes[:10])}"
+            plural(
+                len(report.missing_codes),
+                "{n} item is no longer in the seeds and was kept (use --prune to delete it): {codes}",
+                "{n} items are no longer in the seeds and were kept (use --prune to delete them): {codes}",
+                codes=", ".join(report.missing_codes[:10]),
+            )
         )
     if report.kept_with_history:
         note(
-            f"kept {len(report.kept_with_history)} items with user status history: "
-            f"{', '.join(report.kept_with_history[:10])}"
+            plural(
+                len(report.kept_with_history),
+                "kept {n} item with user status history: {codes}",
+                "kept {n} items with user status history: {codes}",
+                codes=", ".join(report.kept_with_history[:10]),
+            )
         )
     note(
         "dry run: nothing was changed"

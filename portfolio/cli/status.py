@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from portfolio.cli._context import app_context, friendly_errors, note
-from portfolio.i18n import plural
+from portfolio.i18n import plural, t
 
 status_app = typer.Typer(no_args_is_help=True, help="Status updates in bulk.")
 
@@ -39,10 +39,22 @@ def import_status(
         for change in result.changes:
             typer.echo(change.describe())
         recorded = sum(change.recorded for change in result.changes)
-        same = f"; {result.unchanged} rows repeat the current status and were skipped" if result.unchanged else ""
+        same = (
+            plural(
+                result.unchanged,
+                "; {n} row repeats the current status and was skipped",
+                "; {n} rows repeat the current status and were skipped",
+            )
+            if result.unchanged
+            else ""
+        )
         if dry_run:
             session.rollback()
-            note(f"dry run: {recorded} updates are valid{same}; nothing was changed")
+            note(
+                plural(recorded, "dry run: {n} update is valid", "dry run: {n} updates are valid")
+                + same
+                + t("; nothing was changed")
+            )
             return
     note(
         plural(recorded, "{n} status update recorded from {path}", "{n} status updates recorded from {path}", path=path)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
@@ -21,10 +20,10 @@ from portfolio.cli._options import (
     SectorOption,
     StatusOption,
 )
-from portfolio.cli._output import emit
+from portfolio.cli._output import emit, for_people
 from portfolio.cli.projects import build_filter
 from portfolio.errors import UserInputError
-from portfolio.views import summary_table, summary_title
+from portfolio.views import summary_table, summary_title, summary_total_row
 
 DIMENSION_HELP = "county, prefecture, sector, plan, status, kind or column"
 
@@ -53,8 +52,10 @@ def summary(
     two 专栏 counts once (--count listings counts every item instead). A programme spanning several counties
     counts once under each of them; works whose county the plan does not give show as 未明确县(区).
     """
-    from portfolio import render
+    from portfolio.render import TableShape
 
+    if then is not None and not then.strip():
+        raise UserInputError(f"--then needs a value: {DIMENSION_HELP}")
     if then is not None and then.strip().lower() == by.strip().lower():
         raise UserInputError(f"--then {then} is the same as --by: give a different second dimension ({DIMENSION_HELP})")
     with app_context(ctx).session() as session:
@@ -69,8 +70,17 @@ def summary(
             level=level,
         )
         columns, rows, totals = summary_table(session, flt, by, then, count=count)
-    on_terminal = output is None and fmt == "table" and sys.stdout.isatty()
-    if on_terminal and chart and totals:
-        render.bar_chart([(str(v), n) for v, n in totals], sys.stdout)
-        sys.stdout.write("\n")
-    emit(rows, columns, fmt, output, force=force, title=summary_title(by, count), empty_message="no matching projects")
+        summed = bool(totals) and for_people(fmt, output)  # a 合计 row in tables and text, not in CSV or JSON
+        if summed:
+            rows = [*rows, summary_total_row(session, flt, columns, then, count=count)]
+    emit(
+        rows,
+        columns,
+        fmt,
+        output,
+        force=force,
+        title=summary_title(by, count),
+        empty_message="no matching projects",
+        chart=[(str(v), n) for v, n in totals] if chart else None,
+        shape=TableShape(fold=bool(then), summed=summed),
+    )

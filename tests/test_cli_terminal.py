@@ -127,7 +127,7 @@ def test_a_pivot_fits_with_a_total_row_and_column(cli, terminal, width):
         assert all(re.fullmatch(r"\d+", value) for value in row[1:])
     assert body[-1][0] == "合计" and int(body[-1][-1]) == grand
     assert sum(int(row[1]) for row in body[:-1]) >= int(body[-1][1]) > 0
-    numbers = [line for line in table_lines(output) if line.startswith("│")][0]
+    numbers = next(line for line in table_lines(output) if line.startswith("│"))
     assert re.search(r"│ +\d+ │$", numbers)  # right-aligned
     if width < 200:
         assert "other" in names and "other sums" in output

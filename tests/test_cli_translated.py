@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from test_cli_terminal import run_on_a_terminal
 
 CHINESE_ERRORS = [

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from portfolio.cli import docs
 
+# The checkout's pages: under CI the package is installed, and its own directory has no docs/.
+REPOSITORY_DOCS = Path(__file__).resolve().parents[1] / "docs"
+
 
 @pytest.mark.parametrize("language", sorted(docs.PAGES))
 def test_cli_reference_matches_every_command_help(language):
-    assert docs.page(language).read_text(encoding="utf-8") == docs.render(language), (
-        f"{docs.page(language).name} is out of date: run python -m portfolio.cli.docs"
+    page = docs.page(language, REPOSITORY_DOCS)
+    assert page.read_text(encoding="utf-8") == docs.render(language), (
+        f"{page.name} is out of date: run python -m portfolio.cli.docs"
     )
 
 
 def test_every_command_is_documented_with_a_summary():
-    text = docs.page("en").read_text(encoding="utf-8")
+    text = docs.page("en", REPOSITORY_DOCS).read_text(encoding="utf-8")
     paths = docs.command_paths()[1:]
     assert {"report", "status", "db"} <= {path[0] for path in paths}
     for path in paths:

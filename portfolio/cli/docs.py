@@ -73,8 +73,8 @@ def render(language: str = "en") -> str:
     return "\n".join(sections)
 
 
-def page(language: str) -> Path:
-    return DOCS_DIR / PAGES[language][0]
+def page(language: str, docs_dir: Path = DOCS_DIR) -> Path:
+    return docs_dir / PAGES[language][0]
 
 
 def main(argv: list[str]) -> int:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 # The newest migration; tests check it matches migrations/versions.
-SCHEMA_HEAD = "0008"
+SCHEMA_HEAD = "0009"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _HAND_MANAGED = ("project_fts", "ix_project_search_trgm")
 _SETUP_LOCK_KEY = 0x706F7274  # "port": the advisory lock taken while migrating or seeding
@@ -30,6 +30,38 @@ def pg_search_text(table: str = "") -> str:
     """The text searched on PostgreSQL (indexed with pg_trgm when the extension is available)."""
     prefix = f"{table}." if table else ""
     return f"({prefix}name || ' ' || coalesce({prefix}group_label, '') || ' ' || coalesce({prefix}note, ''))"
+
+
+def trigrams_see_chinese(connection: Connection) -> bool:
+    """Whether pg_trgm (installed) takes trigrams from Chinese text in this PostgreSQL database.
+
+    pg_trgm keeps the characters the database's LC_CTYPE calls alphanumeric; under C (or POSIX)
+    no Chinese character is, so a trigram index holds nothing of a Chinese name.
+    """
+    from sqlalchemy import text
+
+    return bool(connection.execute(text("SELECT show_trgm('供水工程') <> '{}'")).scalar())
+
+
+def search_index(connection: Connection) -> str:
+    """What makes substring search fast here, or what the database lacks for it (for `db info`)."""
+    from sqlalchemy import text
+
+    if connection.dialect.name == "sqlite":
+        return "FTS5 trigram index (terms of 3+ characters)"
+    if connection.execute(text("SELECT 1 FROM pg_indexes WHERE indexname = 'ix_project_search_trgm'")).first():
+        return "pg_trgm index (terms of 3+ characters)"
+    if not connection.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).first():
+        return (
+            "none: the pg_trgm extension is not installed (a superuser can run CREATE EXTENSION pg_trgm, "
+            "then `portfolio db reset` or a new database); search scans the table"
+        )
+    ctype = connection.execute(text("SHOW lc_ctype")).scalar()
+    return (
+        f"none: this database's LC_CTYPE is {ctype}, where pg_trgm finds no trigrams in Chinese; search "
+        f"scans the table. For an index, create the database with a UTF-8 LC_CTYPE: CREATE DATABASE … "
+        f"ENCODING 'UTF8' LC_CTYPE 'C.UTF-8' TEMPLATE template0"
+    )
 
 
 def managed_by_autogenerate(name, type_, parent_names) -> bool:

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 MIN_TRIGRAM = 3
+_LARGEST_LIMIT = 2**63 - 1
+FTS_PROBE = 2000  # more matches than this: a frequent term, matched by scanning (see search_condition)
 SORT_KEYS = ("code", "name", "county", "sector", "status", "plan", "date")
 _SORTED_IN_PYTHON = {  # pinyin order, which neither database knows
     "name": lambda row: (vocab.pinyin_sort_key(row.name), row.code),
@@ -235,11 +237,16 @@ def search_condition(session: Session, text: str) -> sa.ColumnElement[bool]:
     conditions = []
     long_terms = [t for t in terms if len(t) >= MIN_TRIGRAM]
     if dialect == "sqlite" and long_terms:
-        # Trigram FTS finds substrings of 3+ characters; shorter terms go to the base table.
+        # Trigram FTS finds substrings of 3+ characters; shorter terms go to the base table. A term
+        # the index finds in more than FTS_PROBE projects goes to the base table too: scanned in the
+        # order asked for, it yields the first rows (and a --limit's worth) long before the index
+        # has handed back every match for sorting.
         query = " ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
-        fts = sa.text("SELECT rowid FROM project_fts WHERE project_fts MATCH :query").bindparams(query=query)
-        conditions.append(Project.id.in_(fts))
-        terms = [t for t in terms if len(t) < MIN_TRIGRAM]
+        probe = sa.text("SELECT count(*) FROM (SELECT 1 FROM project_fts WHERE project_fts MATCH :query LIMIT :most)")
+        if session.execute(probe, {"query": query, "most": FTS_PROBE + 1}).scalar_one() <= FTS_PROBE:
+            fts = sa.text("SELECT rowid FROM project_fts WHERE project_fts MATCH :query").bindparams(query=query)
+            conditions.append(Project.id.in_(fts))
+            terms = [t for t in terms if len(t) < MIN_TRIGRAM]
     for term in terms:
         conditions.append(_substring(term, dialect))
     return sa.and_(*conditions)
@@ -306,28 +313,37 @@ def list_projects(
     session: Session, flt: ProjectFilter, *, sort: str = "code", limit: int | None = None, offset: int = 0
 ) -> Iterator[ProjectRow]:
     """Matching projects, streamed in batches (a million rows never sit in memory)."""
-    dialect = session.get_bind().dialect.name
-    columns = _project_row_columns(dialect)
-    order = {
-        "code": (Project.code,),
-        "name": (Project.code,),
-        "county": (Project.code,),
-        "sector": (_sector_order(session), Project.code),
-        "status": (_lifecycle_order(), Project.code),
-        "plan": (Plan.key, PlanColumn.number, Project.code),
-        "date": (Project.status_date.desc(), Project.code),
+    if limit is not None and limit > _LARGEST_LIMIT:
+        limit = None  # more rows than any table holds: no limit (the database's integers stop there)
+    if sort in _SORTED_IN_PYTHON:
+        rows = sorted(_stream(session, list_statement(session, flt, sort=sort)), key=_SORTED_IN_PYTHON[sort])
+        return iter(rows[offset : offset + limit] if limit is not None else rows[offset:])
+    return _stream(session, list_statement(session, flt, sort=sort, limit=limit, offset=offset))
+
+
+def list_statement(
+    session: Session, flt: ProjectFilter, *, sort: str = "code", limit: int | None = None, offset: int = 0
+) -> sa.Select:
+    """The query `list_projects` runs (the benchmark hands the same SQL to sqlite3 and sqlite-utils)."""
+    columns = _project_row_columns(session.get_bind().dialect.name)
+    order = {  # built only for the sort asked for (the sector order reads the sectors)
+        "code": lambda: (Project.code,),
+        "name": lambda: (Project.code,),
+        "county": lambda: (Project.code,),
+        "sector": lambda: (_sector_order(session), Project.code),
+        "status": lambda: (_lifecycle_order(), Project.code),
+        "plan": lambda: (Plan.key, PlanColumn.number, Project.code),
+        "date": lambda: (Project.status_date.desc(), Project.code),
     }
     if sort not in order:
         raise UserInputError(f"unknown sort key {sort!r}; allowed: {', '.join(SORT_KEYS)}")
-    statement = _filtered(session, flt, columns).order_by(*order[sort])
-    if sort in _SORTED_IN_PYTHON:
-        rows = sorted(_stream(session, statement), key=_SORTED_IN_PYTHON[sort])
-        return iter(rows[offset : offset + limit] if limit is not None else rows[offset:])
-    if limit is not None:
-        statement = statement.limit(limit)
-    if offset:
-        statement = statement.offset(offset)
-    return _stream(session, statement)
+    if limit is None and not offset:
+        return _filtered(session, flt, columns).order_by(*order[sort]())
+    # The page's ids first, then their columns: the county names and links (a subquery each per
+    # row) are computed for the rows shown, not for every match before sorting.
+    page = _filtered(session, flt, (Project.id,)).order_by(*order[sort]()).limit(limit).offset(offset or None)
+    shown = ProjectFilter(include_withdrawn=True)
+    return _filtered(session, shown, columns).where(Project.id.in_(page.scalar_subquery())).order_by(*order[sort]())
 
 
 def _lifecycle_order() -> sa.ColumnElement:
@@ -521,51 +537,73 @@ def history(session: Session, code: str) -> list[StatusEvent]:
 # --- summaries ---------------------------------------------------------------------
 
 DIMENSIONS = ("county", "prefecture", "sector", "plan", "status", "kind", "column")
+_COUNTY = sa.orm.aliased(Division, name="county")
 
 
-def _dimension(
-    name: str, county: type[Division], prefecture: type[Division], shared: dict[str, tuple[str, str]]
-) -> tuple:
-    """(label, order keys) of a summary dimension: counties in GB/T 2260 order, statuses in lifecycle order.
-
-    Rows are grouped by the division code too; `shared` (see `_shared_names`) gives a name two
-    divisions share its prefecture (城关区(拉萨市)), so every label stands for one code.
-    """
+def _key(name: str) -> sa.ColumnElement:
+    """What a dimension groups by: codes and ids, never names. Names repeat (two 城关区), and
+    joining the tables that hold them for a million rows costs more than naming the few groups
+    after (`_named`)."""
     if name == "county":
-        labels = {code: vocab.division_label(text, level) for code, (text, level) in shared.items()}
-        return _named(division_label_sql(county), county, labels), (county.code,)
+        return ProjectDivision.division_code
     if name == "prefecture":
-        return _named(prefecture.name, prefecture, {code: text for code, (text, _) in shared.items()}), (
-            prefecture.code,
-        )
-    if name == "level":  # a facet of the project list, not a summary dimension
-        return Project.level, (Project.level,)
-    if name == "status":
-        lifecycle = sa.case({status.value: rank for rank, status in enumerate(vocab.Status)}, value=Project.status)
-        return Project.status, (lifecycle,)
-    if name == "column":
-        return Plan.key + sa.literal(" 专栏") + sa.cast(PlanColumn.number, sa.String), (Plan.key, PlanColumn.number)
-    # sectors have no natural order: largest first (see summary)
+        return sa.case((_COUNTY.level.in_(("county", "zone")), _COUNTY.parent_code), else_=_COUNTY.code)
     return {
-        "sector": (Sector.label_zh, (Sector.code,)),
-        "plan": (Plan.key, (Plan.key,)),
-        "kind": (_kind_label(), (Project.kind,)),
+        "sector": Project.sector_code,
+        "plan": Project.plan_id,
+        "column": Project.column_id,
+        "status": Project.status,
+        "kind": Project.kind,
+        "level": Project.level,  # a facet of the project list, not a summary dimension
     }[name]
 
 
-def _shared_names(session: Session) -> dict[str, tuple[str, str]]:
-    """{code: (name with its parent, level)} for the divisions whose name another has (usually none)."""
-    rows = session.execute(sa.select(Division.code, Division.name, Division.parent_code, Division.level)).all()
-    names = vocab.division_names((code, name, parent) for code, name, parent, _level in rows)
-    return {code: (names[code], level) for code, name, _parent, level in rows if names[code] != name}
+class _Name(NamedTuple):
+    """How one key of a dimension is shown and ordered."""
+
+    value: str  # what a filter takes
+    label: str  # what people read
+    order: tuple
+    group: str | None = None  # counties: their prefecture
+    facet_label: str | None = None  # 专栏: its number and title in a facet
 
 
-def _named(label: sa.ColumnElement, division: type[Division], shared: dict[str, str]) -> sa.ColumnElement:
-    return sa.case(shared, value=division.code, else_=label) if shared else label
-
-
-def _kind_label() -> sa.ColumnElement:
-    return sa.case(vocab.KIND_LABELS, value=Project.kind)
+def _named(session: Session, name: str) -> dict:
+    """{key: _Name} for every key of one dimension: counties in GB/T 2260 order, statuses in
+    lifecycle order; a name two divisions share gets its prefecture beside it (城关区(拉萨市))."""
+    if name in ("county", "prefecture"):
+        divisions = session.execute(sa.select(Division.code, Division.name, Division.parent_code, Division.level)).all()
+        names = vocab.division_names((code, text, parent) for code, text, parent, _level in divisions)
+        plain = {code: text for code, text, _parent, _level in divisions}
+        if name == "prefecture":
+            return {code: _Name(code, names[code], (code,)) for code in names}
+        return {
+            code: _Name(
+                code,
+                vocab.division_label(names[code], level),
+                (code,),
+                plain[code] if level == vocab.DivisionLevel.PREFECTURE else plain.get(parent),
+            )
+            for code, _text, parent, level in divisions
+        }
+    if name == "sector":
+        sectors = session.execute(sa.select(Sector.code, Sector.label_zh)).all()
+        return {code: _Name(code, label, (code,)) for code, label in sectors}
+    if name == "plan":
+        return {id_: _Name(key, key, (key,)) for id_, key in session.execute(sa.select(Plan.id, Plan.key))}
+    if name == "column":
+        columns = sa.select(PlanColumn.id, Plan.key, PlanColumn.number, PlanColumn.title).join(
+            Plan, Plan.id == PlanColumn.plan_id
+        )
+        return {
+            id_: _Name(str(number), f"{key} 专栏{number}", (key, number), facet_label=f"专栏{number} {title}")
+            for id_, key, number, title in session.execute(columns)
+        }
+    vocabulary = {"status": vocab.Status, "kind": vocab.ProjectKind, "level": vocab.ProjectLevel}[name]
+    return {
+        member.value: _Name(member.value, member.label if name == "kind" else member.value, (rank,))
+        for rank, member in enumerate(vocabulary)
+    }
 
 
 def summary_total(session: Session, flt: ProjectFilter, *, count: str = "works") -> int:
@@ -583,52 +621,59 @@ def summary(
     count="works" counts each work once (see `_works_only`); "listings" counts every item of the plans.
     Either way a programme spanning several counties counts once under each of them.
     """
-    named = [name for name in (by, then) if name is not None]
-    for name in named:
+    dims = [name for name in (by, then) if name is not None]
+    for name in dims:
         if name not in DIMENSIONS:
             raise UserInputError(f"unknown summary dimension {name!r}; allowed: {', '.join(DIMENSIONS)}")
-    if count not in COUNTS:
-        raise UserInputError(f"unknown count {count!r}; allowed: works (each work once), listings (every item)")
-    dims = named
-    if _link_table_suffices(flt, dims):
-        rows = _summary_from_links(session, flt, dims)
-    else:
-        labels, order = _summary_labels(dims, _shared_names(session))
-        tally = sa.func.count(sa.distinct(Project.id))
-        ranking = [tally.desc()] if dims == ["sector"] else []
-        statement = _summary_statement(session, flt, dims, (*labels, tally))
-        statement = statement.group_by(*labels, *order).order_by(*ranking, *order)
-        rows = [tuple(row) for row in session.execute(statement)]
+    _check_count(count)
+    rows = _summary_from_links(session, flt, dims) if _link_table_suffices(flt, dims) else _tallied(session, flt, dims)
     if count == "works":
         rows = _works_only(session, flt, dims, rows)
-    return rows
+    return _labelled(session, dims, rows)
 
 
-_COUNTY = sa.orm.aliased(Division, name="county")
-_PREFECTURE = sa.orm.aliased(Division, name="prefecture")
+def _check_count(count: str) -> None:
+    if count not in COUNTS:
+        raise UserInputError(f"unknown count {count!r}; allowed: works (each work once), listings (every item)")
 
 
-def _summary_labels(dims: list[str], shared: dict[str, tuple[str, str]]) -> tuple[list, list]:
-    labels, order = [], []
-    for name in dims:
-        label, keys = _dimension(name, _COUNTY, _PREFECTURE, shared)
-        labels.append(label)
-        order[:0] = keys  # the second dimension's order first: the pivot takes its columns from it
-    return labels, order
+def _tallied(session: Session, flt: ProjectFilter, dims: list[str]) -> list[tuple]:
+    """(key, [key,] listings) rows in one grouped pass."""
+    # A project has one row per county it stands in, and may have several in one prefecture.
+    tally = sa.func.count(sa.distinct(Project.id)) if "prefecture" in dims else sa.func.count()
+    keys = [_key(name) for name in dims]
+    statement = _summary_statement(session, flt, dims, (*keys, tally))
+    if keys:
+        statement = statement.group_by(*keys)
+    return [tuple(row) for row in session.execute(statement) if row[-1]]
+
+
+def _labelled(session: Session, dims: list[str], rows: list[tuple]) -> list[tuple]:
+    """Key rows -> labelled rows in the summary's order: the last dimension's order first (the
+    pivot takes its columns from it); sectors alone largest first."""
+    names = [_named(session, name) for name in dims]
+
+    def order(row: tuple) -> list:  # a key the tables do not name (a database edited by hand) goes last
+        return [
+            (0, names[i][row[i]].order) if row[i] in names[i] else (1, str(row[i])) for i in reversed(range(len(dims)))
+        ]
+
+    ranked = sorted(rows, key=order)
+    if dims == ["sector"]:
+        ranked.sort(key=lambda row: -row[-1])  # stable: ties keep the sector order
+    return [
+        (*(found[key].label if key in found else key for found, key in zip(names, row[:-1])), row[-1]) for row in ranked
+    ]
 
 
 def _summary_statement(session: Session, flt: ProjectFilter, dims: list[str], columns) -> sa.Select:
-    county, prefecture = _COUNTY, _PREFECTURE
     statement = _filtered(session, flt, columns)
     if {"county", "prefecture"} & set(dims):
-        statement = statement.join(ProjectDivision, ProjectDivision.project_id == Project.id).join(
-            county, county.code == ProjectDivision.division_code
-        )
+        statement = statement.join(ProjectDivision, ProjectDivision.project_id == Project.id)
         if flt.division_codes:
             statement = statement.where(ProjectDivision.division_code.in_(flt.division_codes))
     if "prefecture" in dims:
-        parent = sa.case((county.level.in_(("county", "zone")), county.parent_code), else_=county.code)
-        statement = statement.join(prefecture, prefecture.code == parent)
+        statement = statement.join(_COUNTY, _COUNTY.code == ProjectDivision.division_code)
     return statement
 
 
@@ -670,10 +715,7 @@ def _works_only(session: Session, flt: ProjectFilter, dims: list[str], rows: lis
     if not dropped:
         return rows
     counted = [(*row[:-1], row[-1] - dropped.get(tuple(row[:-1]), 0)) for row in rows]
-    counted = [row for row in counted if row[-1] > 0]
-    if dims == ["sector"]:
-        counted.sort(key=lambda row: -row[-1])  # stable: ties keep the sector order
-    return counted
+    return [row for row in counted if row[-1] > 0]
 
 
 def _descendants(part_of: list[tuple[int, int]]) -> dict[int, set[int]]:
@@ -698,13 +740,13 @@ def _descendants(part_of: list[tuple[int, int]]) -> dict[int, set[int]]:
 
 
 def _cells_of(session: Session, flt: ProjectFilter, dims: list[str], ids: set[int]) -> dict[int, set[tuple]]:
-    """The summary rows (label tuples) each of `ids` falls in under the filter; absent if filtered out."""
-    labels, _ = _summary_labels(dims, _shared_names(session))
+    """The summary rows (key tuples) each of `ids` falls in under the filter; absent if filtered out."""
+    keys = [_key(name) for name in dims]
     cells: dict[int, set[tuple]] = defaultdict(set)
     ordered = sorted(ids)
     for start in range(0, len(ordered), 900):
         chunk = ordered[start : start + 900]
-        statement = _summary_statement(session, flt, dims, (Project.id, *labels)).where(Project.id.in_(chunk))
+        statement = _summary_statement(session, flt, dims, (Project.id, *keys)).where(Project.id.in_(chunk))
         for project_id, *values in session.execute(statement):
             cells[project_id].add(tuple(values))
     return cells
@@ -736,14 +778,7 @@ def _summary_from_links(session: Session, flt: ProjectFilter, dims: list[str]) -
         statement = statement.where(ProjectDivision.division_code.in_(flt.division_codes))
     if flt.sectors:
         statement = statement.where(ProjectDivision.sector_code.in_(flt.sectors))
-    connection = session.connection()
-    rows = connection.execute(statement.order_by(*reversed(columns))).all()
-    divisions = connection.execute(sa.select(Division.code, Division.name, Division.parent_code, Division.level)).all()
-    names = vocab.division_names((code, name, parent) for code, name, parent, _level in divisions)
-    counties = {code: vocab.division_label(names[code], level) for code, _name, _parent, level in divisions}
-    sectors = dict(connection.execute(sa.select(Sector.code, Sector.label_zh)).all())
-    labels = {"county": counties, "sector": sectors}
-    return [(*(labels[name][value] for name, value in zip(dims, row[:-1])), row[-1]) for row in rows]
+    return [tuple(row) for row in session.connection().execute(statement)]
 
 
 # --- facets --------------------------------------------------------------------------
@@ -767,60 +802,20 @@ def facet(session: Session, flt: ProjectFilter, name: str, *, count: str = "work
     """
     if name not in FACETS:
         raise UserInputError(f"unknown facet {name!r}; allowed: {', '.join(FACETS)}")
-    if count not in COUNTS:
-        raise UserInputError(f"unknown count {count!r}; allowed: works (each work once), listings (every item)")
+    _check_count(count)
     if name == "column" and len(flt.plan_keys) != 1:
         return []
-    rows = _county_facet(session, flt) if name == "county" else _plain_facet(session, flt, name)
+    rows = _tallied(session, flt, [name])
     if count == "works":
-        works = dict(_works_only(session, flt, [name], [(key, n) for key, _, n in rows]))
-        rows = [(key, value, works.get(key, 0)) for key, value, _ in rows]
-    return [value._replace(count=n) for _, value, n in rows if n > 0]
-
-
-def _plain_facet(session: Session, flt: ProjectFilter, name: str) -> list[tuple]:
-    """(summary label, FacetValue, listings) rows; the summary label is what `_works_only` keys on."""
-    count = sa.func.count()
-    summary_label, _ = _dimension(name, _COUNTY, _PREFECTURE, _shared_names(session))
-    dimension = {
-        "sector": ((Sector.code, Sector.label_zh), (count.desc(), Sector.code)),
-        "plan": ((Plan.key, Plan.key), (Plan.key,)),
-        "column": ((PlanColumn.number, PlanColumn.title), (PlanColumn.number,)),
-        "status": (
-            (Project.status, Project.status),
-            (sa.case({label: rank for rank, label in enumerate(vocab.STATUS_OC4IDS)}, value=Project.status),),
-        ),
-        "kind": ((Project.kind, _kind_label()), (Project.kind,)),
-        "level": ((Project.level, Project.level), (Project.level.desc(),)),  # 市级 before 县级
-    }
-    (value, label), order = dimension[name]
-    statement = (
-        _filtered(session, flt, (summary_label, value, label, count))
-        .group_by(summary_label, value, label)
-        .order_by(*order)
-    )
-    if name == "column":
-        return [
-            (key, FacetValue(str(number), f"专栏{number} {title}", n), n)
-            for key, number, title, n in session.execute(statement)
-        ]
-    return [(key, FacetValue(str(v), str(text), n), n) for key, v, text, n in session.execute(statement)]
-
-
-def _county_facet(session: Session, flt: ProjectFilter) -> list[tuple]:
-    county, parent = _COUNTY, sa.orm.aliased(Division, name="parent")
-    label, _ = _dimension("county", county, _PREFECTURE, _shared_names(session))
-    prefecture = sa.case((county.level == "prefecture", county.name), else_=parent.name)
-    statement = (
-        _filtered(session, flt, (county.code, label, prefecture, sa.func.count(sa.distinct(Project.id))))
-        .join(ProjectDivision, ProjectDivision.project_id == Project.id)
-        .join(county, county.code == ProjectDivision.division_code)
-        .outerjoin(parent, parent.code == county.parent_code)
-    )
-    if flt.division_codes:
-        statement = statement.where(ProjectDivision.division_code.in_(flt.division_codes))
-    statement = statement.group_by(county.code, county.name, county.level, parent.name).order_by(county.code)
-    return [(text, FacetValue(code, text, n, group), n) for code, text, group, n in session.execute(statement)]
+        rows = _works_only(session, flt, [name], rows)
+    names = _named(session, name)
+    ranked = sorted((row for row in rows if row[0] in names), key=lambda row: names[row[0]].order)
+    if name == "sector":
+        ranked.sort(key=lambda row: -row[-1])  # largest first, as in the summary
+    return [
+        FacetValue(names[key].value, names[key].facet_label or names[key].label, n, names[key].group)
+        for key, n in ranked
+    ]
 
 
 # --- reference lists ----------------------------------------------------------------

@@ -181,9 +181,15 @@ def _delimited(rows: Iterator[tuple], columns: list[Col], fmt: str, out: TextIO,
     writer = csv.writer(out, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
     writer.writerow([c.key for c in columns])
     count = 0
-    for row in rows:
-        writer.writerow([cell(v) for v in row])
-        count += 1
+
+    def written():
+        nonlocal count
+        for row in rows:
+            count += 1
+            # csv writes None as "" and a date as its ISO form itself; only a datetime needs cell()
+            yield [cell(v) for v in row] if datetime in map(type, row) else row
+
+    writer.writerows(written())
     return count
 
 

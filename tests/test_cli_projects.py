@@ -324,3 +324,31 @@ def test_csv_and_json_carry_the_same_keys_and_values(small):
     assert [list(row) for row in table] == [list(row) for row in rows]
     for flat, row in zip(table, rows, strict=True):
         assert flat["counties"] == "、".join(row["counties"]) and flat["kind_label"] == row["kind_label"]
+
+
+@pytest.mark.parametrize("term", ["供水工程", "污水处理", "垃圾填埋场", "县城"])
+def test_a_frequent_term_is_scanned_and_finds_what_the_index_finds(seeded_url, engine_of, monkeypatch, term):
+    """Above FTS_PROBE matches a term is matched by scanning; below, through the index: same rows."""
+    from portfolio import db, queries
+
+    flt = queries.ProjectFilter(search=term)
+    with db.session_scope(engine_of(seeded_url)) as session:
+        through_index = [row.code for row in queries.list_projects(session, flt)]
+        monkeypatch.setattr(queries, "FTS_PROBE", 0)
+        scanned = [row.code for row in queries.list_projects(session, flt)]
+        first_page = [row.code for row in queries.list_projects(session, flt, limit=3)]
+    assert through_index == scanned != []
+    assert first_page == scanned[:3]
+
+
+@pytest.mark.parametrize("sort", ["code", "sector", "status", "plan", "date", "name", "county"])
+def test_pages_of_a_sorted_list_are_slices_of_the_whole_list(seeded_url, engine_of, sort):
+    from portfolio import db, queries
+
+    flt = queries.ProjectFilter(plan_keys=["chamdo-14-housing"])
+    with db.session_scope(engine_of(seeded_url)) as session:
+        whole = list(queries.list_projects(session, flt, sort=sort))
+        pages = [list(queries.list_projects(session, flt, sort=sort, limit=7, offset=start)) for start in (0, 7, 14)]
+    assert len(whole) > 14
+    assert [row.code for page in pages for row in page] == [row.code for row in whole[:21]]
+    assert pages[1][0] == whole[7]  # every field of the row, not only its code

@@ -89,3 +89,43 @@ def _grant_schema(owner_url: str, role: str) -> None:
             connection.execute(text(f"GRANT CREATE, USAGE ON SCHEMA public TO {role}"))
     finally:
         engine.dispose()
+
+
+def test_a_c_locale_database_drops_the_useless_trigram_index_and_says_what_it_needs(postgres_seeded):
+    """Under LC_CTYPE C pg_trgm sees no Chinese: the index would only slow search down."""
+    admin = _postgres_admin_url()
+    database = f"portfolio_test_c_{uuid.uuid4().hex[:10]}"
+    _admin_execute(
+        admin, f"CREATE DATABASE \"{database}\" ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+    )
+    try:
+        url = _database_url(admin, database)
+        engine = db.make_engine(url)
+        try:
+            db.ensure_current(engine)
+            with engine.connect() as connection:
+                assert not db.trigrams_see_chinese(connection)
+                indexes = connection.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'project'"))
+                assert "ix_project_search_trgm" not in set(indexes.scalars())
+                assert "LC_CTYPE is C" in db.search_index(connection)
+            db.downgrade(engine, "0008")
+            with engine.connect() as connection:
+                indexes = connection.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'project'"))
+                assert "ix_project_search_trgm" in set(indexes.scalars())
+            db.ensure_current(engine)
+        finally:
+            engine.dispose()
+        assert _search_codes(url, "污水处理厂") == _search_codes(postgres_seeded, "污水处理厂") != []
+        assert _search_codes(url, "供水") == _search_codes(postgres_seeded, "供水") != []
+    finally:
+        _admin_execute(admin, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def test_db_info_names_the_search_index(postgres_seeded):
+    engine = db.make_engine(postgres_seeded)
+    try:
+        with engine.connect() as connection:
+            assert db.trigrams_see_chinese(connection)
+            assert db.search_index(connection).startswith("pg_trgm index")
+    finally:
+        engine.dispose()

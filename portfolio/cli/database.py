@@ -31,6 +31,7 @@ def info(ctx: typer.Context, fmt: Annotated[str, typer.Option("--format", "-f")]
         ("schema revision", f"{db.current_revision(engine)} (latest {db.SCHEMA_HEAD})"),
     ]
     with context.session() as session:
+        header.append(("search index", db.search_index(session.connection())))
         counts = queries.table_counts(session)
         plans = queries.plans(session)
     if fmt in ("json", "jsonl"):  # one document a program can read

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
 import sqlalchemy as sa
@@ -372,6 +373,7 @@ def count_projects(session: Session, flt: ProjectFilter, *, count: str = "listin
     return total
 
 
+@cache  # the same expressions for every query (building them costs more than a small query)
 def _project_row_columns(dialect: str) -> tuple:
     """What a ProjectRow is read from, each labelled with the row's field name: the values that
     are not a Project column of the same name, then every other field from Project itself (so a

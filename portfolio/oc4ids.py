@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from portfolio import __version__, vocab
 from portfolio.models import Division, PeriodReport, Plan, Project, ProjectDivision, ProjectLink, Sector, StatusEvent
-from portfolio.queries import ProjectFilter, _filtered
+from portfolio.queries import ProjectFilter, select_matching
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -72,7 +72,7 @@ def projects_of(session: Session, flt: ProjectFilter, limit: int | None = None) 
         Project.actual_end,
         Project.status_date,
     )
-    rows = session.execute(_filtered(session, only_projects, columns).order_by(Project.code).limit(limit)).all()
+    rows = session.execute(select_matching(session, only_projects, columns).order_by(Project.code).limit(limit)).all()
     ids = [row.id for row in rows]
     locations = _locations(session, ids)
     related = _related(session, ids)

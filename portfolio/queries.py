@@ -265,7 +265,9 @@ def _substring(term: str, dialect: str) -> sa.ColumnElement[bool]:
     return sa.or_(*(sa.func.instr(sa.func.lower(column), lowered) > 0 for column in columns))
 
 
-def _filtered(session: Session, flt: ProjectFilter, columns) -> sa.Select:
+def select_matching(session: Session, flt: ProjectFilter, columns) -> sa.Select:
+    """The `columns` of every project the filter matches, with its plan, 专栏 and sector joined:
+    the one place a filter becomes SQL (lists, summaries, facets and the OC4IDS export build on it)."""
     # Outer joins (the foreign keys are NOT NULL, so the rows are the same) keep project the
     # driving table: with statistics SQLite would otherwise start from sector and fetch a
     # million projects one index lookup at a time.
@@ -339,12 +341,14 @@ def list_statement(
     if sort not in order:
         raise UserInputError(f"unknown sort key {sort!r}; allowed: {', '.join(SORT_KEYS)}")
     if limit is None and not offset:
-        return _filtered(session, flt, columns).order_by(*order[sort]())
+        return select_matching(session, flt, columns).order_by(*order[sort]())
     # The page's ids first, then their columns: the county names and links (a subquery each per
     # row) are computed for the rows shown, not for every match before sorting.
-    page = _filtered(session, flt, (Project.id,)).order_by(*order[sort]()).limit(limit).offset(offset or None)
+    page = select_matching(session, flt, (Project.id,)).order_by(*order[sort]()).limit(limit).offset(offset or None)
     shown = ProjectFilter(include_withdrawn=True)
-    return _filtered(session, shown, columns).where(Project.id.in_(page.scalar_subquery())).order_by(*order[sort]())
+    return (
+        select_matching(session, shown, columns).where(Project.id.in_(page.scalar_subquery())).order_by(*order[sort]())
+    )
 
 
 def _lifecycle_order() -> sa.ColumnElement:
@@ -366,7 +370,7 @@ def count_projects(session: Session, flt: ProjectFilter, *, count: str = "listin
     how many works: a programme whose parts match, and other listings of a matching work, not again."""
     if count not in COUNTS:
         raise UserInputError(f"unknown count {count!r}; allowed: works (each work once), listings (every item)")
-    total = session.execute(_filtered(session, flt, (sa.func.count(),))).scalar_one()
+    total = session.execute(select_matching(session, flt, (sa.func.count(),))).scalar_one()
     if count == "works" and total:
         counted = _works_only(session, flt, [], [(total,)])
         total = counted[0][-1] if counted else 0
@@ -427,8 +431,9 @@ def _linked_codes(dialect: str, relation: str, *, outgoing: bool) -> sa.ScalarSe
 
 def _stream(session: Session, statement: sa.Select) -> Iterator[ProjectRow]:
     result = session.connection().execution_options(yield_per=2000).execute(statement)
+    keys = list(result.keys())
     for row in result:
-        values = dict(row._mapping)
+        values = dict(zip(keys, row))
         for key in LIST_FIELDS:
             values[key] = values[key].split("、") if values[key] else []
         for key in LIST_FIELDS[2:]:  # in code order on both engines
@@ -439,7 +444,7 @@ def _stream(session: Session, statement: sa.Select) -> Iterator[ProjectRow]:
 def project_row(session: Session, code: str) -> ProjectRow:
     """The row `projects list` gives for one project (what `projects show --format json` writes)."""
     project = get_project(session, code)
-    statement = _filtered(
+    statement = select_matching(
         session, ProjectFilter(include_withdrawn=True), _project_row_columns(session.get_bind().dialect.name)
     )
     return next(_stream(session, statement.where(Project.id == project.id)))
@@ -669,7 +674,7 @@ def _labelled(session: Session, dims: list[str], rows: list[tuple]) -> list[tupl
 
 
 def _summary_statement(session: Session, flt: ProjectFilter, dims: list[str], columns) -> sa.Select:
-    statement = _filtered(session, flt, columns)
+    statement = select_matching(session, flt, columns)
     if {"county", "prefecture"} & set(dims):
         statement = statement.join(ProjectDivision, ProjectDivision.project_id == Project.id)
         if flt.division_codes:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -123,15 +123,23 @@ def machine_value(column: Column, value: Any, *, flat: bool = False) -> Any:
     """The value in JSON (flat=False) or in a CSV cell (flat=True)."""
     if value is None:
         return "" if flat else None
-    if column.kind == Kind.DATETIME:
-        return utc(value).replace(microsecond=0).isoformat()
-    if isinstance(value, date):
+    convert = _machine_converter(column.kind, flat)
+    if convert is None and isinstance(value, date):
         return value.isoformat()
-    if column.kind == Kind.LIST:
-        return "、".join(map(str, value)) if flat else list(value)
-    if column.kind == Kind.BOOL and flat:
-        return "true" if value else "false"
-    return value
+    return convert(value) if convert else value
+
+
+def _machine_converter(kind: Kind, flat: bool) -> Callable[[Any], Any] | None:
+    """What machine_value does to a value of this kind that is not None (None: nothing)."""
+    if kind == Kind.DATETIME:
+        return lambda value: utc(value).replace(microsecond=0).isoformat()
+    if kind == Kind.DATE:
+        return lambda value: value.isoformat()
+    if kind == Kind.LIST:
+        return (lambda value: "、".join(map(str, value))) if flat else list
+    if kind == Kind.BOOL and flat:
+        return lambda value: "true" if value else "false"
+    return None
 
 
 def display_value(column: Column, value: Any, *, shorten: bool = False) -> Any:
@@ -173,15 +181,16 @@ def for_output(
 
 
 def _machine_cells(row_type: type, rows: Iterable[Any], *, flat: bool) -> Iterator[tuple]:
-    """machine_value() of every field, called only for the fields whose value it changes (texts,
-    codes and numbers pass as they are): a CSV of a million rows spends its time writing."""
-    changed = (Kind.DATE, Kind.DATETIME, Kind.LIST, Kind.BOOL)  # csv writes None as "" itself
-    converted = [(index, column) for index, column in enumerate(row_columns(row_type)) if column.kind in changed]
+    """machine_value() of every field, converting only the fields whose value it changes (texts,
+    codes and numbers pass as they are; csv writes None as "" itself): a CSV of a million rows
+    spends its time writing."""
+    converters = [(index, _machine_converter(column.kind, flat)) for index, column in enumerate(row_columns(row_type))]
+    converted = [(index, convert) for index, convert in converters if convert is not None]
     for row in rows:
         values = list(vars(row).values())  # a dataclass's fields, in order
-        for index, column in converted:
+        for index, convert in converted:
             if values[index] is not None:
-                values[index] = machine_value(column, values[index], flat=flat)
+                values[index] = convert(values[index])
         yield tuple(values)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,13 +17,21 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 # The newest migration; tests check it matches migrations/versions.
-SCHEMA_HEAD = "0009"
+SCHEMA_HEAD = "0010"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _HAND_MANAGED = ("project_fts", "ix_project_search_trgm")
 _SETUP_LOCK_KEY = 0x706F7274  # "port": the advisory lock taken while migrating or seeding
 # "porw": every writing transaction on PostgreSQL holds this advisory lock, shared for user
 # updates and exclusive for seed reloads (see session_scope).
 _WRITE_LOCK_KEY = 0x706F7277
+# Values bound in one IN list: SQLite before 3.32 allowed at most 999 parameters in a statement.
+IN_LIST_SIZE = 900
+
+
+def chunked(values: Sequence, size: int = IN_LIST_SIZE) -> Iterator[Sequence]:
+    """Slices of `values` small enough to be bound in one IN list."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def pg_search_text(table: str = "") -> str:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from portfolio.actor import Actor, check_scope
+from portfolio.db import chunked
 from portfolio.errors import UserInputError
 from portfolio.models import AnnualPlan, Division, FieldEvent, Project, utc_now
 
@@ -169,16 +170,14 @@ class FieldChange:
 
 def current_values(session: Session, project_ids: Iterable[int]) -> dict[int, dict[str, object]]:
     """Every tracked field of the projects, annual plans included, as {id: {key: value}}."""
-    ids = list(project_ids)
     found: dict[int, dict[str, object]] = {}
-    columns = [getattr(Project, key) for key in PROJECT_COLUMNS]
-    for start in range(0, len(ids), 900):
-        part = ids[start : start + 900]
-        for row in session.execute(sa.select(Project.id, *columns).where(Project.id.in_(part))):
-            found[row[0]] = dict(zip(PROJECT_COLUMNS, row[1:]))
-        for project_id, year, amount in session.execute(
-            sa.select(AnnualPlan.project_id, AnnualPlan.year, AnnualPlan.amount).where(AnnualPlan.project_id.in_(part))
-        ):
+    ids = sa.bindparam("ids", expanding=True)
+    projects = sa.select(Project.id, *(getattr(Project, key) for key in PROJECT_COLUMNS)).where(Project.id.in_(ids))
+    plans = sa.select(AnnualPlan.project_id, AnnualPlan.year, AnnualPlan.amount).where(AnnualPlan.project_id.in_(ids))
+    for part in chunked(list(project_ids)):
+        for project_id, *values in session.execute(projects, {"ids": part}):
+            found[project_id] = dict(zip(PROJECT_COLUMNS, values, strict=True))
+        for project_id, year, amount in session.execute(plans, {"ids": part}):
             found[project_id][annual_key(year)] = amount
     return found
 
@@ -207,11 +206,16 @@ def check_consistent(current: dict[str, object], changes: list[FieldChange]) -> 
 
 def lock_projects(session: Session, project_ids: list[int]) -> None:
     """Row locks in id order (PostgreSQL; SQLite writers already hold the database's write lock)."""
-    ids = sorted(set(project_ids))
-    for start in range(0, len(ids), 900):
-        session.execute(
-            sa.select(Project.id).where(Project.id.in_(ids[start : start + 900])).order_by(Project.id).with_for_update()
-        )
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    statement = (
+        sa.select(Project.id)
+        .where(Project.id.in_(sa.bindparam("ids", expanding=True)))
+        .order_by(Project.id)
+        .with_for_update()
+    )
+    for part in chunked(sorted(set(project_ids))):
+        session.execute(statement, {"ids": part})
 
 
 def write_changes(

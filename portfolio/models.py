@@ -269,6 +269,17 @@ class PeriodReport(SQLModel, table=True):
             sqlite_where=sa.text("retracted_at IS NULL"),
             postgresql_where=sa.text("retracted_at IS NULL"),
         ),
+        # Each project's counting reports in period order, with the amounts: the lights sum a year's
+        # 本期 and an import reads the nearest 累计 without visiting the table.
+        sa.Index(
+            "ix_period_report_counting",
+            "project_id",
+            "period",
+            "invest_period",
+            "invest_cumulative",
+            sqlite_where=sa.text("retracted_at IS NULL"),
+            postgresql_where=sa.text("retracted_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

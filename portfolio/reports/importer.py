@@ -12,12 +12,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from portfolio import fields, vocab
 from portfolio.actor import Actor, check_scope
+from portfolio.db import chunked
 from portfolio.errors import DataError, UserInputError
 from portfolio.models import PeriodReport, Project, utc_now
 from portfolio.reports import sheets
@@ -87,6 +89,17 @@ class _Row:
     annual_key: str | None = None
 
 
+@dataclass
+class _Sheet:
+    """A sheet being imported: its data, its period, its column headers and the project key of each row."""
+
+    data: sheets.SheetData
+    period: Period
+    headers: dict[str, str]
+    keys: list[tuple[str, str]]
+    where: str  # file:sheet, the start of every row's place
+
+
 def import_files(
     session: Session,
     paths: list[Path],
@@ -153,15 +166,14 @@ def _import(
 ) -> ImportResult:
     today = today or date.today()
     result = ImportResult()
-    read: list[tuple[sheets.SheetData, Period]] = []
+    read: list[_Sheet] = []
     for data in found:
-        path = data.path
         sheet_period = _sheet_period(data, period, today, problems)
         if sheet_period is None:
             continue
         _check_office(session, data, offices, problems)
-        read.append((data, sheet_period))
-        result.sheets.append(SheetSummary(path.name, data.sheet, str(sheet_period), len(data.rows), data.ignored))
+        read.append(_Sheet(data, sheet_period, _headers(data), _project_keys(data), data.where))
+        result.sheets.append(SheetSummary(data.path.name, data.sheet, str(sheet_period), len(data.rows), data.ignored))
 
     projects = _projects(session, read)
     ids = sorted({p[0] for p in projects["code"].values()} | {p[0] for p in projects["national"].values()})
@@ -169,10 +181,10 @@ def _import(
     fields.lock_projects(session, ids)  # lock, then read the values the decisions rest on
     office_of = Offices(session).of_projects(ids)
     rows: list[_Row] = []
-    for data, sheet_period in read:
-        allowed = offices or _stored_offices(data)
-        for number, cells in data.rows:
-            row = _parse_row(session, data, sheet_period, number, cells, projects, problems)
+    for sheet in read:
+        allowed = offices or _stored_offices(sheet.data)
+        for (number, cells), named in zip(sheet.data.rows, sheet.keys, strict=True):
+            row = _parse_row(session, sheet, number, cells, named, projects, problems)
             if row is None:
                 continue
             if allowed and office_of.get(row.project_id) not in allowed:
@@ -185,7 +197,7 @@ def _import(
     rows = _drop_repeats(rows, problems, result.warnings)
     current = fields.current_values(session, ids)
     statuses = _statuses(session, ids)
-    reports = _reports(session, ids)
+    neighbours = _neighbours(session, rows)
     planned_fields, planned_reports, planned_status = [], [], []
     for row in rows:
         changed = False
@@ -204,15 +216,17 @@ def _import(
         if row.annual_key:
             wanted[row.annual_key] = wanted.pop("annual_plan")
         field_changes = fields.diff(row.project_id, row.code, current[row.project_id], wanted, row.where)
-        try:
-            fields.check_consistent(current[row.project_id], field_changes)
-        except UserInputError as error:
-            problems.append(f"{row.where}: 计划/实际开工竣工: {error}")
+        if field_changes:
+            try:
+                fields.check_consistent(current[row.project_id], field_changes)
+            except UserInputError as error:
+                problems.append(f"{row.where}: 计划/实际开工竣工: {error}")
         planned_fields.extend(field_changes)
         changed |= bool(field_changes)
         if row.report is not None:
             total = wanted.get("total_investment", current[row.project_id].get("total_investment"))
-            existing = _check_report(row, reports[row.project_id], total, problems, result.warnings)
+            known = neighbours.get((row.project_id, str(row.period)))
+            existing = _check_report(row, known, total, problems, result.warnings)
             if existing is None or not _same_report(existing, row.report):
                 planned_reports.append((row, existing))
                 changed = True
@@ -263,39 +277,40 @@ def _check_office(session: Session, data: sheets.SheetData, offices: list[str] |
         )
 
 
-def _projects(session: Session, read) -> dict[str, dict[str, tuple]]:
+def _project_keys(data: sheets.SheetData) -> list[tuple[str, str]]:
+    """(column, key) naming each row's project: our code (编号) as typed, else the national code (项目代码)."""
+    if "code" in data.columns:
+        index = data.columns["code"]
+        return [("code", vocab.fold_code(sheets.cell_text(_cell(cells, index)))) for _, cells in data.rows]
+    index = data.columns.get("national_code")
+    return [("national", sheets.cell_text(_cell(cells, index)).upper()) for _, cells in data.rows]
+
+
+def _projects(session: Session, read: list[_Sheet]) -> dict[str, dict[str, tuple]]:
     """Projects named in the sheets: by our code (编号) and by national code (项目代码)."""
-    codes, nationals = set(), set()
-    for data, _ in read:
-        for _, cells in data.rows:
-            if "code" in data.columns:
-                codes.add(vocab.fold_code(sheets.cell_text(_cell(cells, data.columns["code"]))))
-            elif "national_code" in data.columns:
-                nationals.add(sheets.cell_text(_cell(cells, data.columns["national_code"])).upper())
+    wanted = {"code": set(), "national": set()}
+    for sheet in read:
+        for column, key in sheet.keys:
+            wanted[column].add(key)
     found = {"code": {}, "national": {}}
-    for key, column, values in (("code", Project.code, codes), ("national", Project.national_code, nationals)):
-        values = sorted(v for v in values if v)
-        for start in range(0, len(values), 900):
-            for row in session.execute(
-                sa.select(column, Project.id, Project.code).where(column.in_(values[start : start + 900]))
-            ):
-                found[key][row[0]] = (row[1], row[2])
+    for column, attribute in (("code", Project.code), ("national", Project.national_code)):
+        statement = sa.select(attribute, Project.id, Project.code).where(
+            attribute.in_(sa.bindparam("keys", expanding=True))
+        )
+        for part in chunked(sorted(key for key in wanted[column] if key)):
+            for key, project_id, code in session.execute(statement, {"keys": part}):
+                found[column][key] = (project_id, code)
     return found
 
 
-def _rows_of_projects(read, projects) -> dict[int, list[str]]:
+def _rows_of_projects(read: list[_Sheet], projects) -> dict[int, list[str]]:
     """{project id: the file:sheet:row that name it}, for a refusal that names the rows."""
     found: dict[int, list[str]] = {}
-    for data, _ in read:
-        for number, cells in data.rows:
-            if "code" in data.columns:
-                match = projects["code"].get(vocab.fold_code(sheets.cell_text(_cell(cells, data.columns["code"]))))
-            elif "national_code" in data.columns:
-                match = projects["national"].get(sheets.cell_text(_cell(cells, data.columns["national_code"])).upper())
-            else:
-                match = None
+    for sheet in read:
+        for (number, _), (column, key) in zip(sheet.data.rows, sheet.keys, strict=True):
+            match = projects[column].get(key)
             if match is not None:
-                found.setdefault(match[0], []).append(f"{data.where}:{number}")
+                found.setdefault(match[0], []).append(f"{sheet.where}:{number}")
     return found
 
 
@@ -304,16 +319,13 @@ def _cell(cells: list, index: int | None):
 
 
 def _parse_row(
-    session, data: sheets.SheetData, period: Period, number: int, cells: list, projects, problems: list[str]
+    session, sheet: _Sheet, number: int, cells: list, named: tuple[str, str], projects, problems: list[str]
 ) -> _Row | None:
-    where = f"{data.where}:{number}"
+    data, period, data_headers = sheet.data, sheet.period, sheet.headers
+    where = f"{sheet.where}:{number}"
     columns = data.columns
-    if "code" in columns:
-        code = vocab.fold_code(sheets.cell_text(_cell(cells, columns["code"])))
-        found, header = projects["code"].get(code), "编号"
-    else:
-        code = sheets.cell_text(_cell(cells, columns["national_code"])).upper()
-        found, header = projects["national"].get(code), "项目代码"
+    column, code = named
+    found, header = projects[column].get(code), data_headers["national_code" if column == "national" else "code"]
     if not code:
         problems.append(f"{where}: {header}: empty")
         return None
@@ -330,7 +342,6 @@ def _parse_row(
         header = data_headers.get(key, key)
         problems.append(f"{where}: {header}: {message}")
 
-    data_headers = _headers(data)
     status_text = sheets.cell_text(value("status"))
     if status_text:
         try:
@@ -443,53 +454,120 @@ def _drop_repeats(rows: list[_Row], problems: list[str], warnings: list[str]) ->
 
 def _statuses(session: Session, ids: list[int]) -> dict[int, tuple[str, date | None]]:
     found = {}
-    for start in range(0, len(ids), 900):
-        for row in session.execute(
-            sa.select(Project.id, Project.status, Project.status_date).where(Project.id.in_(ids[start : start + 900]))
-        ):
-            found[row[0]] = (row[1], row[2])
+    statement = sa.select(Project.id, Project.status, Project.status_date).where(
+        Project.id.in_(sa.bindparam("ids", expanding=True))
+    )
+    for part in chunked(ids):
+        for project_id, status, status_date in session.execute(statement, {"ids": part}):
+            found[project_id] = (status, status_date)
     return found
 
 
-def _reports(session: Session, ids: list[int]) -> dict[int, list]:
-    """Counting reports of the projects, by period."""
-    found: dict[int, list] = defaultdict(list)
-    for start in range(0, len(ids), 900):
-        for report in session.execute(
-            sa.select(PeriodReport)
-            .where(PeriodReport.project_id.in_(ids[start : start + 900]), PeriodReport.retracted_at.is_(None))
-            .order_by(PeriodReport.period)
-        ).scalars():
-            found[report.project_id].append(report)
+class _ExistingReport(NamedTuple):
+    id: int
+    invest_period: float | None
+    invest_cumulative: float | None
+    progress: str | None
+    problems: str | None
+
+
+class _Cumulative(NamedTuple):
+    period: str
+    amount: float
+
+
+class _Neighbours(NamedTuple):
+    """What a row's report is checked against: the period's counting report, and the nearest earlier
+    and later counting reports that give a 累计完成投资 (period and amount)."""
+
+    existing: _ExistingReport | None
+    earlier: _Cumulative | None
+    later: _Cumulative | None
+
+
+def _neighbours(session: Session, rows: list[_Row]) -> dict[tuple[int, str], _Neighbours]:
+    """{(project id, period): its _Neighbours}, a few index lookups per project rather than its history."""
+    ids_by_period: dict[str, set[int]] = defaultdict(set)
+    for row in rows:
+        if row.report is not None:
+            ids_by_period[str(row.period)].add(row.project_id)
+    found = {}
+    for period, ids in ids_by_period.items():
+        statement = _neighbours_statement(period)
+        for part in chunked(sorted(ids)):
+            for project_id, existing_id, *existing, before, before_amount, after, after_amount in session.execute(
+                statement, {"ids": part}
+            ):
+                found[project_id, period] = _Neighbours(
+                    _ExistingReport(existing_id, *existing) if existing_id is not None else None,
+                    _Cumulative(before, before_amount) if before is not None else None,
+                    _Cumulative(after, after_amount) if after is not None else None,
+                )
     return found
 
 
-def _check_report(row: _Row, reports: list, total, problems: list[str], warnings: list[str]):
+def _neighbours_statement(period: str) -> sa.Select:
+    existing, earlier, later = (aliased(PeriodReport) for _ in range(3))
+    return (
+        sa.select(
+            Project.id,
+            existing.id,
+            *(getattr(existing, key) for key in REPORT_KEYS),
+            earlier.period,
+            earlier.invest_cumulative,
+            later.period,
+            later.invest_cumulative,
+        )
+        .outerjoin(
+            existing,
+            (existing.project_id == Project.id) & (existing.period == period) & existing.retracted_at.is_(None),
+        )
+        .outerjoin(earlier, earlier.id == _nearest_cumulative(period, before=True))
+        .outerjoin(later, later.id == _nearest_cumulative(period, before=False))
+        .where(Project.id.in_(sa.bindparam("ids", expanding=True)))
+    )
+
+
+def _nearest_cumulative(period: str, *, before: bool) -> sa.ScalarSelect:
+    """The id of the project's counting report nearest before (or after) the period that gives a 累计."""
+    report = aliased(PeriodReport)
+    return (
+        sa.select(report.id)
+        .where(
+            report.project_id == Project.id,
+            report.retracted_at.is_(None),
+            report.invest_cumulative.is_not(None),
+            report.period < period if before else report.period > period,
+        )
+        .order_by(report.period.desc() if before else report.period)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _check_report(row: _Row, known: _Neighbours | None, total, problems: list[str], warnings: list[str]):
     """The existing report of this period (or None); problems for a cumulative that goes backwards or does
     not add up, a warning above 总投资."""
-    period = str(row.period)
-    existing = next((r for r in reports if r.period == period), None)
-    earlier = [r for r in reports if r.period < period and r.invest_cumulative is not None]
-    later = [r for r in reports if r.period > period and r.invest_cumulative is not None]
+    existing, earlier, later = known or (None, None, None)
     cumulative, this_period = row.report["invest_cumulative"], row.report["invest_period"]
     where = f"{row.where}: 累计完成投资(万元)"
     if cumulative is not None:
-        if earlier and cumulative < earlier[-1].invest_cumulative - TOLERANCE:
+        if earlier and cumulative < earlier.amount - TOLERANCE:
             problems.append(
                 f"{where}: {fields.as_text(cumulative)} is less than "
-                f"{fields.as_text(earlier[-1].invest_cumulative)} reported for {earlier[-1].period}"
+                f"{fields.as_text(earlier.amount)} reported for {earlier.period}"
             )
-        elif later and cumulative > later[0].invest_cumulative + TOLERANCE:
+        elif later and cumulative > later.amount + TOLERANCE:
             problems.append(
                 f"{where}: {fields.as_text(cumulative)} is more than "
-                f"{fields.as_text(later[0].invest_cumulative)} reported for {later[0].period}"
+                f"{fields.as_text(later.amount)} reported for {later.period}"
             )
         elif this_period is not None:
-            previous = earlier[-1] if earlier and earlier[-1].period == str(row.period.previous()) else None
-            if previous and abs(previous.invest_cumulative + this_period - cumulative) > TOLERANCE:
+            previous = earlier if earlier and earlier.period == str(row.period.previous()) else None
+            if previous and abs(previous.amount + this_period - cumulative) > TOLERANCE:
                 problems.append(
                     f"{where}: {fields.as_text(cumulative)} is not {previous.period}'s "
-                    f"{fields.as_text(previous.invest_cumulative)} + 本期 {fields.as_text(this_period)}"
+                    f"{fields.as_text(previous.amount)} + 本期 {fields.as_text(this_period)}"
                 )
             elif not earlier and this_period > cumulative + TOLERANCE:
                 problems.append(
@@ -541,15 +619,15 @@ def _apply(
     result.field_changes = planned_fields
     now = utc_now()
     replaced = [existing.id for _, existing in planned_reports if existing is not None]
-    for start in range(0, len(replaced), 900):
+    for part in chunked(replaced):
         session.execute(
             sa.update(PeriodReport)
-            .where(PeriodReport.id.in_(replaced[start : start + 900]))
+            .where(PeriodReport.id.in_(part))
             .values(retracted_at=now, retracted_by=actor.stored, retraction_note="更正：由新表替换")
         )
-    if planned_reports:
-        session.execute(
-            sa.insert(PeriodReport),
+    if planned_reports:  # Core executemany: no ORM objects, no primary keys fetched back
+        session.connection().execute(
+            sa.insert(PeriodReport.__table__),
             [
                 {
                     "project_id": row.project_id,

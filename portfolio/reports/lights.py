@@ -6,12 +6,14 @@ module. A project's light is the worst its rules give; each rule that fires give
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from portfolio import vocab
 from portfolio.fields import as_text
@@ -108,26 +110,60 @@ def light_of(found: list[tuple[str, str]]) -> str:
 
 
 def project_states(session: Session, period: Period, offices: list[str] | None = None) -> list[ProjectState]:
-    """Every tracked project (not 取消) with what the rules and rates need, for one period."""
+    """Every tracked project (not 取消) with what the rules and rates need, for one period.
+
+    Two passes: the projects with their figures for the period (one statement), and their
+    locations (for the office), joined here by project id.
+    """
     office_map = Offices(session)
     office_of = office_map.of_projects(None)
-    plans = dict(
-        session.execute(sa.select(AnnualPlan.project_id, AnnualPlan.amount).where(AnnualPlan.year == period.year)).all()
+    wanted = set(offices) if offices else None
+    states = []
+    for project_id, code, name, sector, plan, *status_and_months, annual_plan, done, report_id in session.execute(
+        _states_statement(period)
+    ):
+        office_code = office_of.get(project_id)
+        if office_code is None or (wanted is not None and office_code not in wanted):
+            continue
+        office = office_map.office(office_code)
+        states.append(
+            ProjectState(
+                project_id,
+                code,
+                name,
+                office.label,
+                office.level,
+                sector,
+                plan,
+                *status_and_months,
+                annual_plan,
+                float(done or 0),
+                report_id is not None,
+            )
+        )
+    return states
+
+
+def _states_statement(period: Period) -> sa.Select:
+    """The tracked projects in code order with ProjectState's columns, the year's plan, the year's
+    本期 summed up to the period, and the id of the period's counting report (if any).
+
+    The sum is a subquery per project: it reads that project's entries of ix_period_report_counting
+    alone, where grouping the year's reports of every project would sort a million rows.
+    """
+    report = aliased(PeriodReport)
+    year_to_date = (
+        sa.select(sa.func.sum(report.invest_period))
+        .where(
+            report.project_id == Project.id,
+            report.retracted_at.is_(None),
+            report.period >= period.year_start,
+            report.period <= str(period),
+        )
+        .scalar_subquery()
     )
-    counting = PeriodReport.retracted_at.is_(None)
-    done = dict(
-        session.execute(
-            sa.select(PeriodReport.project_id, sa.func.sum(PeriodReport.invest_period))
-            .where(counting, PeriodReport.period >= period.year_start, PeriodReport.period <= str(period))
-            .group_by(PeriodReport.project_id)
-        ).all()
-    )
-    reported = set(
-        session.execute(
-            sa.select(PeriodReport.project_id).where(counting, PeriodReport.period == str(period))
-        ).scalars()
-    )
-    statement = (
+    this_period = aliased(PeriodReport)
+    return (
         sa.select(
             Project.id,
             Project.code,
@@ -140,40 +176,22 @@ def project_states(session: Session, period: Period, offices: list[str] | None =
             Project.planned_end,
             Project.actual_start,
             Project.actual_end,
+            AnnualPlan.amount,
+            year_to_date,
+            this_period.id,
         )
         .join(Sector, Sector.code == Project.sector_code)
         .join(Plan, Plan.id == Project.plan_id)
+        .outerjoin(AnnualPlan, (AnnualPlan.project_id == Project.id) & (AnnualPlan.year == period.year))
+        .outerjoin(
+            this_period,
+            (this_period.project_id == Project.id)
+            & (this_period.period == str(period))
+            & this_period.retracted_at.is_(None),
+        )
         .where(Project.status.not_in(UNTRACKED))
         .order_by(Project.code)
     )
-    wanted = set(offices) if offices else None
-    states = []
-    for row in session.execute(statement):
-        office_code = office_of.get(row.id)
-        if office_code is None or (wanted is not None and office_code not in wanted):
-            continue
-        office = office_map.office(office_code)
-        states.append(
-            ProjectState(
-                row.id,
-                row.code,
-                row.name,
-                office.label,
-                office.level,
-                row.label_zh,
-                row.key,
-                row.status,
-                row.status_date,
-                row.planned_start,
-                row.planned_end,
-                row.actual_start,
-                row.actual_end,
-                plans.get(row.id),
-                float(done.get(row.id) or 0),
-                row.id in reported,
-            )
-        )
-    return states
 
 
 def lights(
@@ -251,6 +269,10 @@ class _Tally:
         self.red += light == "red"
         self.yellow += light == "yellow"
 
+    def absorb(self, other: _Tally) -> None:
+        for name in _TALLY_FIELDS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
     def row(self, group: str) -> RateRow:
         return RateRow(
             group,
@@ -262,6 +284,9 @@ class _Tally:
             self.red,
             self.yellow,
         )
+
+
+_TALLY_FIELDS = tuple(f.name for f in dataclasses.fields(_Tally))
 
 
 def _percent(part: float, whole: float) -> float | None:
@@ -277,18 +302,21 @@ def rates(session: Session, period: Period, by: str, offices: list[str] | None =
     return rates_of(project_states(session, period, offices), period, by)
 
 
+_GROUP_OF = {
+    "county": lambda state: state.office,
+    "sector": lambda state: state.sector,
+    "plan": lambda state: state.plan,
+    "level": lambda state: LEVEL_LABELS.get(state.office_level, state.office_level),
+}
+
+
 def rates_of(states: list[ProjectState], period: Period, by: str) -> list[RateRow]:
+    group_of = _GROUP_OF[by]
     groups: dict[str, _Tally] = defaultdict(_Tally)
-    total = _Tally()
     for state in states:
-        light = light_of(rules(state, period))
-        key = {
-            "county": state.office,
-            "sector": state.sector,
-            "plan": state.plan,
-            "level": LEVEL_LABELS.get(state.office_level, state.office_level),
-        }[by]
-        groups[key].add(state, period, light)
-        total.add(state, period, light)
+        groups[group_of(state)].add(state, period, light_of(rules(state, period)))
+    total = _Tally()
+    for tally in groups.values():
+        total.absorb(tally)
     rows = [tally.row(group) for group, tally in sorted(groups.items(), key=lambda item: -item[1].projects)]
     return rows + [total.row("合计")] if rows else rows

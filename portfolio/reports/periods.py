@@ -13,11 +13,13 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from portfolio import vocab
+from portfolio.db import chunked
 from portfolio.errors import UserInputError
 from portfolio.models import Division, PeriodReport, ProjectDivision
 
@@ -56,7 +58,7 @@ class Period:
 
     def months_after(self, month_text: str) -> int:
         """How many months this period is after a 'YYYY-MM' month (negative if before)."""
-        return self.index - Period.parse(month_text).index
+        return self.index - _month_index(month_text)
 
     @property
     def year_start(self) -> str:
@@ -64,6 +66,12 @@ class Period:
 
     def previous(self) -> Period:
         return Period(self.year - (self.month == 1), 12 if self.month == 1 else self.month - 1)
+
+
+@lru_cache(maxsize=4096)
+def _month_index(month_text: str) -> int:
+    """Lights and rates compare every project's months with the period: parse each text once."""
+    return Period.parse(month_text).index
 
 
 @dataclass(frozen=True)
@@ -113,8 +121,7 @@ class Offices:
             for project_id, code in self.session.execute(statement):
                 links[project_id].append(code)
         else:
-            for start in range(0, len(project_ids), 900):
-                part = project_ids[start : start + 900]
+            for part in chunked(project_ids):
                 for project_id, code in self.session.execute(statement.where(ProjectDivision.project_id.in_(part))):
                     links[project_id].append(code)
         return {project_id: self.common(codes) for project_id, codes in links.items()}

@@ -360,5 +360,5 @@ class SheetError(DataError):
 
     def __init__(self, problems: list[str]):
         self.problems = problems
-        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        more = {1: "", 2: " (and 1 more problem)"}.get(len(problems), f" (and {len(problems) - 1} more problems)")
         super().__init__(problems[0] + more)

@@ -22,7 +22,9 @@ every command's help is catalogued.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 
 CATALOGUE: dict[str, str] = {
     # --- help: the tool, groups and commands ---
@@ -147,6 +149,23 @@ CATALOGUE: dict[str, str] = {
     "wrote {n} project of {label} for {period} to {path}": "已将{label} {period} 的 {n} 个项目写入 {path}",
     "the draft has {n} problem: {first}": "草稿有 {n} 处问题，如：{first}",
     "wrote {n} project to {path}": "已写入 {n} 个项目到 {path}",
+    "{file}: read sheet {sheet} ({n} row, period {period})": "{file}：已读取工作表 {sheet}（{n} 行，填报期 {period}）",
+    "; ignored columns: {columns}": "；未使用的列：{columns}",
+    "dry run: {summary}; nothing was changed": "试运行：{summary}；未做任何改动",
+    "nothing changed: every value is already recorded ({summary})": "没有改动：所有数值都已记录（{summary}）",
+    "{n} new report": "新增填报 {n} 条",
+    "{n} corrected (earlier values kept as retracted)": "更正 {n} 条（原数值保留并标为已撤销）",
+    "{n} status change": "状态变更 {n} 条",
+    "{n} field change": "字段变更 {n} 条",
+    "{n} row unchanged": "{n} 行无变化",
+    ", ": "，",
+    "wrote the {period} 通报 ({n} project, {red_or_yellow} red or yellow) to {path}": "已将 {period} 通报（{n} 个项目，红灯和黄灯 {red_or_yellow} 个）写入 {path}",
+    "Delete every project and all status history in {database}?": "删除 {database} 中的全部项目和全部状态历史？",
+    "database: {database}": "数据库：{database}",
+    "schema revision: {revision} (latest {latest})": "结构版本：{revision}（最新为 {latest}）",
+    "schema revision: {revision}": "结构版本：{revision}",
+    "no projects with that light": "没有亮该颜色预警灯的项目",
+    "no projects": "没有项目",
     "other sums {labels} (too wide for the terminal; --format plain shows every column)": "其他 = {labels} 之和（终端宽度不够；--format plain 显示全部列）",
     # --- help added with works counting and progress reporting ---
     "--county matches where a work stands; --level 市级 the works the plan places under the prefecture.": "--county 按工程所在地匹配；--level 市级 选出规划列在市级名下的工程。",
@@ -312,7 +331,169 @@ ERRORS: dict[str, str] = {
     "set up the portfolio tables in {where} and loaded the seed data": "已在 {where} 建立 portfolio 数据表并载入种子数据",
     "{code}: nothing changed (every value given is already recorded)": "{code}：没有改动（给出的值都已记录）",
     "no matching projects (programmes are not exported to OC4IDS)": "没有符合条件的项目（项目群不导出到 OC4IDS）",
+    "warning: {message}": "警告：{message}",
+    # --- the database and its URL ---
+    "unsupported database URL scheme {scheme}: use a file path, sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB": "不支持的数据库地址类型 {scheme}：请用文件路径、sqlite:///路径 或 postgresql://用户:密码@主机/库名",
+    "{url} is an in-memory database, whose contents vanish when the command ends: give a file path or sqlite:///PATH": "{url} 是内存数据库，命令结束后内容即消失：请给出文件路径或 sqlite:///路径",
+    "cannot find the home directory in {path}: no such user": "无法确定 {path} 中的用户主目录：没有这个用户",
+    "bad port {port} in the database URL: a port is a number (postgresql://USER:PASSWORD@HOST:5432/DB)": "数据库地址中的端口 {port} 有误：端口是数字（postgresql://用户:密码@主机:5432/库名）",
+    "bad database URL {url}: {reason}": "数据库地址 {url} 有误：{reason}",
+    "no driver for {url}: {reason}": "没有 {url} 的数据库驱动：{reason}",
+    "cannot open database {url}: {reason}": "无法打开数据库 {url}：{reason}",
+    "cannot migrate {url}: {reason}": "无法升级 {url} 的数据库结构：{reason}",
+    "migration left {n} rows with broken foreign keys": "升级后有 {n} 行的外键失效",
+    "{url} holds other tables ({tables}) and no portfolio schema: point --db at an empty database, or run "
+    "`portfolio db init` to add the portfolio tables beside them": "{url} 中已有其他表（{tables}），但没有 portfolio 的表：请让 --db 指向空数据库，或运行 `portfolio db init` 在其旁建立 portfolio 的表",
+    "backup copies SQLite databases; for PostgreSQL use pg_dump (e.g. pg_dump -Fc DB > FILE)": "backup 只复制 SQLite 数据库；PostgreSQL 请用 pg_dump（如 pg_dump -Fc DB > FILE）",
+    "the backup file cannot be the database itself": "备份文件不能是数据库本身",
+    "cannot write backup {path}: {reason}": "无法写入备份 {path}：{reason}",
+    "backed up {database} to {path}": "已将 {database} 备份到 {path}",
+    "reset {url}: schema recreated and seeds loaded": "已重置 {url}：重建了数据库结构并载入种子数据",
+    "{url} is already set up (schema revision {revision}); nothing changed": "{url} 已经建好（结构版本 {revision}）；未作改动",
+    "upgraded {url} from schema revision {before} to {after}": "已将 {url} 的数据库结构从版本 {before} 升级到 {after}",
+    "seed directory not found: {path}": "找不到种子目录：{path}",
+    "plan {key}: code prefix {prefix} already belongs to plan {owner} in the database; prefixes are never reused "
+    "(choose another, or keep the key {kept})": "规划 {key}：编号前缀 {prefix} 在数据库中已属于规划 {owner}；前缀不能重复使用（请换一个，或沿用代号 {kept}）",
+    "dry run: nothing was changed": "试运行：未做任何改动",
+    "loaded": "已载入",
+    "nothing to change: the database already matches the seeds": "无需改动：数据库已与种子数据一致",
+    # --- options and output files ---
+    "--format {asked} does not match {name} (a {fmt} file); change one of them or leave out --format": "--format {asked} 与 {name}（{fmt} 文件）不符；请改其中一个，或不写 --format",
+    "--format xlsx needs --output FILE.xlsx": "--format xlsx 需要 --output 文件.xlsx",
+    "--format oc4ids is for `projects list`": "--format oc4ids 只用于 `projects list`",
+    "cannot tell the format of {path}: use one of {allowed}": "无法判断 {path} 的格式：请用 {allowed} 之一",
+    "an OC4IDS package is JSON: name the file .json, not {name}": "OC4IDS 项目包是 JSON：文件名请用 .json，而不是 {name}",
+    "a template is an Excel workbook: name the file .xlsx, not {name}": "填报表是 Excel 工作簿：文件名请用 .xlsx，而不是 {name}",
+    "say whose sheet it is: --county NAME (repeatable), --level 市级, or --all": "请说明是哪个单位的填报表：--county 县(区)（可重复）、--level 市级 或 --all",
+    "--then needs a value: county, prefecture, sector, plan, status, kind or column": "--then 需要一个值：county、prefecture、sector、plan、status、kind 或 column",
+    "--then {then} is the same as --by: give a different second dimension (county, prefecture, sector, plan, "
+    "status, kind or column)": "--then {then} 与 --by 相同：请给出另一个维度（county、prefecture、sector、plan、status、kind 或 column）",
+    "give at least one field to set (see --help)": "请至少给出一个要设置的字段（见 --help）",
+    "bad --annual-plan {value}: use YEAR=万元, e.g. 2026=800": "--annual-plan {value} 有误：请写成 年份=万元，如 2026=800",
+    "unknown facet {value}; allowed: {allowed}": "未知的分面 {value}；可用：{allowed}",
+    "{label} has no projects to report (建成 and 取消 projects are left out)": "{label} 没有需要填报的项目（建成和取消的项目不列入）",
+    "wrote draft {path}": "已写入草稿 {path}",
+    "{path} is not a valid plan file: {message}": "{path} 不是有效的规划文件：{message}",
+    # --- project fields (projects set, report sheets) ---
+    "bad {what} {value}: give a number in 万元": "{what} {value} 有误：请给出以万元计的数字",
+    "bad {what} {value}: must be a number ≥ 0 (万元)": "{what} {value} 有误：须为不小于 0 的数（万元）",
+    "bad 项目代码 {value}: use 24 characters YYYY-RRRRRR-DD-TT-NNNNNN (GB/T 40058-2021), e.g. "
+    "2021-540222-48-01-000001": "项目代码 {value} 有误：应为 24 位的 YYYY-RRRRRR-DD-TT-NNNNNN（GB/T 40058-2021），如 2021-540222-48-01-000001",
+    "bad 项目代码 {value}: year {year} is not between {first} and this year": "项目代码 {value} 有误：年份 {year} 不在 {first} 年到今年之间",
+    "bad 项目代码 {value}: region {region} is not a known division (GB/T 2260; see `portfolio counties`)": "项目代码 {value} 有误：地区代码 {region} 不是已知的行政区划（GB/T 2260；见 `portfolio counties`）",
+    "{label} is too long ({n} characters, at most {limit})": "{label}太长（{n} 个字符，最多 {limit} 个）",
+    "too long ({n} characters, at most {limit})": "太长（{n} 个字符，最多 {limit} 个）",
+    "{start} {early} is after {end} {late}": "{start} {early} 晚于 {end} {late}",
+    "the value of {option} contains a NUL character (at position {n})": "{option} 的值含有空字符（第 {n} 个字符）",
+    "the value of {option} contains {char}, which is not a character: a byte that is not UTF-8, or a lone "
+    "surrogate (at position {n})": "{option} 的值含有 {char}，它不是字符：不是 UTF-8 的字节，或孤立的代理码（第 {n} 个字符）",
+    "{what} contains a NUL character (at position {n})": "{what} 含有空字符（第 {n} 个字符）",
+    "{what} contains {char}, which is not a character: a byte that is not UTF-8, or a lone surrogate (at position {n})": "{what} 含有 {char}，它不是字符：不是 UTF-8 的字节，或孤立的代理码（第 {n} 个字符）",
+    # --- status history and events ---
+    "bad event id {value}: use the id shown by `projects history` (S12, F3, R7)": "记录编号 {value} 有误：请用 `projects history` 显示的编号（S12、F3、R7）",
+    "say why the event is retracted (--note)": "请说明撤销原因（--note）",
+    "{code} has no event {event}; see `portfolio projects history {shown}`": "{code} 没有记录 {event}；见 `portfolio projects history {shown}`",
+    "event {event} was already retracted ({when})": "记录 {event} 已经撤销（{when}）",
+    "{event} is the only status event that counts; record the right status with set-status instead": "{event} 是唯一有效的状态记录；请改用 `projects set-status` 记录正确的状态",
+    "{code}: {event} ({what}) retracted; now {now}": "{code}：已撤销 {event}（{what}）；现为 {now}",
+    "{code}: already {status} since {when}; nothing recorded": "{code}：自 {when} 起已是{status}，未作记录",
+    "{code}: recorded {status} ({when}) in the history; the current status stays {current} (a later event)": "{code}：已在历史中记录{status}（{when}）；当前状态仍为{current}（有更晚的记录）",
+    # --- status sheets (status import) ---
+    "missing project code": "缺少项目编号",
+    "the sheet is empty": "表格是空的",
+    "header needs columns {columns} (e.g. code,status,date,note or 项目编号,状态,日期,备注)": "表头缺少列 {columns}（如 项目编号,状态,日期,备注 或 code,status,date,note）",
+    "unsupported sheet type {suffix}; use .csv, .tsv or .xlsx": "不支持的表格类型 {suffix}；请用 .csv、.tsv 或 .xlsx",
+    "not a readable .xlsx workbook ({error})": "不是可读取的 .xlsx 工作簿（{error}）",
+    "not a readable .xls workbook ({error})": "不是可读取的 .xls 工作簿（{error}）",
+    "the workbook has no worksheet": "工作簿中没有工作表",
+    "more than {n} rows; split the sheet": "超过 {n} 行；请拆分表格",
+    # --- report sheets (report import) ---
+    "1 problem found; nothing was imported": "发现 1 处问题；未导入任何数据",
+    "{n} problems found; nothing was imported": "发现 {n} 处问题；未导入任何数据",
+    "unknown report values {names}; allowed: {allowed}": "未知的填报项 {names}；可用：{allowed}",
+    "the sheet does not say its period; pass --period YYYY-MM": "表格未注明填报期；请加 --period YYYY-MM",
+    "the sheet is for period {period}, not the current period {current}; pass --period {given} to import it": "表格的填报期是 {period}，不是本期 {current}；要导入请加 --period {given}",
+    "the sheet is for period {period}, not {other}": "表格的填报期是 {period}，不是 {other}",
+    "the sheet is for {office}, not {other}": "表格是{office}的，不是{other}的",
+    "empty": "未填写",
+    "unknown project {code}": "未知的项目 {code}",
+    "{code} is not a project of this sheet's office (pass --county to import it for another office)": "{code} 不是本表填报单位的项目（要按其他单位导入请加 --county）",
+    "empty; give the date the status changed to {status} (it is never taken to be today)": "未填写；请填写状态变为{status}的日期（不会默认为今天）",
+    "{day} is in the future": "{day} 在将来",
+    "repeats {where} ({code}); counted once": "与 {where} 重复（{code}）；只计一次",
+    "{code} is also on {where} with other values for {period}": "{code} 也在 {where} 中，且 {period} 的数值不同",
+    "{amount} is less than {earlier} reported for {period}": "{amount} 小于 {period} 填报的 {earlier}",
+    "{amount} is more than {later} reported for {period}": "{amount} 大于 {period} 填报的 {later}",
+    "{amount} is not {period}'s {earlier} + 本期 {current}": "{amount} 不等于 {period} 的 {earlier} 加本期 {current}",
+    "{amount} is less than 本期 {current}": "{amount} 小于本期 {current}",
+    "{amount} is above 总投资 {total} ({code}); check the row": "{amount} 超过总投资 {total}（{code}）；请检查该行",
+    "a formula ({formula}) without a saved value; type the date, or open and save the file in Excel": "公式（{formula}）没有保存的值；请直接填写日期，或在 Excel 中打开并保存该文件",
+    "not a date: {value} (use a date cell or YYYY-MM-DD)": "不是日期：{value}（请用日期单元格或 YYYY-MM-DD）",
+    "bad period {value}: use YYYY-MM (e.g. 2026-11)": "填报期 {value} 有误：请用 YYYY-MM（如 2026-11）",
+    "none of the counties given is a {level} office": "给出的县(区)都不是{level}填报单位",
+    "no sheet has a header row with 编号 or 项目代码 and the report columns (sheets read: {sheets})": "没有哪个工作表的表头行同时有 编号 或 项目代码 和填报列（已读取的工作表：{sheets}）",
+    "cannot decode the file as UTF-8, UTF-16 or GBK": "无法按 UTF-8、UTF-16 或 GBK 解码该文件",
+    "cannot decode the file as UTF-8 or GBK": "无法按 UTF-8 或 GBK 解码该文件",
+    "unsupported file type {suffix}; use {allowed}": "不支持的文件类型 {suffix}；请用 {allowed}",
+    "not a text file (binary data); convert the plan to plain text first": "不是文本文件（二进制数据）；请先把规划转成纯文本",
+    "not a text file (binary data)": "不是文本文件（二进制数据）",
+    "reading .xls needs the xlrd package": "读取 .xls 需要安装 xlrd 包",
+    "malformed text sheet: {error}": "文本表格格式有误：{error}",
+    "not a file": "不是文件",
+    "file not found": "找不到文件",
+    "the file is empty": "文件是空的",
+    # --- plan drafts (extract) ---
+    "cannot read {path}: {reason}": "无法读取 {path}：{reason}",
+    "cannot tell which prefecture the plan covers; give --region": "无法判断规划覆盖哪个地市；请给出 --region",
+    "no 专栏 found: the text has no boxed lists to draft from": "没有找到专栏：文本中没有可起草的专栏列表",
+    # --- accounts ---
+    "the password is too short: at least {n} characters": "密码太短：至少 {n} 个字符",
+    "the password is too long: at most {n} characters": "密码太长：最多 {n} 个字符",
+    "the password must not be the account name": "密码不能与账户名相同",
+    "bad account name {value}: 1 to {n} characters, no spaces and none of : / \\ < > \" ' &": "账户名 {value} 不可用：须为 1 到 {n} 个字符，不含空格，也不含 : / \\ < > \" ' &",
+    "unknown role {value}; allowed: admin (管理员), editor (填报员), viewer (查看者)": "未知的角色 {value}；可用：admin（管理员）、editor（填报员）、viewer（查看者）",
+    "--level {given}: an editor's scope takes --level 市级 (with --prefecture) or counties (--county)": "--level {given}：填报员的范围只能是 --level 市级（配合 --prefecture）或县(区)（--county）",
+    "--prefecture goes with --level 市级 (the prefecture's 市级 works); for its counties use --county": "--prefecture 须配合 --level 市级（该市的市级工程）；该市的县(区)请用 --county",
+    "--level 市级 needs --prefecture: whose 市级 works (拉萨, 日喀则, 昌都)?": "--level 市级 需要 --prefecture：哪个市的市级工程（拉萨、日喀则、昌都）？",
+    "{codes} is not a county or prefecture": "{codes} 不是县(区)或地市",
+    "an editor needs a scope: --county 江孜 (repeatable) and/or --level 市级 --prefecture 日喀则": "填报员需要填报范围：--county 江孜（可重复），和/或 --level 市级 --prefecture 日喀则",
+    "an account named {value} exists already": "已有名为 {value} 的账户",
+    "no account named {value}; see `portfolio users list`": "没有名为 {value} 的账户；见 `portfolio users list`",
+    "account {value} does not exist (any more); nothing was written": "账户 {value} 不存在（或已不存在）；未写入任何数据",
+    "account {value} is disabled; nothing was written": "账户 {value} 已停用；未写入任何数据",
+    "account {value} is a viewer: it may read but not write; nothing was written": "账户 {value} 是查看者：只能查看，不能填报；未写入任何数据",
+    "account {value} may not manage accounts (admins only)": "账户 {value} 不能管理账户（仅限管理员）",
+    "only an editor has a scope; an admin writes everything": "只有填报员有填报范围；管理员可以填报全部项目",
+    "only an editor has a scope; a viewer writes nothing": "只有填报员有填报范围；查看者不能填报",
+    "{value} is not a prefecture (拉萨, 日喀则, 昌都)": "{value} 不是地市（拉萨、日喀则、昌都）",
+    "you act as account {value} (named like your {source}); --by cannot record in another name": "你以账户 {value} 的身份操作（与你的{source}同名）；不能用 --by 以其他名义记录",
+    "account {value} (editor for {offices}) may not write rows {listed} and {n} more: outside its scope; nothing "
+    "was written": "账户 {value}（{offices}的填报员）无权填报 {listed} 及另外 {n} 行：超出其填报范围；未写入任何数据",
+    "account {value} (editor for {offices}) may not write {listed} and {n} more: outside its scope; nothing was "
+    "written": "账户 {value}（{offices}的填报员）无权填报 {listed} 及另外 {n} 个项目：超出其填报范围；未写入任何数据",
+    "account {value} (editor for {offices}) may not write rows {listed}: outside its scope; nothing was written": "账户 {value}（{offices}的填报员）无权填报 {listed}：超出其填报范围；未写入任何数据",
+    "account {value} (editor for {offices}) may not write {listed}: outside its scope; nothing was written": "账户 {value}（{offices}的填报员）无权填报 {listed}：超出其填报范围；未写入任何数据",
 }
+# Endings added to a message that translates on its own.
+ERROR_SUFFIXES: dict[str, str] = {
+    " (and 1 more problem)": "（另有 1 处问题）",
+    " (and {n} more problems)": "（另有 {n} 处问题）",
+    " (and 1 more problem; run `portfolio seed check`)": "（另有 1 处问题；运行 `portfolio seed check` 查看全部）",
+    " (and {n} more problems; run `portfolio seed check`)": "（另有 {n} 处问题；运行 `portfolio seed check` 查看全部）",
+}
+# What the operating system says about a file (OSError.strerror), before ": path".
+OS_ERRORS: dict[str, str] = {
+    "No such file or directory": "没有这个文件或文件夹",
+    "Permission denied": "没有权限",
+    "Is a directory": "这是文件夹",
+    "Not a directory": "不是文件夹",
+    "No space left on device": "磁盘空间不足",
+    "Read-only file system": "文件系统只读",
+    "File exists": "文件已存在",
+    "File name too long": "文件名太长",
+    "Disk quota exceeded": "超出磁盘配额",
+}
+ERRORS.update({f"{english}: {{path}}": f"{chinese}：{{path}}" for english, chinese in OS_ERRORS.items()})
 ERROR_PARTS: dict[str, str] = {
     " (did you mean {options}?)": "（是否要找 {options}？）",
 }
@@ -328,43 +509,119 @@ ERROR_WORDS: dict[str, str] = {
     "places": "城镇",
     "indicators": "指标",
     "any plan": "任何规划",
+    "amount": "金额",
+    "the password": "密码",
+    "the account name": "账户名",
+    "the project code": "项目编号",
+    "the note": "备注",
+    "the database path or URL": "数据库路径或地址",
+    "code": "项目编号",
+    "date": "日期",
+    "database role": "数据库角色",
+    "system user": "系统用户",
+    "(none)": "（无扩展名）",
+    "none": "无",
+    **OS_ERRORS,
 }
+# Fields that may hold ": " (a message, or a driver's reason); other fields never do, so that a
+# location before ": " is never taken for a value.
+OPEN_FIELDS = {"message", "reason", "error", "listed"}
+# Fields whose text is a word of ERROR_WORDS (`unknown {what}`), translated on its own.
+WORD_FIELDS = {"what", "level", "kind", "scope", "source", "suffix", "before", "sheets", "reason"}
 
 
-def _template_pattern(template: str):
-    import re
+_FIELD = re.compile(r"\{(\w+)\}")
+# A value as repr() writes it: 'text' or "text".
+_QUOTED = r"(?P<%s>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")"
 
-    fields = re.split(r"\{(\w+)\}", template)
+
+@functools.cache
+def _template_pattern(template: str) -> re.Pattern:
+    fields = _FIELD.split(template)
     parts = []
     for index, piece in enumerate(fields):
         if index % 2 == 0:
             parts.append(re.escape(piece))
-        elif piece == "value":  # a quoted value as repr() writes it
-            parts.append(r"(?P<value>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")")
+        elif piece == "value":
+            parts.append(_QUOTED % piece)
         elif piece == "hint":
             parts.append(r"(?P<hint>(?: \(did you mean .*?\?\))?)")
-        else:
+        elif piece in OPEN_FIELDS:
             parts.append(rf"(?P<{piece}>.+?)")
+        else:  # a value, not a location and its message: `{day} is in the future` is not `a.csv:3: …`
+            parts.append(rf"(?P<{piece}>(?:(?!: ).)+?)")
     return re.compile("".join(parts), re.DOTALL)
+
+
+@functools.cache
+def _most_specific_first() -> list[tuple[str, str]]:
+    """The templates, those with the most fixed text first: `unknown role {value}; allowed: admin …`
+    before `unknown {what} {value}{hint}; allowed: {allowed}`."""
+    templates = [*ERRORS.items(), *ERROR_PARTS.items()]
+    return sorted(templates, key=lambda item: -len(_FIELD.sub("", item[0])))
+
+
+@functools.cache
+def _suffix_pattern(template: str) -> re.Pattern:
+    return re.compile("(?P<message>.+?)" + _template_pattern(template).pattern, re.DOTALL)
 
 
 def translate_message(message: str) -> str:
     """A library error or note in the user's language: Chinese through ERRORS when the locale is Chinese."""
     if language() != "zh":
         return message
-    for english, chinese in (*ERRORS.items(), *ERROR_PARTS.items()):
+    return _translated(message) or message
+
+
+def _translated(message: str) -> str | None:
+    """The Chinese of a message, or None when no template knows it.
+
+    Tried in turn: a whole template (ERRORS, ERROR_PARTS); a known ending (ERROR_SUFFIXES: "(and 3
+    more problems)") after a message that translates; a location before ": " (a file, file:row, a
+    sheet's column such as 状态日期, a project code) followed by a message that translates.
+    """
+    for english, chinese in _most_specific_first():
         found = _template_pattern(english).fullmatch(message)
         if found:
             fields = {name: _translate_field(name, text) for name, text in found.groupdict().items()}
-            return chinese.format(**fields)
-    return message
+            if None not in fields.values():
+                return chinese.format(**fields)
+    for english, chinese in ERROR_SUFFIXES.items():
+        found = _suffix_pattern(english).fullmatch(message)
+        if found:
+            head = _translated(found.group("message"))
+            if head is not None:
+                rest = {k: v for k, v in found.groupdict().items() if k != "message"}
+                return head + chinese.format(**rest)
+    start = 0
+    while (colon := message.find(": ", start)) > 0:
+        where, rest = message[:colon], message[colon + 2 :]
+        if _is_location(where):
+            translated = _translated(rest)
+            if translated is not None:
+                return f"{where}: {translated}"
+        start = colon + 2
+    return None
 
 
-def _translate_field(name: str, text: str) -> str:
+_ENGLISH_PHRASE = re.compile(r"[A-Za-z]{2,} +[A-Za-z]{2,}")
+
+
+def _is_location(text: str) -> bool:
+    """A file (and row), a sheet's column or a project code: no English words, and a path sign, a
+    digit or a Chinese character (`a.csv:3`, `江孜.xlsx:调度表:5`, `状态日期`, `CD14-05-009`)."""
+    if _ENGLISH_PHRASE.search(text):
+        return False
+    return bool(re.search(r"[/\\.:\d]|[^\x00-\x7f]", text))
+
+
+def _translate_field(name: str, text: str) -> str | None:
     if name == "hint":
         return translate_message(text) if text else ""
-    if name in ("what", "level", "kind", "scope"):
+    if name in WORD_FIELDS:
         return ERROR_WORDS.get(text, text)
+    if name == "message":  # a message inside a message (a warning, a sheet's problem)
+        return _translated(text) or text
     return text
 
 

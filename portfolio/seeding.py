@@ -1498,7 +1498,9 @@ class SeedFilesError(DataError):
     def __init__(self, errors: list[SeedError]):
         self.errors = errors
         first = errors[0]
-        more = f" (and {len(errors) - 1} more problems; run `portfolio seed check`)" if len(errors) > 1 else ""
+        more = {1: "", 2: " (and 1 more problem; run `portfolio seed check`)"}.get(
+            len(errors), f" (and {len(errors) - 1} more problems; run `portfolio seed check`)"
+        )
         super().__init__(f"{first}{more}")
 
 

@@ -29,6 +29,12 @@ CHINESE_ERRORS = [
     (("summary", "--by", "size"), "错误：未知的统计维度 'size'"),
     (("projects", "list", "--prefecture", "芒康"), "错误：'芒康' 是县级，不是地市"),
     (("report", "lights", "--light", "blue"), "错误：未知的预警 'blue'"),
+    (("report", "lights", "--period", "2026-13"), "错误：填报期 '2026-13' 有误：请用 YYYY-MM（如 2026-11）"),
+    (("report", "template", "-o", "x.csv", "--county", "江孜"), "错误：填报表是 Excel 工作簿：文件名请用 .xlsx"),
+    (("projects", "set", "CD14-05-009", "--total-investment", "abc"), "错误：总投资(万元) 'abc' 有误：请给出以万元计"),
+    (("projects", "retract", "CD14-05-009", "Q1", "-m", "x"), "错误：记录编号 'Q1' 有误：请用 `projects history`"),
+    (("summary", "--by", "county", "--then", "county"), "错误：--then county 与 --by 相同：请给出另一个维度（county、"),
+    (("users", "add", "甲 乙", "--role", "viewer"), "错误：账户名 '甲 乙' 不可用：须为 1 到"),
 ]
 
 
@@ -86,3 +92,37 @@ def test_usage_errors_are_one_line_on_a_real_terminal_too(seeded_url, language, 
     )
     lines = [line for line in shown.replace("\r", "").splitlines() if line.strip()]
     assert lines == [expected], shown
+
+
+def test_problems_of_a_sheet_read_in_chinese_after_their_location(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTFOLIO_LANG", "zh")
+    sheet = tmp_path / "状态.csv"
+    sheet.write_text("code,status,date\nCD14-05-009,在建,2031-01-01\nXX-9,在建,\n", encoding="utf-8")
+    result = cli("status", "import", str(sheet))
+    assert result.exit_code == 1
+    assert result.stderr == f"错误：{sheet}:2: 日期 2031-01-01 在将来（另有 1 处问题）\n"
+    report = tmp_path / "调度.csv"
+    report.write_text("编号,状态,状态日期\nXX-9,在建,2026-01-01\nCD14-05-009,foo,2026-01-01\n", encoding="utf-8")
+    lines = cli("report", "import", str(report), "--period", "2026-11").stderr.splitlines()
+    assert lines[0] == "调度.csv:调度:2: 编号: 未知的项目 XX-9"
+    assert lines[1].startswith("调度.csv:调度:3: 状态: 未知的状态 'foo'；可用：谋划 (identification)")
+    assert lines[2] == "错误：发现 2 处问题；未导入任何数据"
+
+
+def test_results_of_a_change_read_in_chinese(cli, monkeypatch):
+    monkeypatch.setenv("PORTFOLIO_LANG", "zh")
+    assert cli("projects", "set-status", "CD14-05-009", "在建", "--date", "2025-04-01").stdout == (
+        "CD14-05-009: 谋划 → 在建 (2025-04-01)\n"
+    )
+    again = cli("projects", "set-status", "CD14-05-009", "在建", "--date", "2025-04-01")
+    assert again.stdout == "CD14-05-009：自 2025-04-01 起已是在建，未作记录\n"
+    earlier = cli("projects", "set-status", "CD14-05-009", "前期", "--date", "2024-04-01")
+    assert earlier.stdout == "CD14-05-009：已在历史中记录前期（2024-04-01）；当前状态仍为在建（有更晚的记录）\n"
+    info = cli("db", "info").stdout
+    assert info.startswith("数据库：") and "\n结构版本：" in info
+
+
+def test_an_english_problem_count_agrees_with_its_number(cli, tmp_path):
+    sheet = tmp_path / "two.csv"
+    sheet.write_text("code,status,date\nCD14-05-009,在建,2031-01-01\nXX-9,在建,\n", encoding="utf-8")
+    assert cli("status", "import", str(sheet)).stderr.endswith("is in the future (and 1 more problem)\n")

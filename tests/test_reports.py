@@ -291,7 +291,7 @@ def test_cumulative_never_decreases_and_must_add_up(cli, tmp_path):
     assert result.exit_code == 1 and "600 is not 2026-10's 500 + 本期 50" in result.stderr
     sheet.write_text(f"编号,本期完成投资(万元),累计完成投资(万元)\n{code},50,550\n{code},50,550\n", encoding="utf-8")
     result = ok(cli("report", "import", str(sheet), "--period", "2026-11"))
-    assert "a.csv:a:3: 编号: repeats a.csv:a:2" in result.stderr and "1 new reports" in result.stderr
+    assert "a.csv:a:3: 编号: repeats a.csv:a:2" in result.stderr and "1 new report, 0 corrected" in result.stderr
     sheet.write_text(f"编号,本期完成投资(万元),累计完成投资(万元)\n{code},50,550\n{code},60,560\n", encoding="utf-8")
     result = cli("report", "import", str(sheet), "--period", "2026-11")
     assert result.exit_code == 1 and "is also on a.csv:a:2 with other values" in result.stderr
@@ -322,7 +322,7 @@ def test_utf16_text_tsv_and_a_national_code_column(cli, tmp_path):
     utf16 = tmp_path / "excel-unicode.txt"
     utf16.write_bytes("项目代码\t形象进度\t计划开工\n2024-540222-48-01-000123\t施工准备\t45717\n".encode("utf-16"))
     result = ok(cli("report", "import", str(utf16), "--period", PERIOD))
-    assert "1 new reports" in result.stderr and "计划开工 (空) → 2025-03" in result.stdout
+    assert "1 new report, 0 corrected" in result.stderr and "计划开工 (空) → 2025-03" in result.stdout
     tsv = tmp_path / "sheet.tsv"
     tsv.write_text(f"编号\t项目代码\t联系人\t备用列\n{codes[1]}\t2023-540222-48-01-000777\t扎西\tx\n", encoding="utf-8")
     result = ok(cli("report", "import", str(tsv), "--period", PERIOD))

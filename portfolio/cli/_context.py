@@ -65,6 +65,13 @@ def note(message: str) -> None:
     typer.echo(translate_message(message), err=True)
 
 
+def say(message: str) -> None:
+    """A line of the result for people on stdout (`CD14-05-009: 前期 → 在建`), in their language."""
+    from portfolio.i18n import translate_message
+
+    typer.echo(translate_message(message))
+
+
 def fail(message: str, exit_code: int = 1) -> None:
     from portfolio.db import redact
     from portfolio.i18n import t, translate_message

@@ -12,6 +12,7 @@ import typer
 from portfolio.cli._context import app_context, friendly_errors, note
 from portfolio.cli._output import atomic_output, check_output_path
 from portfolio.errors import DatabaseError, UserInputError
+from portfolio.i18n import t
 
 db_app = typer.Typer(no_args_is_help=True, help="Inspect, upgrade, back up or reset the database.")
 
@@ -26,9 +27,14 @@ def info(ctx: typer.Context, fmt: Annotated[str, typer.Option("--format", "-f")]
 
     context = app_context(ctx)
     engine = context.engine()
+    revision = db.current_revision(engine)
     header = [
         ("database", db.display_url(context.url)),
-        ("schema revision", f"{db.current_revision(engine)} (latest {db.SCHEMA_HEAD})"),
+        ("schema revision", f"{revision} (latest {db.SCHEMA_HEAD})"),
+    ]
+    shown = [
+        t("database: {database}", database=header[0][1]),
+        t("schema revision: {revision} (latest {latest})", revision=revision, latest=db.SCHEMA_HEAD),
     ]
     with context.session() as session:
         header.append(("search index", db.search_index(session.connection())))
@@ -44,8 +50,8 @@ def info(ctx: typer.Context, fmt: Annotated[str, typer.Option("--format", "-f")]
             sys.stdout,
         )
         return
-    for label, value in header:
-        (typer.echo if fmt == "table" else note)(f"{label}: {value}")
+    for line in shown:
+        (typer.echo if fmt == "table" else note)(line)
     emit(counts, [Col("table", "表"), Col("rows", "行数")], fmt, title="行数")
     emit(
         [(p[0], p[6], p[7], p[8]) for p in plans],
@@ -62,7 +68,7 @@ def upgrade(ctx: typer.Context) -> None:
     from portfolio import db
 
     engine = app_context(ctx).engine()
-    typer.echo(f"schema revision: {db.current_revision(engine)}")
+    typer.echo(t("schema revision: {revision}", revision=db.current_revision(engine)))
 
 
 @db_app.command("backup")
@@ -134,7 +140,7 @@ def reset(
 
     context = app_context(ctx)
     shown = db.display_url(context.url)
-    if not yes and not typer.confirm(f"Delete every project and all status history in {shown}?"):
+    if not yes and not typer.confirm(t("Delete every project and all status history in {database}?", database=shown)):
         raise typer.Abort()
     engine = context.engine(migrate=False)
     db.check_connection(engine)

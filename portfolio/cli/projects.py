@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from portfolio.cli._context import app_context, friendly_errors, note
+from portfolio.cli._context import app_context, friendly_errors, note, say
 from portfolio.cli._options import (
     ColumnOption,
     ColumnsOption,
@@ -292,7 +292,7 @@ def set_fields(
             session, code, values, actor=current_actor(session, by), effective_date=when, note=note_text
         )
     for change in done:
-        typer.echo(change.describe())
+        say(change.describe())
     if not done:
         note(f"{code.upper()}: nothing changed (every value given is already recorded)")
 
@@ -312,7 +312,7 @@ def retract_event(
 
     with app_context(ctx).session(write=True) as session:
         done = history.retract(session, code, event_id, actor=current_actor(session, by), note=note_text)
-    typer.echo(done.describe())
+    say(done.describe())
 
 
 @projects_app.command("set-status")
@@ -338,4 +338,4 @@ def set_status(
         change = changes.set_status(
             session, code, status, effective_date=when, note=note_text, actor=current_actor(session, by)
         )
-    typer.echo(change.describe())
+    say(change.describe())

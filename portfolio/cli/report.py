@@ -7,11 +7,11 @@ from typing import Annotated
 
 import typer
 
-from portfolio.cli._context import app_context, friendly_errors, note
+from portfolio.cli._context import app_context, friendly_errors, note, say
 from portfolio.cli._options import ColumnsOption, CountyOption, ForceOption, FormatOption, OutputOption
 from portfolio.cli._output import atomic_output, check_output_path, emit
 from portfolio.errors import UserInputError
-from portfolio.i18n import plural
+from portfolio.i18n import plural, t, translate_message
 from portfolio.views import light_columns, rate_columns
 
 report_app = typer.Typer(no_args_is_help=True, help="Progress reporting (调度): sheets, import, lights, rates.")
@@ -115,27 +115,48 @@ def import_reports(
             )
         except importer.ImportProblems as error:
             for problem in error.problems:
-                typer.echo(problem, err=True)
+                typer.echo(translate_message(problem), err=True)
             raise
         for sheet in result.sheets:
-            ignored = f"; ignored columns: {', '.join(sheet.ignored)}" if sheet.ignored else ""
-            note(f"{sheet.file}: read sheet {sheet.sheet} ({sheet.rows} rows, period {sheet.period}){ignored}")
+            read = plural(
+                sheet.rows,
+                "{file}: read sheet {sheet} ({n} row, period {period})",
+                "{file}: read sheet {sheet} ({n} rows, period {period})",
+                file=sheet.file,
+                sheet=sheet.sheet,
+                period=sheet.period,
+            )
+            ignored = t("; ignored columns: {columns}", columns=", ".join(sheet.ignored)) if sheet.ignored else ""
+            note(read + ignored)
         for warning in result.warnings:
             note(f"warning: {warning}")
-        for change in result.status_changes:
-            typer.echo(change.describe())
-        for change in result.field_changes:
-            typer.echo(change.describe())
-        summary = (
-            f"{result.reports_new} new reports, {result.reports_replaced} corrected (earlier values kept "
-            f"as retracted), {len(result.status_changes)} status changes, {len(result.field_changes)} "
-            f"field changes, {result.unchanged_rows} rows unchanged"
-        )
+        for change in (*result.status_changes, *result.field_changes):
+            say(change.describe())
+        summary = _import_summary(result)
         if dry_run:
             session.rollback()
-            note(f"dry run: {summary}; nothing was changed")
+            note(t("dry run: {summary}; nothing was changed", summary=summary))
             return
-    note(summary if result.changed else f"nothing changed: every value is already recorded ({summary})")
+    note(
+        summary
+        if result.changed
+        else t("nothing changed: every value is already recorded ({summary})", summary=summary)
+    )
+
+
+def _import_summary(result) -> str:
+    counts = [
+        plural(result.reports_new, "{n} new report", "{n} new reports"),
+        plural(
+            result.reports_replaced,
+            "{n} corrected (earlier values kept as retracted)",
+            "{n} corrected (earlier values kept as retracted)",
+        ),
+        plural(len(result.status_changes), "{n} status change", "{n} status changes"),
+        plural(len(result.field_changes), "{n} field change", "{n} field changes"),
+        plural(result.unchanged_rows, "{n} row unchanged", "{n} rows unchanged"),
+    ]
+    return t(", ").join(counts)
 
 
 @report_app.command("lights")
@@ -212,7 +233,16 @@ def summary(
             light_rows = [row for row in rules.lights(session, reporting, offices) if row.light != "绿"]
             with atomic_output(output) as partial:
                 bulletin.write_bulletin(partial, reporting, breakdowns, light_rows)
-            note(f"wrote the {reporting} 通报 ({len(states)} projects, {len(light_rows)} red or yellow) to {output}")
+            note(
+                plural(
+                    len(states),
+                    "wrote the {period} 通报 ({n} project, {red_or_yellow} red or yellow) to {path}",
+                    "wrote the {period} 通报 ({n} projects, {red_or_yellow} red or yellow) to {path}",
+                    period=reporting,
+                    red_or_yellow=len(light_rows),
+                    path=output,
+                )
+            )
             return
     rows = rules.rates_of(states, reporting, by)
     bars = [(row.group, row.investment_rate or 0) for row in rows if row.group != "合计"] if chart else None

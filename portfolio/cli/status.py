@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from portfolio.cli._context import app_context, friendly_errors, note
+from portfolio.cli._context import app_context, friendly_errors, note, say
 from portfolio.i18n import plural, t
 
 status_app = typer.Typer(no_args_is_help=True, help="Status updates in bulk.")
@@ -37,7 +37,7 @@ def import_status(
     with app_context(ctx).session(write=True) as session:
         result = changes.import_sheet(session, path, actor=current_actor(session, by))
         for change in result.changes:
-            typer.echo(change.describe())
+            say(change.describe())
         recorded = sum(change.recorded for change in result.changes)
         same = (
             plural(

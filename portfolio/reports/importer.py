@@ -48,7 +48,11 @@ class ImportProblems(DataError):
 
     def __init__(self, problems: list[str]):
         self.problems = problems
-        super().__init__(f"{len(problems)} problem{'s' if len(problems) > 1 else ''} found; nothing was imported")
+        super().__init__(
+            "1 problem found; nothing was imported"
+            if len(problems) == 1
+            else f"{len(problems)} problems found; nothing was imported"
+        )
 
 
 @dataclass

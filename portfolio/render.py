@@ -31,7 +31,7 @@ EXTENSIONS = {
 class Col:
     key: str  # JSON key and CSV header
     label: str  # Chinese header for tables
-    kind: str | None = None  # "code", "date", "integer", "number", "text"; None: told by the values
+    kind: str | None = None  # "code", "date", "integer", "number", "label" (a name), "text"; None: by the values
 
 
 @dataclass(frozen=True)

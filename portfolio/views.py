@@ -261,7 +261,7 @@ def status_rows(events) -> list[tuple]:
 def history_columns() -> list[Col]:
     """The columns of `projects history`: status, field and report events."""
     return [
-        Col("id", "编号", "integer"),
+        Col("id", "编号", "code"),
         Col("effective_date", "日期", "date"),
         Col("what", "事项"),
         Col("old", "原值"),
@@ -370,7 +370,7 @@ def rate_columns(by: str) -> list[Col]:
     from portfolio.reports.lights import BREAKDOWNS
 
     return [
-        Col(by, BREAKDOWNS[by]),
+        Col(by, BREAKDOWNS[by], "text" if by == "plan" else "label"),  # county, sector, level names never wrap
         Col("projects", "项目数"),
         *(Col(k, v) for k, v in RATE_LABELS.items()),
         Col("red", "红灯"),

@@ -16,6 +16,7 @@ otherwise the values tell.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Sequence
@@ -32,7 +33,7 @@ SHORT_TEXT = 20  # text columns no wider than this never wrap (codes, county nam
 WRAP_MIN = 16  # a wrapping column (a name) is at least this wide, unless its text is narrower
 
 # A Latin/digit run, or one character with the punctuation that must stay with it.
-_FINE_TOKEN = re.compile(r"\s+|[（《「“(\[]*(?:[\x21-\x7e]+|.)[、，。；：）》」”)\]%]*")
+_FINE_TOKEN = re.compile(r"\s+|[（《「“(\[]*(?:[\x21-\x7e]+|.)[、，。；：！？）》」”)\]%,.;:!?]*")
 _LIST_ITEM = re.compile(r"[^、]*、|[^、]+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -58,7 +59,26 @@ _WORD_LIST = """
     人员 专业 岗位 关键 从业 建筑 施工 执业 注册 职工 干部 周转房 公积金 缴存 贷款 使用率 占有率 居民 收入
 """
 WORDS = frozenset(_WORD_LIST.split())
-_LONGEST_WORD = max(len(word) for word in WORDS)
+_LONGEST_WORD = 8
+
+
+@functools.cache
+def _words() -> frozenset[str]:
+    """WORDS and the names of the gazetteer's places (芒康县, 芒康, 江孜): a name never splits."""
+    import csv
+
+    from portfolio.paths import seeds_dir
+
+    names: set[str] = set()
+    try:
+        with (seeds_dir() / "divisions.csv").open(encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                names.update(n for n in (row.get("name"), row.get("short_name")) if n and len(n) <= _LONGEST_WORD)
+    except OSError:
+        pass  # a table without the seeds' names still wraps between the common words
+    return WORDS | names
+
+
 # A number and the unit or measure word after it stay together (`20个月`, `3.5公里`, `1200万元`).
 _NUMBER_AND_UNIT = re.compile(r"(?<=\d)(?=[个年月日号万亿元米吨户套人座所条处亩项家张床间层栋辆台](?!\d))")
 
@@ -69,7 +89,7 @@ def _inside_words(text: str) -> set[int]:
     index = 0
     while index < len(text):
         for size in range(min(_LONGEST_WORD, len(text) - index), 1, -1):
-            if text[index : index + size] in WORDS:
+            if text[index : index + size] in _words():
                 inside.update(range(index + 1, index + size))
                 index += size
                 break

@@ -13,6 +13,7 @@ import re
 import typer
 from typer._click import core as click_core
 from typer._click import exceptions as click_exceptions
+from typer._click import formatting as click_formatting
 from typer._click.formatting import HelpFormatter
 
 from portfolio.i18n import CATALOGUE, language, metavar, t
@@ -21,6 +22,7 @@ _TYPE_AFTER_OPTION = re.compile(r"(--[\w-]+)[ =]<[^>]*>")
 _ARGUMENT_TERM = re.compile(r"^([\w-]+) <[^>]*>$")
 _BRACED_ARGUMENT = re.compile(r"\{([\w-]+)\}")
 _EXTRAS = re.compile(r"\s\s\[(default|required)(:?)")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def _catalogued(text: str) -> str:
@@ -67,11 +69,29 @@ class TranslatingFormatter(HelpFormatter):
         super().write_heading(t(heading))
 
     def write_text(self, text: str) -> None:
-        paragraphs = text.split("\n\n")
-        super().write_text("\n\n".join(_catalogued(p) for p in paragraphs))
+        paragraphs = [_catalogued(p) for p in text.split("\n\n")]
+        if language() != "zh":
+            return super().write_text("\n\n".join(paragraphs))
+        indent = " " * self.current_indent
+        width = max(self.width - self.current_indent, 11)
+        self.write("\n\n".join("\n".join(indent + line for line in _wrapped(p, width)) for p in paragraphs) + "\n")
 
     def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
-        super().write_dl([(_term(term), _help_text(help_text)) for term, help_text in rows], col_max, col_spacing)
+        rows = [(_term(term), _help_text(help_text)) for term, help_text in rows]
+        if language() != "zh":
+            return super().write_dl(rows, col_max, col_spacing)
+        # Chinese has no spaces for Click to wrap at: lines broken between words (portfolio.terminal)
+        first = min(max(_display_width(term) for term, _ in rows), col_max) + col_spacing
+        hanging = " " * (first + self.current_indent)
+        for term, help_text in rows:
+            self.write(" " * self.current_indent + term)
+            if not help_text:
+                self.write("\n")
+                continue
+            used = _display_width(term)
+            self.write(" " * (first - used) if used <= first - col_spacing else "\n" + hanging)
+            lines = _wrapped(help_text, max(self.width - first - 2, 10))
+            self.write(("\n" + hanging).join(lines) + "\n")
 
 
 _CLICK_MESSAGES = [
@@ -108,6 +128,20 @@ def _show_usage_error(self, file=None) -> None:
     typer.echo(t("error: {message}", message=message), err=True)
 
 
+def _wrapped(text: str, width: int) -> list[str]:
+    from portfolio.terminal import wrap
+
+    return wrap(" ".join(text.split()), width)
+
+
+def _display_width(text: str) -> int:
+    """Cells on a terminal: a Chinese metavar (`--county 县(区)`) is twice as wide as its length."""
+    from rich.cells import cell_len
+
+    return cell_len(_ANSI.sub("", text))
+
+
 def install() -> None:
     click_core.Context.formatter_class = TranslatingFormatter
     click_exceptions.UsageError.show = _show_usage_error
+    click_formatting.term_len = _display_width  # aligns the help's option column

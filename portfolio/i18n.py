@@ -493,6 +493,31 @@ ERRORS: dict[str, str] = {
     "written": "账户 {value}（{offices}的填报员）无权填报 {listed} 及另外 {n} 个项目：超出其填报范围；未写入任何数据",
     "account {value} (editor for {offices}) may not write rows {listed}: outside its scope; nothing was written": "账户 {value}（{offices}的填报员）无权填报 {listed}：超出其填报范围；未写入任何数据",
     "account {value} (editor for {offices}) may not write {listed}: outside its scope; nothing was written": "账户 {value}（{offices}的填报员）无权填报 {listed}：超出其填报范围；未写入任何数据",
+    # the web pages' messages (accounts, scope, sheets uploaded from the browser)
+    "account {value} (editor for {scope}) may not write rows {listed} and {n} more: outside its scope; nothing was written": "账户 {value}（{scope}的填报员）不能填报以下各行：{listed} 等，另有 {n} 行：超出其范围；未写入任何数据",
+    "account {value} (editor for {scope}) may not write rows {listed}: outside its scope; nothing was written": "账户 {value}（{scope}的填报员）不能填报以下各行：{listed}：超出其范围；未写入任何数据",
+    "account {value} (editor for {scope}) may not write {listed} and {n} more: outside its scope; nothing was written": "账户 {value}（{scope}的填报员）不能填报 {listed} 等，另有 {n} 个项目：超出其范围；未写入任何数据",
+    "account {value} (editor for {scope}) may not write {listed}: outside its scope; nothing was written": "账户 {value}（{scope}的填报员）不能填报 {listed}：超出其范围；未写入任何数据",
+    "account {value} may not write {code}: outside its scope": "账户 {value} 不能填报 {code}：超出其范围",
+    "account {value} is not an admin": "账户 {value} 不是管理员",
+    "log in first: writing needs an account": "请先登录：填报需要账户",
+    "log in first: this page is for admins": "请先登录：此页面仅供管理员使用",
+    "the form has expired or did not come from this site (CSRF token missing or wrong); reload the page and try again": "表单已过期或不是来自本站（CSRF 令牌缺失或有误）；请刷新页面后重试",
+    "the two passwords differ": "两次输入的密码不一致",
+    "an admin cannot disable the account it is logged in with": "管理员不能停用自己正在使用的账户",
+    "bad account name {value}: 1 to {n} characters, no spaces and none of {chars}": "账户名 {value} 有误：1 至 {n} 个字符，不含空格，也不含 {chars}",
+    "{code} has no event {event}; see `portfolio projects history {code2}`": "{code} 没有记录 {event}；见 `portfolio projects history {code2}`",
+    "bad 项目代码 {value}: use {allowed}": "项目代码 {value} 有误：格式为 {allowed}",
+    "unknown report values {keys}; allowed: {allowed}": "未知的填报项 {keys}；可用：{allowed}",
+    "{amount} is not {period}'s {previous} + 本期 {this}": "{amount} 不等于 {period} 的 {previous} 加本期 {this}",
+    "{amount} is less than 本期 {this}": "{amount} 小于本期 {this}",
+    "the sheet is for period {stored}, not the current period {current}; pass --period {again} to import it": "此表的填报期是 {stored}，不是本期 {current}；导入时请用 --period {again}",
+    "the sheet is for period {stored}, not {period}": "此表的填报期是 {stored}，不是 {period}",
+    "the sheet is for {stored}, not {offices}": "此表属于 {stored}，不属于 {offices}",
+    "{n} problem found; nothing was imported": "发现 {n} 个问题；未导入任何数据",
+    "not a readable .xlsx workbook ({reason})": "不是可读取的 .xlsx 工作簿（{reason}）",
+    "not a readable .xls workbook ({reason})": "不是可读取的 .xls 工作簿（{reason}）",
+    "malformed text sheet: {reason}": "文本表格格式有误：{reason}",
 }
 # Endings added to a message that translates on its own.
 ERROR_SUFFIXES: dict[str, str] = {
@@ -586,9 +611,10 @@ def _suffix_pattern(template: str) -> re.Pattern:
     return re.compile("(?P<message>.+?)" + _template_pattern(template).pattern, re.DOTALL)
 
 
-def translate_message(message: str) -> str:
-    """A library error or note in the user's language: Chinese through ERRORS when the locale is Chinese."""
-    if language() != "zh":
+def translate_message(message: str, language_code: str | None = None) -> str:
+    """A library error or note in the user's language: Chinese through ERRORS when the locale is Chinese
+    (or `language_code` is "zh", as on the web pages)."""
+    if (language_code or language()) != "zh":
         return message
     return _translated(message) or message
 
@@ -637,7 +663,7 @@ def _is_location(text: str) -> bool:
 
 def _translate_field(name: str, text: str) -> str | None:
     if name == "hint":
-        return translate_message(text) if text else ""
+        return (_translated(text) or text) if text else ""
     if name in WORD_FIELDS:
         return ERROR_WORDS.get(text, text)
     if name == "message":  # a message inside a message (a warning, a sheet's problem)

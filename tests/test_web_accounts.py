@@ -311,3 +311,30 @@ def test_admin_manages_accounts_and_passwords_never_appear(editor_site, caplog):
     for body in site.seen:
         assert PASSWORD not in body and "argon2" not in body
     assert PASSWORD not in caplog.text
+
+
+def test_refusals_and_form_errors_read_in_chinese_and_write_nothing(editor_site):
+    site = editor_site
+    mangkang, jiangzi = code_in(site.engine, "芒康"), code_in(site.engine, "江孜")
+    token = token_of(site, f"/projects/{jiangzi}/edit")
+    api = {"X-CSRF-Token": get(site, "/api/session").json()["csrf_token"]}
+    before = counts(site.engine)
+    form = post(site, f"/projects/{mangkang}/status", data={"status": "在建", "csrf_token": token})
+    assert form.status_code == 403
+    assert f"账户 &#39;江孜县发改委&#39;（江孜县的填报员）不能填报 {mangkang}：超出其范围；未写入任何数据" in form.text
+    assert "outside its scope" not in form.text
+    edit = get(site, f"/projects/{mangkang}/edit")
+    assert f"不能填报 {mangkang}：超出其范围" in edit.text and "may not" not in edit.text
+    by_api = post(site, f"/api/projects/{mangkang}/status", json={"status": "在建"}, headers=api)
+    assert by_api.status_code == 403 and "超出其范围" in by_api.json()["error"]
+    assert "outside its scope" in by_api.json()["error_en"]
+    # a form error of the editor's own project: each problem in Chinese
+    bad = post(
+        site,
+        f"/projects/{jiangzi}/report",
+        data={"period": "2026-11", "invest_period": "abc", "status": "在建", "csrf_token": token},
+    )
+    assert bad.status_code == 400
+    assert "本期完成投资(万元) &#39;abc&#39; 有误：请填写数字（万元）" in bad.text
+    assert "give a number" not in bad.text
+    assert counts(site.engine) == before

@@ -155,7 +155,10 @@ def enter_report(
         return _import(session, [data], [], actor=actor, period=period, offices=None, today=today)
     except ImportProblems as error:  # one row: its problems in one line, without the row's place
         place = f"{data.where}:1: "
-        raise UserInputError(f"{project.code}: " + "; ".join(p.removeprefix(place) for p in error.problems)) from None
+        problems = [f"{project.code}: {p.removeprefix(place)}" for p in error.problems]
+        refused = UserInputError(f"{project.code}: " + "; ".join(p.removeprefix(place) for p in error.problems))
+        refused.problems = problems  # each on its own, for a page that lists them
+        raise refused from None
 
 
 def _import(

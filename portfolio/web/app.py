@@ -21,6 +21,7 @@ from portfolio.web.deps import NotFound, templates
 HERE = Path(__file__).parent
 DATABASE_ENV = "PORTFOLIO_DB"
 log = logging.getLogger("portfolio.web")
+MAX_PROBLEMS_SHOWN = 200  # an error page lists this many problems of a sheet at most
 
 # Every asset is served from here: no page may load anything from another host.
 PAGE_POLICY = (
@@ -92,10 +93,22 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _error(request: Request, status: int, title: str, message: str):
+def _error(request: Request, status: int, title: str, message: str, problems: list[str] | None = None):
+    """The error as JSON under /api/, else as a page; library messages in Chinese (the English in error_en)."""
+    from portfolio.i18n import translate_message
+
+    shown = translate_message(message, "zh")
+    listed = [translate_message(problem, "zh") for problem in problems or []]
+    if listed == [shown]:
+        listed = []
     if _wants_json(request):
-        return JSONResponse({"error": message}, status_code=status)
-    return templates.TemplateResponse(request, "error.html", {"title": title, "message": message}, status_code=status)
+        body = {"error": shown, "error_en": message}
+        if problems:
+            body["problems"] = listed
+        return JSONResponse(body, status_code=status)
+    return templates.TemplateResponse(
+        request, "error.html", {"title": title, "message": shown, "problems": listed}, status_code=status
+    )
 
 
 def _add_error_handlers(app: FastAPI) -> None:
@@ -111,15 +124,12 @@ def _add_error_handlers(app: FastAPI) -> None:
             return _error(request, 401, "请先登录", _one_line(str(error)))
         return _error(request, 403, "无权操作", _one_line(str(error)))
 
-    @app.exception_handler(DataError)
-    async def bad_data(request: Request, error: DataError):
-        problems = getattr(error, "problems", None) or [str(error)]
-        return _error(request, 400, "数据有误", "；".join(_one_line(p) for p in problems[:20]))
-
     @app.exception_handler(PortfolioError)
     async def bad_input(request: Request, error: PortfolioError):
-        status = 400 if error.exit_code == 2 else 500
-        return _error(request, status, "请求有误" if status == 400 else "数据错误", _one_line(str(error)))
+        status = 400 if error.exit_code == 2 or isinstance(error, DataError) else 500
+        title = "数据有误" if isinstance(error, DataError) else "请求有误" if status == 400 else "数据错误"
+        problems = getattr(error, "problems", None) or []
+        return _error(request, status, title, _one_line(str(error)), problems[:MAX_PROBLEMS_SHOWN])
 
     @app.exception_handler(RequestValidationError)
     async def bad_parameters(request: Request, error: RequestValidationError):

@@ -518,6 +518,8 @@ ERRORS: dict[str, str] = {
     "not a readable .xlsx workbook ({reason})": "不是可读取的 .xlsx 工作簿（{reason}）",
     "not a readable .xls workbook ({reason})": "不是可读取的 .xls 工作簿（{reason}）",
     "malformed text sheet: {reason}": "文本表格格式有误：{reason}",
+    "choose the filled-in sheet to upload (.xlsx .xls .csv .tsv .txt)": "请选择要上传的填报表（.xlsx .xls .csv .tsv .txt）",
+    "the file is larger than {n} MB; is it the fill-in sheet?": "文件大于 {n} MB；是填报表吗？",
 }
 # Endings added to a message that translates on its own.
 ERROR_SUFFIXES: dict[str, str] = {

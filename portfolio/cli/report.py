@@ -54,10 +54,7 @@ def template(
     reporting = _period(period)
     with app_context(ctx).session() as session:
         codes = None if all_offices else periods.resolve_offices(session, county or [], level)
-        offices = periods.Offices(session)
-        label = "全部" if codes is None else "、".join(offices.office(c).label for c in codes)
-        if codes is not None and len(codes) > 3:
-            label = "、".join(offices.office(c).label for c in codes[:3]) + f"等{len(codes)}个单位"
+        label = sheets.office_label(session, codes)
         rows = sheets.template_rows(session, reporting, codes)
     if not rows:
         note(f"{label} has no projects to report (建成 and 取消 projects are left out)")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -137,6 +137,24 @@ def _values(
     return sorted(rows, key=lambda row: row["code"])
 
 
+def office_label(session: Session, codes: list[str] | None) -> str:
+    """How a sheet names its offices: 全部, 江孜县, or 江孜县、白朗县、康马县等5个单位."""
+    if codes is None:
+        return "全部"
+    offices = Offices(session)
+    if len(codes) > 3:
+        return "、".join(offices.office(c).label for c in codes[:3]) + f"等{len(codes)}个单位"
+    return "、".join(offices.office(c).label for c in codes)
+
+
+def write_sheet(session: Session, target, period: Period, office_codes: list[str] | None) -> int:
+    """The fill-in sheet of these offices (None: every office) for a period, written to a path or a
+    binary file; the number of project rows."""
+    rows = template_rows(session, period, office_codes)
+    write_workbook(target, period, office_label(session, office_codes), office_codes, rows)
+    return len(rows)
+
+
 def title_text(period: Period, office_label: str, office_codes: str) -> str:
     return (
         f"{office_label} 重点项目调度表　报告期：{period}　填报单位：{office_label}({office_codes})　"
@@ -145,7 +163,7 @@ def title_text(period: Period, office_label: str, office_codes: str) -> str:
 
 
 def write_workbook(
-    path: Path, period: Period, office_label: str, office_codes: list[str] | None, rows: list[dict]
+    path: Path | IO[bytes], period: Period, office_label: str, office_codes: list[str] | None, rows: list[dict]
 ) -> None:
     from openpyxl import Workbook
     from openpyxl.packaging.custom import StringProperty

@@ -73,12 +73,12 @@ def create_app(database_url: str | None = None) -> FastAPI:
         )
 
     from portfolio.web import auth
-    from portfolio.web.routes import account, api, api_write, home, progress, projects, reference, reports
+    from portfolio.web.routes import account, api, api_write, home, progress, projects, reference, reports, sheets
 
     templates.env.globals.update(
         csrf_token=auth.csrf_token, current_account=auth.current_account, any_accounts=auth.any_accounts
     )
-    for module in (account, home, projects, reports, progress, reference, api, api_write):
+    for module in (account, home, projects, reports, progress, sheets, reference, api, api_write):
         app.include_router(module.router)
     _add_visitor_cookie(app)
     return app

@@ -27,7 +27,15 @@ def _environment() -> Environment:
     # autoescape everywhere: every name and note from the data is text, never markup
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
     env.filters["thousands"] = lambda n: f"{n:,}" if isinstance(n, int) else n
+    env.filters["zh"] = _chinese
     return env
+
+
+def _chinese(message: str) -> str:
+    """A library message (English) in Chinese, as the catalogue translates it for the CLI."""
+    from portfolio.i18n import translate_message
+
+    return translate_message(str(message), "zh")
 
 
 templates = Jinja2Templates(env=_environment())

@@ -210,6 +210,15 @@ async def post_report(request: Request, code: str):
     return _see_other(f"/projects/{quote(code.strip().upper())}?saved=report")
 
 
+@router.post("/projects/{code}/events/{event_id}/retract")
+def post_retract(request: Request, code: str, event_id: str, note: Annotated[str, Form()] = "", token: Token = None):
+    """Mark an event retracted (history.retract: it stays in the history, struck through, and stops counting)."""
+    from portfolio import history
+
+    done = _write(request, token, lambda s, actor: history.retract(s, code, event_id, actor=actor, note=note))
+    return _see_other(f"/projects/{quote(done.code)}?saved=retract#history")
+
+
 # --- admin: accounts and audit -----------------------------------------------------------------------
 
 

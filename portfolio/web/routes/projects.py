@@ -122,7 +122,7 @@ def _xlsx(rows, columns) -> bytes:
     return buffer.getvalue()
 
 
-SAVED = {"status": "状态", "fields": "字段", "report": "填报"}
+SAVED = {"status": "已保存状态。", "fields": "已保存字段。", "report": "已保存填报。", "retract": "已撤销该记录。"}
 
 
 @router.get("/projects/{code}")

@@ -1,6 +1,7 @@
 """The 调度 page in Chromium (as tests/test_browser.py): the four rates and the lights render with
 their charts, a period is chosen, and an editor's report turns its project's light from 黄
-(未填报) to 绿 on that page. Each step saves a screenshot under tests/artifacts/browser/."""
+(未填报) to 绿 on that page and in the light facet of the project list. Each step saves a
+screenshot under tests/artifacts/browser/."""
 
 from __future__ import annotations
 
@@ -74,3 +75,14 @@ def test_the_progress_page_shows_rates_and_lights_and_a_report_turns_a_light_gre
     wait(driver, lambda d: "light=green" in d.current_url)
     assert light_of(driver, code) == "绿"
     shot(driver, "progress-04-light-turned-green")
+
+    driver.get(base + "/projects?county=江孜")  # the light facet of the list, loaded by htmx
+    green = wait(driver, lambda d: css_all(d, "details[data-facet='light'] a[data-value='green']"))[0]
+    in_jiangzi = {p["code"] for p in cli.json("projects", "list", "--county", "江孜")}
+    expected = {row["code"] for row in cli.json("report", "lights", "--period", PERIOD, "--light", "green")}
+    green.click()
+    wait(driver, lambda d: "light=green" in d.current_url and css_all(d, "details[data-facet='light'] li.on"))
+    listed = {cell.text for cell in css_all(driver, "table.projects td.code")}
+    assert code in listed and listed == expected & in_jiangzi
+    assert css(driver, "details[data-facet='light'] li.on").text.startswith("绿")
+    shot(driver, "progress-05-list-light-facet")

@@ -17,6 +17,7 @@ PAGES = [
     "/projects",
     "/projects?county=芒康&sector=供水",
     "/projects?q=污水处理厂",
+    "/projects?light=unreported&period=2026-11&county=芒康",
     "/projects/CD14-05-006",
     "/reports",
     "/reports?by=status&then=",

@@ -174,3 +174,88 @@ def test_the_project_page_strikes_retracted_events_through(reported):
     assert "<del>" in row and "已撤销" in row and retracted["retracted"].startswith("已撤销")
     assert "<script>" not in html and "&lt;script&gt;" in row
     assert reported.get(f"/api/projects/{code}/history").json() == events
+
+
+def light_facet(html: str) -> dict[str, int]:
+    block = html.split('data-facet="light"', 1)[1].split("</details>", 1)[0]
+    return {
+        value: int(count.replace(",", ""))
+        for value, count in re.findall(r'data-value="([^"]+)">[^<]*</a> <span class="count">([\d,]+)</span>', block)
+    }
+
+
+def test_the_light_facet_counts_each_light_as_report_lights_does(reported):
+    page = reported.get("/projects")
+    assert 'hx-get="/projects/facets/light?' in page.text, "the list loads the light facet on its own"
+    lights = reported.cli.json("report", "lights", "--period", PERIOD)  # red and yellow
+    green = reported.cli.json("report", "lights", "--period", PERIOD, "--light", "green")
+    expected = {
+        "red": sum(row["light"] == "红" for row in lights),
+        "yellow": sum(row["light"] == "黄" for row in lights),
+        "green": len(green),
+        "unreported": sum("未填报" in row["reasons"] for row in lights),
+    }
+    assert expected["red"] and expected["yellow"] and expected["unreported"], expected
+    facet = reported.get("/projects/facets/light", params={"count": "listings"})
+    assert facet.status_code == 200 and f'预警 <small class="muted">{PERIOD}</small>' in facet.text
+    assert light_facet(facet.text) == expected
+    red = {row["code"] for row in lights if row["light"] == "红"}
+    listed = reported.get("/projects", params={"light": "红", "count": "listings", "period": PERIOD})
+    assert listed.status_code == 200
+    assert int(re.search(r'<strong class="total">([\d,]+)</strong>', listed.text).group(1).replace(",", "")) == len(red)
+    assert set(re.findall(r'<td class="code"><a href="/projects/([^"]+)"', listed.text)) <= red
+    assert "预警：红 ✕" in listed.text and f"填报期：{PERIOD} ✕" in listed.text
+    assert {row["code"] for row in reported.get("/api/projects", params={"light": "red"}).json()} == red
+
+
+def test_the_light_facet_narrows_with_the_other_filters_and_a_chosen_period(reported):
+    codes = reported.codes
+    jiangzi = reported.get("/projects", params={"county": "江孜", "light": "unreported", "count": "listings"}).text
+    shown = set(re.findall(r'<td class="code"><a href="/projects/([^"]+)"', jiangzi))
+    assert codes[1] not in shown, "江孜 reported this project for the latest period"
+    facet = light_facet(reported.get("/projects/facets/light", params={"county": "江孜", "count": "listings"}).text)
+    unreported = {
+        row["code"] for row in reported.cli.json("report", "lights", "--period", PERIOD) if "未填报" in row["reasons"]
+    }
+    in_jiangzi = {row["code"] for row in reported.cli.json("projects", "list", "--county", "江孜")}
+    assert facet["unreported"] == len(unreported & in_jiangzi) == len(shown)
+    assert shown == unreported & in_jiangzi
+    earlier = light_facet(
+        reported.get("/projects/facets/light", params={"period": "2026-10", "count": "listings"}).text
+    )
+    tracked = reported.cli.json("report", "lights", "--period", "2026-10")
+    assert earlier["unreported"] == sum("未填报" in row["reasons"] for row in tracked) > facet["unreported"]
+    refused = reported.get("/projects", params={"light": "blue"})
+    assert refused.status_code == 400 and "未知的预警 &#39;blue&#39;" in refused.text
+
+
+def test_a_report_moves_a_project_into_the_green_light(reported):
+    """Last in this module: it writes (a report for a project that has no other reason for a light)."""
+    from portfolio import db
+    from portfolio.actor import Actor
+    from portfolio.reports import importer
+    from portfolio.reports.periods import Period
+
+    lights = {row["code"]: row for row in reported.cli.json("report", "lights", "--period", PERIOD)}
+    code = next(
+        c
+        for c in reported.codes
+        if lights.get(c, {}).get("reasons", "").startswith("未填报") and "；" not in lights[c]["reasons"]
+    )
+    before = light_facet(reported.get("/projects/facets/light", params={"count": "listings"}).text)
+    engine = db.make_engine(reported.cli.url)
+    try:
+        with db.session_scope(engine, write=True) as session:
+            values = {"invest_period": "10", "invest_cumulative": "10", "progress": "基础施工"}
+            importer.enter_report(session, code, Period.parse(PERIOD), values, actor=Actor("测试", "os"))
+    finally:
+        engine.dispose()
+    after = light_facet(reported.get("/projects/facets/light", params={"count": "listings"}).text)
+    assert after == {
+        **before,
+        "yellow": before["yellow"] - 1,
+        "green": before["green"] + 1,
+        "unreported": before["unreported"] - 1,
+    }
+    green = reported.get("/projects", params={"light": "green", "count": "listings"}).text
+    assert re.findall(r'<td class="code"><a href="/projects/([^"]+)"', green) == [code]

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from portfolio import vocab
+from portfolio.errors import UserInputError
 from portfolio.fields import as_text
 from portfolio.models import AnnualPlan, PeriodReport, Plan, Project, Sector
 from portfolio.reports.periods import Offices, Period
@@ -107,6 +108,30 @@ def rules(state: ProjectState, period: Period) -> list[tuple[str, str]]:
 
 def light_of(found: list[tuple[str, str]]) -> str:
     return max((light for light, _ in found), key=LIGHTS.index, default="green")
+
+
+# The groups a project list can be narrowed to for a period: each light, and the projects that have
+# not reported (whatever light that gives them).
+LIGHT_GROUPS = {"red": "红", "yellow": "黄", "green": "绿", "unreported": "未填报"}
+
+
+def check_light_group(value: str) -> str:
+    """red|yellow|green|unreported, or its Chinese (红 黄 绿 未填报) -> the English code."""
+    wanted = value.strip().lower()
+    for code, label in LIGHT_GROUPS.items():
+        if wanted in (code, label):
+            return code
+    raise UserInputError(f"unknown light {value!r}; allowed: red (红), yellow (黄), green (绿), unreported (未填报)")
+
+
+def light_groups(session: Session, period: Period) -> dict[str, set[int]]:
+    """{group: ids of the tracked projects in it} for a period, groups as in LIGHT_GROUPS."""
+    groups: dict[str, set[int]] = {code: set() for code in LIGHT_GROUPS}
+    for state in project_states(session, period):
+        groups[light_of(rules(state, period))].add(state.id)
+        if state.status not in NOT_REPORTING and not state.reported:
+            groups["unreported"].add(state.id)
+    return groups
 
 
 def project_states(session: Session, period: Period, offices: list[str] | None = None) -> list[ProjectState]:
@@ -295,8 +320,6 @@ def _percent(part: float, whole: float) -> float | None:
 
 def rates(session: Session, period: Period, by: str, offices: list[str] | None = None) -> list[RateRow]:
     """开工率, 投资完成率, 按期竣工率 and 填报率 per county (office), sector, plan or level, and 合计."""
-    from portfolio.errors import UserInputError
-
     if by not in BREAKDOWNS:
         raise UserInputError(f"unknown breakdown {by!r}; allowed: {', '.join(BREAKDOWNS)}")
     return rates_of(project_states(session, period, offices), period, by)

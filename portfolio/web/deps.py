@@ -80,6 +80,26 @@ def _count(value: str | None) -> str:
     return wanted
 
 
+def _light(value: str | None) -> str | None:
+    from portfolio.reports.lights import check_light_group
+
+    return check_light_group(value) if value and value.strip() else None
+
+
+def _period_text(value: str | None) -> str | None:
+    from portfolio.reports.periods import Period
+
+    return str(Period.parse(value.strip())) if value and value.strip() else None
+
+
+def latest_period(session):
+    """The latest period with a report that counts; this month when there is none."""
+    from portfolio.reports.periods import Period, reported_periods
+
+    found = reported_periods(session)
+    return found[0] if found else Period.current()
+
+
 LIST_FILTERS = ("county", "sector", "plan", "status", "level")  # filters that take several values
 
 
@@ -97,12 +117,32 @@ class ProjectQuery:
     level: list[str] = field(default_factory=list)
     tier: str | None = None
     q: str | None = None
+    light: str | None = None  # red, yellow, green or unreported in `period` (see lights.LIGHT_GROUPS)
+    period: str | None = None  # YYYY-MM; the latest period with reports when not given
     count: str = "works"
     sort: str = "code"
     page: int = 1
     notes: list[str] = field(default_factory=list, compare=False)  # remarks of the library on the filter
 
-    def filter(self, session):
+    def filter(self, session, groups: dict[str, set[int]] | None = None):
+        """The library's ProjectFilter for this view; with a light chosen, only the projects of that
+        light in the period (`groups`: lights.light_groups of the period, when already computed)."""
+        if self.light is None:
+            return self._plain_filter(session)
+        from portfolio.reports import lights
+
+        flt = self._plain_filter(session)
+        if groups is None:
+            groups = lights.light_groups(session, self.reporting_period(session))
+        return replace(flt, project_ids=frozenset(groups[self.light]))
+
+    def reporting_period(self, session):
+        """The period of the light facet: the one in the URL, else the latest with reports."""
+        from portfolio.reports.periods import Period
+
+        return Period.parse(self.period) if self.period else latest_period(session)
+
+    def _plain_filter(self, session):
         from portfolio.views import build_filter
 
         if self.column is not None and len(self.plan) != 1:
@@ -132,7 +172,7 @@ class ProjectQuery:
             + [("status", v) for v in self.status]
             + [("kind", self.kind)]
             + [("level", v) for v in self.level]
-            + [("tier", self.tier), ("q", self.q)]
+            + [("tier", self.tier), ("q", self.q), ("light", self.light), ("period", self.period)]
         )
         if self.count != "works":
             pairs.append(("count", self.count))
@@ -187,6 +227,10 @@ def project_query(
     level: Annotated[list[str], Query(description="层级：市级 或 县级；可重复")] = [],  # noqa: B006
     tier: Annotated[str | None, Query(description="top (不属于任何项目群) 或 leaf (没有组成项目)")] = None,
     q: Annotated[str | None, Query(description="名称、分项、备注中的文字（空格分隔的词须全部出现）")] = None,
+    light: Annotated[
+        str | None, Query(description="预警：red (红)、yellow (黄)、green (绿) 或 unreported (未填报)，按 period 一期")
+    ] = None,
+    period: Annotated[str | None, Query(description="预警所按的填报期 YYYY-MM；默认为最近一期有填报的月份")] = None,
     sort: Annotated[str, Query(description="code, name, sector, status, plan 或 date")] = "code",
     page: Annotated[str | None, Query(description="页码，从 1 开始")] = None,
     count: Annotated[str, Query(description="works: 每项工程计一次（默认）；listings: 每个规划条目计一次")] = "works",
@@ -202,6 +246,8 @@ def project_query(
         level=_clean(level),
         tier=(tier or "").strip() or None,
         q=(q or "").strip() or None,
+        light=_light(light),
+        period=_period_text(period),
         count=_count(count),
         sort=(sort or "code").strip(),
         page=_positive(page, "页码 (page)", 1),
@@ -218,13 +264,12 @@ def reporting_period(
     ] = None,
 ):
     """The period a progress page or API call is about (portfolio.reports.periods.Period)."""
-    from portfolio.reports.periods import Period, reported_periods
+    from portfolio.reports.periods import Period
 
     if period is not None and period.strip():
         return Period.parse(period)
     with session(request) as opened:
-        found = reported_periods(opened)
-    return found[0] if found else Period.current()
+        return latest_period(opened)
 
 
 PeriodDep = Annotated[Any, Depends(reporting_period)]

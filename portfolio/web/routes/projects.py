@@ -23,7 +23,7 @@ FACET_TITLES = {
     "kind": "类型",
     "level": "层级",
 }
-FILTER_TITLES = {**FACET_TITLES, "prefecture": "地市", "tier": "层次", "q": "搜索"}
+FILTER_TITLES = {**FACET_TITLES, "prefecture": "地市", "tier": "层次", "q": "搜索", "light": "预警", "period": "填报期"}
 EXPORTS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -32,8 +32,10 @@ EXPORTS = {
 
 
 def project_page(opened, query) -> dict:
-    """Everything the list shows: one page of rows, the total and the facets of the whole view."""
+    """Everything the list shows: one page of rows, the total and the facets of the whole view (the
+    light facet loads on its own, from light_facet: it computes every project's light)."""
     from portfolio import queries
+    from portfolio.reports.lights import LIGHT_GROUPS
     from portfolio.views import display_rows
 
     flt = query.filter(opened)
@@ -50,6 +52,7 @@ def project_page(opened, query) -> dict:
     )
     facets = {name: queries.facet(opened, flt, name, count=query.count) for name in queries.FACETS}
     labels = {(name, v.value): v.label for name, values in facets.items() for v in values}
+    labels.update({("light", code): label for code, label in LIGHT_GROUPS.items()})
     return {
         "rows": rows,
         "total": total,
@@ -76,6 +79,41 @@ def project_list(request: Request, query: ProjectQueryDep):
     response = templates.TemplateResponse(request, template, context)
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+@router.get("/projects/facets/light")
+def light_facet(request: Request, query: ProjectQueryDep):
+    """The light facet of a view (红, 黄, 绿, 未填报 in a period, with counts), loaded by the list page."""
+    from dataclasses import replace
+
+    from portfolio import queries
+    from portfolio.queries import FacetValue
+    from portfolio.reports import lights, periods
+
+    with session(request) as opened:
+        period = query.reporting_period(opened)
+        groups = lights.light_groups(opened, period)
+        flt = query.filter(opened, groups)
+        values = [
+            FacetValue(
+                code,
+                label,
+                queries.count_projects(
+                    opened,
+                    replace(flt, project_ids=frozenset(ids if flt.project_ids is None else ids & flt.project_ids)),
+                    count=query.count,
+                ),
+            )
+            for code, label in lights.LIGHT_GROUPS.items()
+            for ids in (groups[code],)
+        ]
+        reported = periods.reported_periods(opened)
+        canonical = query.canonical(flt)
+    return templates.TemplateResponse(
+        request,
+        "partials/light_facet.html",
+        {"values": values, "period": period, "periods": reported[:6], "query": canonical},
+    )
 
 
 def _by_prefecture(counties) -> list[tuple[str, list]]:

@@ -318,7 +318,7 @@ ERRORS: dict[str, str] = {
     "unknown count {value}; allowed: works (each work once), listings (every item)": "未知的计数方式 {value}；可用：works（每项工程计一次）、listings（每个条目计一次）",
     "unknown tier {value}; allowed: top (part of no programme), leaf (has no parts)": "未知的层级 {value}；可用：top（不属于任何项目群）、leaf（没有组成项目）",
     "unknown light {value}; allowed: red (红), yellow (黄), green (绿)": "未知的预警 {value}；可用：red (红)、yellow (黄)、green (绿)",
-    "unknown light {value}; allowed: red (红), yellow (黄), green (绿), unreported (未填报)": "未知的预警 {value}；可用：red (红)、yellow (黄)、green (绿)、unreported (未填报)",
+    "unknown light {value}; allowed: red (红), yellow (黄), green (绿), unreported (未填报)": "未知的预警 {value}；可用：红、黄、绿、未填报",
     "unknown breakdown {value}; allowed: {allowed}": "未知的分组方式 {value}；可用：{allowed}",
     "bad date {value}: use YYYY-MM-DD": "日期 {value} 有误：请用 YYYY-MM-DD",
     "bad month {value}: use YYYY-MM (e.g. 2025-03)": "月份 {value} 有误：请用 YYYY-MM（如 2025-03）",

@@ -321,12 +321,14 @@ def test_refusals_and_form_errors_read_in_chinese_and_write_nothing(editor_site)
     before = counts(site.engine)
     form = post(site, f"/projects/{mangkang}/status", data={"status": "在建", "csrf_token": token})
     assert form.status_code == 403
-    assert f"账户 &#39;江孜县发改委&#39;（江孜县的填报员）不能填报 {mangkang}：超出其范围；未写入任何数据" in form.text
+    assert (
+        f"账户 &#39;江孜县发改委&#39;（江孜县的填报员）无权填报 {mangkang}：超出其填报范围；未写入任何数据" in form.text
+    )
     assert "outside its scope" not in form.text
     edit = get(site, f"/projects/{mangkang}/edit")
-    assert f"不能填报 {mangkang}：超出其范围" in edit.text and "may not" not in edit.text
+    assert f"{mangkang}：超出其" in edit.text and "may not" not in edit.text
     by_api = post(site, f"/api/projects/{mangkang}/status", json={"status": "在建"}, headers=api)
-    assert by_api.status_code == 403 and "超出其范围" in by_api.json()["error"]
+    assert by_api.status_code == 403 and "超出其填报范围" in by_api.json()["error"]
     assert "outside its scope" in by_api.json()["error_en"]
     # a form error of the editor's own project: each problem in Chinese
     bad = post(
@@ -335,6 +337,6 @@ def test_refusals_and_form_errors_read_in_chinese_and_write_nothing(editor_site)
         data={"period": "2026-11", "invest_period": "abc", "status": "在建", "csrf_token": token},
     )
     assert bad.status_code == 400
-    assert "本期完成投资(万元) &#39;abc&#39; 有误：请填写数字（万元）" in bad.text
+    assert "本期完成投资(万元) &#39;abc&#39; 有误：请给出以万元计的数字" in bad.text
     assert "give a number" not in bad.text
     assert counts(site.engine) == before

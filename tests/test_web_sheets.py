@@ -109,12 +109,12 @@ def test_every_problem_is_shown_next_to_its_row_and_nothing_is_written(editor):
     refused = upload(editor, workbook)
     assert refused.status_code == 400
     html = refused.text
-    assert "发现 2 个问题；未导入任何数据" in html and "give" not in html
+    assert "发现 2 处问题；未导入任何数据" in html and "give" not in html
     rows = dict(re.findall(r'<tr data-row="(\d+)">(.*?)</tr>', html, re.DOTALL))
     assert set(rows) == {str(bad_money), str(no_date)}
     assert (
         first in rows[str(bad_money)]
-        and "本期完成投资(万元): 本期完成投资(万元) &#39;很多&#39; 有误：请填写数字（万元）" in rows[str(bad_money)]
+        and "本期完成投资(万元): 本期完成投资(万元) &#39;很多&#39; 有误：请给出以万元计的数字" in rows[str(bad_money)]
     )
     assert second in rows[str(no_date)] and "状态日期: 未填写；请填写状态变为" in rows[str(no_date)]
     assert counts(editor.engine) == before
@@ -139,7 +139,7 @@ def test_a_sheet_mixing_counties_is_refused_whole_naming_the_rows(editor):
     refused = upload(editor, workbook, name="mixed.xlsx")
     assert refused.status_code == 403
     assert "整表未导入" in refused.text
-    assert f"不能填报以下各行：mixed.xlsx:调度表:{added} {mangkang}：超出其范围；未写入任何数据" in refused.text
+    assert f"无权填报 mixed.xlsx:调度表:{added} {mangkang}：超出其填报范围；未写入任何数据" in refused.text
     assert counts(editor.engine) == before
     assert reports_of(editor.engine, jiangzi) == [] and reports_of(editor.engine, mangkang) == []
 
@@ -174,7 +174,7 @@ def test_an_admin_retracts_an_event_from_the_project_page_and_an_editor_cannot_o
     token = token_of(editor, f"/projects/{code_in(editor.engine, '江孜')}/edit")
     before = counts(editor.engine)
     refused = post(editor, f"/projects/{mangkang}/events/{event}/retract", data={"note": "错报", "csrf_token": token})
-    assert refused.status_code == 403 and f"不能填报 {mangkang}：超出其范围" in refused.text
+    assert refused.status_code == 403 and f"无权填报 {mangkang}：超出其填报范围" in refused.text
     assert not reports_of(editor.engine, mangkang)[-1][3] and counts(editor.engine) == before
     editor.cookies.clear()
     log_in(editor, "规划科")

@@ -5,24 +5,13 @@ tests/artifacts/browser/ and asserts on what the page shows."""
 from __future__ import annotations
 
 import csv
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from conftest import Cli, DatabaseFactory, browser_binaries
+from serverkit import serving
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "browser"
-START_SECONDS = 120  # a cold start migrates nothing here but imports the web stack on a loaded machine
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -30,30 +19,11 @@ def server(tmp_path_factory):
     """`portfolio serve` on a seeded SQLite database, stopped at the end of the module."""
     browser_binaries()
     url = DatabaseFactory("sqlite", tmp_path_factory.mktemp("browser")).seeded()
-    port = _free_port()
     log = tmp_path_factory.mktemp("serve") / "serve.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "portfolio", "--db", url, "serve", "--port", str(port)],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_SECONDS
-        while True:
-            try:
-                urllib.request.urlopen(base + "/", timeout=5).read()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"portfolio serve did not start: {log.read_text()}")
-                time.sleep(0.5)
+    with serving(url, log) as base:
+        port = base.rsplit(":", 1)[1]
         assert f"http://localhost:{port}/" in log.read_text(), "serve prints the URL it listens on"
         yield base, Cli(url)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")

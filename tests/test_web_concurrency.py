@@ -6,16 +6,10 @@ else was written. A bounded number of requests, each with a time limit; no timed
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
-from contextlib import contextmanager
 
-import pytest
 import sqlalchemy as sa
-from test_browser import START_SECONDS, _free_port
+from serverkit import serving
 
 from portfolio import accounts, audit, db
 
@@ -25,38 +19,6 @@ PERIOD = "2026-11"
 PASSWORD = "Concurrent-editor-2026"
 REQUEST_SECONDS = 120
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@contextmanager
-def serving(url: str, tmp_path):
-    """`portfolio serve --workers 2` on this database; the base URL; stopped on leaving."""
-    port = _free_port()
-    log = tmp_path / "serve.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "portfolio", "--db", url, "serve", "--port", str(port), "--workers", "2"],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_SECONDS
-        while True:
-            try:
-                urllib.request.urlopen(base + "/api/session", timeout=5).read()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"portfolio serve did not start: {log.read_text()}")
-                time.sleep(0.5)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
 
 
 def offices_with_projects(engine) -> dict[str, list[str]]:
@@ -123,7 +85,7 @@ def test_eight_editors_writing_at_once_lose_nothing(seeded_url, engine_of, tmp_p
         reports_before = connection.execute(sa.text("SELECT count(*) FROM period_report")).scalar()
         status_before = connection.execute(sa.text("SELECT count(*) FROM status_event")).scalar()
 
-    with serving(seeded_url, tmp_path) as base:
+    with serving(seeded_url, tmp_path / "serve.log", "--workers", "2") as base:
         editors = [Editor(base, f"editor-{division}", codes) for division, codes in offices.items()]
         for editor in editors:
             editor.log_in()

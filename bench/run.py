@@ -916,7 +916,7 @@ class Reporting:
 
             def both():
                 states = lights.project_states(session, period)
-                found = [lights.light_of(lights.rules(state, period)) for state in states]
+                found = lights.light_rows(states)
                 rates = lights.rates_of(states, period, "county")
                 return len(found), len(rates)
 

@@ -227,7 +227,7 @@ def summary(
         if output is not None and output.suffix.lower() == ".xlsx" and fmt in ("table", "xlsx"):
             check_output_path(output, force)
             breakdowns = {name: rules.rates_of(states, reporting, name) for name in rules.BREAKDOWNS}
-            light_rows = [row for row in rules.lights(session, reporting, offices) if row.light != "绿"]
+            light_rows = [row for row in rules.light_rows(states) if row.light != "绿"]
             with atomic_output(output) as partial:
                 bulletin.write_bulletin(partial, reporting, breakdowns, light_rows)
             note(

@@ -62,6 +62,13 @@ class ProjectState:
     annual_plan: float | None  # 年度计划投资 of the period's year
     year_done: float  # 本期完成投资 summed over the year up to the period
     reported: bool  # a report counts for the period
+    found: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (light, reason) of each rule that fired
+    light: str = "green"  # the worst light of `found`
+
+    def assess(self, period: Period) -> ProjectState:
+        self.found = rules(self, period)
+        self.light = light_of(self.found)
+        return self
 
 
 class LightRow(NamedTuple):
@@ -128,44 +135,44 @@ def light_groups(session: Session, period: Period) -> dict[str, set[int]]:
     """{group: ids of the tracked projects in it} for a period, groups as in LIGHT_GROUPS."""
     groups: dict[str, set[int]] = {code: set() for code in LIGHT_GROUPS}
     for state in project_states(session, period):
-        groups[light_of(rules(state, period))].add(state.id)
+        groups[state.light].add(state.id)
         if state.status not in NOT_REPORTING and not state.reported:
             groups["unreported"].add(state.id)
     return groups
 
 
 def project_states(session: Session, period: Period, offices: list[str] | None = None) -> list[ProjectState]:
-    """Every tracked project (not 取消) with what the rules and rates need, for one period.
+    """Every tracked project (not 取消) with what the rules and rates need for one period, each
+    assessed once (its light and reasons).
 
     Two passes: the projects with their figures for the period (one statement), and their
-    locations (for the office), joined here by project id.
+    locations (for the office), joined here by project id. Both run on the connection: the ORM's
+    row processing would cost more than the statements at 100,000 projects.
     """
     office_map = Offices(session)
     office_of = office_map.of_projects(None)
     wanted = set(offices) if offices else None
     states = []
-    for project_id, code, name, sector, plan, *status_and_months, annual_plan, done, report_id in session.execute(
-        _states_statement(period)
-    ):
+    rows = session.connection().execute(_states_statement(period))
+    for project_id, code, name, sector, plan, *status_and_months, annual_plan, done, report_id in rows:
         office_code = office_of.get(project_id)
         if office_code is None or (wanted is not None and office_code not in wanted):
             continue
         office = office_map.office(office_code)
-        states.append(
-            ProjectState(
-                project_id,
-                code,
-                name,
-                office.label,
-                office.level,
-                sector,
-                plan,
-                *status_and_months,
-                annual_plan,
-                float(done or 0),
-                report_id is not None,
-            )
+        state = ProjectState(
+            project_id,
+            code,
+            name,
+            office.label,
+            office.level,
+            sector,
+            plan,
+            *status_and_months,
+            annual_plan,
+            float(done or 0),
+            report_id is not None,
         )
+        states.append(state.assess(period))
     return states
 
 
@@ -223,22 +230,23 @@ def lights(
     session: Session, period: Period, offices: list[str] | None = None, only: str | None = None
 ) -> list[LightRow]:
     """Each project's light and reasons, red first; `only` keeps one light (red/yellow/green)."""
-    rows = []
-    for state in project_states(session, period, offices):
-        found = rules(state, period)
-        light = light_of(found)
-        if only and light != only:
-            continue
-        rows.append(
-            LightRow(
-                state.code,
-                state.name,
-                state.office,
-                state.status,
-                LIGHT_LABELS[light],
-                "；".join(reason for _, reason in found),
-            )
+    return light_rows(project_states(session, period, offices), only)
+
+
+def light_rows(states: list[ProjectState], only: str | None = None) -> list[LightRow]:
+    """The lights list of assessed states, red first; `only` keeps one light (red/yellow/green)."""
+    rows = [
+        LightRow(
+            state.code,
+            state.name,
+            state.office,
+            state.status,
+            LIGHT_LABELS[state.light],
+            "；".join(reason for _, reason in state.found),
         )
+        for state in states
+        if not only or state.light == only
+    ]
     order = {label: rank for rank, label in enumerate(("红", "黄", "绿"))}
     return sorted(rows, key=lambda row: (order[row.light], row.code))
 
@@ -274,7 +282,7 @@ class _Tally:
     red: int = 0
     yellow: int = 0
 
-    def add(self, state: ProjectState, period: Period, light: str) -> None:
+    def add(self, state: ProjectState, period: Period) -> None:
         self.projects += 1
         if state.planned_start and period.months_after(state.planned_start) >= 0:
             self.due_start += 1
@@ -291,8 +299,8 @@ class _Tally:
         if state.status not in NOT_REPORTING:
             self.expected += 1
             self.reported += state.reported
-        self.red += light == "red"
-        self.yellow += light == "yellow"
+        self.red += state.light == "red"
+        self.yellow += state.light == "yellow"
 
     def absorb(self, other: _Tally) -> None:
         for name in _TALLY_FIELDS:
@@ -337,7 +345,7 @@ def rates_of(states: list[ProjectState], period: Period, by: str) -> list[RateRo
     group_of = _GROUP_OF[by]
     groups: dict[str, _Tally] = defaultdict(_Tally)
     for state in states:
-        groups[group_of(state)].add(state, period, light_of(rules(state, period)))
+        groups[group_of(state)].add(state, period)
     total = _Tally()
     for tally in groups.values():
         total.absorb(tally)

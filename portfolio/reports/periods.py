@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -80,7 +80,7 @@ class Office:
     name: str
     level: str  # county | prefecture | province | zone
 
-    @property
+    @cached_property  # read once per project by lights and rates
     def label(self) -> str:
         return self.name + OFFICE_SUFFIX.get(self.level, "")
 
@@ -116,15 +116,16 @@ class Offices:
     def of_projects(self, project_ids: list[int] | None = None) -> dict[int, str]:
         """{project id: office division code}; all projects when no ids are given."""
         statement = sa.select(ProjectDivision.project_id, ProjectDivision.division_code)
+        connection = self.session.connection()  # plain rows: the ORM's processing costs more than the query
         links: dict[int, list[str]] = defaultdict(list)
         if project_ids is None:
-            for project_id, code in self.session.execute(statement):
+            for project_id, code in connection.execute(statement):
                 links[project_id].append(code)
         else:
             for part in chunked(project_ids):
-                for project_id, code in self.session.execute(statement.where(ProjectDivision.project_id.in_(part))):
+                for project_id, code in connection.execute(statement.where(ProjectDivision.project_id.in_(part))):
                     links[project_id].append(code)
-        return {project_id: self.common(codes) for project_id, codes in links.items()}
+        return {project_id: codes[0] if len(codes) == 1 else self.common(codes) for project_id, codes in links.items()}
 
     def office(self, code: str) -> Office:
         return self.divisions[code]

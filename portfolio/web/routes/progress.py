@@ -4,6 +4,7 @@ chart and downloads, the 通报 workbook, and the warning lights list."""
 from __future__ import annotations
 
 import io
+from collections import Counter
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -33,11 +34,11 @@ def overview(opened, period) -> dict:
 
     states = rules.project_states(opened, period)
     total = rules.rates_of(states, period, "county")
-    found = [rules.light_of(rules.rules(state, period)) for state in states]
+    found = Counter(state.light for state in states)
     return {
         "period": period,
         "total": total[-1] if total else None,
-        "lights": {name: found.count(name) for name in rules.LIGHTS},
+        "lights": {name: found[name] for name in rules.LIGHTS},
     }
 
 
@@ -51,7 +52,7 @@ def progress(request: Request, period: PeriodDep, light: LightQuery = None):
     wanted = check_light(light)
     with session(request) as opened:
         states = rules.project_states(opened, period)
-        light_rows = rules.lights(opened, period, None, wanted)
+        light_rows = rules.light_rows(states, wanted)
         reported = periods.reported_periods(opened)
     breakdowns = []
     for by in PAGE_BREAKDOWNS:
@@ -120,7 +121,7 @@ def bulletin(request: Request, period_text: str) -> Response:
     with session(request) as opened:
         states = rules.project_states(opened, period)
         breakdowns = {name: rules.rates_of(states, period, name) for name in rules.BREAKDOWNS}
-        light_rows = [row for row in rules.lights(opened, period) if row.light != "绿"]
+        light_rows = [row for row in rules.light_rows(states) if row.light != "绿"]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bulletin.xlsx"
         workbook.write_bulletin(path, period, breakdowns, light_rows)

@@ -13,7 +13,8 @@ from portfolio.paths import migrations_dir, user_data_dir
 from portfolio.text import check_text, shorten
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.engine import Connection, CursorResult, Engine
+    from sqlalchemy.sql.expression import Executable
     from sqlmodel import Session
 
 # The newest migration; tests check it matches migrations/versions.
@@ -32,6 +33,14 @@ def chunked(values: Sequence, size: int = IN_LIST_SIZE) -> Iterator[Sequence]:
     """Slices of `values` small enough to be bound in one IN list."""
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def plain_rows(session: Session, statement: Executable, params: dict | None = None) -> CursorResult:
+    """Run a read on the session's connection: pending changes are flushed first as the session
+    would, but the rows skip the ORM's per-row processing, which costs more than the query when a
+    report reads 100,000 of them."""
+    session.flush()
+    return session.connection().execute(statement, params)
 
 
 def pg_search_text(table: str = "") -> str:
@@ -212,12 +221,22 @@ def make_engine(url: str) -> Engine:
             event.listen(engine, "begin", _begin_sqlite_transaction)
         else:
             engine = create_engine(url, pool_pre_ping=True)
+            event.listen(engine, "connect", _configure_postgresql_connection)
     except (ArgumentError, ValueError) as error:
         reason = "cannot parse it" if url in str(error) else redact(str(error))
         raise UserInputError(f"bad database URL {display_url(url)}: {reason}") from None
     except ModuleNotFoundError as error:
         raise UserInputError(f"no driver for {display_url(url)}: {error}") from None
     return engine
+
+
+def _configure_postgresql_connection(dbapi_connection, _record) -> None:
+    # The planner costs a report over 100,000 projects above jit_above_cost, and compiling it took
+    # 5.7 s of a 5.4 s execution (EXPLAIN ANALYZE of the lights statement); no query here gains from JIT.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET jit = off")
+    cursor.close()
+    dbapi_connection.commit()
 
 
 def _configure_sqlite_connection(dbapi_connection, _record) -> None:

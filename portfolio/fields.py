@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from portfolio.actor import Actor, check_scope
-from portfolio.db import chunked
+from portfolio.db import chunked, plain_rows
 from portfolio.errors import UserInputError
 from portfolio.models import AnnualPlan, Division, FieldEvent, Project, utc_now
 
@@ -175,9 +175,9 @@ def current_values(session: Session, project_ids: Iterable[int]) -> dict[int, di
     projects = sa.select(Project.id, *(getattr(Project, key) for key in PROJECT_COLUMNS)).where(Project.id.in_(ids))
     plans = sa.select(AnnualPlan.project_id, AnnualPlan.year, AnnualPlan.amount).where(AnnualPlan.project_id.in_(ids))
     for part in chunked(list(project_ids)):
-        for project_id, *values in session.execute(projects, {"ids": part}):
+        for project_id, *values in plain_rows(session, projects, {"ids": part}):
             found[project_id] = dict(zip(PROJECT_COLUMNS, values, strict=True))
-        for project_id, year, amount in session.execute(plans, {"ids": part}):
+        for project_id, year, amount in plain_rows(session, plans, {"ids": part}):
             found[project_id][annual_key(year)] = amount
     return found
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 
 from portfolio import fields, vocab
 from portfolio.actor import Actor, check_scope
-from portfolio.db import chunked
+from portfolio.db import chunked, plain_rows
 from portfolio.errors import DataError, UserInputError
 from portfolio.models import PeriodReport, Project, utc_now
 from portfolio.reports import sheets
@@ -183,10 +183,10 @@ def _import(
         result.sheets.append(SheetSummary(data.path.name, data.sheet, str(sheet_period), len(data.rows), data.ignored))
 
     projects = _projects(session, read)
-    ids = sorted({p[0] for p in projects["code"].values()} | {p[0] for p in projects["national"].values()})
+    ids = sorted({match.id for by_key in projects.values() for match in by_key.values()})
     check_scope(session, actor, ids, rows=_rows_of_projects(read, projects))
     fields.lock_projects(session, ids)  # lock, then read the values the decisions rest on
-    office_of = Offices(session).of_projects(ids)
+    office_of = _office_of(session, read, offices, ids)
     rows: list[_Row] = []
     for sheet in read:
         allowed = offices or _stored_offices(sheet.data)
@@ -202,13 +202,13 @@ def _import(
                 continue
             rows.append(row)
     rows = _drop_repeats(rows, problems, result.warnings)
-    current = fields.current_values(session, ids)
-    statuses = _statuses(session, ids)
+    current = fields.current_values(session, sorted({row.project_id for row in rows if row.wanted}))
+    now = _status_and_total(session, ids)
     neighbours = _neighbours(session, rows)
     planned_fields, planned_reports, planned_status = [], [], []
     for row in rows:
         changed = False
-        if row.status and row.status != statuses[row.project_id][0]:
+        if row.status and row.status != now[row.project_id].status:
             if row.status_date is None:
                 problems.append(
                     f"{row.where}: 状态日期: empty; give the date the status changed to {row.status} "
@@ -222,7 +222,7 @@ def _import(
         wanted = dict(row.wanted)
         if row.annual_key:
             wanted[row.annual_key] = wanted.pop("annual_plan")
-        field_changes = fields.diff(row.project_id, row.code, current[row.project_id], wanted, row.where)
+        field_changes = fields.diff(row.project_id, row.code, current.get(row.project_id, {}), wanted, row.where)
         if field_changes:
             try:
                 fields.check_consistent(current[row.project_id], field_changes)
@@ -231,7 +231,7 @@ def _import(
         planned_fields.extend(field_changes)
         changed |= bool(field_changes)
         if row.report is not None:
-            total = wanted.get("total_investment", current[row.project_id].get("total_investment"))
+            total = wanted.get("total_investment", now[row.project_id].total_investment)
             known = neighbours.get((row.project_id, str(row.period)))
             existing = _check_report(row, known, total, problems, result.warnings)
             if existing is None or not _same_report(existing, row.report):
@@ -284,6 +284,13 @@ def _check_office(session: Session, data: sheets.SheetData, offices: list[str] |
         )
 
 
+def _office_of(session: Session, read: list[_Sheet], offices: list[str] | None, ids: list[int]) -> dict[int, str]:
+    """{project id: its office}, read only when a sheet is for some offices (--county or its stored office)."""
+    if offices or any(_stored_offices(sheet.data) for sheet in read):
+        return Offices(session).of_projects(ids)
+    return {}
+
+
 def _project_keys(data: sheets.SheetData) -> list[tuple[str, str]]:
     """(column, key) naming each row's project: our code (编号) as typed, else the national code (项目代码)."""
     if "code" in data.columns:
@@ -293,20 +300,25 @@ def _project_keys(data: sheets.SheetData) -> list[tuple[str, str]]:
     return [("national", sheets.cell_text(_cell(cells, index)).upper()) for _, cells in data.rows]
 
 
-def _projects(session: Session, read: list[_Sheet]) -> dict[str, dict[str, tuple]]:
+class _Named(NamedTuple):
+    id: int
+    code: str
+
+
+def _projects(session: Session, read: list[_Sheet]) -> dict[str, dict[str, _Named]]:
     """Projects named in the sheets: by our code (编号) and by national code (项目代码)."""
-    wanted = {"code": set(), "national": set()}
+    wanted: dict[str, set[str]] = {"code": set(), "national": set()}
     for sheet in read:
         for column, key in sheet.keys:
             wanted[column].add(key)
-    found = {"code": {}, "national": {}}
+    found: dict[str, dict[str, _Named]] = {"code": {}, "national": {}}
     for column, attribute in (("code", Project.code), ("national", Project.national_code)):
         statement = sa.select(attribute, Project.id, Project.code).where(
             attribute.in_(sa.bindparam("keys", expanding=True))
         )
         for part in chunked(sorted(key for key in wanted[column] if key)):
-            for key, project_id, code in session.execute(statement, {"keys": part}):
-                found[column][key] = (project_id, code)
+            for key, *named in plain_rows(session, statement, {"keys": part}):
+                found[column][key] = _Named(*named)
     return found
 
 
@@ -317,7 +329,7 @@ def _rows_of_projects(read: list[_Sheet], projects) -> dict[int, list[str]]:
         for (number, _), (column, key) in zip(sheet.data.rows, sheet.keys, strict=True):
             match = projects[column].get(key)
             if match is not None:
-                found.setdefault(match[0], []).append(f"{sheet.where}:{number}")
+                found.setdefault(match.id, []).append(f"{sheet.where}:{number}")
     return found
 
 
@@ -339,7 +351,7 @@ def _parse_row(
     if found is None:
         problems.append(f"{where}: {header}: unknown project {code}")
         return None
-    row = _Row(where, found[0], found[1], period)
+    row = _Row(where, found.id, found.code, period)
     before = len(problems)
 
     def value(key):
@@ -459,14 +471,22 @@ def _drop_repeats(rows: list[_Row], problems: list[str], warnings: list[str]) ->
     return kept
 
 
-def _statuses(session: Session, ids: list[int]) -> dict[int, tuple[str, date | None]]:
+class _Now(NamedTuple):
+    """What a row is compared with: the status it may change, the 总投资 its 累计 may exceed."""
+
+    status: str
+    total_investment: float | None
+
+
+def _status_and_total(session: Session, ids: list[int]) -> dict[int, _Now]:
+    """Read after the projects are locked, so no other writer changes them before the import applies."""
     found = {}
-    statement = sa.select(Project.id, Project.status, Project.status_date).where(
+    statement = sa.select(Project.id, Project.status, Project.total_investment).where(
         Project.id.in_(sa.bindparam("ids", expanding=True))
     )
     for part in chunked(ids):
-        for project_id, status, status_date in session.execute(statement, {"ids": part}):
-            found[project_id] = (status, status_date)
+        for project_id, *now in plain_rows(session, statement, {"ids": part}):
+            found[project_id] = _Now(*now)
     return found
 
 
@@ -502,8 +522,8 @@ def _neighbours(session: Session, rows: list[_Row]) -> dict[tuple[int, str], _Ne
     for period, ids in ids_by_period.items():
         statement = _neighbours_statement(period)
         for part in chunked(sorted(ids)):
-            for project_id, existing_id, *existing, before, before_amount, after, after_amount in session.execute(
-                statement, {"ids": part}
+            for project_id, existing_id, *existing, before, before_amount, after, after_amount in plain_rows(
+                session, statement, {"ids": part}
             ):
                 found[project_id, period] = _Neighbours(
                     _ExistingReport(existing_id, *existing) if existing_id is not None else None,

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from portfolio import vocab
+from portfolio.db import plain_rows
 from portfolio.errors import UserInputError
 from portfolio.fields import as_text
 from portfolio.models import AnnualPlan, PeriodReport, Plan, Project, Sector
@@ -146,15 +147,14 @@ def project_states(session: Session, period: Period, offices: list[str] | None =
     assessed once (its light and reasons).
 
     Two passes: the projects with their figures for the period (one statement), and their
-    locations (for the office), joined here by project id. Both run on the connection: the ORM's
-    row processing would cost more than the statements at 100,000 projects.
+    locations (for the office), joined here by project id.
     """
     office_map = Offices(session)
     office_of = office_map.of_projects(None)
     wanted = set(offices) if offices else None
     states = []
-    rows = session.connection().execute(_states_statement(period))
-    for project_id, code, name, sector, plan, *status_and_months, annual_plan, done, report_id in rows:
+    rows = plain_rows(session, _states_statement(period, session.get_bind().dialect.name))
+    for project_id, code, name, sector, plan, *status_and_months, annual_plan, done, reported in rows:
         office_code = office_of.get(project_id)
         if office_code is None or (wanted is not None and office_code not in wanted):
             continue
@@ -170,32 +170,17 @@ def project_states(session: Session, period: Period, offices: list[str] | None =
             *status_and_months,
             annual_plan,
             float(done or 0),
-            report_id is not None,
+            bool(reported),
         )
         states.append(state.assess(period))
     return states
 
 
-def _states_statement(period: Period) -> sa.Select:
-    """The tracked projects in code order with ProjectState's columns, the year's plan, the year's
-    本期 summed up to the period, and the id of the period's counting report (if any).
-
-    The sum is a subquery per project: it reads that project's entries of ix_period_report_counting
-    alone, where grouping the year's reports of every project would sort a million rows.
-    """
-    report = aliased(PeriodReport)
-    year_to_date = (
-        sa.select(sa.func.sum(report.invest_period))
-        .where(
-            report.project_id == Project.id,
-            report.retracted_at.is_(None),
-            report.period >= period.year_start,
-            report.period <= str(period),
-        )
-        .scalar_subquery()
-    )
-    this_period = aliased(PeriodReport)
-    return (
+def _states_statement(period: Period, dialect: str) -> sa.Select:
+    """The tracked projects with ProjectState's columns, the year's plan, the year's 本期 summed up
+    to the period, and whether the period has a counting report."""
+    done, reported, figures = _year_figures(period, grouped=dialect == "postgresql")
+    statement = (
         sa.select(
             Project.id,
             Project.code,
@@ -209,21 +194,53 @@ def _states_statement(period: Period) -> sa.Select:
             Project.actual_start,
             Project.actual_end,
             AnnualPlan.amount,
-            year_to_date,
-            this_period.id,
+            done,
+            reported,
         )
         .join(Sector, Sector.code == Project.sector_code)
         .join(Plan, Plan.id == Project.plan_id)
         .outerjoin(AnnualPlan, (AnnualPlan.project_id == Project.id) & (AnnualPlan.year == period.year))
-        .outerjoin(
-            this_period,
-            (this_period.project_id == Project.id)
-            & (this_period.period == str(period))
-            & this_period.retracted_at.is_(None),
-        )
         .where(Project.status.not_in(UNTRACKED))
-        .order_by(Project.code)
     )
+    return statement.outerjoin(figures, figures.c.project_id == Project.id) if figures is not None else statement
+
+
+def _year_figures(period: Period, *, grouped: bool):
+    """(the year's 本期 up to the period, the period's counting report, a subquery to join or None).
+
+    Both read ix_period_report_counting alone. SQLite sums each project's entries in a subquery
+    per project, where grouping the year's reports of every project sorts a million rows (10 s at
+    100,000 projects, against 1.5 s); PostgreSQL hashes one grouped pass (1.0 s against 1.9 s).
+    """
+    if grouped:
+        figures = (
+            sa.select(
+                PeriodReport.project_id,
+                sa.func.sum(PeriodReport.invest_period).label("done"),
+                sa.func.max(sa.case((PeriodReport.period == str(period), 1), else_=0)).label("reported"),
+            )
+            .where(*_counting(PeriodReport, period), PeriodReport.period >= period.year_start)
+            .group_by(PeriodReport.project_id)
+            .subquery()
+        )
+        return figures.c.done, figures.c.reported, figures
+    report = aliased(PeriodReport)
+    done = (
+        sa.select(sa.func.sum(report.invest_period))
+        .where(report.project_id == Project.id, *_counting(report, period), report.period >= period.year_start)
+        .scalar_subquery()
+    )
+    reported = (
+        sa.select(sa.literal(1))
+        .where(report.project_id == Project.id, *_counting(report, period), report.period == str(period))
+        .exists()
+    )
+    return done, reported, None
+
+
+def _counting(report, period: Period) -> tuple:
+    """A report that counts (not retracted), of the period or before."""
+    return report.retracted_at.is_(None), report.period <= str(period)
 
 
 def lights(
@@ -349,5 +366,5 @@ def rates_of(states: list[ProjectState], period: Period, by: str) -> list[RateRo
     total = _Tally()
     for tally in groups.values():
         total.absorb(tally)
-    rows = [tally.row(group) for group, tally in sorted(groups.items(), key=lambda item: -item[1].projects)]
+    rows = [tally.row(group) for group, tally in sorted(groups.items(), key=lambda item: (-item[1].projects, item[0]))]
     return rows + [total.row("合计")] if rows else rows

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from portfolio import vocab
-from portfolio.db import chunked
+from portfolio.db import chunked, plain_rows
 from portfolio.errors import UserInputError
 from portfolio.models import Division, PeriodReport, ProjectDivision
 
@@ -89,7 +89,7 @@ class Offices:
     """The office of every project, computed from its locations and the gazetteer."""
 
     def __init__(self, session: Session):
-        rows = session.execute(sa.select(Division.code, Division.name, Division.level, Division.parent_code)).all()
+        rows = plain_rows(session, sa.select(Division.code, Division.name, Division.level, Division.parent_code)).all()
         # a name two counties share is shown with its prefecture, so rates by office never merge them
         names = vocab.division_names((code, name, parent) for code, name, _, parent in rows)
         self.divisions = {code: Office(code, names[code], level) for code, _, level, _ in rows}
@@ -116,14 +116,13 @@ class Offices:
     def of_projects(self, project_ids: list[int] | None = None) -> dict[int, str]:
         """{project id: office division code}; all projects when no ids are given."""
         statement = sa.select(ProjectDivision.project_id, ProjectDivision.division_code)
-        connection = self.session.connection()  # plain rows: the ORM's processing costs more than the query
         links: dict[int, list[str]] = defaultdict(list)
         if project_ids is None:
-            for project_id, code in connection.execute(statement):
+            for project_id, code in plain_rows(self.session, statement):
                 links[project_id].append(code)
         else:
             for part in chunked(project_ids):
-                for project_id, code in connection.execute(statement.where(ProjectDivision.project_id.in_(part))):
+                for project_id, code in plain_rows(self.session, statement.where(ProjectDivision.project_id.in_(part))):
                     links[project_id].append(code)
         return {project_id: codes[0] if len(codes) == 1 else self.common(codes) for project_id, codes in links.items()}
 

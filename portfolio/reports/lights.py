@@ -45,7 +45,7 @@ LIGHTS = vocab.Light.values()
 LIGHT_LABELS = {light.value: light.label for light in vocab.Light}
 
 
-@dataclass
+@dataclass(slots=True)
 class ProjectState:
     id: int
     code: str
@@ -114,8 +114,15 @@ def rules(state: ProjectState, period: Period) -> list[tuple[str, str]]:
     return found
 
 
+_SEVERITY = {light: rank for rank, light in enumerate(LIGHTS)}
+
+
 def light_of(found: list[tuple[str, str]]) -> str:
-    return max((light for light, _ in found), key=LIGHTS.index, default="green")
+    worst = "green"
+    for light, _ in found:
+        if _SEVERITY[light] > _SEVERITY[worst]:
+            worst = light
+    return worst
 
 
 # The groups a project list can be narrowed to for a period: each light, and the projects that have
@@ -152,9 +159,11 @@ def project_states(session: Session, period: Period, offices: list[str] | None =
     office_map = Offices(session)
     office_of = office_map.of_projects(None)
     wanted = set(offices) if offices else None
+    sectors = dict(plain_rows(session, sa.select(Sector.code, Sector.label_zh)).all())
+    plans = dict(plain_rows(session, sa.select(Plan.id, Plan.key)).all())
     states = []
     rows = plain_rows(session, _states_statement(period, session.get_bind().dialect.name))
-    for project_id, code, name, sector, plan, *status_and_months, annual_plan, done, reported in rows:
+    for project_id, code, name, sector_code, plan_id, *status_and_months, annual_plan, done, reported in rows:
         office_code = office_of.get(project_id)
         if office_code is None or (wanted is not None and office_code not in wanted):
             continue
@@ -165,8 +174,8 @@ def project_states(session: Session, period: Period, offices: list[str] | None =
             name,
             office.label,
             office.level,
-            sector,
-            plan,
+            sectors[sector_code],
+            plans[plan_id],
             *status_and_months,
             annual_plan,
             float(done or 0),
@@ -177,16 +186,20 @@ def project_states(session: Session, period: Period, offices: list[str] | None =
 
 
 def _states_statement(period: Period, dialect: str) -> sa.Select:
-    """The tracked projects with ProjectState's columns, the year's plan, the year's 本期 summed up
-    to the period, and whether the period has a counting report."""
+    """The tracked projects with ProjectState's columns (sector code and plan id for its names), the
+    year's plan, the year's 本期 summed up to the period, and whether the period has a counting report.
+
+    Sectors and plans are named in Python: joining them let SQLite start from the sectors and reach
+    the projects in index order, which doubled the time.
+    """
     done, reported, figures = _year_figures(period, grouped=dialect == "postgresql")
     statement = (
         sa.select(
             Project.id,
             Project.code,
             Project.name,
-            Sector.label_zh,
-            Plan.key,
+            Project.sector_code,
+            Project.plan_id,
             Project.status,
             Project.status_date,
             Project.planned_start,
@@ -197,8 +210,6 @@ def _states_statement(period: Period, dialect: str) -> sa.Select:
             done,
             reported,
         )
-        .join(Sector, Sector.code == Project.sector_code)
-        .join(Plan, Plan.id == Project.plan_id)
         .outerjoin(AnnualPlan, (AnnualPlan.project_id == Project.id) & (AnnualPlan.year == period.year))
         .where(Project.status.not_in(UNTRACKED))
     )

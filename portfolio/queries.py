@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from portfolio import vocab
+from portfolio.db import IN_LIST_SIZE
 from portfolio.errors import UserInputError
 from portfolio.models import (
     Division,
@@ -592,24 +593,12 @@ class _Name(NamedTuple):
     facet_label: str | None = None  # 专栏: its number and title in a facet
 
 
-def _named(session: Session, name: str) -> dict:
-    """{key: _Name} for every key of one dimension: counties in GB/T 2260 order, statuses in
-    lifecycle order; a name two divisions share gets its prefecture beside it (城关区(拉萨市))."""
+def _named(session: Session, name: str, keys: Collection | None = None) -> dict:
+    """{key: _Name} for the keys of one dimension (every key when None): counties in GB/T 2260
+    order, statuses in lifecycle order; a name two divisions share gets its prefecture beside it
+    (城关区(拉萨市))."""
     if name in ("county", "prefecture"):
-        divisions = session.execute(sa.select(Division.code, Division.name, Division.parent_code, Division.level)).all()
-        names = vocab.division_names((code, text, parent) for code, text, parent, _level in divisions)
-        plain = {code: text for code, text, _parent, _level in divisions}
-        if name == "prefecture":
-            return {code: _Name(code, names[code], (code,)) for code in names}
-        return {
-            code: _Name(
-                code,
-                vocab.division_label(names[code], level),
-                (code,),
-                plain[code] if level == vocab.DivisionLevel.PREFECTURE else plain.get(parent),
-            )
-            for code, _text, parent, level in divisions
-        }
+        return _division_named(session, name, keys)
     if name == "sector":
         sectors = session.execute(sa.select(Sector.code, Sector.label_zh)).all()
         return {code: _Name(code, label, (code,)) for code, label in sectors}
@@ -627,6 +616,39 @@ def _named(session: Session, name: str) -> dict:
     return {
         member.value: _Name(member.value, member.label if name == "kind" else member.value, (rank,))
         for rank, member in enumerate(vocabulary)
+    }
+
+
+def _division_named(session: Session, name: str, keys: Collection | None) -> dict:
+    """Counties (or prefectures) named as `_named` names them, reading only the divisions asked
+    for and their parents: a facet of one county at national size needs two rows, not the
+    gazetteer's thousands."""
+    columns = sa.select(Division.code, Division.name, Division.parent_code, Division.level)
+    if keys is None or len(keys) > IN_LIST_SIZE:
+        divisions = session.execute(columns).all()
+    else:
+        divisions = session.execute(columns.where(Division.code.in_([str(key) for key in keys]))).all()
+    plain = {code: text for code, text, _parent, _level in divisions}
+    parents = {parent for _code, _text, parent, _level in divisions if parent and parent not in plain}
+    if parents:
+        plain.update(session.execute(sa.select(Division.code, Division.name).where(Division.code.in_(parents))).all())
+    shared = set(
+        session.execute(sa.select(Division.name).group_by(Division.name).having(sa.func.count() > 1)).scalars()
+    )
+    names = {
+        code: vocab.shown_division_name(text, plain.get(parent), text in shared)
+        for code, text, parent, _level in divisions
+    }
+    if name == "prefecture":
+        return {code: _Name(code, names[code], (code,)) for code in names}
+    return {
+        code: _Name(
+            code,
+            vocab.division_label(names[code], level),
+            (code,),
+            plain[code] if level == vocab.DivisionLevel.PREFECTURE else plain.get(parent),
+        )
+        for code, _text, parent, level in divisions
     }
 
 
@@ -675,7 +697,7 @@ def _tallied(session: Session, flt: ProjectFilter, dims: list[str]) -> list[tupl
 def _labelled(session: Session, dims: list[str], rows: list[tuple]) -> list[tuple]:
     """Key rows -> labelled rows in the summary's order: the last dimension's order first (the
     pivot takes its columns from it); sectors alone largest first."""
-    names = [_named(session, name) for name in dims]
+    names = [_named(session, name, {row[i] for row in rows}) for i, name in enumerate(dims)]
 
     def order(row: tuple) -> list:  # a key the tables do not name (a database edited by hand) goes last
         return [
@@ -832,7 +854,7 @@ def facet(session: Session, flt: ProjectFilter, name: str, *, count: str = "work
     rows = _tallied(session, flt, [name])
     if count == "works":
         rows = _works_only(session, flt, [name], rows)
-    names = _named(session, name)
+    names = _named(session, name, {row[0] for row in rows})
     ranked = sorted((row for row in rows if row[0] in names), key=lambda row: names[row[0]].order)
     if name == "sector":
         ranked.sort(key=lambda row: -row[-1])  # largest first, as in the summary

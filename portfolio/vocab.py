@@ -203,10 +203,12 @@ def division_names(divisions: Iterable[tuple[str, str, str | None]]) -> dict[str
     rows = list(divisions)
     names = {code: name for code, name, _parent in rows}
     shared = Counter(names.values())
-    return {
-        code: f"{name}({names[parent]})" if shared[name] > 1 and parent in names else name
-        for code, name, parent in rows
-    }
+    return {code: shown_division_name(name, names.get(parent), shared[name] > 1) for code, name, parent in rows}
+
+
+def shown_division_name(name: str, parent_name: str | None, shared: bool) -> str:
+    """A division's name as lists show it: with its parent's beside it when another division has it."""
+    return f"{name}({parent_name})" if shared and parent_name else name
 
 
 def division_label(name: str, level: str) -> str:

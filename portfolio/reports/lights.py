@@ -25,6 +25,8 @@ from portfolio.reports.periods import Offices, Period
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from portfolio.queries import ProjectFilter
+
 # --- thresholds: the one place ----------------------------------------------------------------
 START_OVERDUE_YELLOW_MONTHS = 1  # planned start month over and still 谋划/前期
 START_OVERDUE_RED_MONTHS = 3
@@ -139,30 +141,41 @@ def check_light_group(value: str) -> str:
     raise UserInputError(f"unknown light {value!r}; allowed: red (红), yellow (黄), green (绿), unreported (未填报)")
 
 
-def light_groups(session: Session, period: Period) -> dict[str, set[int]]:
-    """{group: ids of the tracked projects in it} for a period, groups as in LIGHT_GROUPS."""
+def light_groups(session: Session, period: Period, flt: ProjectFilter | None = None) -> dict[str, set[int]]:
+    """{group: ids of the tracked projects in it} for a period, groups as in LIGHT_GROUPS; with a
+    filter, only the projects it matches are assessed (a facet of one county reads that county)."""
     groups: dict[str, set[int]] = {code: set() for code in LIGHT_GROUPS}
-    for state in project_states(session, period):
+    within = None
+    if flt is not None:
+        from portfolio.queries import select_matching
+
+        within = select_matching(session, flt, [Project.id])
+    for state in project_states(session, period, within=within):
         groups[state.light].add(state.id)
         if state.status not in NOT_REPORTING and not state.reported:
             groups["unreported"].add(state.id)
     return groups
 
 
-def project_states(session: Session, period: Period, offices: list[str] | None = None) -> list[ProjectState]:
-    """Every tracked project (not 取消) with what the rules and rates need for one period, each
-    assessed once (its light and reasons).
+def project_states(
+    session: Session, period: Period, offices: list[str] | None = None, *, within: sa.Select | None = None
+) -> list[ProjectState]:
+    """Every tracked project (not 取消; of `within`, a select of project ids, when given) with what
+    the rules and rates need for one period, each assessed once (its light and reasons).
 
     Two passes: the projects with their figures for the period (one statement), and their
     locations (for the office), joined here by project id.
     """
+    statement = _states_statement(period, session.get_bind().dialect.name)
+    if within is not None:
+        statement = statement.where(Project.id.in_(within))
+    rows = plain_rows(session, statement).all()
     office_map = Offices(session)
-    office_of = office_map.of_projects(None)
+    office_of = office_map.of_projects(None if within is None else [row[0] for row in rows])
     wanted = set(offices) if offices else None
     sectors = dict(plain_rows(session, sa.select(Sector.code, Sector.label_zh)).all())
     plans = dict(plain_rows(session, sa.select(Plan.id, Plan.key)).all())
     states = []
-    rows = plain_rows(session, _states_statement(period, session.get_bind().dialect.name))
     for project_id, code, name, sector_code, plan_id, *status_and_months, annual_plan, done, reported in rows:
         office_code = office_of.get(project_id)
         if office_code is None or (wanted is not None and office_code not in wanted):

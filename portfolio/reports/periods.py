@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from portfolio import vocab
-from portfolio.db import chunked, plain_rows
+from portfolio.db import IN_LIST_SIZE, chunked, plain_rows
 from portfolio.errors import UserInputError
 from portfolio.models import Division, PeriodReport, ProjectDivision
 
@@ -117,9 +117,11 @@ class Offices:
         """{project id: office division code}; all projects when no ids are given."""
         statement = sa.select(ProjectDivision.project_id, ProjectDivision.division_code)
         links: dict[int, list[str]] = defaultdict(list)
-        if project_ids is None:
+        if project_ids is None or len(project_ids) > 10 * IN_LIST_SIZE:  # one pass beats many IN lists
+            wanted = None if project_ids is None else set(project_ids)
             for project_id, code in plain_rows(self.session, statement):
-                links[project_id].append(code)
+                if wanted is None or project_id in wanted:
+                    links[project_id].append(code)
         else:
             for part in chunked(project_ids):
                 for project_id, code in plain_rows(self.session, statement.where(ProjectDivision.project_id.in_(part))):

@@ -124,16 +124,17 @@ class ProjectQuery:
     page: int = 1
     notes: list[str] = field(default_factory=list, compare=False)  # remarks of the library on the filter
 
-    def filter(self, session, groups: dict[str, set[int]] | None = None):
-        """The library's ProjectFilter for this view; with a light chosen, only the projects of that
-        light in the period (`groups`: lights.light_groups of the period, when already computed)."""
-        if self.light is None:
-            return self._plain_filter(session)
+    def filter(self, session, groups: dict[str, set[int]] | None = None, *, light: bool = True):
+        """The library's ProjectFilter for this view; with a light chosen (and `light`), only the
+        projects of that light in the period (`groups`: lights.light_groups of the period, when
+        already computed)."""
+        flt = self._plain_filter(session)
+        if self.light is None or not light:
+            return flt
         from portfolio.reports import lights
 
-        flt = self._plain_filter(session)
         if groups is None:
-            groups = lights.light_groups(session, self.reporting_period(session))
+            groups = lights.light_groups(session, self.reporting_period(session), flt)
         return replace(flt, project_ids=frozenset(groups[self.light]))
 
     def reporting_period(self, session):

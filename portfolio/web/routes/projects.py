@@ -83,7 +83,8 @@ def project_list(request: Request, query: ProjectQueryDep):
 
 @router.get("/projects/facets/light")
 def light_facet(request: Request, query: ProjectQueryDep):
-    """The light facet of a view (红, 黄, 绿, 未填报 in a period, with counts), loaded by the list page."""
+    """The light facet of a view (红, 黄, 绿, 未填报 in a period, with counts), loaded by the list page;
+    only the projects of the view without its light are assessed."""
     from dataclasses import replace
 
     from portfolio import queries
@@ -92,7 +93,7 @@ def light_facet(request: Request, query: ProjectQueryDep):
 
     with session(request) as opened:
         period = query.reporting_period(opened)
-        groups = lights.light_groups(opened, period)
+        groups = lights.light_groups(opened, period, query.filter(opened, light=False))
         flt = query.filter(opened, groups)
         values = [
             FacetValue(

@@ -127,3 +127,17 @@ def test_postgres_password_from_the_environment(monkeypatch):
             assert connection.execute(text("SELECT 1")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_every_connection_is_configured_for_its_engine(empty_url, engine_of):
+    """PostgreSQL runs without JIT (it compiled a report's statement for longer than it ran), and
+    a rolled-back transaction does not undo that; SQLite enforces foreign keys."""
+    engine = engine_of(empty_url)
+    for _ in range(2):  # the second connection comes back from the pool
+        with engine.connect() as connection:
+            if engine.dialect.name == "postgresql":
+                assert connection.exec_driver_sql("SHOW jit").scalar() == "off"
+                connection.rollback()
+                assert connection.exec_driver_sql("SHOW jit").scalar() == "off"
+            else:
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

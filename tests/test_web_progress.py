@@ -229,6 +229,27 @@ def test_the_light_facet_narrows_with_the_other_filters_and_a_chosen_period(repo
     assert refused.status_code == 400 and "未知的预警 &#39;blue&#39;" in refused.text
 
 
+def test_light_groups_of_a_filter_are_the_groups_of_every_project_within_it(reported):
+    """A facet assesses only the projects of its view: the same lights as assessing every project."""
+    from portfolio import db, queries
+    from portfolio.models import Project
+    from portfolio.reports import lights
+    from portfolio.reports.periods import Period
+    from portfolio.views import build_filter
+
+    engine = db.make_engine(reported.cli.url)
+    period = Period.parse(PERIOD)
+    with db.session_scope(engine) as session:
+        everything = lights.light_groups(session, period)
+        for words in ({"county": ["江孜"]}, {"sector": ["供水"]}, {"county": ["江孜"], "status": ["在建"]}):
+            flt = build_filter(session, **words)
+            within = set(session.execute(queries.select_matching(session, flt, [Project.id])).scalars())
+            narrowed = lights.light_groups(session, period, flt)
+            assert within and any(narrowed.values()), words
+            assert narrowed == {group: ids & within for group, ids in everything.items()}, words
+    engine.dispose()
+
+
 def test_a_report_moves_a_project_into_the_green_light(reported):
     """Last in this module: it writes (a report for a project that has no other reason for a light)."""
     from portfolio import db

@@ -72,7 +72,8 @@ def projects_of(session: Session, flt: ProjectFilter, limit: int | None = None) 
         Project.actual_end,
         Project.status_date,
     )
-    rows = session.execute(select_matching(session, only_projects, columns).order_by(Project.code).limit(limit)).all()
+    statement = select_matching(session, only_projects, columns, order_by=(Project.code,))
+    rows = session.execute(statement.limit(limit)).all()
     ids = [row.id for row in rows]
     locations = _locations(session, ids)
     related = _related(session, ids)

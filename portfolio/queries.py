@@ -267,19 +267,28 @@ def _substring(term: str, dialect: str) -> sa.ColumnElement[bool]:
     return sa.or_(*(sa.func.instr(sa.func.lower(column), lowered) > 0 for column in columns))
 
 
-def select_matching(session: Session, flt: ProjectFilter, columns) -> sa.Select:
-    """The `columns` of every project the filter matches, with its plan, 专栏 and sector joined:
-    the one place a filter becomes SQL (lists, summaries, facets and the OC4IDS export build on it)."""
+def select_matching(session: Session, flt: ProjectFilter, columns, *, order_by=()) -> sa.Select:
+    """The `columns` of every project the filter matches, in the order of `order_by`, with its
+    plan, 专栏 and sector joined where the columns, the order or the filter read them: the one place
+    a filter becomes SQL (lists, summaries, facets and the OC4IDS export build on it)."""
+    read = set(sa.select(*columns, *order_by).get_final_froms())
+    if flt.plan_keys:
+        read.add(Plan.__table__)
+    if flt.column is not None:
+        read.add(PlanColumn.__table__)
     # Outer joins (the foreign keys are NOT NULL, so the rows are the same) keep project the
     # driving table: with statistics SQLite would otherwise start from sector and fetch a
-    # million projects one index lookup at a time.
-    statement = (
-        sa.select(*columns)
-        .select_from(Project)
-        .outerjoin(Plan, Plan.id == Project.plan_id)
-        .outerjoin(PlanColumn, PlanColumn.id == Project.column_id)
-        .outerjoin(Sector, Sector.code == Project.sector_code)
-    )
+    # million projects one index lookup at a time. A table nothing reads is not joined: SQLite
+    # would still look up its row for every project (three lookups each for a summary of a million).
+    source = Project.__table__
+    for model, onclause in (
+        (Plan, Plan.id == Project.plan_id),
+        (PlanColumn, PlanColumn.id == Project.column_id),
+        (Sector, Sector.code == Project.sector_code),
+    ):
+        if model.__table__ in read:
+            source = source.outerjoin(model.__table__, onclause)
+    statement = sa.select(*columns).select_from(source).order_by(*order_by)
     if flt.division_codes:
         statement = statement.where(
             Project.id.in_(
@@ -359,13 +368,13 @@ def list_statement(
     if sort not in order:
         raise UserInputError(f"unknown sort key {sort!r}; allowed: {', '.join(SORT_KEYS)}")
     if limit is None and not offset:
-        return select_matching(session, flt, columns).order_by(*order[sort]())
+        return select_matching(session, flt, columns, order_by=order[sort]())
     # The page's ids first, then their columns: the county names and links (a subquery each per
     # row) are computed for the rows shown, not for every match before sorting.
-    page = select_matching(session, flt, (Project.id,)).order_by(*order[sort]()).limit(limit).offset(offset or None)
+    page = select_matching(session, flt, (Project.id,), order_by=order[sort]()).limit(limit).offset(offset or None)
     shown = ProjectFilter(include_withdrawn=True)
-    return (
-        select_matching(session, shown, columns).where(Project.id.in_(page.scalar_subquery())).order_by(*order[sort]())
+    return select_matching(session, shown, columns, order_by=order[sort]()).where(
+        Project.id.in_(page.scalar_subquery())
     )
 
 

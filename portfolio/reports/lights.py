@@ -75,7 +75,7 @@ class LightRow(NamedTuple):
 
 def rules(state: ProjectState, period: Period) -> list[tuple[str, str]]:
     """(light, reason) for every rule that fires."""
-    found = []
+    found: list[tuple[str, str]] = []
     if state.status in UNTRACKED:
         return found
     if state.status in NOT_STARTED and state.planned_start and not state.actual_start:
@@ -144,9 +144,10 @@ def project_states(session: Session, period: Period, offices: list[str] | None =
     office_of = office_map.of_projects(None)
     wanted = set(offices) if offices else None
     states = []
-    for project_id, code, name, sector, plan, *status_and_months, annual_plan, done, report_id in session.execute(
-        _states_statement(period)
-    ):
+    for row in session.execute(_states_statement(period)):
+        project_id, code, name, sector, plan = row[:5]
+        status, status_date, planned_start, planned_end, actual_start, actual_end = row[5:11]
+        annual_plan, done, report_id = row[11:]
         office_code = office_of.get(project_id)
         if office_code is None or (wanted is not None and office_code not in wanted):
             continue
@@ -160,7 +161,12 @@ def project_states(session: Session, period: Period, offices: list[str] | None =
                 office.level,
                 sector,
                 plan,
-                *status_and_months,
+                status,
+                status_date,
+                planned_start,
+                planned_end,
+                actual_start,
+                actual_end,
                 annual_plan,
                 float(done or 0),
                 report_id is not None,
@@ -286,7 +292,7 @@ class _Tally:
             self.done += state.year_done
         if state.planned_end and period.months_after(state.planned_end) >= 0:
             self.due_end += 1
-            finished = state.actual_end or (state.status_date and f"{state.status_date:%Y-%m}")
+            finished = state.actual_end or (f"{state.status_date:%Y-%m}" if state.status_date else "")
             self.on_time += state.status == "建成" and bool(finished) and finished <= state.planned_end
         if state.status not in NOT_REPORTING:
             self.expected += 1

@@ -33,6 +33,7 @@ from portfolio.models import (
     Project,
     ProjectDivision,
     Secret,
+    id_of,
     utc_now,
 )
 from portfolio.text import check_text
@@ -293,6 +294,12 @@ def reset_password(session: Session, name: str, password: str) -> AccountInfo:
     return info(session, account.name)
 
 
+def scope_of(session: Session, name: str) -> set[str]:
+    """The division codes an account may write in (none for an account that does not exist)."""
+    account = find(session, name)
+    return scope_codes(session, id_of(account)) if account else set()
+
+
 def scope_codes(session: Session, account_id: int) -> set[str]:
     return set(
         session.execute(sa.select(AccountScope.division_code).where(AccountScope.account_id == account_id)).scalars()
@@ -372,14 +379,14 @@ def check_may_write(
         return
     if account.role != "editor":
         raise PermissionDenied(f"account {name!r} is a viewer: it may read but not write; nothing was written")
-    refused = out_of_scope(session, scope_codes(session, account.id), project_ids)
+    refused = out_of_scope(session, scope_codes(session, id_of(account)), project_ids)
     if refused:
         raise PermissionDenied(_refusal(session, account, refused, rows or {}))
 
 
 def _refusal(session: Session, account: Account, refused: list[int], rows: dict[int, list[str]]) -> str:
     labels = _office_labels(session)
-    scope = "、".join(sorted(labels.get(c, c) for c in scope_codes(session, account.id))) or "nothing"
+    scope = "、".join(sorted(labels.get(c, c) for c in scope_codes(session, id_of(account)))) or "nothing"
     named = [(where, i) for i in refused for where in rows.get(i) or [""]]
     shown = named[:SHOWN_REFUSALS]
     codes = dict(

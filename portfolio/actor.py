@@ -13,7 +13,7 @@ from __future__ import annotations
 import getpass
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from portfolio.errors import PermissionDenied
 
@@ -117,6 +117,10 @@ def require_admin(session: Session, actor: Actor) -> None:
         raise PermissionDenied(f"account {actor.name!r} may not manage accounts (admins only)")
 
 
+@overload
+def as_utc(moment: datetime) -> datetime: ...
+@overload
+def as_utc(moment: None) -> None: ...
 def as_utc(moment: datetime | None) -> datetime | None:
     """A recording time, timezone-aware in UTC on both engines (SQLite hands back naive UTC)."""
     if moment is None:

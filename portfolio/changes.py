@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from portfolio import vocab
 from portfolio.actor import Actor, check_scope
 from portfolio.errors import DataError, UserInputError
-from portfolio.models import Project, StatusEvent, utc_now
+from portfolio.models import Project, StatusEvent, id_of, utc_now
 from portfolio.queries import get_project
 from portfolio.text import check_text, text_problem
 
@@ -107,7 +107,7 @@ def set_status(
     check_event(when, note)
     project = next(iter(lock_projects(session, [code]).values()))
     if actor is not None:
-        check_scope(session, actor, [project.id])
+        check_scope(session, actor, [id_of(project)])
     _check_plan_date(session, project, when)
     return _record_status(session, project, label, when, note, origin, actor)
 
@@ -123,13 +123,14 @@ def _record_status(
 ) -> StatusChange:
     """The write itself; the caller holds the project's row lock (lock_projects)."""
     previous = project.status
-    if _repeats_latest_event(session, project.id, label, when, note):
+    project_id = id_of(project)
+    if _repeats_latest_event(session, project_id, label, when, note):
         return StatusChange(project.code, label, when, note or None, previous, previous, recorded=False)
     event_id = session.execute(
         sa.insert(StatusEvent)
         .returning(StatusEvent.id)
         .values(
-            project_id=project.id,
+            project_id=project_id,
             status=label,
             effective_date=when,
             note=note or None,
@@ -139,7 +140,7 @@ def _record_status(
             address=actor.address if actor else None,
         )
     ).scalar_one()
-    current = refresh_current_status(session, project.id)
+    current = refresh_current_status(session, project_id)
     session.expire(project)
     return StatusChange(project.code, label, when, note or None, previous, current, event_id)
 
@@ -147,7 +148,7 @@ def _record_status(
 def _check_plan_date(session: Session, project: Project, when: date) -> None:
     from portfolio.models import Plan
 
-    plan = session.get(Plan, project.plan_id)
+    plan = session.get_one(Plan, project.plan_id)
     if plan.issued and when < plan.issued:
         raise UserInputError(
             f"date {when.isoformat()} is before {plan.key} was issued ({plan.issued.isoformat()}): "
@@ -261,8 +262,8 @@ def _sheet_rows(path: Path, table: list[tuple[int, list[str]]]) -> list[SheetRow
     header_line, header = table[0]
     positions = {}
     for key, names in COLUMN_NAMES.items():
-        for index, cell in enumerate(header):
-            if cell.strip().lower() in names:
+        for index, heading in enumerate(header):
+            if heading.strip().lower() in names:
                 positions[key] = index
     missing = [k for k in ("code", "status") if k not in positions]
     if missing:
@@ -302,8 +303,8 @@ def import_sheet(session: Session, path: Path, *, actor: Actor | None = None) ->
         for row in rows:
             project = projects.get(vocab.fold_code(row.code)) if row.code and not text_problem(row.code) else None
             if project is not None:
-                rows_of.setdefault(project.id, []).append(f"{path}:{row.line}")
-        check_scope(session, actor, [project.id for project in projects.values()], rows=rows_of)
+                rows_of.setdefault(id_of(project), []).append(f"{path}:{row.line}")
+        check_scope(session, actor, [id_of(project) for project in projects.values()], rows=rows_of)
     problems, planned, unchanged = [], [], 0
     for row in rows:
         try:
@@ -324,7 +325,7 @@ def import_sheet(session: Session, path: Path, *, actor: Actor | None = None) ->
             status, when = vocab.resolve_status(row.status), parse_date(row.date) if row.date else None
             check_event(when or date.today(), row.note)
             _check_plan_date(session, project, when or date.today())
-            latest = _latest_event(session, project.id)
+            latest = _latest_event(session, id_of(project))
             if (
                 status == latest.status
                 and when in (None, latest.effective_date)

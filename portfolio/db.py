@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -368,23 +369,22 @@ def _migrate(engine: Engine, run, then=None) -> None:
     inside a transaction, so it is set on the raw connection before Alembic begins.
     """
     with engine.connect() as connection:
-        sqlite = engine.dialect.name == "sqlite"
-        if sqlite:
-            raw = connection.connection.driver_connection
-            raw.execute("PRAGMA foreign_keys=OFF")
+        sqlite = connection.connection.driver_connection if engine.dialect.name == "sqlite" else None
+        if sqlite is not None:
+            sqlite.execute("PRAGMA foreign_keys=OFF")
         try:
             connection.begin()  # Alembic then joins this transaction instead of committing its own
             run(alembic_config(connection))
             if then is not None:
                 then(connection)
             connection.commit()
-            if sqlite:
-                broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+            if sqlite is not None:
+                broken = sqlite.execute("PRAGMA foreign_key_check").fetchall()
                 if broken:
                     raise DatabaseError(f"migration left {len(broken)} rows with broken foreign keys")
         finally:
-            if sqlite:
-                raw.execute("PRAGMA foreign_keys=ON")
+            if sqlite is not None:
+                sqlite.execute("PRAGMA foreign_keys=ON")
 
 
 def ensure_current(engine: Engine, *, seed: bool = True, beside_other_tables: bool = False) -> bool:
@@ -488,13 +488,11 @@ def _setup_lock(engine: Engine) -> Iterator[None]:
                 connection.commit()
         return
     database = engine.url.database
-    try:
-        import fcntl
-    except ImportError:
-        fcntl = None
-    if fcntl is None or not database or database == ":memory:":
+    if sys.platform == "win32" or not database or database == ":memory:":
         yield
         return
+    import fcntl
+
     # private like the database beside it (the name says which database is being set up)
     descriptor = os.open(f"{database}.setup-lock", os.O_RDWR | os.O_CREAT, 0o600)
     with os.fdopen(descriptor, "r+") as lock:

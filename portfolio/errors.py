@@ -1,10 +1,13 @@
 """Errors the CLI turns into one line on stderr and an exit code."""
 
+from collections.abc import Sequence
+
 
 class PortfolioError(Exception):
     """Base class: `str(error)` is the one-line message shown to the user."""
 
     exit_code = 1
+    problems: Sequence[str] = ()  # each problem on its own, for a page that lists them
 
 
 class UserInputError(PortfolioError):

@@ -14,10 +14,15 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from portfolio import vocab
+
+if TYPE_CHECKING:
+    from portfolio.seeding import SeedProject
 from portfolio.errors import DataError, UserInputError
 
 CHINESE_NUMBER = "一二三四五六七八九十百零〇两"
@@ -216,9 +221,9 @@ def read_townships(path: Path) -> list[tuple[str, str]]:
 
 
 class Places:
-    def __init__(self, gazetteer: vocab.Gazetteer, region_code: str, townships: list[tuple[str, str]] = ()):
+    def __init__(self, gazetteer: vocab.Gazetteer, region_code: str, townships: Sequence[tuple[str, str]] = ()):
         self.gazetteer = gazetteer
-        self.region = gazetteer.get(region_code)
+        self.region = gazetteer.place(region_code)
         inside = [p for p in gazetteer.places if gazetteer.within(p, region_code)]
         names = [
             (n, p) for p in inside if p.code != region_code for n in p.names() if len(n) >= 2 and vocab.has_chinese(n)
@@ -330,7 +335,8 @@ class Places:
         clause = re.sub(r"^(?:争取)?在", "", clause.strip())
         clause = re.sub(r"等地.*$", "", clause)
         members = [self.county_label(m.strip()) for m in clause.split("、")]
-        return members if len(members) >= 2 and all(members) else []
+        found = [member for member in members if member]
+        return found if len(members) >= 2 and len(found) == len(members) else []
 
     def every_county(self, name: str) -> list[str] | None:
         """Every county for generic works (`18县(区)…`, `县级…`, `农村…`), with 市直 for `市、县…`."""
@@ -353,12 +359,12 @@ class Places:
 
 
 def guess_region(lines: list[str], gazetteer: vocab.Gazetteer) -> str:
-    counts = Counter()
+    counts: Counter[str] = Counter()
     text = "\n".join(lines)
     for place in gazetteer.places:
         if place.level == "prefecture":
             counts[place.code] = text.count(place.short_name or place.name)
-    code, hits = counts.most_common(1)[0] if counts else (None, 0)
+    code, hits = counts.most_common(1)[0] if counts else ("", 0)
     if not hits:
         raise UserInputError("cannot tell which prefecture the plan covers; give --region")
     return code
@@ -510,7 +516,7 @@ class ListSplitter:
         for part, offset in _parts(re.sub(r"的.*$", "", clause), "、"):
             match = COUNTY_COUNT.match(part.strip())
             county = self.places.bare(match.group(1)) if match else None
-            if not county:
+            if not match or not county:
                 return []
             quantity = "".join(match.group(2, 3, 4))
             found.append(Piece(county + work.name, start + offset, quantity, "programme", [county]))
@@ -605,7 +611,7 @@ class ListSplitter:
             )
             for m, s in members
         ]
-        pieces.append(Piece(self.attach(head[0], after_county) if after_county else last, last_start))
+        pieces.append(Piece(self.attach(head[0], after_county) if head and after_county else last, last_start))
         return pieces
 
     def share_tail(self, segments: list[tuple[str, int]]) -> list[tuple[str, int]]:
@@ -685,12 +691,16 @@ class ListSplitter:
 
     def scope(self, name: str) -> list[str] | None:
         """Every county, for a name that opens with a scope (`县(区)…`, `实施乡村…`, `日喀则市县级…`)."""
+        if self.places is None:
+            return None
         rest = self.places.without_region(LEADING_VERBS.sub("", name, count=1))
         return self.places.every_county(rest) if SCOPE_PREFIX.match(rest) else None
 
     def share_county(self, pieces: list[Piece], bare: list[bool]) -> None:
         """`聂拉木县嘉龙措、嘎龙措等…工程`: members without a place take the first one's county."""
-        head = self.places.leading(pieces[0].name) if self.places else None
+        if self.places is None:
+            return
+        head = self.places.leading(pieces[0].name)
         if head is None or self.places.bare(pieces[0].name):
             return
         for piece, was_bare in zip(pieces[1:], bare[1:]):
@@ -726,9 +736,10 @@ class ColumnReader:
             line = NUMBERING.sub("", raw).strip().lstrip("-").strip()
             sub = SUBPROGRAMME.match(raw.strip())
             if sub:
-                group = DraftGroup(sub.group(1).strip(), line_number)
+                label = sub.group(1).strip()
+                group = DraftGroup(label, line_number)
                 column.groups.append(group)
-                group.items.append(DraftItem(group.label, line_number, kind="programme"))
+                group.items.append(DraftItem(label, line_number, kind="programme"))
                 line = (sub.group(2) or "").strip()
                 if not line:
                     continue
@@ -738,7 +749,7 @@ class ColumnReader:
                     group = DraftGroup(label, line_number, self.places.county_label(label))
                     column.groups.append(group)
                     line = rest
-                    if self.label_is_the_item(group, column, rest):
+                    if self.label_is_the_item(label, group, column, rest):
                         continue
             if group is None:
                 group = DraftGroup(None, line_number)
@@ -748,14 +759,14 @@ class ColumnReader:
                 group.items.append(self.item(piece, lines(offset + piece.start), group, column))
         self.fill_programme_counties(column)
 
-    def label_is_the_item(self, group: DraftGroup, column: DraftColumn, rest: str) -> bool:
+    def label_is_the_item(self, label: str, group: DraftGroup, column: DraftColumn, rest: str) -> bool:
         """`棚户区改造(36项): 市直、察雅县…` and `某园区: 重点发展…` are one programme each."""
         clauses = [c for c, _ in _parts(rest, "。；;，,")]
         counties = self.places.division_list(clauses[0])
         if not counties and not DESCRIPTION.match(rest):
             return False
-        quantity = LABEL_QUANTITY.search(group.label)
-        name = LABEL_QUANTITY.sub("", group.label)
+        quantity = LABEL_QUANTITY.search(label)
+        name = LABEL_QUANTITY.sub("", label)
         if quantity is None:
             quantity = next((re.search(r"\d+\s*[^\d\s]", c) for c in clauses[1:] if STATISTIC.match(c.strip())), None)
         piece = Piece(
@@ -831,12 +842,16 @@ def _unfinished(text: str) -> bool:
     return text.endswith("、") or text.count("(") + text.count("（") > text.count(")") + text.count("）")
 
 
+def _opens_with_verb(text: str) -> bool:
+    return LEADING_VERBS.sub("", text, count=1) != text
+
+
 def split_label(line: str, places: Places | None = None) -> tuple[str | None, str]:
     match = LABEL.match(line)
     if match and len(match.group(2)) > 0:
         return match.group(1).strip(), match.group(2).strip()
     glued = GLUED_LABEL.match(line)
-    if glued and not LEADING_VERBS.match(glued.group(1)).group(0) and not (places and places.find(glued.group(1))):
+    if glued and not _opens_with_verb(glued.group(1)) and not (places and places.find(glued.group(1))):
         return glued.group(1), glued.group(2).strip()
     return None, line
 
@@ -872,7 +887,7 @@ def guess_sector(text: str) -> tuple[str | None, str]:
 
 
 def draft(
-    lines: list[str], gazetteer: vocab.Gazetteer, region_code: str, townships: list[tuple[str, str]] = ()
+    lines: list[str], gazetteer: vocab.Gazetteer, region_code: str, townships: Sequence[tuple[str, str]] = ()
 ) -> list[DraftColumn]:
     lines = [line.replace("**", "") for line in lines]
     columns = find_columns(lines)
@@ -1149,7 +1164,7 @@ def _best_match(item, keyed, place_names: list[str], how: str):
     return max(scored, key=lambda s: (s[0], set(s[2].division_codes) == set(item.division_codes)))[2]
 
 
-def _closest(item, candidates: list[tuple[str, object]]):
+def _closest(item: SeedProject, candidates: list[tuple[str, SeedProject]]) -> SeedProject | None:
     if not candidates:
         return None
     return max(

@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from portfolio.actor import Actor, check_scope
 from portfolio.db import chunked, plain_rows
 from portfolio.errors import UserInputError
-from portfolio.models import AnnualPlan, Division, FieldEvent, Project, utc_now
+from portfolio.models import AnnualPlan, Division, FieldEvent, Project, id_of, utc_now
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
     from sqlmodel import Session
 
@@ -155,23 +155,26 @@ def as_text(value) -> str | None:
 # --- current values and changes ------------------------------------------------------
 
 
+FieldValue = str | float | None  # a month 'YYYY-MM', a text or an amount (万元)
+
+
 @dataclass(frozen=True)
 class FieldChange:
     project_id: int
     code: str
     key: str
-    old: str | float | None
-    new: str | float | None
+    old: FieldValue
+    new: FieldValue
     source: str | None = None
 
     def describe(self) -> str:
         return f"{self.code}: {label_of(self.key)} {as_text(self.old) or '(空)'} → {as_text(self.new) or '(空)'}"
 
 
-def current_values(session: Session, project_ids: Iterable[int]) -> dict[int, dict[str, object]]:
+def current_values(session: Session, project_ids: Iterable[int]) -> dict[int, dict[str, FieldValue]]:
     """Every tracked field of the projects, annual plans included, as {id: {key: value}}."""
-    found: dict[int, dict[str, object]] = {}
-    ids = sa.bindparam("ids", expanding=True)
+    found: dict[int, dict[str, FieldValue]] = {}
+    ids: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
     projects = sa.select(Project.id, *(getattr(Project, key) for key in PROJECT_COLUMNS)).where(Project.id.in_(ids))
     plans = sa.select(AnnualPlan.project_id, AnnualPlan.year, AnnualPlan.amount).where(AnnualPlan.project_id.in_(ids))
     for part in chunked(list(project_ids)):
@@ -183,7 +186,11 @@ def current_values(session: Session, project_ids: Iterable[int]) -> dict[int, di
 
 
 def diff(
-    project_id: int, code: str, current: dict[str, object], wanted: dict[str, object], source: str | None = None
+    project_id: int,
+    code: str,
+    current: Mapping[str, FieldValue],
+    wanted: Mapping[str, FieldValue],
+    source: str | None = None,
 ) -> list[FieldChange]:
     """The changes that bring `current` to the parsed `wanted` values (equal values: none)."""
     changes = []
@@ -195,13 +202,14 @@ def diff(
     return changes
 
 
-def check_consistent(current: dict[str, object], changes: list[FieldChange]) -> None:
+def check_consistent(current: Mapping[str, FieldValue], changes: list[FieldChange]) -> None:
     """Planned/actual start not after the end, once the changes are applied."""
     after = dict(current)
     after.update({change.key: change.new for change in changes})
     for start, end in (("planned_start", "planned_end"), ("actual_start", "actual_end")):
-        if after.get(start) and after.get(end) and after[start] > after[end]:
-            raise UserInputError(f"{FIELDS[start].label} {after[start]} is after {FIELDS[end].label} {after[end]}")
+        begins, ends = after.get(start), after.get(end)  # months, 'YYYY-MM'
+        if isinstance(begins, str) and isinstance(ends, str) and begins > ends:
+            raise UserInputError(f"{FIELDS[start].label} {begins} is after {FIELDS[end].label} {ends}")
 
 
 def lock_projects(session: Session, project_ids: list[int]) -> None:
@@ -246,7 +254,7 @@ def write_changes(
     _store_current(session, [(c.project_id, c.key, c.new) for c in changes])
 
 
-def _store_current(session: Session, values: list[tuple[int, str, object]]) -> None:
+def _store_current(session: Session, values: list[tuple[int, str, FieldValue]]) -> None:
     by_key: dict[str, list[dict]] = {}
     for project_id, key, value in values:
         by_key.setdefault(key, []).append({"_id": project_id, "_value": value})
@@ -270,7 +278,7 @@ def _store_current(session: Session, values: list[tuple[int, str, object]]) -> N
 def set_fields(
     session: Session,
     code: str,
-    values: dict[str, object],
+    values: Mapping[str, object],
     *,
     actor: Actor,
     effective_date: date | None = None,
@@ -280,18 +288,19 @@ def set_fields(
     from portfolio.queries import get_project
 
     project = get_project(session, code)
-    check_scope(session, actor, [project.id])
-    lock_projects(session, [project.id])
+    project_id = id_of(project)
+    check_scope(session, actor, [project_id])
+    lock_projects(session, [project_id])
     wanted = {key: parse_value(session, key, value) for key, value in values.items()}
-    current = current_values(session, [project.id])[project.id]
-    changes = diff(project.id, project.code, current, wanted)
+    current = current_values(session, [project_id])[project_id]
+    changes = diff(project_id, project.code, current, wanted)
     check_consistent(current, changes)
     write_changes(session, changes, actor=actor, effective_date=effective_date or date.today(), note=note)
     session.expire(project)
     return changes
 
 
-def restore_after_retraction(session: Session, project_id: int, key: str) -> object:
+def restore_after_retraction(session: Session, project_id: int, key: str) -> FieldValue:
     """The field's value from its latest event still counting, or its value before the first event."""
     events = session.execute(
         sa.select(FieldEvent.old_value, FieldEvent.new_value, FieldEvent.retracted_at)

@@ -15,12 +15,12 @@ import sqlalchemy as sa
 from portfolio import fields, vocab
 from portfolio.actor import Actor, as_utc, check_scope, display
 from portfolio.errors import UserInputError
-from portfolio.models import FieldEvent, PeriodReport, StatusEvent, utc_now
+from portfolio.models import FieldEvent, PeriodReport, StatusEvent, id_of, utc_now
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-KINDS = {"S": StatusEvent, "F": FieldEvent, "R": PeriodReport}
+KINDS: dict[str, type[StatusEvent | FieldEvent | PeriodReport]] = {"S": StatusEvent, "F": FieldEvent, "R": PeriodReport}
 MAX_NOTE = 1024
 
 
@@ -41,9 +41,9 @@ def history(session: Session, code: str) -> list[HistoryEvent]:
     """Every event of a project, oldest first (by effective date, then recording order)."""
     from portfolio.queries import get_project
 
-    project = get_project(session, code)
+    project_id = id_of(get_project(session, code))
     events = (
-        _status_events(session, project.id) + _field_events(session, project.id) + _report_events(session, project.id)
+        _status_events(session, project_id) + _field_events(session, project_id) + _report_events(session, project_id)
     )
     return sorted(events, key=lambda e: (e.effective_date, e.recorded_at, e.id[0], int(e.id[1:])))
 
@@ -78,7 +78,7 @@ def _status_events(session: Session, project_id: int) -> list[HistoryEvent]:
                 display(row.actor),
                 as_utc(row.recorded_at),
                 _retracted(row),
-                vocab.Origin(row.origin).label,
+                vocab.Origin.of(row.origin).label,
             )
         )
         if row.retracted_at is None:
@@ -164,17 +164,18 @@ def retract(session: Session, code: str, event_id: str, *, actor: Actor, note: s
     if len(note) > MAX_NOTE:
         raise UserInputError(f"note is too long ({len(note)} characters, at most {MAX_NOTE})")
     project = get_project(session, code)
-    check_scope(session, actor, [project.id])
-    fields.lock_projects(session, [project.id])
+    project_id = id_of(project)
+    check_scope(session, actor, [project_id])
+    fields.lock_projects(session, [project_id])
     model = KINDS[kind]
     row = session.get(model, number, populate_existing=True)
-    if row is None or row.project_id != project.id:
+    if not isinstance(row, StatusEvent | FieldEvent | PeriodReport) or row.project_id != project_id:
         raise UserInputError(
             f"{project.code} has no event {kind}{number}; see `portfolio projects history {project.code}`"
         )
     if row.retracted_at is not None:
         raise UserInputError(f"event {kind}{number} was already retracted ({_retracted(row)})")
-    if kind == "S" and _counting_status_events(session, project.id) <= 1:
+    if kind == "S" and _counting_status_events(session, project_id) <= 1:
         raise UserInputError(
             f"{kind}{number} is the only status event that counts; record the right status with set-status instead"
         )
@@ -183,13 +184,14 @@ def retract(session: Session, code: str, event_id: str, *, actor: Actor, note: s
         .where(model.id == number)
         .values(retracted_at=utc_now(), retracted_by=actor.stored, retraction_note=note.strip())
     )
-    if kind == "S":
+    current: str | None
+    if isinstance(row, StatusEvent):
         from portfolio.changes import refresh_current_status
 
-        current, what = refresh_current_status(session, project.id), "状态"
-    elif kind == "F":
+        current, what = refresh_current_status(session, project_id), "状态"
+    elif isinstance(row, FieldEvent):
         current, what = (
-            fields.as_text(fields.restore_after_retraction(session, project.id, row.field)),
+            fields.as_text(fields.restore_after_retraction(session, project_id, row.field)),
             fields.label_of(row.field),
         )
     else:

@@ -644,9 +644,9 @@ def _translated(message: str) -> str | None:
                 return head + chinese.format(**rest)
     start = 0
     while (colon := message.find(": ", start)) > 0:
-        where, rest = message[:colon], message[colon + 2 :]
+        where, remainder = message[:colon], message[colon + 2 :]
         if _is_location(where):
-            translated = _translated(rest)
+            translated = _translated(remainder)
             if translated is not None:
                 return f"{where}: {translated}"
         start = colon + 2

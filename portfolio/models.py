@@ -8,6 +8,7 @@ The allowed values come from the vocabularies in vocab.py (migrations keep their
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -47,6 +48,17 @@ MONTH_PATTERN_SQL = "LIKE '____-__'"
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class _Stored(Protocol):
+    id: int | None
+
+
+def id_of(row: _Stored) -> int:
+    """The id of a row that has been written (SQLModel declares it optional for rows not yet flushed)."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id before it is flushed")
+    return row.id
 
 
 def _one_of(column: str, values: tuple[str, ...], name: str) -> sa.CheckConstraint:

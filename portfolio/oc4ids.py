@@ -43,10 +43,10 @@ def _now() -> str:
 
 def projects_of(session: Session, flt: ProjectFilter, limit: int | None = None) -> Iterator[dict]:
     """Projects only: programmes are linked from them (relatedProjects), not exported."""
-    project = vocab.ProjectKind.PROJECT.value
-    if flt.kinds and project not in flt.kinds:
+    kind = vocab.ProjectKind.PROJECT.value
+    if flt.kinds and kind not in flt.kinds:
         return
-    only_projects = ProjectFilter(**{**flt.__dict__, "kinds": [project]})
+    only_projects = ProjectFilter(**{**flt.__dict__, "kinds": [kind]})
     columns = (
         Project.id,
         Project.code,
@@ -151,11 +151,11 @@ def _project(row, divisions: list[Division], related: list[dict]) -> dict:
         ],
         "period": _period(row.start_year or row.period_start, row.end_year or row.period_end),
     }
-    status = vocab.Status(row.status).oc4ids
+    status = vocab.Status.of(row.status).oc4ids
     if status:
         project["status"] = status
     if row.build_type:
-        project["type"] = vocab.BuildType(row.build_type).oc4ids
+        project["type"] = vocab.BuildType.of(row.build_type).oc4ids
     if row.total_investment is not None:
         project["budget"] = {"amount": {"amount": row.total_investment * 10_000, "currency": "CNY"}}
     if row.national_code:
@@ -236,7 +236,7 @@ def _add_progress(project: dict, row, reports: list[tuple[str, float]], before_s
             actual["endDate"] = _month_end(row.actual_end)
         project["implementationPeriod"] = actual
     if row.status == vocab.Status.COMPLETION:
-        completion = {
+        completion: dict[str, object] = {
             "endDate": _month_end(row.actual_end)
             if row.actual_end
             else f"{row.status_date.isoformat()}T00:00:00Z"
@@ -247,7 +247,7 @@ def _add_progress(project: dict, row, reports: list[tuple[str, float]], before_s
             completion["finalValue"] = {"amount": reports[-1][1] * MONEY_FACTOR, "currency": "CNY"}
         project["completion"] = {k: v for k, v in completion.items() if v is not None}
     if row.status == vocab.Status.SUSPENDED:
-        code = vocab.Status(before_suspension or vocab.Status.IDENTIFICATION).oc4ids
+        code = vocab.Status.of(before_suspension or vocab.Status.IDENTIFICATION).oc4ids
         if code:
             project["status"] = code
         project["description"] = f"{project['description']}（暂缓）"

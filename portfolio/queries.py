@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
@@ -25,6 +25,7 @@ from portfolio.models import (
     ProjectLink,
     Sector,
     StatusEvent,
+    id_of,
 )
 from portfolio.rows import ProjectRow, build_row, row_columns, vocabulary_labels
 from portfolio.text import check_text
@@ -94,8 +95,9 @@ def resolve_divisions(
     if prefecture is not None:
         prefecture = vocab.fold_input(prefecture)
     exact = [_exact_division(session, value) for value in values]
-    if all(found and found[1] not in ("prefecture", "province") for found in exact) and not prefecture:
-        return [code for code, _level in exact]
+    counties = [found for found in exact if found and found[1] not in ("prefecture", "province")]
+    if len(counties) == len(exact) and not prefecture:
+        return [code for code, _level in counties]
     places = gazetteer(session)
     region = places.resolve(prefecture, what="prefecture") if prefecture else None
     if region and region.level not in ("prefecture", "province"):
@@ -103,7 +105,7 @@ def resolve_divisions(
     codes = []
     for found, value in zip(exact, values):
         # the prefecture also settles a name used in several (经开区)
-        place = places.get(found[0]) if found else places.resolve(value, region.code if region else None)
+        place = places.place(found[0]) if found else places.resolve(value, region.code if region else None)
         if place.level in ("prefecture", "province") and not _names_prefecture_level(value):
             below = [p.code for p in places.places if places.within(p, place.code)]
             codes += below
@@ -213,7 +215,7 @@ def county_names(dialect: str) -> sa.ScalarSelect:
     return _county_list(dialect, division_label_sql())
 
 
-def _county_list(dialect: str, label: sa.ColumnElement[str]) -> sa.ScalarSelect:
+def _county_list(dialect: str, label: sa.SQLColumnExpression[str]) -> sa.ScalarSelect:
     """`label` of every division of the project, in code order, joined with 、."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import aggregate_order_by
@@ -237,7 +239,7 @@ def search_condition(session: Session, text: str) -> sa.ColumnElement[bool]:
     if not terms:
         return sa.true()
     dialect = session.get_bind().dialect.name
-    conditions = []
+    conditions: list[sa.ColumnElement[bool]] = []
     long_terms = [t for t in terms if len(t) >= MIN_TRIGRAM]
     if dialect == "sqlite" and long_terms:
         # Trigram FTS finds substrings of 3+ characters; shorter terms go to the base table. A term
@@ -260,7 +262,7 @@ def _substring(term: str, dialect: str) -> sa.ColumnElement[bool]:
         from portfolio.db import pg_search_text
 
         pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        term_parameter = sa.bindparam("search_term", pattern, unique=True)
+        term_parameter: sa.BindParameter[str] = sa.bindparam("search_term", pattern, unique=True)
         return sa.literal_column(pg_search_text("project")).ilike(term_parameter, escape="\\")
     lowered = term.lower()
     columns = (Project.name, sa.func.coalesce(Project.group_label, ""), sa.func.coalesce(Project.note, ""))
@@ -273,21 +275,21 @@ def select_matching(session: Session, flt: ProjectFilter, columns, *, order_by=(
     a filter becomes SQL (lists, summaries, facets and the OC4IDS export build on it)."""
     read = set(sa.select(*columns, *order_by).get_final_froms())
     if flt.plan_keys:
-        read.add(Plan.__table__)
+        read.add(_table_of(Plan))
     if flt.column is not None:
-        read.add(PlanColumn.__table__)
+        read.add(_table_of(PlanColumn))
     # Outer joins (the foreign keys are NOT NULL, so the rows are the same) keep project the
     # driving table: with statistics SQLite would otherwise start from sector and fetch a
     # million projects one index lookup at a time. A table nothing reads is not joined: SQLite
     # would still look up its row for every project (three lookups each for a summary of a million).
-    source = Project.__table__
+    source = _table_of(Project)
     for model, onclause in (
         (Plan, Plan.id == Project.plan_id),
         (PlanColumn, PlanColumn.id == Project.column_id),
         (Sector, Sector.code == Project.sector_code),
     ):
-        if model.__table__ in read:
-            source = source.outerjoin(model.__table__, onclause)
+        if _table_of(model) in read:
+            source = source.outerjoin(_table_of(model), onclause)
     statement = sa.select(*columns).select_from(source).order_by(*order_by)
     if flt.division_codes:
         statement = statement.where(
@@ -316,6 +318,10 @@ def select_matching(session: Session, flt: ProjectFilter, columns, *, order_by=(
     if flt.project_ids is not None:
         statement = statement.where(_one_of_ids(session, flt.project_ids))
     return statement
+
+
+def _table_of(model: type) -> sa.FromClause:
+    return sa.inspect(model).local_table
 
 
 def _one_of_ids(session: Session, ids: frozenset[int]) -> sa.ColumnElement[bool]:
@@ -523,12 +529,12 @@ def project_detail(session: Session, code: str) -> ProjectDetail:
     ).all()
     return ProjectDetail(
         project,
-        session.get(Plan, project.plan_id),
-        session.get(PlanColumn, project.column_id),
-        session.get(Sector, project.sector_code),
+        session.get_one(Plan, project.plan_id),
+        session.get_one(PlanColumn, project.column_id),
+        session.get_one(Sector, project.sector_code),
         list(divisions),
         history(session, code),
-        project_links(session, project.id),
+        project_links(session, id_of(project)),
     )
 
 
@@ -574,7 +580,7 @@ DIMENSIONS = ("county", "prefecture", "sector", "plan", "status", "kind", "colum
 _COUNTY = sa.orm.aliased(Division, name="county")
 
 
-def _key(name: str) -> sa.ColumnElement:
+def _key(name: str) -> sa.SQLColumnExpression:
     """What a dimension groups by: codes and ids, never names. Names repeat (two 城关区), and
     joining the tables that hold them for a million rows costs more than naming the few groups
     after (`_named`)."""
@@ -740,9 +746,13 @@ def _works_only(session: Session, flt: ProjectFilter, dims: list[str], rows: lis
       (the parts are the finer level there); where none of its parts is, it counts once.
     Only linked items are looked at again, so a summary without links costs one query more.
     """
-    part_of = session.execute(
-        sa.select(ProjectLink.project_id, ProjectLink.target_id).where(ProjectLink.relation == "part_of")
-    ).all()
+    part_of = (
+        session.execute(
+            sa.select(ProjectLink.project_id, ProjectLink.target_id).where(ProjectLink.relation == "part_of")
+        )
+        .tuples()
+        .all()
+    )
     same_work = session.execute(
         sa.select(ProjectLink.project_id, ProjectLink.target_id).where(ProjectLink.relation == "same_work")
     ).all()
@@ -773,7 +783,7 @@ def _works_only(session: Session, flt: ProjectFilter, dims: list[str], rows: lis
     return [row for row in counted if row[-1] > 0]
 
 
-def _descendants(part_of: list[tuple[int, int]]) -> dict[int, set[int]]:
+def _descendants(part_of: Sequence[tuple[int, int]]) -> dict[int, set[int]]:
     """Every programme with parts -> all items below it (parts, parts of parts …)."""
     children: dict[int, set[int]] = defaultdict(set)
     for part, whole in part_of:
@@ -841,7 +851,8 @@ def _summary_from_links(session: Session, flt: ProjectFilter, dims: list[str]) -
 FACETS = ("county", "sector", "plan", "column", "status", "kind", "level")
 
 
-class FacetValue(NamedTuple):
+@dataclass(frozen=True)
+class FacetValue:
     value: str  # what a filter takes: division code, sector code, plan key, 专栏 number, status, kind
     label: str  # what people read; the same label `summary` shows
     count: int

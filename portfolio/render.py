@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from portfolio.errors import UserInputError
 
@@ -223,7 +223,9 @@ def dump_json(value: Any, out: TextIO) -> None:
     out.write("\n")
 
 
-def write_xlsx(path: Path, rows: Iterable[tuple], columns: list[Col], *, sheet_title: str = "portfolio") -> int:
+def write_xlsx(
+    path: Path | BinaryIO, rows: Iterable[tuple], columns: list[Col], *, sheet_title: str = "portfolio"
+) -> int:
     """An Excel sheet with a header row, frozen panes and column widths for Chinese text."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -261,7 +263,7 @@ def _column_letter(index: int) -> str:
     return get_column_letter(index + 1)
 
 
-def bar_chart(rows: list[tuple[str, int]], out: TextIO, width: int = 40) -> None:
+def bar_chart(rows: list[tuple[str, float]], out: TextIO, width: int = 40) -> None:
     """A horizontal bar per value, for the first dimension of a summary."""
     if not rows:
         return

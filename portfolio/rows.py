@@ -160,9 +160,10 @@ def display_value(column: Column, value: Any, *, shorten: bool = False) -> Any:
     return value
 
 
-def record(row: Any) -> dict[str, Any]:
+def record(row: object) -> dict[str, Any]:
     """The row as a JSON object (what `--format json` writes for it)."""
-    return {c.key: machine_value(c, getattr(row, c.key)) for c in row_columns(type(row))}
+    row_type: type = type(row)
+    return {c.key: machine_value(c, getattr(row, c.key)) for c in row_columns(row_type)}
 
 
 def for_output(

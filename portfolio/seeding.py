@@ -391,7 +391,7 @@ def read_seeds(seed_dir: Path) -> tuple[SeedBundle, list[SeedError]]:
     seed_dir = Path(seed_dir)
     if not seed_dir.is_dir():
         raise UserInputError(f"seed directory not found: {seed_dir}")
-    bundle, errors = SeedBundle(), []
+    bundle, errors = SeedBundle(), list[SeedError]()
     _read_divisions(seed_dir / "divisions.csv", bundle, errors)
     _read_sectors(seed_dir / "sectors.csv", bundle, errors)
     reader = _PlanReader(bundle, errors)
@@ -467,7 +467,8 @@ def _break_parent_cycles(
 
 
 def _in_loop(code: str, parent_of: dict[str, str | None]) -> bool:
-    seen, current = set(), code
+    seen: set[str] = set()
+    current: str | None = code
     while current is not None and current not in seen:
         seen.add(current)
         current = parent_of.get(current)
@@ -570,7 +571,7 @@ def read_plan_file(path: Path, seed_dir: Path | None = None) -> tuple[SeedBundle
     from portfolio.paths import seeds_dir
 
     seed_dir = seed_dir or seeds_dir()
-    bundle, errors = SeedBundle(), []
+    bundle, errors = SeedBundle(), list[SeedError]()
     _read_divisions(seed_dir / "divisions.csv", bundle, errors)
     _read_sectors(seed_dir / "sectors.csv", bundle, errors)
     _PlanReader(bundle, errors).read_plan(Path(path))
@@ -663,14 +664,16 @@ class _PlanReader:
         self.file = _shown(path)
         document = _read_yaml(path, self.file, self.errors)
         if document is None and not self.errors_for_file():
-            return self.error(None, "empty file: a plan file needs a 'plan:' mapping and a 'columns:' list")
+            self.error(None, "empty file: a plan file needs a 'plan:' mapping and a 'columns:' list")
+            return None
         if document is None:
             return
         if not isinstance(document, dict) or not isinstance(document.get("plan"), dict):
-            return self.error(
+            self.error(
                 document if isinstance(document, dict) else None,
                 "a plan file needs a 'plan:' mapping and a 'columns:' list",
             )
+            return None
         self.check_fields(document, {"plan", "columns"}, "plan file")
         plan = self.plan_header(document["plan"])
         columns = list(self.each(document, "columns", "column"))
@@ -687,7 +690,8 @@ class _PlanReader:
             return None
         key = self.text(node, "key") or ""
         if key in self.plans:
-            return self.error(node, f"duplicate plan key {key}")
+            self.error(node, f"duplicate plan key {key}")
+            return None
         region = self.place(node, node["region"], None)
         period = node["period"]
         if not (
@@ -696,10 +700,12 @@ class _PlanReader:
             and all(_is_whole(y) for y in period)
             and period[0] <= period[1]
         ):
-            return self.error(node, f"period must be [start year, end year], not {shorten(period)}")
+            self.error(node, f"period must be [start year, end year], not {shorten(period)}")
+            return None
         issued = node.get("issued")
         if issued is not None and (not isinstance(issued, date) or isinstance(issued, datetime)):
-            return self.error(node, f"issued must be a date (YYYY-MM-DD), not {shorten(issued)}")
+            self.error(node, f"issued must be a date (YYYY-MM-DD), not {shorten(issued)}")
+            return None
         if node["document_kind"] not in DocumentKind.values():
             self.error(
                 node,
@@ -729,10 +735,12 @@ class _PlanReader:
             return
         number, kind = node["number"], node["kind"]
         if not _is_whole(number) or number in numbers:
-            return self.error(node, f"column number must be a unique whole number, not {shorten(number)}")
+            self.error(node, f"column number must be a unique whole number, not {shorten(number)}")
+            return None
         seedable = (ColumnKind.PROJECTS.value, ColumnKind.PLACES.value)  # indicators have files of their own
         if kind not in seedable:
-            return self.error(node, f"unknown column kind {shorten(kind)}; allowed: {', '.join(seedable)}")
+            self.error(node, f"unknown column kind {shorten(kind)}; allowed: {', '.join(seedable)}")
+            return None
         numbers.add(number)
         self.add(
             node, plan.columns, SeedColumn(number, self.text(node, "title") or "", kind, self.line(node, node["line"]))
@@ -801,12 +809,14 @@ class _PlanReader:
         if value is None:
             return None
         if not isinstance(value, str) or not value.strip() or "\n" in value.strip():
-            return self.error(node, f"quote must be the plan's words on one line, not {value!r}")
+            self.error(node, f"quote must be the plan's words on one line, not {value!r}")
+            return None
         if len(value.strip()) > QUOTE_MAX:
-            return self.error(
+            self.error(
                 node,
                 f"quote is {len(value.strip())} characters long; trim it to the item's clause (at most {QUOTE_MAX})",
             )
+            return None
         return value.strip()
 
     def place_item(self, plan: SeedPlan, number: int, label: str | None, group: dict, node: dict) -> None:
@@ -858,12 +868,13 @@ class _PlanReader:
     def location(self, node: dict, value: Any, region_code: str) -> str | None:
         """Where a work stands: a county-level division, or `unspecified` (stored as the region itself)."""
         if str(value).strip() == vocab.PREFECTURE_LEVEL:
-            return self.error(
+            self.error(
                 node,
                 f"{vocab.PREFECTURE_LEVEL} is retired: name the county where the work stands, "
                 f"or write {UNSPECIFIED} if the plan does not say; "
                 f"a prefecture-level work also takes level: 市级",
             )
+            return None
         if str(value).strip() == UNSPECIFIED:
             return region_code
         return self.place(node, value, region_code)
@@ -885,7 +896,8 @@ class _PlanReader:
         if document is None:
             return
         if not isinstance(document, dict):
-            return self.error(None, "a links file needs 'part_of:' and/or 'same_work:' lists")
+            self.error(None, "a links file needs 'part_of:' and/or 'same_work:' lists")
+            return None
         if path.stem not in self.plans:
             self.error(
                 document,
@@ -902,7 +914,8 @@ class _PlanReader:
             return
         members = node[members_key]
         if not isinstance(members, list) or not members:
-            return self.error(node, f"{members_key} must be a list of item codes, not {shorten(members, 40)}")
+            self.error(node, f"{members_key} must be a list of item codes, not {shorten(members, 40)}")
+            return None
         target, reason = self.text(node, target_key), self.text(node, "reason")
         codes = [str(m).strip() for m in members if self.is_scalar(node, members_key, m, "an item code")]
         if target and reason:
@@ -917,15 +930,17 @@ class _PlanReader:
         if document is None:
             return
         if not isinstance(document, dict) or "plan" not in document:
-            return self.error(
+            self.error(
                 document if isinstance(document, dict) else None,
                 "an indicator file needs 'plan:' (a plan key) and 'tables:'",
             )
+            return None
         self.check_fields(document, {"plan", "tables"}, "indicator file")
         plan = self.plans.get(self.text(document, "plan") or "")
         if plan is None:
             known = ", ".join(self.plans) or "none"
-            return self.error(document, f"unknown plan {shorten(document['plan'])}; known plans: {known}")
+            self.error(document, f"unknown plan {shorten(document['plan'])}; known plans: {known}")
+            return None
         for table in self.each(document, "tables", "table"):
             self.indicator_table(plan, table)
 
@@ -935,7 +950,8 @@ class _PlanReader:
             return
         column = node.get("column")
         if column is not None and not _is_whole(column):
-            return self.error(node, f"column must be a 专栏 number, not {shorten(column)}")
+            self.error(node, f"column must be a 专栏 number, not {shorten(column)}")
+            return None
         for row in self.each(node, "rows", "indicator row"):
             self.indicator(plan, node, row)
 
@@ -1054,19 +1070,19 @@ def _check_no_cycles(part_of: list[SeedLink]) -> list[SeedError]:
         path, stack = [start], [(start, iter(wholes[start]))]
         while stack:
             _code, pending = stack[-1]
-            link = next(pending, None)
-            if link is None:
+            step = next(pending, None)
+            if step is None:
                 stack.pop()
                 path.pop()
                 continue
-            if link.target_code in path:
-                cycle = path[path.index(link.target_code) :] + [link.target_code]
+            if step.target_code in path:
+                cycle = path[path.index(step.target_code) :] + [step.target_code]
                 if frozenset(cycle) not in reported:
                     reported.add(frozenset(cycle))
-                    errors.append(SeedError(link.file, link.line, f"part_of cycle: {' → '.join(cycle)}"))
+                    errors.append(SeedError(step.file, step.line, f"part_of cycle: {' → '.join(cycle)}"))
                 continue
-            path.append(link.target_code)
-            stack.append((link.target_code, iter(wholes.get(link.target_code, []))))
+            path.append(step.target_code)
+            stack.append((step.target_code, iter(wholes.get(step.target_code, []))))
     return errors
 
 
@@ -1203,10 +1219,11 @@ def _upsert_divisions(session: Session, divisions: list[SeedDivision]) -> int:
 
     def level(code: str) -> int:
         depth, seen = 0, {code}
-        while parents.get(code) in parents and parents[code] not in seen:
-            code = parents[code]
-            seen.add(code)
+        parent = parents.get(code)
+        while parent in parents and parent not in seen:
+            seen.add(parent)
             depth += 1
+            parent = parents[parent]
         return depth
 
     ordered = sorted(divisions, key=lambda d: level(d.code))
@@ -1238,7 +1255,10 @@ def _upsert_columns(
 
     from portfolio.models import PlanColumn
 
-    existing = {(r.plan_id, r.number): r for r in session.execute(select(PlanColumn.__table__)).all()}
+    columns = select(
+        PlanColumn.id, PlanColumn.plan_id, PlanColumn.number, PlanColumn.title, PlanColumn.kind, PlanColumn.source_line
+    )
+    existing = {(r.plan_id, r.number): r for r in session.execute(columns).all()}
     for plan in plans:
         for column in plan.columns:
             values = {

@@ -188,7 +188,7 @@ def detail_optional_fields(detail) -> list[tuple[str, str]]:
         ("联系人", p.contact),
         ("种子数据", None if p.in_seeds else "已不在种子文件中 (no longer in the seed files)"),
     ]
-    return [(k, as_text(v)) for k, v in optional + _other_fields(p) if v not in (None, "")]
+    return [(k, text) for k, v in optional + _other_fields(p) if v not in (None, "") and (text := as_text(v))]
 
 
 _SPELLED_OUT = {
@@ -318,7 +318,7 @@ def pivot(rows: list[tuple], totals: list[tuple], then: str) -> tuple[list[str],
         column_totals[then_value] = column_totals.get(then_value, 0) + count
     across = list(column_totals)
     if then == "sector":
-        across.sort(key=column_totals.get, reverse=True)
+        across.sort(key=lambda value: column_totals[value], reverse=True)
     table = [(value, *(cells.get(value, {}).get(t, 0) for t in across), total) for value, total in totals]
     return [str(t) for t in across], table
 

@@ -203,7 +203,10 @@ def division_names(divisions: Iterable[tuple[str, str, str | None]]) -> dict[str
     rows = list(divisions)
     names = {code: name for code, name, _parent in rows}
     shared = Counter(names.values())
-    return {code: shown_division_name(name, names.get(parent), shared[name] > 1) for code, name, parent in rows}
+    return {
+        code: shown_division_name(name, names.get(parent) if parent else None, shared[name] > 1)
+        for code, name, parent in rows
+    }
 
 
 def shown_division_name(name: str, parent_name: str | None, shared: bool) -> str:
@@ -419,14 +422,19 @@ class Gazetteer:
     def get(self, code: str) -> Place | None:
         return self._by_code.get(code)
 
+    def place(self, code: str) -> Place:
+        """The division of a code known to be in the gazetteer."""
+        return self._by_code[code]
+
     def children(self, code: str, levels: tuple[str, ...] = ("county",)) -> list[Place]:
         return [p for p in self.places if p.parent_code == code and p.level in levels]
 
     def within(self, place: Place, region_code: str) -> bool:
-        while place is not None:
-            if place.code == region_code:
+        current: Place | None = place
+        while current is not None:
+            if current.code == region_code:
                 return True
-            place = self._by_code.get(place.parent_code) if place.parent_code else None
+            current = self._by_code.get(current.parent_code) if current.parent_code else None
         return False
 
     def resolve(self, value: str, region_code: str | None = None, what: str = "county") -> Place:

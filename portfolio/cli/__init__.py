@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Annotated
 
 import typer
+from typer._click.exceptions import UsageError  # Typer raises its vendored Click's; it exports no name for it
 from typer.core import TyperGroup
 
 from portfolio import __version__
@@ -87,10 +88,7 @@ COMMANDS = {
 }
 
 
-_UsageError = typer.BadParameter.__base__  # Typer's (vendored Click's) UsageError; Typer exports no name for it
-
-
-class _OneLineUsageError(_UsageError):
+class _OneLineUsageError(UsageError):
     """A usage error already made one line (shown by cli/_help.py's translated `error:` line)."""
 
 
@@ -102,7 +100,7 @@ def _one_line_usage_errors() -> Iterator[None]:
         yield
     except _OneLineUsageError:
         raise
-    except _UsageError as error:
+    except UsageError as error:
         if type(error).__name__ == "NoArgsIsHelpError":  # a group called alone shows its help
             raise
         message = " ".join(error.format_message().split())

@@ -143,5 +143,9 @@ def _display_width(text: str) -> int:
 
 def install() -> None:
     click_core.Context.formatter_class = TranslatingFormatter
-    click_exceptions.UsageError.show = _show_usage_error
-    click_formatting.term_len = _display_width  # aligns the help's option column
+    replacements = (
+        (click_exceptions.UsageError, "show", _show_usage_error),  # one translated line per usage error
+        (click_formatting, "term_len", _display_width),  # aligns the help's option column
+    )
+    for owner, name, replacement in replacements:  # Click has no hooks for these: its functions are replaced
+        setattr(owner, name, replacement)

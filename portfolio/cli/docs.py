@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import typer
+from typer.models import CommandInfo
 from typer.testing import CliRunner
 
 from portfolio.cli import COMMANDS, build_app
@@ -39,15 +40,18 @@ English: [cli.md](cli.md).
 }
 
 
+def _command_name(command: CommandInfo) -> str:
+    """What a subcommand is called: its own name, else its function's."""
+    return command.name or str(getattr(command.callback, "__name__", ""))
+
+
 def command_paths() -> list[list[str]]:
     """The root, then each command and each subcommand, in the order `portfolio --help` lists them."""
     paths: list[list[str]] = [[]]
     for name, command in COMMANDS.items():
         paths.append([name])
         if isinstance(command, typer.Typer):
-            paths += [
-                [name, sub.name or sub.callback.__name__] for sub in command.registered_commands if not sub.hidden
-            ]
+            paths += [[name, _command_name(sub)] for sub in command.registered_commands if not sub.hidden]
     return paths
 
 

@@ -103,7 +103,7 @@ def _draft(source: Path, plan: str | None, region: str | None, prefix: str | Non
         columns,
         key=key,
         prefix=code_prefix,
-        region=gazetteer.get(region_code).name,
+        region=gazetteer.place(region_code).name,
         source=source.name,
         header=extraction.read_header(lines),
     )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -30,6 +31,11 @@ from portfolio.errors import UserInputError
 from portfolio.i18n import plural
 from portfolio.views import history_columns, history_rows
 
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from portfolio.queries import ProjectFilter
+
 projects_app = typer.Typer(no_args_is_help=True, help="Find projects, show them, and record their progress.")
 
 SortOption = Annotated[
@@ -41,7 +47,7 @@ SortOption = Annotated[
 ]
 
 
-def build_filter(session, **options):
+def build_filter(session: Session, **options: Any) -> ProjectFilter:
     """Options as typed -> the library's ProjectFilter; what the library notes goes to stderr."""
     from portfolio import views
 
@@ -63,11 +69,12 @@ def run_list(ctx, *, fmt, output, force, sort, limit, columns=None, **filters) -
         if fmt == "oc4ids":
             _write_oc4ids(session, flt, limit, output, force)
             return
-        rows = queries.list_projects(session, flt, sort=sort, limit=limit)
+        rows: Iterable[ProjectRow] = queries.list_projects(session, flt, sort=sort, limit=limit)
         total = None
         if fmt == "table" and output is None and limit is not None:  # a table says how many matched: `显示 3 / 19`
-            rows = list(rows)
-            total = queries.count_projects(session, flt) if len(rows) == limit else None
+            shown = list(rows)
+            total = queries.count_projects(session, flt) if len(shown) == limit else None
+            rows = shown
         emit(
             rows,
             ProjectRow,

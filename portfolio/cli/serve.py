@@ -46,7 +46,6 @@ def serve(
                 host=host,
             )
         )
-    options = {"forwarded_allow_ips": proxy} if proxy else {}
     typer.echo(
         t(
             "portfolio web: {url}  (database {database}; Ctrl+C stops)",
@@ -55,7 +54,7 @@ def serve(
         )
     )
     if workers == 1:
-        uvicorn.run(create_app(context.url), host=host, port=port, log_level="warning", **options)
+        uvicorn.run(create_app(context.url), host=host, port=port, log_level="warning", forwarded_allow_ips=proxy)
         return
     os.environ[DATABASE_ENV] = context.url  # each worker process builds its own app from it
     uvicorn.run(
@@ -65,5 +64,5 @@ def serve(
         port=port,
         workers=workers,
         log_level="warning",
-        **options,
+        forwarded_allow_ips=proxy,
     )

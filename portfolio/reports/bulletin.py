@@ -51,10 +51,10 @@ def write_bulletin(
     for cell in sheet[1]:
         cell.font = bold
     fills = {"红": PatternFill("solid", fgColor="F8CBAD"), "黄": PatternFill("solid", fgColor="FFE699")}
-    for row in light_rows:
-        sheet.append(list(row))
-        if row.light in fills:
-            sheet.cell(row=sheet.max_row, column=5).fill = fills[row.light]
+    for light_row in light_rows:
+        sheet.append(list(light_row))
+        if light_row.light in fills:
+            sheet.cell(row=sheet.max_row, column=5).fill = fills[light_row.light]
     for letter, width in zip("ABCDEF", (14, 36, 18, 8, 6, 90)):
         sheet.column_dimensions[letter].width = width
     workbook.save(path)

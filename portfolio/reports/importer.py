@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -26,6 +26,8 @@ from portfolio.reports import sheets
 from portfolio.reports.periods import Offices, Period
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from sqlmodel import Session
 
 REPORT_KEYS = ("invest_period", "invest_cumulative", "progress", "problems")
@@ -88,7 +90,7 @@ class _Row:
     status: str | None = None
     status_date: date | None = None
     note: str | None = None
-    report: dict | None = None
+    report: dict[str, Any] | None = None  # 本期/累计 amounts, 形象进度 and 存在问题 texts
     wanted: dict = field(default_factory=dict)
     annual_key: str | None = None
 
@@ -129,7 +131,13 @@ ENTRY_KEYS = ("status", "status_date", "note", "invest_period", "invest_cumulati
 
 
 def enter_report(
-    session: Session, code: str, period: Period, values: dict[str, object], *, actor: Actor, today: date | None = None
+    session: Session,
+    code: str,
+    period: Period,
+    values: Mapping[str, object],
+    *,
+    actor: Actor,
+    today: date | None = None,
 ) -> ImportResult:
     """One project's report for a period, checked and recorded exactly as one row of a sheet would be
     (the same checks, idempotence and correction). Keys: ENTRY_KEYS; empty values are left out."""
@@ -217,7 +225,7 @@ def _import(
             elif row.status_date > today:
                 problems.append(f"{row.where}: 状态日期: {row.status_date} is in the future")
             else:
-                planned_status.append(row)
+                planned_status.append((row, row.status))
                 changed = True
         wanted = dict(row.wanted)
         if row.annual_key:
@@ -233,7 +241,7 @@ def _import(
         if row.report is not None:
             total = wanted.get("total_investment", now[row.project_id].total_investment)
             known = neighbours.get((row.project_id, str(row.period)))
-            existing = _check_report(row, known, total, problems, result.warnings)
+            existing = _check_report(row, row.report, known, total, problems, result.warnings)
             if existing is None or not _same_report(existing, row.report):
                 planned_reports.append((row, existing))
                 changed = True
@@ -296,8 +304,8 @@ def _project_keys(data: sheets.SheetData) -> list[tuple[str, str]]:
     if "code" in data.columns:
         index = data.columns["code"]
         return [("code", vocab.fold_code(sheets.cell_text(_cell(cells, index)))) for _, cells in data.rows]
-    index = data.columns.get("national_code")
-    return [("national", sheets.cell_text(_cell(cells, index)).upper()) for _, cells in data.rows]
+    national = data.columns.get("national_code")
+    return [("national", sheets.cell_text(_cell(cells, national)).upper()) for _, cells in data.rows]
 
 
 class _Named(NamedTuple):
@@ -372,7 +380,7 @@ def _parse_row(
             data, number, columns["status_date"], value("status_date"), complain, "status_date"
         )
     row.note = sheets.cell_text(value("note")) or None
-    report = {}
+    report: dict[str, Any] = {}
     for key in ("invest_period", "invest_cumulative"):
         try:
             report[key] = fields.parse_money(value(key), data_headers.get(key, key))
@@ -572,11 +580,13 @@ def _nearest_cumulative(period: str, *, before: bool) -> sa.ScalarSelect:
     )
 
 
-def _check_report(row: _Row, known: _Neighbours | None, total, problems: list[str], warnings: list[str]):
+def _check_report(
+    row: _Row, report: dict[str, Any], known: _Neighbours | None, total, problems: list[str], warnings: list[str]
+):
     """The existing report of this period (or None); problems for a cumulative that goes backwards or does
     not add up, a warning above 总投资."""
     existing, earlier, later = known or (None, None, None)
-    cumulative, this_period = row.report["invest_cumulative"], row.report["invest_period"]
+    cumulative, this_period = report["invest_cumulative"], report["invest_period"]
     where = f"{row.where}: 累计完成投资(万元)"
     if cumulative is not None:
         if earlier and cumulative < earlier.amount - TOLERANCE:
@@ -623,7 +633,7 @@ def _same_report(existing, report: dict) -> bool:
 def _apply(
     session: Session,
     actor: Actor,
-    planned_status: list[_Row],
+    planned_status: list[tuple[_Row, str]],
     planned_fields: list,
     planned_reports: list,
     result: ImportResult,
@@ -631,12 +641,12 @@ def _apply(
 ) -> None:
     from portfolio.changes import set_status
 
-    for row in planned_status:
+    for row, status in planned_status:
         result.status_changes.append(
             set_status(
                 session,
                 row.code,
-                row.status,
+                status,
                 effective_date=row.status_date,
                 note=row.note or f"{row.period} 调度表",
                 actor=actor,
@@ -654,7 +664,7 @@ def _apply(
         )
     if planned_reports:  # Core executemany: no ORM objects, no primary keys fetched back
         session.connection().execute(
-            sa.insert(PeriodReport.__table__),
+            sa.insert(PeriodReport),
             [
                 {
                     "project_id": row.project_id,

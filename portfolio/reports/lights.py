@@ -85,7 +85,7 @@ class LightRow(NamedTuple):
 
 def rules(state: ProjectState, period: Period) -> list[tuple[str, str]]:
     """(light, reason) for every rule that fires."""
-    found = []
+    found: list[tuple[str, str]] = []
     if state.status in UNTRACKED:
         return found
     if state.status in NOT_STARTED and state.planned_start and not state.actual_start:
@@ -176,7 +176,10 @@ def project_states(
     sectors = dict(plain_rows(session, sa.select(Sector.code, Sector.label_zh)).all())
     plans = dict(plain_rows(session, sa.select(Plan.id, Plan.key)).all())
     states = []
-    for project_id, code, name, sector_code, plan_id, *status_and_months, annual_plan, done, reported in rows:
+    for row in rows:
+        project_id, code, name, sector_code, plan_id = row[:5]
+        status, status_date, planned_start, planned_end, actual_start, actual_end = row[5:11]
+        annual_plan, done, reported = row[11:]
         office_code = office_of.get(project_id)
         if office_code is None or (wanted is not None and office_code not in wanted):
             continue
@@ -189,7 +192,12 @@ def project_states(
             office.level,
             sectors[sector_code],
             plans[plan_id],
-            *status_and_months,
+            status,
+            status_date,
+            planned_start,
+            planned_end,
+            actual_start,
+            actual_end,
             annual_plan,
             float(done or 0),
             bool(reported),
@@ -336,7 +344,7 @@ class _Tally:
             self.done += state.year_done
         if state.planned_end and period.months_after(state.planned_end) >= 0:
             self.due_end += 1
-            finished = state.actual_end or (state.status_date and f"{state.status_date:%Y-%m}")
+            finished = state.actual_end or (f"{state.status_date:%Y-%m}" if state.status_date else "")
             self.on_time += state.status == "建成" and bool(finished) and finished <= state.planned_end
         if state.status not in NOT_REPORTING:
             self.expected += 1

@@ -98,9 +98,10 @@ class Offices:
 
     def chain(self, code: str) -> list[str]:
         found = []
-        while code:
-            found.append(code)
-            code = self.parent.get(code)
+        current: str | None = code
+        while current:
+            found.append(current)
+            current = self.parent.get(current)
         return found
 
     def common(self, codes: list[str]) -> str:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from portfolio.errors import DataError
@@ -93,7 +95,7 @@ class SheetData:
     ignored: list[str]
     rows: list[tuple[int, list]]  # (row number in the sheet, typed cells)
     meta: dict[str, str] = field(default_factory=dict)  # period, office, version
-    formulas: object = None  # callable(row, column index) -> formula text or None
+    formulas: Callable[[int, int], str | None] | None = None  # (row, column index) -> formula text or None
 
     @property
     def where(self) -> str:
@@ -137,7 +139,7 @@ def read(path: Path) -> SheetData:
             ignored,
             data,
             meta,
-            (lambda row, column, _name=name: formulas(_name, row, column)) if formulas else None,
+            partial(formulas, name) if formulas else None,
         )
     raise DataError(
         f"{path}: no sheet has a header row with 编号 or 项目代码 and the report columns "
@@ -174,7 +176,7 @@ def _with_lower_row(rows: list[tuple[int, list]], index: int, headers: list):
         return number, headers, index + 1
     lower = rows[index + 1][1]
     code_column = next(
-        i for i, h in enumerate(headers) if column_key(h) and column_key(h)[0] in ("code", "national_code")
+        i for i, h in enumerate(headers) if (key := column_key(h)) and key[0] in ("code", "national_code")
     )
     named = [
         i
@@ -315,6 +317,7 @@ def decode_text(path: Path) -> str:
 def text_rows(path: Path) -> list[tuple[int, list]]:
     """Rows of a .csv, .tsv or .txt sheet, numbered from 1, in the dialect the text uses."""
     text = decode_text(path)
+    dialect: type[csv.Dialect] | csv.Dialect
     if path.suffix.lower() == ".tsv" or "\t" in text.split("\n", 1)[0]:
         dialect = csv.excel_tab
     else:

@@ -102,7 +102,7 @@ def _error(request: Request, status: int, title: str, message: str, problems: li
     if listed == [shown]:
         listed = []
     if _wants_json(request):
-        body = {"error": shown, "error_en": message}
+        body: dict[str, object] = {"error": shown, "error_en": message}
         if problems:
             body["problems"] = listed
         return JSONResponse(body, status_code=status)

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 
 from fastapi import Request, Response
+from starlette.datastructures import FormData
 
 from portfolio.errors import PermissionDenied
 
@@ -210,6 +211,12 @@ def check_csrf(request: Request, submitted: str | None) -> None:
 def client_address(request: Request) -> str:
     """The client's address (uvicorn puts a trusted proxy's X-Forwarded-For here)."""
     return (request.client.host if request.client else None) or "unknown"
+
+
+def form_token(form: FormData) -> str | None:
+    """The CSRF token a submitted form carries (None when it has none, or a file in its place)."""
+    token = form.get(CSRF_FIELD)
+    return token if isinstance(token, str) else None
 
 
 def writer(request: Request, submitted_token: str | None):

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, overload
 from urllib.parse import urlencode
 
 from fastapi import Depends, Query, Request
@@ -59,6 +59,10 @@ def _clean(values: list[str]) -> list[str]:
     return [v.strip() for v in values if v and v.strip()]
 
 
+@overload
+def _positive(value: str | None, name: str, default: int) -> int: ...
+@overload
+def _positive(value: str | None, name: str, default: None) -> int | None: ...
 def _positive(value: str | None, name: str, default: int | None) -> int | None:
     if value is None or not value.strip():
         return default

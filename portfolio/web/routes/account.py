@@ -76,24 +76,23 @@ def login(
     auth.check_csrf(request, token)
     with session_scope(request.app.state.engine, write=True) as opened:
         result = accounts.login(opened, name, password, auth.client_address(request))
-        account_name, password_hash = (
-            (result.account.name, result.account.password_hash) if result.account else (None, None)
-        )
-    if account_name is None:
-        status = 429 if "too many" in result.message else 401
+        signed_in = (result.account.name, result.account.password_hash) if result.account else None
+    if signed_in is None:
+        message = result.message or ""
+        status = 429 if "too many" in message else 401
         return templates.TemplateResponse(
             request,
             "login.html",
             {
                 "next": _safe_next(next),
-                "message": LOGIN_MESSAGES.get(result.message, result.message),
+                "message": LOGIN_MESSAGES.get(message, message),
                 "name": name,
                 "accounts": True,
             },
             status_code=status,
         )
     response = _see_other(_safe_next(next))
-    auth.start_session(request, response, account_name, password_hash)
+    auth.start_session(request, response, *signed_in)
     return response
 
 
@@ -115,15 +114,14 @@ def may_edit(request: Request, opened, project_id: int) -> bool:
     account = auth.current_account(request)
     if account is None or not account.may_write:
         return False
-    return account.is_admin or not accounts.out_of_scope(
-        opened, accounts.scope_codes(opened, accounts.find(opened, account.name).id), [project_id]
-    )
+    return account.is_admin or not accounts.out_of_scope(opened, accounts.scope_of(opened, account.name), [project_id])
 
 
 @router.get("/projects/{code}/edit")
 def edit_page(request: Request, code: str):
     from portfolio import fields, queries
     from portfolio.errors import PermissionDenied
+    from portfolio.models import id_of
     from portfolio.reports.periods import Period
     from portfolio.vocab import STATUS_ENGLISH
 
@@ -135,9 +133,9 @@ def edit_page(request: Request, code: str):
             project = queries.get_project(opened, code)
         except UserInputError as error:
             raise NotFound(str(error)) from None
-        if not may_edit(request, opened, project.id):
+        if not may_edit(request, opened, id_of(project)):
             raise PermissionDenied(f"account {account.name!r} may not write {project.code}: outside its scope")
-        current = fields.current_values(opened, [project.id])[project.id]
+        current = fields.current_values(opened, [id_of(project)])[id_of(project)]
         return templates.TemplateResponse(
             request,
             "edit.html",
@@ -191,7 +189,7 @@ async def post_fields(request: Request, code: str):
     values = {key: str(form[key]) for key, _ in EDIT_FIELDS if key in form}
     note = str(form.get("note", "")).strip() or None
     done = _write(
-        request, form.get(auth.CSRF_FIELD), lambda s, actor: fields.set_fields(s, code, values, actor=actor, note=note)
+        request, auth.form_token(form), lambda s, actor: fields.set_fields(s, code, values, actor=actor, note=note)
     )
     return _see_other(f"/projects/{quote(code.strip().upper())}?saved=fields&n={len(done)}")
 
@@ -204,9 +202,7 @@ async def post_report(request: Request, code: str):
     form = await request.form()
     period = Period.parse(str(form.get("period", "")).strip())
     values = {key: str(form[key]).strip() or None for key in importer.ENTRY_KEYS if key in form}
-    _write(
-        request, form.get(auth.CSRF_FIELD), lambda s, actor: importer.enter_report(s, code, period, values, actor=actor)
-    )
+    _write(request, auth.form_token(form), lambda s, actor: importer.enter_report(s, code, period, values, actor=actor))
     return _see_other(f"/projects/{quote(code.strip().upper())}?saved=report")
 
 
@@ -239,7 +235,7 @@ async def add_account(request: Request):
     from portfolio.vocab import split_list
 
     form = await request.form()
-    auth.admin(request, form.get(auth.CSRF_FIELD))
+    auth.admin(request, auth.form_token(form))
     password = str(form.get("password", ""))
     if password != str(form.get("password2", "")):
         raise UserInputError("the two passwords differ")
@@ -264,7 +260,7 @@ async def change_account(request: Request, name: str, action: str):
     from portfolio.db import session_scope
 
     form = await request.form()
-    me = auth.admin(request, form.get(auth.CSRF_FIELD))
+    me = auth.admin(request, auth.form_token(form))
     if action not in ("disable", "enable", "password"):
         raise NotFound(f"没有这个操作：{action}")
     with session_scope(request.app.state.engine, write=True) as opened:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -83,7 +84,7 @@ def facets(request: Request, query: ProjectQueryDep) -> Response:
         flt = query.filter(opened)
         return DataResponse(
             {
-                name: [value._asdict() for value in queries.facet(opened, flt, name, count=query.count)]
+                name: [asdict(value) for value in queries.facet(opened, flt, name, count=query.count)]
                 for name in queries.FACETS
             }
         )

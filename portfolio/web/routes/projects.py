@@ -167,6 +167,7 @@ SAVED = {"status": "已保存状态。", "fields": "已保存字段。", "report
 @router.get("/projects/{code}")
 def project(request: Request, code: str):
     from portfolio import history, queries
+    from portfolio.models import id_of
     from portfolio.views import detail_optional_fields, division_label, history_rows
     from portfolio.vocab import STATUS_ENGLISH
     from portfolio.web.routes.account import may_edit
@@ -189,7 +190,7 @@ def project(request: Request, code: str):
                 "links": detail.links,
                 "history": events,
                 "status_english": STATUS_ENGLISH[detail.project.status],
-                "may_edit": may_edit(request, opened, detail.project.id),
+                "may_edit": may_edit(request, opened, id_of(detail.project)),
                 "saved": SAVED.get(request.query_params.get("saved", "")),
             },
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
@@ -53,7 +54,7 @@ def _offices(opened, account, counties: list[str]) -> list[str] | None:
     if account.is_admin:
         wanted = [c.strip() for c in counties if c and c.strip()]
         return periods.resolve_offices(opened, wanted, None) if wanted else None
-    return sorted(accounts.scope_codes(opened, accounts.find(opened, account.name).id))
+    return sorted(accounts.scope_of(opened, account.name))
 
 
 def _writer_account(request: Request):
@@ -124,7 +125,7 @@ async def upload_sheet(request: Request):
     from portfolio.reports import importer
 
     form = await request.form()
-    actor = auth.writer(request, form.get(auth.CSRF_FIELD))
+    actor = auth.writer(request, auth.form_token(form))
     account = auth.current_account(request)
     reporting = _period(str(form.get("period", "")))
     upload = form.get("file")
@@ -156,7 +157,7 @@ def _safe_name(name: str) -> str:
     return base[-120:]
 
 
-def _problems_by_row(path: Path, problems: list[str]) -> tuple[list[str], list[RowProblems]]:
+def _problems_by_row(path: Path, problems: Sequence[str]) -> tuple[list[str], list[RowProblems]]:
     """The problems of the sheet's rows, each with its row's 编号 and 名称; the others apart."""
     from portfolio.errors import DataError
     from portfolio.reports import sheets
@@ -164,7 +165,7 @@ def _problems_by_row(path: Path, problems: list[str]) -> tuple[list[str], list[R
     try:
         data = sheets.read(path)
     except DataError:
-        return problems, []
+        return list(problems), []
     cells_of = dict(data.rows)
     pattern = re.compile(re.escape(data.where) + r":(\d+): (.*)", re.DOTALL)
     general: list[str] = []

@@ -90,7 +90,9 @@ def synthetic_bundle(projects: int, rng: random.Random) -> seeding.SeedBundle:
         )
         count = min(per_plan, projects - made)
         for number in range(1, -(-count // 999) + 1):
-            plan.columns.append(seeding.SeedColumn(number, f"专栏{number}", "projects", number))
+            plan.columns.append(
+                seeding.SeedColumn(number=number, title=f"专栏{number}", kind="projects", source_line=number)
+            )
         for i in range(count):
             county = rng.choice(counties_by_prefecture[prefecture])
             programme = rng.random() < 0.05

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -16,6 +16,7 @@ from portfolio import fields, vocab
 from portfolio.actor import Actor, as_utc, check_scope, display
 from portfolio.errors import UserInputError
 from portfolio.models import FieldEvent, PeriodReport, StatusEvent, id_of, utc_now
+from portfolio.rows import Kind, col
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -24,17 +25,20 @@ KINDS: dict[str, type[StatusEvent | FieldEvent | PeriodReport]] = {"S": StatusEv
 MAX_NOTE = 1024
 
 
-class HistoryEvent(NamedTuple):
-    id: str
-    effective_date: date
-    what: str
-    old: str | None
-    new: str | None
-    note: str | None
-    actor: str
-    recorded_at: datetime
-    retracted: str | None  # '已撤销 by … at …: why', or None while it counts
-    origin: str  # 规划 (seed) or 用户
+@dataclass(frozen=True)
+class HistoryEvent:
+    """One event of a project: the row of `projects history` (every field shown in tables too)."""
+
+    id: str = col("编号", Kind.CODE, brief=True)  # S12 (status), F3 (field), R7 (report)
+    effective_date: date = col("日期", Kind.DATE, brief=True)
+    what: str = col("事项", brief=True)
+    old: str | None = col("原值", brief=True)
+    new: str | None = col("新值", brief=True)
+    note: str | None = col("备注", brief=True)
+    actor: str = col("记录人", brief=True)
+    recorded_at: datetime = col("记录时间", Kind.DATETIME, brief=True)
+    retracted: str | None = col("撤销", brief=True)  # '已撤销 by … at …: why', or None while it counts
+    origin: str = col("来源", brief=True)  # 规划 (seed) or 用户
 
 
 def history(session: Session, code: str) -> list[HistoryEvent]:

@@ -746,13 +746,9 @@ def _works_only(session: Session, flt: ProjectFilter, dims: list[str], rows: lis
       (the parts are the finer level there); where none of its parts is, it counts once.
     Only linked items are looked at again, so a summary without links costs one query more.
     """
-    part_of = (
-        session.execute(
-            sa.select(ProjectLink.project_id, ProjectLink.target_id).where(ProjectLink.relation == "part_of")
-        )
-        .tuples()
-        .all()
-    )
+    part_of = session.execute(
+        sa.select(ProjectLink.project_id, ProjectLink.target_id).where(ProjectLink.relation == "part_of")
+    ).all()
     same_work = session.execute(
         sa.select(ProjectLink.project_id, ProjectLink.target_id).where(ProjectLink.relation == "same_work")
     ).all()
@@ -783,7 +779,7 @@ def _works_only(session: Session, flt: ProjectFilter, dims: list[str], rows: lis
     return [row for row in counted if row[-1] > 0]
 
 
-def _descendants(part_of: Sequence[tuple[int, int]]) -> dict[int, set[int]]:
+def _descendants(part_of: Sequence[Sequence[int]]) -> dict[int, set[int]]:
     """Every programme with parts -> all items below it (parts, parts of parts …)."""
     children: dict[int, set[int]] = defaultdict(set)
     for part, whole in part_of:

@@ -166,6 +166,12 @@ def record(row: object) -> dict[str, Any]:
     return {c.key: machine_value(c, getattr(row, c.key)) for c in row_columns(row_type)}
 
 
+def displayed(row: object) -> dict[str, Any]:
+    """The row as people read it (a page, a table), by key."""
+    row_type: type = type(row)
+    return {c.key: display_value(c, getattr(row, c.key)) for c in row_columns(row_type)}
+
+
 def for_output(
     row_type: type, rows: Iterable[Any], fmt: str, *, shorten: bool = False
 ) -> tuple[list[Col], Iterator[tuple]]:

@@ -1,8 +1,11 @@
 """Seed files: parse (keeping file and line) -> validate (every error) -> diff -> apply.
 
 `read_seeds(path)` returns a SeedBundle and a list of SeedError without touching the
-database. `apply(session, bundle, prune=...)` runs inside the caller's transaction and
-returns a LoadReport. Nothing is written unless the whole bundle is valid.
+database: each mapping of a YAML file is validated by its pydantic model (seedfiles.py),
+then what spans mappings (unique codes, known sectors and counties, links) is checked here,
+and the records of the bundle (pydantic models too) are what `apply` writes.
+`apply(session, bundle, prune=...)` runs inside the caller's transaction and returns a
+LoadReport. Nothing is written unless the whole bundle is valid.
 """
 
 from __future__ import annotations
@@ -13,20 +16,20 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Hashable, Iterator
-from dataclasses import dataclass, field, fields
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from portfolio import vocab
+from pydantic import BaseModel
+
+from portfolio import seedfiles, vocab
 from portfolio.errors import DataError, UserInputError
+from portfolio.seedfiles import LINE_KEY, N, Node, kind_of
 from portfolio.text import shorten, text_problem
 from portfolio.vocab import (
-    BuildType,
     ColumnKind,
     DivisionLevel,
-    DocumentKind,
-    IndicatorAttribute,
     LinkRelation,
     Origin,
     ProjectKind,
@@ -40,57 +43,8 @@ if TYPE_CHECKING:
 
 PROJECT_CODE = re.compile(r"^[A-Z]+\d*-\d{2}-\d{3}$")
 INDICATOR_CODE = re.compile(r"^[A-Z]+\d*-[A-Z0-9]+-\d{3}$")
+PROJECT_LEVELS = ProjectLevel.values()
 UNSPECIFIED = "unspecified"  # the plan does not say where within its region the work stands
-QUOTE_MAX = 150
-_LINE = "__line__"
-
-PLAN_FIELDS = {
-    "key",
-    "code_prefix",
-    "title",
-    "issuer",
-    "region",
-    "period",
-    "issued",
-    "document_kind",
-    "source",
-    "review",
-}
-COLUMN_FIELDS = {"number", "title", "kind", "line", "sector", "level", "groups", "note"}
-GROUP_FIELDS = {"label", "line", "county", "counties", "sector", "level", "items", "places", "note"}
-ITEM_FIELDS = {
-    "code",
-    "name",
-    "line",
-    "kind",
-    "county",
-    "counties",
-    "sector",
-    "level",
-    "quote",
-    "build",
-    "quantity",
-    "status",
-    "note",
-    "review",
-}
-LINK_SECTIONS = {LinkRelation.PART_OF.value: ("whole", "parts"), LinkRelation.SAME_WORK.value: ("primary", "others")}
-PLACE_FIELDS = {"name", "county", "line", "note"}
-TABLE_FIELDS = {"code", "label", "column", "line", "baseline_label", "target_label", "rows", "note"}
-ROW_FIELDS = {
-    "code",
-    "name",
-    "line",
-    "section",
-    "scope",
-    "unit",
-    "baseline",
-    "target",
-    "attribute",
-    "baseline_label",
-    "target_label",
-    "note",
-}
 
 
 @dataclass(frozen=True)
@@ -104,8 +58,7 @@ class SeedError:
         return f"{self.file}:{self.line}: {message}" if self.line else f"{self.file}: {message}"
 
 
-@dataclass
-class SeedDivision:
+class SeedDivision(BaseModel):
     code: str
     name: str
     level: str
@@ -117,8 +70,7 @@ class SeedDivision:
     note: str | None
 
 
-@dataclass
-class SeedSector:
+class SeedSector(BaseModel):
     code: str
     label_zh: str
     label_en: str
@@ -126,16 +78,14 @@ class SeedSector:
     description: str | None
 
 
-@dataclass
-class SeedColumn:
+class SeedColumn(BaseModel):
     number: int
     title: str
     kind: str
     source_line: int
 
 
-@dataclass
-class SeedPlan:
+class SeedPlan(BaseModel):
     key: str
     code_prefix: str
     title: str
@@ -146,11 +96,10 @@ class SeedPlan:
     issued: date | None
     document_kind: str
     source_file: str
-    columns: list[SeedColumn] = field(default_factory=list)
+    columns: list[SeedColumn] = []
 
 
-@dataclass
-class SeedProject:
+class SeedProject(BaseModel):
     code: str
     name: str
     plan_key: str
@@ -168,8 +117,7 @@ class SeedProject:
     quote: str | None = None
 
 
-@dataclass
-class SeedLink:
+class SeedLink(BaseModel):
     """`project_code` is part of `target_code` (part_of) or another listing of it (same_work)."""
 
     relation: str
@@ -180,8 +128,7 @@ class SeedLink:
     line: int | None
 
 
-@dataclass
-class SeedPlace:
+class SeedPlace(BaseModel):
     plan_key: str
     column_number: int
     role: str
@@ -191,8 +138,7 @@ class SeedPlace:
     note: str | None
 
 
-@dataclass
-class SeedIndicator:
+class SeedIndicator(BaseModel):
     code: str
     plan_key: str
     table_code: str
@@ -213,15 +159,14 @@ class SeedIndicator:
     note: str | None
 
 
-@dataclass
-class SeedBundle:
-    divisions: list[SeedDivision] = field(default_factory=list)
-    sectors: list[SeedSector] = field(default_factory=list)
-    plans: list[SeedPlan] = field(default_factory=list)
-    projects: list[SeedProject] = field(default_factory=list)
-    places: list[SeedPlace] = field(default_factory=list)
-    indicators: list[SeedIndicator] = field(default_factory=list)
-    links: list[SeedLink] = field(default_factory=list)
+class SeedBundle(BaseModel):
+    divisions: list[SeedDivision] = []
+    sectors: list[SeedSector] = []
+    plans: list[SeedPlan] = []
+    projects: list[SeedProject] = []
+    places: list[SeedPlace] = []
+    indicators: list[SeedIndicator] = []
+    links: list[SeedLink] = []
 
 
 # --- reading -------------------------------------------------------------------
@@ -249,7 +194,7 @@ def _yaml_loader():
             if key in mapping:
                 raise ConstructorError(None, None, f"duplicate key {shorten(key)}", key_node.start_mark)
             mapping[key] = loader.construct_object(value_node, deep=True)
-        mapping[_LINE] = node.start_mark.line + 1
+        mapping[LINE_KEY] = node.start_mark.line + 1
         return mapping
 
     def refusing_bad_values(construct, what):
@@ -486,11 +431,11 @@ def _read_sectors(path: Path, bundle: SeedBundle, errors: list[SeedError]) -> No
             errors.append(SeedError(shown, line, f"duplicate sector code {code}"))
         seen.add(code)
         sector = SeedSector(
-            code,
-            row["label_zh"].strip(),
-            row["label_en"].strip(),
-            row["oc4ids"].strip(),
-            (row.get("description") or "").strip() or None,
+            code=code,
+            label_zh=row["label_zh"].strip(),
+            label_en=row["label_en"].strip(),
+            oc4ids=row["oc4ids"].strip(),
+            description=(row.get("description") or "").strip() or None,
         )
         errors.extend(SeedError(shown, line, p) for p in column_problems(sector))
         bundle.sectors.append(sector)
@@ -534,11 +479,11 @@ def _column_limits(record_type: str) -> tuple[tuple[str, int | None, int | None]
     from portfolio import models  # registers the tables
 
     table = models.SQLModel.metadata.tables[_TABLE_OF_RECORD[record_type]]
-    record_fields = fields(globals()[record_type])
+    names = globals()[record_type].model_fields
     limits = (
-        (f.name, getattr(table.c[f.name].type, "length", None), _integer_bound(table.c[f.name].type))
-        for f in record_fields
-        if f.name in table.c
+        (name, getattr(table.c[name].type, "length", None), _integer_bound(table.c[name].type))
+        for name in names
+        if name in table.c
     )
     return tuple(limit for limit in limits if limit[1] or limit[2])
 
@@ -579,7 +524,8 @@ def read_plan_file(path: Path, seed_dir: Path | None = None) -> tuple[SeedBundle
 
 
 class _PlanReader:
-    """Validates plan and indicator files into the bundle, collecting every error."""
+    """Reads plan, links and indicator files into the bundle through the models of seedfiles.py,
+    checking what spans mappings (unique codes and keys, known sectors and counties); collects every error."""
 
     def __init__(self, bundle: SeedBundle, errors: list[SeedError]):
         self.bundle = bundle
@@ -594,68 +540,41 @@ class _PlanReader:
     def errors_for_file(self) -> bool:
         return any(e.file == self.file for e in self.errors)
 
-    def error(self, node: Any, message: str) -> None:
-        line = node.get(_LINE) if isinstance(node, dict) else node if isinstance(node, int) else None
+    def error(self, line: int | None, message: str) -> None:
         self.errors.append(SeedError(self.file, line, message))
 
-    def check_fields(self, node: dict, allowed: set[str], what: str) -> None:
-        for key in node:
-            if key != _LINE and key not in allowed:
-                suggestion = vocab.did_you_mean(str(key), allowed, 1)
-                self.error(node, f"unknown field {shorten(key)} in {what}{suggestion}")
+    def node(self, model: type[N], mapping: dict) -> N | None:
+        """The mapping as `model`; its problems are errors at its line."""
+        found, problems = seedfiles.validate(model, mapping)
+        for problem in problems:
+            self.error(mapping.get(LINE_KEY), problem)
+        return found
 
-    def require(self, node: dict, keys: tuple[str, ...], what: str) -> bool:
-        missing = [k for k in keys if node.get(k) in (None, "")]
-        for key in missing:
-            self.error(node, f"{what}: missing required field {key!r}")
-        return not missing
+    def each(self, model: type[N], parent: Node, key: str, entries: list[Any]) -> Iterator[N]:
+        """The entries listed under `key` that are valid `model` mappings; the others are errors."""
+        for entry in entries:
+            if not isinstance(entry, dict):
+                shown = f"{kind_of(entry)} {shorten(entry, 40)}"
+                self.error(parent.at, f"each entry of '{key}' must be a {model.what} (a mapping), not {shown}")
+                continue
+            found = self.node(model, entry)
+            if found is not None:
+                yield found
 
-    def text(self, node: dict, key: str) -> str | None:
-        value = node.get(key)
-        if value is None:
-            return None
-        if not self.is_scalar(node, key, value, "text"):
-            return None
-        return str(value).strip() or None
-
-    def is_scalar(self, node: dict, key: str, value: Any, what: str) -> bool:
-        """True for text, numbers and dates; an error for a list, mapping or binary value."""
-        if isinstance(value, (str, int, float, date)):
-            return True
-        self.error(node, f"{key} must be {what}, not {_kind_of(value)} {shorten(value, 40)}")
-        return False
-
-    def each(self, node: dict, key: str, what: str) -> Iterator[dict]:
-        """The mappings listed under `key`; anything else there is an error naming the line."""
-        values = node.get(key)
-        if values is None:
-            return
-        if not isinstance(values, list):
-            self.error(node, f"'{key}' must be a list of {what}s, not {_kind_of(values)} {shorten(values, 40)}")
-            return
-        for value in values:
-            if isinstance(value, dict):
-                yield value
-            else:
-                self.error(
-                    node,
-                    f"each entry of '{key}' must be a {what} (a mapping), not {_kind_of(value)} {shorten(value, 40)}",
-                )
-
-    def add(self, node: dict, records: list, record: Any) -> None:
+    def add(self, line: int | None, records: list, record: Any) -> None:
         """Keep a record whose values fit the database's columns."""
         for problem in column_problems(record):
-            self.error(node, problem)
+            self.error(line, problem)
         records.append(record)
 
-    def claim_code(self, node: dict, code: str, pattern: re.Pattern, example: str) -> bool:
+    def claim_code(self, line: int | None, code: str, pattern: re.Pattern, example: str) -> bool:
         if not pattern.match(code):
-            self.error(node, f"bad code {shorten(code)}: expected the form {example}")
+            self.error(line, f"bad code {shorten(code)}: expected the form {example}")
             return False
         if code in self.codes:
-            self.error(node, f"duplicate code {code} (first used at {self.codes[code]})")
+            self.error(line, f"duplicate code {code} (first used at {self.codes[code]})")
             return False
-        self.codes[code] = f"{self.file}:{node.get(_LINE)}"
+        self.codes[code] = f"{self.file}:{line}"
         return True
 
     # plans
@@ -665,211 +584,153 @@ class _PlanReader:
         document = _read_yaml(path, self.file, self.errors)
         if document is None and not self.errors_for_file():
             self.error(None, "empty file: a plan file needs a 'plan:' mapping and a 'columns:' list")
-            return None
+            return
         if document is None:
             return
         if not isinstance(document, dict) or not isinstance(document.get("plan"), dict):
-            self.error(
-                document if isinstance(document, dict) else None,
-                "a plan file needs a 'plan:' mapping and a 'columns:' list",
-            )
-            return None
-        self.check_fields(document, {"plan", "columns"}, "plan file")
+            line = document.get(LINE_KEY) if isinstance(document, dict) else None
+            self.error(line, "a plan file needs a 'plan:' mapping and a 'columns:' list")
+            return
+        shape = self.node(seedfiles.PlanFile, document)
         plan = self.plan_header(document["plan"])
-        columns = list(self.each(document, "columns", "column"))
-        if plan is None:
+        if plan is None or shape is None:
             return
         numbers: set[int] = set()
-        for column in columns:
+        for column in self.each(seedfiles.ColumnNode, shape, "columns", shape.columns):
             self.column(plan, column, numbers)
 
-    def plan_header(self, node: dict) -> SeedPlan | None:
-        self.check_fields(node, PLAN_FIELDS, "plan")
-        required = ("key", "code_prefix", "title", "region", "period", "document_kind", "source")
-        if not self.require(node, required, "plan"):
+    def plan_header(self, mapping: dict) -> SeedPlan | None:
+        header = self.node(seedfiles.PlanHeader, mapping)
+        if header is None:
             return None
-        key = self.text(node, "key") or ""
-        if key in self.plans:
-            self.error(node, f"duplicate plan key {key}")
+        if header.key in self.plans:
+            self.error(header.at, f"duplicate plan key {header.key}")
             return None
-        region = self.place(node, node["region"], None)
-        period = node["period"]
-        if not (
-            isinstance(period, list)
-            and len(period) == 2
-            and all(_is_whole(y) for y in period)
-            and period[0] <= period[1]
-        ):
-            self.error(node, f"period must be [start year, end year], not {shorten(period)}")
-            return None
-        issued = node.get("issued")
-        if issued is not None and (not isinstance(issued, date) or isinstance(issued, datetime)):
-            self.error(node, f"issued must be a date (YYYY-MM-DD), not {shorten(issued)}")
-            return None
-        if node["document_kind"] not in DocumentKind.values():
-            self.error(
-                node,
-                f"unknown document_kind {shorten(node['document_kind'])}; allowed: {', '.join(DocumentKind.values())}",
-            )
+        region = self.place(header.at, header.region, None)
         if region is None:
             return None
         plan = SeedPlan(
-            key=key,
-            code_prefix=self.text(node, "code_prefix") or "",
-            title=self.text(node, "title") or "",
-            issuer=self.text(node, "issuer"),
+            key=header.key,
+            code_prefix=header.code_prefix,
+            title=header.title,
+            issuer=header.issuer,
             region_code=region,
-            period_start=period[0],
-            period_end=period[1],
-            issued=issued,
-            document_kind=str(node["document_kind"]),
-            source_file=self.text(node, "source") or "",
+            period_start=header.period[0],
+            period_end=header.period[1],
+            issued=header.issued,
+            document_kind=header.document_kind,
+            source_file=header.source,
         )
-        self.plans[key] = plan
-        self.add(node, self.bundle.plans, plan)
+        self.plans[plan.key] = plan
+        self.add(header.at, self.bundle.plans, plan)
         return plan
 
-    def column(self, plan: SeedPlan, node: dict, numbers: set[int]) -> None:
-        self.check_fields(node, COLUMN_FIELDS, "column")
-        if not self.require(node, ("number", "title", "kind", "line"), "column"):
+    def column(self, plan: SeedPlan, column: seedfiles.ColumnNode, numbers: set[int]) -> None:
+        if column.number in numbers:
+            self.error(column.at, f"column number must be a unique whole number, not {shorten(column.number)}")
             return
-        number, kind = node["number"], node["kind"]
-        if not _is_whole(number) or number in numbers:
-            self.error(node, f"column number must be a unique whole number, not {shorten(number)}")
-            return None
-        seedable = (ColumnKind.PROJECTS.value, ColumnKind.PLACES.value)  # indicators have files of their own
-        if kind not in seedable:
-            self.error(node, f"unknown column kind {shorten(kind)}; allowed: {', '.join(seedable)}")
-            return None
-        numbers.add(number)
+        numbers.add(column.number)
         self.add(
-            node, plan.columns, SeedColumn(number, self.text(node, "title") or "", kind, self.line(node, node["line"]))
+            column.at,
+            plan.columns,
+            SeedColumn(number=column.number, title=column.title, kind=column.kind, source_line=column.line),
         )
-        for group in self.each(node, "groups", "group"):
-            self.group(plan, number, kind, node, group)
+        for group in self.each(seedfiles.GroupNode, column, "groups", column.groups):
+            self.group(plan, column, group)
 
-    def group(self, plan: SeedPlan, number: int, kind: str, column: dict, node: dict) -> None:
-        self.check_fields(node, GROUP_FIELDS, "group")
-        label = self.text(node, "label")
-        if kind == ColumnKind.PLACES:
-            for place in self.each(node, "places", "place"):
-                self.place_item(plan, number, label, node, place)
+    def group(self, plan: SeedPlan, column: seedfiles.ColumnNode, group: seedfiles.GroupNode) -> None:
+        if column.kind == ColumnKind.PLACES:
+            for place in self.each(seedfiles.PlaceNode, group, "places", group.places):
+                self.place_item(plan, column.number, group, place)
             return
-        for item in self.each(node, "items", "item"):
-            self.project(plan, number, label, column, node, item)
+        for item in self.each(seedfiles.ItemNode, group, "items", group.items):
+            self.project(plan, column, group, item)
 
-    def project(self, plan: SeedPlan, number: int, label: str | None, column: dict, group: dict, node: dict) -> None:
-        self.check_fields(node, ITEM_FIELDS, "item")
-        if not self.require(node, ("code", "name", "line"), "item"):
-            return
-        code = self.text(node, "code") or ""
-        valid = self.claim_code(node, code, PROJECT_CODE, f"{plan.code_prefix}-{number:02d}-001")
-        if valid and not code.startswith(f"{plan.code_prefix}-{number:02d}-"):
+    def project(
+        self, plan: SeedPlan, column: seedfiles.ColumnNode, group: seedfiles.GroupNode, item: seedfiles.ItemNode
+    ) -> None:
+        number = column.number
+        valid = self.claim_code(item.at, item.code, PROJECT_CODE, f"{plan.code_prefix}-{number:02d}-001")
+        if valid and not item.code.startswith(f"{plan.code_prefix}-{number:02d}-"):
             self.error(
-                node,
-                f"code {code} does not belong to 专栏 {number} of {plan.key} "
+                item.at,
+                f"code {item.code} does not belong to 专栏 {number} of {plan.key} "
                 f"(expected {plan.code_prefix}-{number:02d}-NNN)",
             )
-        kind = self.choice(node, "kind", ProjectKind.PROJECT.value, ProjectKind.values())
-        sector = node.get("sector") or group.get("sector") or column.get("sector")
-        if not self.is_scalar(node, "sector", sector, "a sector code"):
-            sector = None
-        elif sector not in self.sectors:
-            self.error(node, f"unknown sector {shorten(sector)}{vocab.did_you_mean(str(sector), self.sectors, 2)}")
-        build = self.choice(node, "build", None, BuildType.values())
-        status = self.choice(node, "status", Status.IDENTIFICATION.value, Status.values())
-        level = self.choice(
-            node, "level", group.get("level") or column.get("level") or ProjectLevel.COUNTY.value, ProjectLevel.values()
-        )
-        divisions = self.divisions(plan, node, group)
+        sector = item.sector or group.sector or column.sector
+        level = item.level or group.level or column.level or ProjectLevel.COUNTY.value
+        problems = [
+            seedfiles.scalar_problem("sector", sector, "a sector code", optional=False),
+            seedfiles.choice_problem("level", level, PROJECT_LEVELS),
+        ]
+        for problem in problems:
+            if problem:
+                self.error(item.at, problem)
+        if not problems[0] and sector not in self.sectors:
+            self.error(item.at, f"unknown sector {shorten(sector)}{vocab.did_you_mean(str(sector), self.sectors, 2)}")
         self.add(
-            node,
+            item.at,
             self.bundle.projects,
             SeedProject(
-                code=code,
-                name=self.text(node, "name") or "",
+                code=item.code,
+                name=item.name,
                 plan_key=plan.key,
                 column_number=number,
-                group_label=label,
-                kind=kind,
+                group_label=group.label,
+                kind=item.kind,
                 sector_code=str(sector),
-                build_type=build,
-                quantity=self.text(node, "quantity"),
-                source_line=self.line(node, node["line"]),
-                note=self.text(node, "note"),
-                division_codes=divisions,
-                status=status,
+                build_type=item.build,
+                quantity=item.quantity,
+                source_line=item.line,
+                note=item.note,
+                division_codes=self.divisions(plan, item, group),
+                status=item.status,
                 level=level,
-                quote=self.quote(node),
+                quote=item.quote,
             ),
         )
 
-    def quote(self, node: dict) -> str | None:
-        value = node.get("quote")
-        if value is None:
-            return None
-        if not isinstance(value, str) or not value.strip() or "\n" in value.strip():
-            self.error(node, f"quote must be the plan's words on one line, not {value!r}")
-            return None
-        if len(value.strip()) > QUOTE_MAX:
-            self.error(
-                node,
-                f"quote is {len(value.strip())} characters long; trim it to the item's clause (at most {QUOTE_MAX})",
-            )
-            return None
-        return value.strip()
-
-    def place_item(self, plan: SeedPlan, number: int, label: str | None, group: dict, node: dict) -> None:
-        self.check_fields(node, PLACE_FIELDS, "place")
-        if not self.require(node, ("name", "line"), "place"):
-            return
-        county = node.get("county") or group.get("county") or plan.region_code
-        code = self.place(node, county, plan.region_code)
-        key = (plan.key, number, label or "", self.text(node, "name") or "", code)
+    def place_item(self, plan: SeedPlan, number: int, group: seedfiles.GroupNode, place: seedfiles.PlaceNode) -> None:
+        county = place.county or group.county or plan.region_code
+        code = self.place(place.at, county, plan.region_code)
+        key = (plan.key, number, group.label or "", place.name, code)
         if code and key in self.place_keys:
-            self.error(
-                node, f"duplicate place {key[3]} in {key[2] or 'this column'} (first listed at {self.place_keys[key]})"
-            )
+            where = group.label or "this column"
+            self.error(place.at, f"duplicate place {place.name} in {where} (first listed at {self.place_keys[key]})")
         elif code:
-            self.place_keys[key] = f"{self.file}:{node.get(_LINE)}"
+            self.place_keys[key] = f"{self.file}:{place.at}"
             self.add(
-                node,
+                place.at,
                 self.bundle.places,
                 SeedPlace(
-                    plan.key, number, label or "", key[3], code, self.line(node, node["line"]), self.text(node, "note")
+                    plan_key=plan.key,
+                    column_number=number,
+                    role=group.label or "",
+                    name=place.name,
+                    division_code=code,
+                    source_line=place.line,
+                    note=place.note,
                 ),
             )
 
-    def choice(self, node: dict, key: str, default, allowed) -> Any:
-        value = node.get(key, default)
-        if value is not None and value not in allowed:
-            self.error(node, f"unknown {key} {shorten(value)}; allowed: {', '.join(allowed)}")
-        return value
-
-    def line(self, node: dict, value: Any) -> int:
-        if not _is_whole(value) or value < 1:
-            self.error(node, f"line must be a positive line number, not {shorten(value)}")
-            return 0
-        return value
-
-    def divisions(self, plan: SeedPlan, node: dict, group: dict) -> tuple[str, ...]:
-        values = node.get("counties") or node.get("county")
+    def divisions(self, plan: SeedPlan, item: seedfiles.ItemNode, group: seedfiles.GroupNode) -> tuple[str, ...]:
+        line, values = item.at, item.counties or item.county
         if values is None:
-            node, values = group, group.get("counties") or group.get("county")
+            line, values = group.at, group.counties or group.county
         if values is None:
             return (plan.region_code,)
         if values == "all":
             return tuple(p.code for p in self.gazetteer.children(plan.region_code))
         if not isinstance(values, list):
             values = [values]
-        codes = [self.location(node, value, plan.region_code) for value in values]
+        codes = [self.location(line, value, plan.region_code) for value in values]
         return tuple(dict.fromkeys(c for c in codes if c))
 
-    def location(self, node: dict, value: Any, region_code: str) -> str | None:
+    def location(self, line: int | None, value: Any, region_code: str) -> str | None:
         """Where a work stands: a county-level division, or `unspecified` (stored as the region itself)."""
         if str(value).strip() == vocab.PREFECTURE_LEVEL:
             self.error(
-                node,
+                line,
                 f"{vocab.PREFECTURE_LEVEL} is retired: name the county where the work stands, "
                 f"or write {UNSPECIFIED} if the plan does not say; "
                 f"a prefecture-level work also takes level: 市级",
@@ -877,15 +738,16 @@ class _PlanReader:
             return None
         if str(value).strip() == UNSPECIFIED:
             return region_code
-        return self.place(node, value, region_code)
+        return self.place(line, value, region_code)
 
-    def place(self, node: dict, value: Any, region_code: str | None) -> str | None:
-        if not self.is_scalar(node, "county", value, "a county name or code"):
+    def place(self, line: int | None, value: Any, region_code: str | None) -> str | None:
+        if not isinstance(value, str | int | float | date):
+            self.error(line, f"county must be a county name or code, not {kind_of(value)} {shorten(value, 40)}")
             return None
         try:
             return self.gazetteer.resolve(str(value), region_code).code
         except UserInputError as error:
-            self.error(node, str(error))
+            self.error(line, str(error))
             return None
 
     # links
@@ -897,30 +759,34 @@ class _PlanReader:
             return
         if not isinstance(document, dict):
             self.error(None, "a links file needs 'part_of:' and/or 'same_work:' lists")
-            return None
+            return
         if path.stem not in self.plans:
             self.error(
-                document,
+                document.get(LINE_KEY),
                 f"links file named after no plan: {path.stem!r}; known plans: {', '.join(self.plans) or 'none'}",
             )
-        self.check_fields(document, set(LINK_SECTIONS), "links file")
-        for relation, (target_key, members_key) in LINK_SECTIONS.items():
-            for entry in self.each(document, relation, f"{relation} entry"):
-                self.link_entry(relation, target_key, members_key, entry)
-
-    def link_entry(self, relation: str, target_key: str, members_key: str, node: dict) -> None:
-        self.check_fields(node, {target_key, members_key, "reason"}, f"{relation} entry")
-        if not self.require(node, (target_key, members_key, "reason"), relation):
+        links = self.node(seedfiles.LinksFile, document)
+        if links is None:
             return
-        members = node[members_key]
-        if not isinstance(members, list) or not members:
-            self.error(node, f"{members_key} must be a list of item codes, not {shorten(members, 40)}")
-            return None
-        target, reason = self.text(node, target_key), self.text(node, "reason")
-        codes = [str(m).strip() for m in members if self.is_scalar(node, members_key, m, "an item code")]
-        if target and reason:
-            for code in codes:
-                self.bundle.links.append(SeedLink(relation, code, target, reason, self.file, node.get(_LINE)))
+        for entry in self.each(seedfiles.PartOfEntry, links, "part_of", links.part_of):
+            self.link(LinkRelation.PART_OF, entry.whole, entry.parts, entry)
+        for other in self.each(seedfiles.SameWorkEntry, links, "same_work", links.same_work):
+            self.link(LinkRelation.SAME_WORK, other.primary, other.others, other)
+
+    def link(
+        self, relation: str, target: str, members: list[str], entry: seedfiles.PartOfEntry | seedfiles.SameWorkEntry
+    ) -> None:
+        for code in members:
+            self.bundle.links.append(
+                SeedLink(
+                    relation=relation,
+                    project_code=code,
+                    target_code=target,
+                    reason=entry.reason,
+                    file=self.file,
+                    line=entry.at,
+                )
+            )
 
     # indicators
 
@@ -930,71 +796,47 @@ class _PlanReader:
         if document is None:
             return
         if not isinstance(document, dict) or "plan" not in document:
-            self.error(
-                document if isinstance(document, dict) else None,
-                "an indicator file needs 'plan:' (a plan key) and 'tables:'",
-            )
-            return None
-        self.check_fields(document, {"plan", "tables"}, "indicator file")
-        plan = self.plans.get(self.text(document, "plan") or "")
+            line = document.get(LINE_KEY) if isinstance(document, dict) else None
+            self.error(line, "an indicator file needs 'plan:' (a plan key) and 'tables:'")
+            return
+        indicators = self.node(seedfiles.IndicatorFile, document)
+        if indicators is None:
+            return
+        plan = self.plans.get(indicators.plan or "")
         if plan is None:
             known = ", ".join(self.plans) or "none"
-            self.error(document, f"unknown plan {shorten(document['plan'])}; known plans: {known}")
-            return None
-        for table in self.each(document, "tables", "table"):
-            self.indicator_table(plan, table)
-
-    def indicator_table(self, plan: SeedPlan, node: dict) -> None:
-        self.check_fields(node, TABLE_FIELDS, "table")
-        if not self.require(node, ("code", "label", "line"), "table"):
+            self.error(indicators.at, f"unknown plan {shorten(document['plan'])}; known plans: {known}")
             return
-        column = node.get("column")
-        if column is not None and not _is_whole(column):
-            self.error(node, f"column must be a 专栏 number, not {shorten(column)}")
-            return None
-        for row in self.each(node, "rows", "indicator row"):
-            self.indicator(plan, node, row)
+        for table in self.each(seedfiles.TableNode, indicators, "tables", indicators.tables):
+            for row in self.each(seedfiles.IndicatorRow, table, "rows", table.rows):
+                self.indicator(plan, table, row)
 
-    def indicator(self, plan: SeedPlan, table: dict, node: dict) -> None:
-        self.check_fields(node, ROW_FIELDS, "indicator row")
-        if not self.require(node, ("code", "name", "line"), "indicator row"):
-            return
-        code = self.text(node, "code") or ""
-        self.claim_code(node, code, INDICATOR_CODE, f"{table['code']}-001")
-        attribute = self.choice(node, "attribute", None, IndicatorAttribute.values())
-        baseline, target = self.text(node, "baseline"), self.text(node, "target")
+    def indicator(self, plan: SeedPlan, table: seedfiles.TableNode, row: seedfiles.IndicatorRow) -> None:
+        self.claim_code(row.at, row.code, INDICATOR_CODE, f"{table.code}-001")
         self.add(
-            node,
+            row.at,
             self.bundle.indicators,
             SeedIndicator(
-                code=code,
+                code=row.code,
                 plan_key=plan.key,
-                table_code=self.text(table, "code") or "",
-                table_label=self.text(table, "label") or "",
-                column_number=table.get("column"),
-                section=self.text(node, "section"),
-                name=self.text(node, "name") or "",
-                scope=self.text(node, "scope"),
-                unit=self.text(node, "unit"),
-                baseline_label=self.text(node, "baseline_label") or self.text(table, "baseline_label"),
-                baseline=baseline,
-                baseline_value=parse_number(baseline),
-                target_label=self.text(node, "target_label") or self.text(table, "target_label"),
-                target=target,
-                target_value=parse_number(target),
-                attribute=attribute,
-                source_line=self.line(node, node["line"]),
-                note=self.text(node, "note"),
+                table_code=table.code,
+                table_label=table.label,
+                column_number=table.column,
+                section=row.section,
+                name=row.name,
+                scope=row.scope,
+                unit=row.unit,
+                baseline_label=row.baseline_label or table.baseline_label,
+                baseline=row.baseline,
+                baseline_value=parse_number(row.baseline),
+                target_label=row.target_label or table.target_label,
+                target=row.target,
+                target_value=parse_number(row.target),
+                attribute=row.attribute,
+                source_line=row.line,
+                note=row.note,
             ),
         )
-
-
-def _is_whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _kind_of(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", bool: "a boolean"}.get(type(value), f"a {type(value).__name__}")
 
 
 def validate_links(bundle: SeedBundle) -> list[SeedError]:
@@ -1190,8 +1032,14 @@ def apply(session: Session, bundle: SeedBundle, *, prune: bool = False, today: d
     return report
 
 
-def _as_dict(record) -> dict:
-    return {f.name: getattr(record, f.name) for f in fields(record)}
+def _as_dict(record: BaseModel) -> dict:
+    """The record's fields, one level deep (a plan's columns stay records)."""
+    return {name: getattr(record, name) for name in _field_names(type(record))}
+
+
+@functools.cache
+def _field_names(record_type: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(record_type.model_fields)
 
 
 def _upsert_rows(session: Session, table: str, key: str, rows: list[dict]) -> int:

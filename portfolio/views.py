@@ -8,7 +8,7 @@ and JSON for the same question. No Typer, no Rich, no HTML here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date
+from datetime import date
 from typing import NamedTuple
 
 from portfolio.errors import UserInputError
@@ -258,34 +258,6 @@ def status_rows(events) -> list[tuple]:
 # --- a project's whole record ------------------------------------------------------------
 
 
-def history_columns() -> list[Col]:
-    """The columns of `projects history`: status, field and report events."""
-    return [
-        Col("id", "编号", "code"),
-        Col("effective_date", "日期", "date"),
-        Col("what", "事项"),
-        Col("old", "原值"),
-        Col("new", "新值"),
-        Col("note", "备注"),
-        Col("actor", "记录人"),
-        Col("recorded_at", "记录时间", "datetime"),
-        Col("retracted", "撤销"),
-        Col("origin", "来源"),
-    ]
-
-
-def history_rows(events, *, machine: bool = False) -> list:
-    """Table text for people; ISO 8601 times with their UTC offset for files and JSON."""
-    return [
-        event._replace(recorded_at=event.recorded_at.isoformat() if machine else utc_text(event.recorded_at))
-        for event in events
-    ]
-
-
-def utc_text(moment) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
 # --- summaries -------------------------------------------------------------------------
 
 DIMENSION_LABELS = {
@@ -343,18 +315,6 @@ def summary_table(
 
 
 # --- progress reporting ------------------------------------------------------------------
-
-
-def light_columns() -> list[Col]:
-    """The columns of `report lights`."""
-    return [
-        Col("code", "编号", "code"),
-        Col("name", "名称"),
-        Col("office", "填报单位"),
-        Col("status", "状态"),
-        Col("light", "预警"),
-        Col("reasons", "原因"),
-    ]
 
 
 RATE_LABELS = {

@@ -12,8 +12,11 @@ import pytest
 from openpyxl import load_workbook
 from test_cli_terminal import ANSI, WIDTHS, assert_fits, cells, headers, table_lines
 
+from portfolio.history import HistoryEvent
+from portfolio.reports.lights import LightRow
+from portfolio.rows import row_columns
 from portfolio.terminal import tokens, wrap
-from portfolio.views import history_columns, light_columns, rate_columns, reference_columns
+from portfolio.views import rate_columns, reference_columns
 
 PERIOD = "2026-11"
 PROGRESS = "主体工程完成约60%，G318线连接段2×10MW配套工程正在施工，预计2027年3月竣工"
@@ -112,7 +115,7 @@ def test_report_lights_keep_codes_dates_and_numbers_whole(reported, terminal, wi
     output = terminal(width, "report", "lights", "--period", PERIOD, "--county", "江孜")
     assert_fits(output, width)
     assert {"编号", "名称", "预警"} <= set(headers(output))
-    assert assert_whole(output, rows, light_columns()) > 2 * len(rows)
+    assert assert_whole(output, rows, row_columns(LightRow)) > 2 * len(rows)
     assert f"{len(rows)} 项" in output
     title = next(line for line in output.splitlines() if PERIOD in line)
     assert title.strip() == f"{PERIOD} 预警"
@@ -140,7 +143,7 @@ def test_a_project_history_keeps_ids_dates_and_values_whole(reported, terminal, 
     output = terminal(width, "projects", "history", code)
     assert_fits(output, width)
     assert headers(output)[:3] == ["编号", "日期", "事项"]
-    assert assert_whole(output, rows, history_columns(), skip=("recorded_at",)) >= 2 * len(rows)
+    assert assert_whole(output, rows, row_columns(HistoryEvent), skip=("recorded_at",)) >= 2 * len(rows)
     assert "60%" in output and "1,200万元" in output.replace("\n", "")
 
 

@@ -77,6 +77,14 @@ def _errors(tmp_path, plan_text: str) -> list[str]:
             SMALL_PLAN.replace("quantity: 3项\n            line: 12", "quantity: 3项\n            line: true"),
             "test-plan.yaml:27: line must be a positive line number, not True",
         ),
+        (
+            SMALL_PLAN.replace("    title: 供水工程\n", "    title: 供水工程\n    2024-01-01: x\n"),
+            "test-plan.yaml:12: unknown field datetime.date(2024, 1, 1) in column",
+        ),
+        (
+            SMALL_PLAN.replace("    groups:\n", "    groups: [芒康县]\n    unused:\n"),
+            "test-plan.yaml:12: each entry of 'groups' must be a group (a mapping), not a str '芒康县'",
+        ),
     ],
 )
 def test_malformed_plan_files_give_file_line_messages(tmp_path, plan_text, expected):

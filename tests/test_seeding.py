@@ -53,6 +53,17 @@ def test_every_problem_is_reported_at_once(tmp_path):
     assert len(_errors(tmp_path, text_)) >= 4  # the county and each item's sector
 
 
+def test_an_unknown_field_does_not_hide_the_other_problems_of_its_mapping(tmp_path):
+    item = "{code: TP-02-001, name: 芒康县测试水厂, line: 11}"
+    text_ = SMALL_PLAN.replace(item, "{code: TP-02-001, nmae: 水厂, line: 0}")
+    errors = [e.split("test-plan.yaml:")[-1] for e in _errors(tmp_path, text_)]
+    assert errors == [
+        "22: unknown field 'nmae' in item (did you mean name?)",
+        "22: item: missing required field 'name'",
+        "22: line must be a positive line number, not 0",
+    ]
+
+
 def test_not_utf8_and_empty_files(tmp_path):
     seed_dir = make_seed_dir(tmp_path)
     (seed_dir / "plans" / "gbk.yaml").write_bytes("plan: 规划".encode("gbk"))

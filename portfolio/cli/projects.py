@@ -29,7 +29,6 @@ from portfolio.cli._options import (
 from portfolio.cli._output import atomic_output, check_output_path, emit
 from portfolio.errors import UserInputError
 from portfolio.i18n import plural
-from portfolio.views import history_columns, history_rows
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -231,8 +230,7 @@ def project_history(
 
     with app_context(ctx).session() as session:
         events = history.history(session, code)
-        machine = fmt not in ("table", "plain") or output is not None
-        emit(history_rows(events, machine=machine), history_columns(), fmt, output, force=force, title=code.upper())
+        emit(events, history.HistoryEvent, fmt, output, force=force, title=code.upper())
 
 
 ByOption = Annotated[

@@ -12,7 +12,7 @@ from portfolio.cli._options import ColumnsOption, CountyOption, ForceOption, For
 from portfolio.cli._output import atomic_output, check_output_path, emit
 from portfolio.errors import UserInputError
 from portfolio.i18n import plural, t, translate_message
-from portfolio.views import light_columns, rate_columns
+from portfolio.views import rate_columns
 
 report_app = typer.Typer(no_args_is_help=True, help="Progress reporting (调度): sheets, import, lights, rates.")
 
@@ -185,7 +185,7 @@ def lights(
         rows = rules.lights(session, reporting, offices, wanted[light.strip().lower()] if light else None)
     emit(
         rows,
-        light_columns(),
+        rules.LightRow,
         fmt,
         output,
         force=force,

@@ -6,9 +6,10 @@ from pathlib import Path
 
 from portfolio.reports.lights import BREAKDOWNS, LightRow, RateRow
 from portfolio.reports.periods import Period
+from portfolio.rows import row_columns
 
 RATE_HEADERS = ("项目数", "开工率(%)", "投资完成率(%)", "按期竣工率(%)", "填报率(%)", "红灯", "黄灯")
-LIGHT_HEADERS = ("编号", "名称", "填报单位", "状态", "预警", "原因")
+LIGHT_COLUMN = 1 + [c.key for c in row_columns(LightRow)].index("light")  # the cell coloured red or yellow
 
 
 def write_bulletin(
@@ -47,14 +48,15 @@ def write_bulletin(
             chart.height, chart.width = max(8, groups * 0.9), 22
             sheet.add_chart(chart, "J2")
     sheet = workbook.create_sheet("预警")
-    sheet.append(list(LIGHT_HEADERS))
+    columns = row_columns(LightRow)
+    sheet.append([c.label for c in columns])
     for cell in sheet[1]:
         cell.font = bold
     fills = {"红": PatternFill("solid", fgColor="F8CBAD"), "黄": PatternFill("solid", fgColor="FFE699")}
     for light_row in light_rows:
-        sheet.append(list(light_row))
+        sheet.append([getattr(light_row, c.key) for c in columns])
         if light_row.light in fills:
-            sheet.cell(row=sheet.max_row, column=5).fill = fills[light_row.light]
+            sheet.cell(row=sheet.max_row, column=LIGHT_COLUMN).fill = fills[light_row.light]
     for letter, width in zip("ABCDEF", (14, 36, 18, 8, 6, 90)):
         sheet.column_dimensions[letter].width = width
     workbook.save(path)

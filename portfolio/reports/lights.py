@@ -21,6 +21,7 @@ from portfolio.errors import UserInputError
 from portfolio.fields import as_text
 from portfolio.models import AnnualPlan, PeriodReport, Plan, Project, Sector
 from portfolio.reports.periods import Offices, Period
+from portfolio.rows import Kind, col
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -74,13 +75,16 @@ class ProjectState:
         return self
 
 
-class LightRow(NamedTuple):
-    code: str
-    name: str
-    office: str
-    status: str
-    light: str  # 红 / 黄 / 绿
-    reasons: str
+@dataclass(frozen=True)
+class LightRow:
+    """A project's light in a period: the row of `report lights`."""
+
+    code: str = col("编号", Kind.CODE, brief=True)
+    name: str = col("名称", brief=True)
+    office: str = col("填报单位", brief=True)
+    status: str = col("状态", brief=True)
+    light: str = col("预警", brief=True)  # 红 / 黄 / 绿
+    reasons: str = col("原因", brief=True)
 
 
 def rules(state: ProjectState, period: Period) -> list[tuple[str, str]]:

@@ -66,11 +66,11 @@ def project(request: Request, code: str) -> Response:
 def history(request: Request, code: str) -> Response:
     """Status, field and report events, oldest first; retracted ones stay, with `retracted` set."""
     from portfolio import history as record
-    from portfolio.views import as_dicts, history_columns, history_rows
+    from portfolio.rows import record as machine_record
 
     with session(request) as opened:
         try:
-            return DataResponse(as_dicts(history_rows(record.history(opened, code), machine=True), history_columns()))
+            return DataResponse([machine_record(event) for event in record.history(opened, code)])
         except UserInputError as error:
             raise NotFound(str(error)) from None
 
@@ -119,11 +119,11 @@ def report_summary(
 def report_lights(request: Request, period: PeriodDep, light: LightQuery = None) -> Response:
     """Each tracked project's light for a period with its reasons, red first."""
     from portfolio.reports import lights as rules
-    from portfolio.views import as_dicts, light_columns
+    from portfolio.rows import record
 
     wanted = check_light(light)
     with session(request) as opened:
-        return DataResponse(as_dicts(rules.lights(opened, period, None, wanted), light_columns()))
+        return DataResponse([record(row) for row in rules.lights(opened, period, None, wanted)])
 
 
 def _reference(request: Request, name: str, **arguments) -> Response:

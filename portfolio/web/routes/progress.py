@@ -99,12 +99,11 @@ def export_rates(request: Request, by: str, fmt: str, period: PeriodDep) -> Resp
 def export_lights(request: Request, fmt: str, period: PeriodDep, light: LightQuery = None) -> Response:
     """The lights list (the rows of `report lights`) as CSV, xlsx or JSON."""
     from portfolio.reports import lights as rules
-    from portfolio.views import light_columns
 
     wanted = check_light(light)
     with session(request) as opened:
         rows = rules.lights(opened, period, None, wanted)
-    return download(rows, light_columns(), fmt, f"lights-{period}", "预警")
+    return download(rows, rules.LightRow, fmt, f"lights-{period}", "预警")
 
 
 @router.get("/progress/bulletin-{period_text}.xlsx")
@@ -130,9 +129,15 @@ def bulletin(request: Request, period_text: str) -> Response:
 
 
 def download(rows, columns, fmt: str, name: str, sheet: str) -> Response:
+    """Rows as a CSV, xlsx or JSON attachment; `columns` is a row type of portfolio.rows (its fields
+    give the columns) or a list of Col for rows of tuples."""
     from portfolio import render
     from portfolio.views import as_dicts
 
+    if isinstance(columns, type):
+        from portfolio.rows import for_output
+
+        columns, rows = for_output(columns, rows, fmt)
     if fmt == "xlsx":
         buffer = io.BytesIO()
         render.write_xlsx(buffer, rows, columns, sheet_title=sheet)

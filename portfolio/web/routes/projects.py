@@ -168,7 +168,8 @@ SAVED = {"status": "已保存状态。", "fields": "已保存字段。", "report
 def project(request: Request, code: str):
     from portfolio import history, queries
     from portfolio.models import id_of
-    from portfolio.views import detail_optional_fields, division_label, history_rows
+    from portfolio.rows import displayed
+    from portfolio.views import detail_optional_fields, division_label
     from portfolio.vocab import STATUS_ENGLISH
     from portfolio.web.routes.account import may_edit
 
@@ -177,7 +178,7 @@ def project(request: Request, code: str):
             detail = queries.project_detail(opened, code)
         except UserInputError as error:
             raise NotFound(str(error)) from None
-        events = history_rows(history.history(opened, detail.project.code))
+        events = [displayed(event) for event in history.history(opened, detail.project.code)]
         # rendered inside the session: the template reads the plan, 专栏 and sector rows
         return templates.TemplateResponse(
             request,

@@ -118,6 +118,7 @@ CATALOGUE: dict[str, str] = {
     "Commands": "命令",
     "required": "必填",
     "default": "默认",
+    "env var": "环境变量",
     # --- messages and errors ---
     "error: {message}": "错误：{message}",
     "{message} (see `{command} --help`)": "{message}（见 `{command} --help`）",
@@ -127,6 +128,17 @@ CATALOGUE: dict[str, str] = {
     "Missing argument '{name}'.": "缺少参数 '{name}'。",
     "Missing parameter: {name}": "缺少参数：{name}",
     "Got unexpected extra argument ({name})": "多余的参数（{name}）",
+    "Option '{name}' does not take a value.": "选项 '{name}' 不带值。",
+    "invalid value for {name}: {reason}": "{name} 的值有误：{reason}",
+    "it must be at least {n}": "不能小于 {n}",
+    "it must be at most {n}": "不能大于 {n}",
+    "it must be a whole number": "须为整数",
+    "it must be a number": "须为数字",
+    "{path} does not exist": "{path} 不存在",
+    "{path} is a file, not a folder": "{path} 是文件，不是文件夹",
+    "{path} is a folder, not a file": "{path} 是文件夹，不是文件",
+    "{path} cannot be read (no permission)": "无法读取 {path}（没有权限）",
+    "{path} cannot be written (no permission)": "无法写入 {path}（没有权限）",
     "{n} status update recorded from {path}": "已从 {path} 记录 {n} 条状态更新",
     "wrote {n} row to {path}": "已写入 {n} 行到 {path}",
     "no matching projects": "没有符合条件的项目",
@@ -139,6 +151,7 @@ CATALOGUE: dict[str, str] = {
     "showing {shown} of {total}": "显示 {shown} / {total}",
     "{n} column not shown ({labels}): choose columns with --columns, or see every one with --format plain": "未显示 {n} 列（{labels}）：用 --columns 选择列，或用 --format plain 查看全部",
     "other": "其他",
+    "no bar to draw: every value is 0": "无数据（各项均为 0，不画条形图）",
     # --- counted messages (plural() looks the Chinese up under the singular) ---
     "; {n} row repeats the current status and was skipped": "；{n} 行与当前状态相同，已跳过",
     "dry run: {n} update is valid": "试运行：{n} 条更新有效",
@@ -522,6 +535,83 @@ ERRORS: dict[str, str] = {
     "choose the filled-in sheet to upload (.xlsx .xls .csv .tsv .txt)": "请选择要上传的填报表（.xlsx .xls .csv .tsv .txt）",
     "the file is larger than {n} MB; is it the fill-in sheet?": "文件大于 {n} MB；是填报表吗？",
 }
+# The diagnostics of `portfolio seed check` (portfolio/seeding.py), after their file:line. Field and key
+# names of the seed files (code, quote, part_of …) stay as written in the files.
+SEED_ERRORS: dict[str, str] = {
+    "ok: {plans} plans, {projects} projects and programmes, {indicators} indicators, {places} places, "
+    "{divisions} divisions, {sectors} sectors": "检查通过：{plans} 个规划、{projects} 个项目和项目群、{indicators} 个指标、"
+    "{places} 个城镇、{divisions} 个行政区划、{sectors} 个行业",
+    "aliases (*name) are not allowed in seed files: write the value out": "种子文件中不能用别名（`*name`）：请把值写出来",
+    "nested more than {n} levels deep": "嵌套超过 {n} 层",
+    "not UTF-8 text (byte {n})": "不是 UTF-8 文本（第 {n} 个字节）",
+    "cannot read: {reason}": "无法读取：{reason}",
+    "bad YAML: {message}": "YAML 格式有误：{message}",
+    "a {kind} cannot be a key": "{kind}不能作键",
+    "duplicate key {value}": "键 {value} 重复",
+    "impossible {what} {shown}: {reason}": "不存在的{what} {shown}：{reason}",
+    "missing columns: {columns}": "缺少列：{columns}",
+    "malformed CSV: {error} (an unbalanced quote?)": "CSV 格式有误：{error}（引号不成对？）",
+    "cannot read CSV: {error}": "无法读取 CSV：{error}",
+    "a quoted field runs on to line {n} (an unbalanced quote?)": "带引号的字段一直延续到第 {n} 行（引号不成对？）",
+    "{n} fields, but the header has {m}": "有 {n} 个字段，但表头有 {m} 个",
+    "no plan files (*.yaml) found": "没有找到规划文件 (*.yaml)",
+    "code and name are required": "`code` 和 `name` 必填",
+    "code and label_zh are required": "`code` 和 `label_zh` 必填",
+    "duplicate division code {code}": "行政区划代码 {code} 重复",
+    "unknown parent code {code}": "未知的上级代码 {code}",
+    "division {code} is its own parent": "行政区划 {code} 的上级是它自己",
+    "division {code} is its own ancestor ({loop})": "行政区划 {code} 是它自己的上级（{loop}）",
+    "duplicate sector code {code}": "行业代码 {code} 重复",
+    "{name} {shown} is out of range (at most {bound})": "{name} {shown} 超出范围（最大 {bound}）",
+    "review marker left from a draft: check the item, then remove the `review:` line": "草稿留下的复核标记：核对该条目后删除 `review:` 行",
+    "TODO left in a seed file: fill it in": "种子文件中留有 TODO：请填写",
+    "unknown field {value} in {what}{hint}": "{what}中有未知字段 {value}{hint}",
+    "{what}: missing required field {value}": "{what}：缺少必填字段 {value}",
+    "{key} must be {what}, not {kind} {shown}": "{key} 应为{what}，而不是{kind} {shown}",
+    "'{key}' must be a list of {what}s, not {kind} {shown}": "'{key}' 应为{what}列表，而不是{kind} {shown}",
+    "each entry of '{key}' must be a {what} (a mapping), not {kind} {shown}": "'{key}' 的每一项都应为{what}（映射），而不是{kind} {shown}",
+    "bad code {value}: expected the form {example}": "编号 {value} 有误：格式应为 {example}",
+    "duplicate code {code} (first used at {where})": "编号 {code} 重复（首次用于 {where}）",
+    "empty file: a plan file needs a 'plan:' mapping and a 'columns:' list": "空文件：规划文件需要 `plan:` 映射和 `columns:` 列表",
+    "a plan file needs a 'plan:' mapping and a 'columns:' list": "规划文件需要 `plan:` 映射和 `columns:` 列表",
+    "duplicate plan key {key}": "规划代号 {key} 重复",
+    "period must be [start year, end year], not {shown}": "`period` 应为 [起始年, 结束年]，而不是 {shown}",
+    "issued must be a date (YYYY-MM-DD), not {shown}": "`issued` 应为日期（YYYY-MM-DD），而不是 {shown}",
+    "unknown document_kind {value}; allowed: {allowed}": "未知的 `document_kind` {value}；可用：{allowed}",
+    "column number must be a unique whole number, not {shown}": "专栏的 `number` 应为不重复的整数，而不是 {shown}",
+    "unknown column kind {value}; allowed: {allowed}": "未知的专栏 `kind` {value}；可用：{allowed}",
+    "code {code} does not belong to 专栏 {number} of {plan} (expected {expected})": "编号 {code} 不属于 {plan} 的专栏 {number}（应为 {expected}）",
+    "quote must be the plan's words on one line, not {shown}": "`quote` 应为规划原文中的一行，而不是 {shown}",
+    "quote is {n} characters long; trim it to the item's clause (at most {limit})": "`quote` 有 {n} 个字符；请只保留该条目的分句（最多 {limit} 个）",
+    "duplicate place {name} in {scope} (first listed at {where})": "{scope}中的城镇 {name} 重复（首次列于 {where}）",
+    "line must be a positive line number, not {shown}": "`line` 应为正整数行号，而不是 {shown}",
+    "{old} is retired: name the county where the work stands, or write {new} if the plan does not say; a "
+    "prefecture-level work also takes level: 市级": "{old} 已停用：请写工程所在的县(区)，规划未写明时写 `{new}`；市级工程另加 `level: 市级`",
+    "a links file needs 'part_of:' and/or 'same_work:' lists": "关联文件需要 `part_of:` 和/或 `same_work:` 列表",
+    "links file named after no plan: {value}; known plans: {known}": "关联文件的文件名不是任何规划的代号：{value}；已有规划：{known}",
+    "{members} must be a list of item codes, not {shown}": "{members} 应为条目编号列表，而不是 {shown}",
+    "an indicator file needs 'plan:' (a plan key) and 'tables:'": "指标文件需要 `plan:`（规划代号）和 `tables:`",
+    "unknown plan {value}; known plans: {known}": "未知的规划 {value}；已有规划：{known}",
+    "column must be a 专栏 number, not {shown}": "`column` 应为专栏编号，而不是 {shown}",
+    "unknown item code {code}{hint}": "未知的条目编号 {code}{hint}",
+    "{code} is linked to itself": "{code} 关联到了自己",
+    "{code} is a whole but not a programme (kind: {kind}); only a programme contains other items": "{code} 被当作整体，但它不是项目群（类型：{kind}）；只有项目群包含其他条目",
+    "{code} is listed twice as a part of {whole}": "{code} 两次被列为 {whole} 的组成部分",
+    "{code} is also a part of {wholes}: an item is a part of one whole, unless the reason of each entry says why "
+    "and names the other whole": "{code} 也是 {wholes} 的组成部分：一个条目只属于一个整体，除非每条的 `reason` 说明原因并写出另一个整体",
+    "part_of cycle: {cycle}": "`part_of` 成环：{cycle}",
+    "{code} is already in the same_work group of {first} ({where}); a code belongs to one group: merge them": "{code} 已在 {first} 的 `same_work` 组中（{where}）；一个编号只能属于一组：请合并",
+    # what PyYAML says after `bad YAML:`
+    "mapping values are not allowed in this context": "此处不能有映射值（冒号后缺空格，或缩进有误？）",
+    "mapping values are not allowed here": "此处不能有映射值（冒号后缺空格，或缩进有误？）",
+    "found character that cannot start any token": "有不能作为开头的字符（如制表符：请用空格缩进）",
+    "found undefined alias": "引用了未定义的别名",
+    "found unexpected end of stream": "文件意外结束（引号或括号不成对？）",
+    "but found another document": "文件中有第二个文档（---）；一个种子文件只能有一个",
+    "did not find expected key": "没有找到预期的键（缩进有误？）",
+    "did not find expected {token}": "没有找到预期的 {token}",
+    "could not determine a constructor for the tag {tag}": "不支持的标签 {tag}",
+}
 # Endings added to a message that translates on its own.
 ERROR_SUFFIXES: dict[str, str] = {
     " (and 1 more problem)": "（另有 1 处问题）",
@@ -542,6 +632,7 @@ OS_ERRORS: dict[str, str] = {
     "Disk quota exceeded": "超出磁盘配额",
 }
 ERRORS.update({f"{english}: {{path}}": f"{chinese}：{{path}}" for english, chinese in OS_ERRORS.items()})
+ERRORS.update(SEED_ERRORS)
 ERROR_PARTS: dict[str, str] = {
     " (did you mean {options}?)": "（是否要找 {options}？）",
 }
@@ -570,17 +661,53 @@ ERROR_WORDS: dict[str, str] = {
     "(none)": "（无扩展名）",
     "none": "无",
     **OS_ERRORS,
+    # seed files: what a value should be, and what it was (`not a list`)
+    "plan file": "规划文件",
+    "plan": "规划",
+    "column": "专栏",
+    "group": "分组",
+    "item": "条目",
+    "place": "城镇",
+    "links file": "关联文件",
+    "part_of": "`part_of` 条目",
+    "same_work": "`same_work` 条目",
+    "part_of entry": "`part_of` 条目",
+    "same_work entry": "`same_work` 条目",
+    "indicator file": "指标文件",
+    "table": "指标表",
+    "indicator row": "指标行",
+    "text": "文字",
+    "number": "数字",
+    "a sector code": "行业代码",
+    "a county name or code": "县(区)名称或代码",
+    "an item code": "条目编号",
+    "this column": "本专栏",
+    "a mapping": "映射",
+    "a list": "列表",
+    "a boolean": "布尔值",
+    "a int": "整数",
+    "a float": "小数",
+    "a str": "文字",
+    "a date": "日期",
+    "a datetime": "日期时间",
+    "a NoneType": "空值",
+    "list": "列表",
+    "dict": "映射",
+    "project": "项目",
+    "programme": "项目群",
+    "month must be in 1..12": "月份须在 1 到 12 之间",
+    "day is out of range for month": "该月没有这一天",
 }
 # Fields that may hold ": " (a message, or a driver's reason); other fields never do, so that a
 # location before ": " is never taken for a value.
-OPEN_FIELDS = {"message", "reason", "error", "listed"}
+OPEN_FIELDS = {"message", "reason", "error", "listed", "shown"}  # shown: repr() of any value (a list, a mapping)
 # Fields whose text is a word of ERROR_WORDS (`unknown {what}`), translated on its own.
 WORD_FIELDS = {"what", "level", "kind", "scope", "source", "suffix", "before", "sheets", "reason"}
 
 
 _FIELD = re.compile(r"\{(\w+)\}")
-# A value as repr() writes it: 'text' or "text".
-_QUOTED = r"(?P<%s>'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")"
+# A value as repr() writes it: 'text' or "text" (cut short with …), or a number or boolean a sheet's cell held (-5, 1.5, True, nan).
+_QUOTED = r"(?P<%s>'(?:[^'\\]|\\.)*['…]|\"(?:[^\"\\]|\\.)*[\"…]|-?\d[\d.e+-]*|-?inf|nan|True|False)"
 
 
 @functools.cache

@@ -170,10 +170,18 @@ def _rich_table(rows: Iterator[tuple], columns: list[Col], out: TextIO, title: s
 def _tabulated(rows: Iterator[tuple], columns: list[Col], fmt: str, out: TextIO, title: str | None) -> int:
     from tabulate import tabulate
 
+    from portfolio.terminal import NUMBER_KINDS, column_kind
+
     data = [[cell(v) for v in row] for row in rows]
     style = {"plain": "simple", "markdown": "github"}.get(fmt, fmt)
     if data:
-        out.write(tabulate(data, headers=[c.label for c in columns], tablefmt=style, disable_numparse=True) + "\n")
+        # numbers right-aligned, as in a terminal table (the column's kind, else its values, tells)
+        align = [
+            "right" if column_kind(column, [row[index] for row in data]) in NUMBER_KINDS else "left"
+            for index, column in enumerate(columns)
+        ]
+        headers = [c.label for c in columns]
+        out.write(tabulate(data, headers=headers, tablefmt=style, disable_numparse=True, colalign=align) + "\n")
     return len(data)
 
 
@@ -264,10 +272,17 @@ def _column_letter(index: int) -> str:
 
 
 def bar_chart(rows: list[tuple[str, float]], out: TextIO, width: int = 40) -> None:
-    """A horizontal bar per value, for the first dimension of a summary."""
+    """A horizontal bar per value, for the first dimension of a summary. Rows of 0 draw nothing and
+    are left out; when every value is 0 one line says so."""
     if not rows:
         return
-    top = max(count for _, count in rows) or 1
+    rows = [(label, count) for label, count in rows if count]
+    if not rows:
+        from portfolio.i18n import t
+
+        out.write(t("no bar to draw: every value is 0") + "\n")
+        return
+    top = max(count for _, count in rows)
     if _is_terminal(out):
         from rich.console import Console
         from rich.table import Table

@@ -331,10 +331,10 @@ def rate_columns(by: str) -> list[Col]:
 
     return [
         Col(by, BREAKDOWNS[by], "text" if by == "plan" else "label"),  # county, sector, level names never wrap
-        Col("projects", "项目数"),
-        *(Col(k, v) for k, v in RATE_LABELS.items()),
-        Col("red", "红灯"),
-        Col("yellow", "黄灯"),
+        Col("projects", "项目数", "integer"),
+        *(Col(k, v, "number") for k, v in RATE_LABELS.items()),
+        Col("red", "红灯", "integer"),
+        Col("yellow", "黄灯", "integer"),
     ]
 
 

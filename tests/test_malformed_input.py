@@ -168,8 +168,7 @@ def test_usage_errors_are_one_line(cli):
     result = cli("projects", "list", "--limit", "many")
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
-        "error: invalid value for '--limit' / '-n': Input should be a valid integer, unable to parse string as an "
-        "integer (see `portfolio projects list --help`)"
+        "error: invalid value for '--limit' / '-n': it must be a whole number (see `portfolio projects list --help`)"
     ]
 
 

@@ -20,10 +20,13 @@ from portfolio.i18n import CATALOGUE, translate_message
 
 SOURCE = Path(portfolio.__file__).parent
 SHOWN_BY = {"UserInputError", "DataError", "DatabaseError", "PermissionDenied", "note", "fail", "say"}
-SHOWN_SECOND = {"complain"}  # complain(column, message): a problem of a report sheet's cell
+SHOWN_SECOND = {"complain", "error"}  # complain(column, message), error(node, message): a sheet's or seed file's
+SHOWN_THIRD = {"SeedError", "ConstructorError"}  # SeedError(file, line, message): a seed file's problem
 LISTS = {"problems", "warnings", "errors", "bad"}  # lists of problems shown one per line
 CATALOGUED_BY = {"t": 0, "plural": 1}  # the argument that is the catalogue's key
 STAND_IN = "甲"
+# Functions whose result a message quotes: a field holding one is filled with a real sample of it.
+PRODUCERS = {"text_problem": "contains a NUL character (at position 1)"}
 # English a Chinese message may keep: names of programs and formats, and the values a user types
 # (all-capital words, placeholders and acronyms such as YYYY-MM or OC4IDS, are kept too).
 KEPT = {
@@ -62,11 +65,16 @@ def _texts(node: ast.expr, names: dict[str, ast.expr] | None = None) -> list[tup
                 continue
             code = ast.unparse(part.value)
             known = _texts(names[code], names) if code in names and part.conversion == -1 else None
+            producer = names.get(code)
+            if isinstance(producer, ast.Call) and _callee(producer) in PRODUCERS:
+                known = [("{" + code + "}", PRODUCERS[_callee(producer)])]
             if known:
                 pairs = [(t + kt, s + ks) for t, s in pairs for kt, ks in known]
                 continue
-            if "did_you_mean" in code:
+            if "did_you_mean" in code or "_code_hint" in code:
                 filled = f" (did you mean {STAND_IN}?)"
+            elif code.startswith("shorten("):  # repr() of the value, cut short
+                filled = repr(STAND_IN)
             else:
                 filled = repr(STAND_IN) if part.conversion == ord("r") else STAND_IN
             pairs = [(t + "{" + code + "}", s + filled) for t, s in pairs]
@@ -84,6 +92,8 @@ def _texts(node: ast.expr, names: dict[str, ast.expr] | None = None) -> list[tup
 
 def _shown_text(call: ast.Call, path: Path) -> ast.expr | None:
     name = _callee(call)
+    if name in SHOWN_THIRD and len(call.args) > 2:
+        return call.args[2]
     if name in SHOWN_SECOND and len(call.args) > 1:
         return call.args[1]
     if name in SHOWN_BY and call.args:
@@ -94,10 +104,10 @@ def _shown_text(call: ast.Call, path: Path) -> ast.expr | None:
         and isinstance(function, ast.Attribute)
         and isinstance(function.value, ast.Name)
         and function.value.id in LISTS
-        and path.name != "seeding.py"
         and call.args
     ):
-        return call.args[0]
+        shown = call.args[0]
+        return shown.elts[1] if isinstance(shown, ast.Tuple) and len(shown.elts) == 2 else shown  # (line, message)
     return None
 
 
@@ -130,8 +140,6 @@ def _calls_with_names(tree: ast.Module):
             yield node, known.get(node, module)
 
 
-# Seed-file diagnostics (seeding.py's SeedError lines about YAML keys and CSV columns) are for the
-# people who curate the seed files and stay English; everything else people see is checked here.
 def messages() -> list[Message]:
     found = []
     for path in sorted(SOURCE.rglob("*.py")):

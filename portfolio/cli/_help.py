@@ -21,7 +21,10 @@ from portfolio.i18n import CATALOGUE, language, metavar, t
 _TYPE_AFTER_OPTION = re.compile(r"(--[\w-]+)[ =]<[^>]*>")
 _ARGUMENT_TERM = re.compile(r"^([\w-]+) <[^>]*>$")
 _BRACED_ARGUMENT = re.compile(r"\{([\w-]+)\}")
-_EXTRAS = re.compile(r"\s\s\[(default|required)(:?)")
+_OPTIONAL_ARGUMENT = re.compile(r"\[([a-z_]+)\]")  # `[path]`: an argument that may be left out
+_NAMED_AFTER_OPTION = re.compile(r"(--[\w-]+) ([A-Z_]+)$")  # an option given its own metavar: `--by NAME`
+# Click's marks after an option's help: `[default: 8000; 1<=x<=65535; required]`
+_RANGE = re.compile(r"^(?:(?P<low>[\d.-]+)<=)?x(?:(?P<op>[<>]=)(?P<bound>[\d.-]+))?$")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -37,25 +40,47 @@ def _catalogued(text: str) -> str:
         for english, chinese in CATALOGUE.items():
             if english.startswith(start):
                 return chinese
+    if flat.endswith("."):  # a command's short help: the first sentence of its catalogued help
+        for english, chinese in CATALOGUE.items():
+            if english.startswith(flat + " ") and "。" in chinese:
+                return chinese[: chinese.index("。") + 1]
     return text
 
 
 def _help_text(text: str) -> str:
-    main, bracket, extras = text.partition("  [")
-    extras = bracket + extras
-    if language() == "zh" and extras:
-        extras = _EXTRAS.sub(lambda m: f"  [{t(m.group(1))}{'：' if m.group(2) else ''}", extras)
-    return _catalogued(main) + extras
+    main, bracket, extras = ("", "[", text[1:]) if text.startswith("[") else text.partition("  [")
+    if language() == "zh" and extras.endswith("]"):
+        marks = "；".join(_mark(mark) for mark in extras[:-1].split("; "))
+        main = _catalogued(main)
+        return f"{main}{'' if not main or main.endswith(('。', '）')) else ' '}[{marks}]"
+    return _catalogued(main) + bracket + extras
+
+
+def _mark(mark: str) -> str:
+    """One of Click's marks in Chinese: 默认：8000, 必填, 范围 1–65535, ≥1, ≤5."""
+    if mark == "required":
+        return t("required")
+    for english, word in (("default: ", "default"), ("env var: ", "env var")):
+        if mark.startswith(english):
+            return f"{t(word)}：{mark.removeprefix(english)}"
+    found = _RANGE.match(mark)
+    if found and found.group("low") and found.group("bound"):
+        return f"范围 {found.group('low')}–{found.group('bound')}"
+    if found and found.group("op"):
+        return {">=": "≥", "<=": "≤"}[found.group("op")] + found.group("bound")
+    return mark
 
 
 def _term(term: str) -> str:
     term = _TYPE_AFTER_OPTION.sub(lambda m: f"{m.group(1)} {metavar(m.group(1))}", term)
+    term = _NAMED_AFTER_OPTION.sub(lambda m: f"{m.group(1)} {metavar(m.group(2))}", term)
     argument = _ARGUMENT_TERM.match(term)
     return metavar(argument.group(1)) if argument else term
 
 
 def _usage_arguments(args: str) -> str:
     args = _BRACED_ARGUMENT.sub(lambda m: metavar(m.group(1)), args)
+    args = _OPTIONAL_ARGUMENT.sub(lambda m: f"[{metavar(m.group(1))}]", args)
     if language() == "zh":
         args = args.replace("[OPTIONS]", "[选项]").replace("COMMAND [ARGS]...", "命令 [参数]...")
     return args
@@ -66,7 +91,9 @@ class TranslatingFormatter(HelpFormatter):
         super().write_usage(prog, _usage_arguments(args), t("Usage: ") if prefix is None else prefix)
 
     def write_heading(self, heading: str) -> None:
-        super().write_heading(t(heading))
+        if language() != "zh":
+            return super().write_heading(heading)
+        self.write(f"{'':>{self.current_indent}}{t(heading)}：\n")
 
     def write_text(self, text: str) -> None:
         paragraphs = [_catalogued(p) for p in text.split("\n\n")]
@@ -101,18 +128,51 @@ _CLICK_MESSAGES = [
     (re.compile(r"^Missing argument '(.+)'\."), "Missing argument '{name}'."),
     (re.compile(r"^Missing parameter: (\S+)"), "Missing parameter: {name}"),
     (re.compile(r"^Got unexpected extra arguments? \((.+)\)"), "Got unexpected extra argument ({name})"),
+    (re.compile(r"^Option '(.+)' does not take a value\."), "Option '{name}' does not take a value."),
+]
+# Why a value was refused (Typer checks numbers through pydantic, paths itself): the English, and
+# the catalogue's key with {fields} for the pattern's groups.
+_INVALID_VALUE = re.compile(r"^Invalid value for (.+?): (.+?)\.?$", re.DOTALL)
+_REASONS = [
+    (re.compile(r"^Input should be greater than or equal to (?P<n>\S+)$"), "it must be at least {n}"),
+    (re.compile(r"^Input should be less than or equal to (?P<n>\S+)$"), "it must be at most {n}"),
+    (re.compile(r"^Input should be a valid integer.*"), "it must be a whole number"),
+    (re.compile(r"^Input should be a valid number.*"), "it must be a number"),
+    (re.compile(r"^(?:file|dir|path) (?P<path>'.*') does not exist$"), "{path} does not exist"),
+    (re.compile(r"^(?:file|dir|path) (?P<path>'.*') is a file$"), "{path} is a file, not a folder"),
+    (re.compile(r"^(?:file|dir|path) (?P<path>'.*') is a directory$"), "{path} is a folder, not a file"),
+    (re.compile(r"^(?:file|dir|path) (?P<path>'.*') is not readable$"), "{path} cannot be read (no permission)"),
+    (re.compile(r"^(?:file|dir|path) (?P<path>'.*') is not writable$"), "{path} cannot be written (no permission)"),
 ]
 
 
+def _invalid_value(message: str) -> str | None:
+    """`Invalid value for '--port': Input should be less than or equal to 65535` in the user's words."""
+    found = _INVALID_VALUE.match(message)
+    if not found:
+        return None
+    name, reason = found.groups()
+    if re.fullmatch(r"'[a-z_]+'", name):  # an argument: its word (路径, FILE)
+        name = f"'{metavar(name.strip(chr(39)))}'"
+    for pattern, key in _REASONS:
+        known = pattern.match(reason)
+        if known:
+            return t("invalid value for {name}: {reason}", name=name, reason=t(key, **known.groupdict()))
+    return t("invalid value for {name}: {reason}", name=name, reason=reason)
+
+
 def _click_message(message: str) -> str:
+    invalid = _invalid_value(message)
+    if invalid is not None:
+        return invalid
     for pattern, key in _CLICK_MESSAGES:
         found = pattern.match(message)
         if found:
             name = found.group(1)
             if key.startswith("Missing"):  # a parameter's name, shown as its word (COUNTY, 县(区))
                 name = (
-                    metavar(name)
-                    if re.fullmatch(r"[a-z_]+", name)
+                    metavar(name.lower())
+                    if re.fullmatch(r"[a-z_]+|[A-Z_]+", name)
                     else _BRACED_ARGUMENT.sub(lambda m: metavar(m.group(1)), name)
                 )
             return t(key, name=name)

@@ -19,7 +19,9 @@ db_app = typer.Typer(no_args_is_help=True, help="Inspect, upgrade, back up or re
 
 @db_app.command("info")
 @friendly_errors
-def info(ctx: typer.Context, fmt: Annotated[str, typer.Option("--format", "-f")] = "table") -> None:
+def info(
+    ctx: typer.Context, fmt: Annotated[str, typer.Option("--format", "-f", help="table, plain, csv, json …")] = "table"
+) -> None:
     """Where the database is, its schema revision, and row counts per table and plan."""
     from portfolio import db, queries, render
     from portfolio.cli._output import emit

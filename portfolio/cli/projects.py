@@ -235,7 +235,11 @@ def project_history(
 
 ByOption = Annotated[
     str | None,
-    typer.Option("--by", help="Who records this (default: the database role on PostgreSQL, else your system user)."),
+    typer.Option(
+        "--by",
+        metavar="NAME",
+        help="Who records this (default: the database role on PostgreSQL, else your system user).",
+    ),
 ]
 
 

@@ -20,7 +20,11 @@ PeriodOption = Annotated[str | None, typer.Option("--period", help="Reporting pe
 LevelOption = Annotated[str | None, typer.Option("--level", help="Offices of one level: 县级, 市级 or 区级.")]
 ByOption = Annotated[
     str | None,
-    typer.Option("--by", help="Who records this (default: the database role on PostgreSQL, else your system user)."),
+    typer.Option(
+        "--by",
+        metavar="NAME",
+        help="Who records this (default: the database role on PostgreSQL, else your system user).",
+    ),
 ]
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from portfolio.cli._context import app_context, fail, friendly_errors, note
+from portfolio.cli._context import app_context, fail, friendly_errors, note, say
 from portfolio.i18n import plural
 
 seed_app = typer.Typer(no_args_is_help=True, help="Validate and load the curated seed files.")
@@ -31,10 +31,10 @@ def check(path: SeedPathArgument = None) -> None:
 
     bundle, errors = read_seeds(_seed_dir(path))
     for error in errors:
-        typer.echo(str(error), err=True)
+        note(str(error))  # file:line: message, the message in the user's language
     if errors:
         fail(plural(len(errors), "{n} problem in {path}", "{n} problems in {path}", path=_seed_dir(path)))
-    typer.echo(
+    say(
         f"ok: {len(bundle.plans)} plans, {len(bundle.projects)} projects and programmes, "
         f"{len(bundle.indicators)} indicators, {len(bundle.places)} places, "
         f"{len(bundle.divisions)} divisions, {len(bundle.sectors)} sectors"

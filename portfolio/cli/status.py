@@ -26,7 +26,8 @@ def import_status(
     ],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row, change nothing.")] = False,
     by: Annotated[
-        str | None, typer.Option("--by", help="Who records this (default: database role or system user).")
+        str | None,
+        typer.Option("--by", metavar="NAME", help="Who records this (default: database role or system user)."),
     ] = None,
 ) -> None:
     """Check every row first, then apply all of them or none. Rows that repeat a project's latest

@@ -405,7 +405,11 @@ def _parse_row(
         elif raw is None or (isinstance(raw, str) and not raw.strip()):
             continue  # an empty cell leaves the recorded value as it is
         try:
-            row.wanted[key] = fields.parse_value(session, "total_investment" if key == "annual_plan" else key, raw)
+            if key == "annual_plan":  # money, named as the sheet names it (2026年度计划投资(万元))
+                year_key = fields.annual_key(data.annual_year or period.year)
+                row.wanted[key] = fields.parse_money(raw, fields.label_of(year_key))
+            else:
+                row.wanted[key] = fields.parse_value(session, key, raw)
         except UserInputError as error:
             complain(key, str(error))
     if "annual_plan" in row.wanted:

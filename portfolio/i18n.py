@@ -246,6 +246,7 @@ CATALOGUE: dict[str, str] = {
     "Create an account.": "新建账户。",
     "Password": "密码",
     "Repeat the password": "再次输入密码",
+    "cancelled; nothing was changed": "已取消，未做任何改动",
     "{name}: {role}, scope {scope}": "{name}：{role}，范围 {scope}",
     "admin": "管理员",
     "editor": "填报员",

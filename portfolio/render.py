@@ -42,6 +42,7 @@ class TableShape:
     fold: bool = False  # a pivot: fold value columns into 其他 instead of dropping them
     summed: bool = False  # the last row is a 合计 row (set apart, not counted)
     total: int | None = None  # rows matching, when fewer are shown (--limit)
+    counted: bool = True  # a row count under the table (not under one project's fields)
 
 
 def tabulate_formats() -> list[str]:
@@ -145,7 +146,7 @@ def _rich_table(rows: Iterator[tuple], columns: list[Col], out: TextIO, title: s
         footer = t("showing {shown} of {total}", shown=count, total=shape.total)
     else:
         footer = plural(count, "{n} row", "{n} rows")
-    notes = [footer]
+    notes = [footer] if shape.counted else []
     if fitted.dropped:
         notes.append(
             plural(
@@ -291,6 +292,7 @@ def bar_chart(rows: list[tuple[str, float]], out: TextIO, width: int = 40) -> No
         table = Table(show_header=False, box=None, pad_edge=False)
         for label, count in rows:
             table.add_row(Text(str(label)), Text("█" * max(1, round(count / top * width)), style="cyan"), str(count))
+        table.columns[-1].justify = "right"
         Console(file=out).print(table)
         return
     from wcwidth import wcswidth

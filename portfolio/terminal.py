@@ -30,6 +30,7 @@ from rich.cells import cell_len
 UNBREAKABLE_KINDS = {"code", "date", "datetime", "integer", "number", "bool", "label"}  # label: a county's name
 NUMBER_KINDS = {"integer", "number"}
 SHORT_TEXT = 20  # text columns no wider than this never wrap (codes, county names, statuses, plan keys)
+SHORT_HEADER = 6  # cells: three Chinese characters
 WRAP_MIN = 16  # a wrapping column (a name) is at least this wide, unless its text is narrower
 
 # A Latin/digit run, or one character with the punctuation that must stay with it.
@@ -219,7 +220,8 @@ def _measure(column: Any, cells: list[str], raw: list[Any]) -> _Measure:
     label = str(column.label)
     content = max((cell_len(line) for c in cells for line in c.split("\n")), default=0)
     natural = max(content, cell_len(label))
-    header_least = min(cell_len(label), max(_longest_piece(label), 4))
+    # a header of up to three characters (项目群, 红灯) stays whole: split, one would stand alone
+    header_least = cell_len(label) if cell_len(label) <= SHORT_HEADER else max(_longest_piece(label), 4)
     if kind in UNBREAKABLE_KINDS or content <= SHORT_TEXT:
         least = max(content, header_least)
     else:

@@ -386,7 +386,7 @@ REFERENCE_COLUMNS = {
     "sectors": (
         ("code", "代码"),
         ("label_zh", "行业"),
-        ("label_en", "English"),
+        ("label_en", "英文名称"),
         ("oc4ids", "OC4IDS"),
         ("projects", "项目数"),
     ),

@@ -267,3 +267,60 @@ def test_grid_tables_right_align_numbers_too(cli):
     counts = [line.rstrip("|").rsplit("|", 1)[1] for line in grid if line.startswith("|")][1:]
     assert len({len(count.strip()) for count in counts}) > 1, counts  # numbers of different lengths
     assert all(re.fullmatch(r" +\d+ ", count) for count in counts), counts
+
+
+# --- found walking the CLI as a new Chinese user at 80 columns ----------------------------------
+
+
+def test_every_group_lists_its_commands_in_chinese():
+    for group in ("projects", "status", "report", "seed", "db", "users"):
+        listing = run(group, "--help", env={"COLUMNS": "80"}).stdout.split("命令：", 1)[1]
+        for line in filter(str.strip, listing.splitlines()):
+            assert not re.search(r"[a-z]{3,} [a-z]{3,}", line.split(maxsplit=1)[-1]), (group, line)
+
+
+def test_report_commands_take_a_list_of_counties(cli):
+    rows = cli.json("report", "summary", "--period", PERIOD, "--county", "江孜,芒康")
+    assert sorted(row["county"] for row in rows) == ["合计", "江孜县", "芒康县"]
+    lights = cli.json("report", "lights", "--period", PERIOD, "--county", "江孜、芒康")
+    assert {row["office"] for row in lights} == {"江孜县", "芒康县"}
+
+
+def test_what_a_column_lists_reads_in_chinese_and_stays_a_code_for_programs(cli):
+    table = cli("columns", "--plan", "chamdo-14-housing").stdout.splitlines()
+    assert table[0].split()[:4] == ["规划", "专栏", "标题", "内容"]
+    assert all(line.split()[3] == "项目" for line in table[2:]), table
+    assert {row["kind"] for row in cli.json("columns", "--plan", "chamdo-14-housing")} == {"projects"}
+    assert cli("sectors").stdout.splitlines()[0].split()[:3] == ["代码", "行业", "英文名称"]
+
+
+def test_short_headers_are_never_split_on_a_narrow_terminal(cli, monkeypatch):
+    for name, value in {"PORTFOLIO_LANG": "zh", "TTY_COMPATIBLE": "1", "COLUMNS": "80"}.items():
+        monkeypatch.setenv(name, value)
+    shown = ANSI.sub("", cli("--no-pager", "columns", "--plan", "chamdo-14-housing").stdout)
+    header = [line for line in shown.splitlines() if line.startswith("┃")]
+    assert len(header) == 1 and "┃ 项目群 ┃" in header[0], shown
+
+
+def test_one_projects_fields_have_no_row_count(cli, monkeypatch):
+    for name, value in {"PORTFOLIO_LANG": "zh", "TTY_COMPATIBLE": "1", "COLUMNS": "80"}.items():
+        monkeypatch.setenv(name, value)
+    shown = ANSI.sub("", cli("--no-pager", "projects", "show", "CD14-05-009").stdout)
+    fields, history = shown.split("状态历史（全部记录：portfolio projects history）")
+    assert not re.search(r"^\d+ 项$", fields, re.M), fields
+    assert re.search(r"^\d+ 项$", history, re.M), history
+
+
+def test_a_question_left_unanswered_cancels_in_one_line(cli, monkeypatch):
+    monkeypatch.setenv("PORTFOLIO_LANG", "zh")
+    refused = cli("db", "reset", input="n\n")
+    assert refused.exit_code == 1
+    assert refused.stdout.startswith("删除 ") and "中的全部项目和全部状态历史？ [y/N]：" in refused.stdout
+    assert refused.stderr == "已取消，未做任何改动\n"
+    left = cli("db", "reset", input="")
+    assert left.exit_code == 1 and left.stderr.strip() == "已取消，未做任何改动" and "Aborted" not in left.output
+    assert cli("projects", "show", "CD14-05-009").exit_code == 0  # nothing was deleted
+    differ = cli("users", "add", "江孜县发改委", "--role", "viewer", input="password-one\npassword-two\n")
+    assert differ.exit_code == 2 and differ.stderr == "错误：两次输入的密码不一致\n"
+    assert "密码：" in differ.stdout and "再次输入密码：" in differ.stdout
+    assert cli("users", "list").stderr == "还没有账户\n"

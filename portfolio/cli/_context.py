@@ -80,6 +80,28 @@ def fail(message: str, exit_code: int = 1) -> None:
     raise typer.Exit(exit_code)
 
 
+def ask(question: str, *, password: bool = False):
+    """A yes/no question (or a password) on the terminal, its colon in the user's language; Ctrl+C or
+    the end of input stops the command with one line instead of Click's "Aborted!"."""
+    from portfolio.i18n import language
+
+    suffix = "：" if language() == "zh" else ": "
+    try:
+        if password:
+            return typer.prompt(question, hide_input=True, prompt_suffix=suffix)
+        return typer.confirm(question, prompt_suffix=suffix)
+    except typer.Abort:
+        typer.echo("", err=True)
+        cancelled()
+
+
+def cancelled() -> None:
+    from portfolio.i18n import t
+
+    typer.echo(t("cancelled; nothing was changed"), err=True)
+    raise typer.Exit(1)
+
+
 SIGPIPE_EXIT = 141  # what a shell reports for a process ended by SIGPIPE
 
 

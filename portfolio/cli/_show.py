@@ -6,7 +6,7 @@ from __future__ import annotations
 def print_detail(detail) -> None:
     import sys
 
-    from portfolio.render import Col, render
+    from portfolio.render import Col, TableShape, render
     from portfolio.views import detail_fields, status_columns, status_rows
 
     render(
@@ -15,6 +15,7 @@ def print_detail(detail) -> None:
         "table",
         sys.stdout,
         title=detail.project.code,
+        shape=TableShape(counted=False),
     )
     sys.stdout.write("\n")
     render(
@@ -22,5 +23,5 @@ def print_detail(detail) -> None:
         status_columns(),
         "table",
         sys.stdout,
-        title="状态历史 (全部记录: portfolio projects history)",
+        title="状态历史（全部记录：portfolio projects history）",
     )

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from portfolio.cli._context import app_context, friendly_errors, note
+from portfolio.cli._context import app_context, ask, cancelled, friendly_errors, note
 from portfolio.cli._output import atomic_output, check_output_path
 from portfolio.errors import DatabaseError, UserInputError
 from portfolio.i18n import t
@@ -142,8 +142,8 @@ def reset(
 
     context = app_context(ctx)
     shown = db.display_url(context.url)
-    if not yes and not typer.confirm(t("Delete every project and all status history in {database}?", database=shown)):
-        raise typer.Abort()
+    if not yes and not ask(t("Delete every project and all status history in {database}?", database=shown)):
+        cancelled()
     engine = context.engine(migrate=False)
     db.check_connection(engine)
     if db.current_revision(engine) is not None:

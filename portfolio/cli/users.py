@@ -12,9 +12,10 @@ from typing import Annotated
 
 import typer
 
-from portfolio.cli._context import app_context, friendly_errors, note
+from portfolio.cli._context import app_context, ask, friendly_errors, note
 from portfolio.cli._options import ForceOption, FormatOption, OutputOption
 from portfolio.cli._output import emit
+from portfolio.errors import UserInputError
 from portfolio.i18n import t
 
 users_app = typer.Typer(no_args_is_help=True, help="Accounts for the web front end: roles and county scopes.")
@@ -28,7 +29,10 @@ PasswordStdinOption = Annotated[
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    return typer.prompt(t("Password"), hide_input=True, confirmation_prompt=t("Repeat the password"))
+    password = ask(t("Password"), password=True)
+    if ask(t("Repeat the password"), password=True) != password:
+        raise UserInputError("the two passwords differ")
+    return password
 
 
 def _operator(session):
@@ -106,7 +110,7 @@ def list_users(
         ]
     columns = [
         Col("name", "账户"),
-        Col("role", "role"),
+        Col("role", "角色代码"),
         Col("role_label", "角色"),
         Col("scope", "范围"),
         Col("state", "状态"),

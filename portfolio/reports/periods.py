@@ -136,8 +136,9 @@ class Offices:
 def resolve_offices(session: Session, counties: list[str], level: str | None) -> list[str] | None:
     """Office division codes for --county values and/or --level (县级/市级/区级); None means every office."""
     from portfolio.queries import resolve_divisions
+    from portfolio.vocab import split_list
 
-    codes = resolve_divisions(session, counties) if counties else []
+    codes = resolve_divisions(session, split_list(counties)) if counties else []  # 江孜,芒康 or 江孜、芒康 too
     if level:
         wanted = LEVEL_NAMES.get(level.strip())
         if wanted is None:

@@ -279,7 +279,9 @@ def _without_tone_marks(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
 
 
-_TYPED_PINYIN = re.compile(r"(?:[a-z]+[1-5]?)+")
+# Syllables of letters, each may end in a tone number: one way to read any text, so a long
+# non-match fails at once (`(?:[a-z]+[1-5]?)+` backtracked exponentially on `xxxx…x "`)
+_TYPED_PINYIN = re.compile(r"[a-z]+(?:[1-5][a-z]+)*[1-5]?")
 
 
 def pinyin_key(value: str) -> str | None:

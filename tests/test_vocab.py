@@ -99,3 +99,20 @@ def test_an_unknown_word_names_the_allowed_values_and_a_close_match():
         "allowed: 谋划 (identification), 前期 (preparation), 在建 (implementation), "
         "建成 (completion), 暂缓 (suspended), 取消 (cancelled)"
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("mang2kang1", "mangkang"),
+        ("Mángkāng", "mangkang"),
+        ("Mangkang Xian", "mangkangxian"),
+        ("mang22kang", None),
+        ("2mang", None),
+        # a long run of letters that is not pinyin after all: refused in one pass (the earlier pattern
+        # backtracked exponentially and `--county 'xxxx…x "'` never answered)
+        ("x" * 20000 + ' "', None),
+    ],
+)
+def test_typed_pinyin_is_read_in_one_pass(typed, key):
+    assert vocab.pinyin_key(typed) == key

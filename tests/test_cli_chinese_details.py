@@ -45,11 +45,10 @@ def test_seed_check_diagnostics_read_in_chinese_after_their_location(tmp_path):
     plan = f"{seeds}/plans/test-plan.yaml"
     assert result.stderr.splitlines() == [
         f"{plan}:2: 规划中有未知字段 'colour'（是否要找 source？）",
-        f"{plan}:24: 编号 TP-02-001 重复（首次用于 {plan}:23）",
         f"{plan}:24: `line` 应为正整数行号，而不是 0",
         f"{plan}:25: 编号 TP-03-001 不属于 test-plan 的专栏 2（应为 TP-02-NNN）",
         f"{plan}:25: 未知的行业 'watr'（是否要找 water_supply？）",
-        f"错误：{seeds} 中有 5 处问题",
+        f"错误：{seeds} 中有 4 处问题",
     ]
 
 
@@ -58,8 +57,8 @@ def test_seed_check_stays_english_in_an_english_locale(tmp_path):
     lines = run("seed", "check", str(seeds), language="en").stderr.splitlines()
     plan = f"{seeds}/plans/test-plan.yaml"
     assert lines[0] == f"{plan}:2: unknown field 'colour' in plan (did you mean source?)"
-    assert lines[2] == f"{plan}:24: line must be a positive line number, not 0"
-    assert lines[-1] == f"error: 5 problems in {seeds}"
+    assert lines[1] == f"{plan}:24: line must be a positive line number, not 0"
+    assert lines[-1] == f"error: 4 problems in {seeds}"
 
 
 def test_seed_check_of_broken_files_leaves_no_english_in_chinese(tmp_path):
@@ -102,7 +101,7 @@ def test_seed_load_refuses_broken_seeds_in_chinese(cli, tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert result.stderr == (
         f"错误：{seeds}/plans/test-plan.yaml:2: 规划中有未知字段 'colour'（是否要找 source？）"
-        "（另有 4 处问题；运行 `portfolio seed check` 查看全部）\n"
+        "（另有 3 处问题；运行 `portfolio seed check` 查看全部）\n"
     )
     assert cli("projects", "list", "--plan", "test-plan").exit_code == 2  # nothing was loaded
 

@@ -69,6 +69,11 @@ class ProjectState:
     found: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (light, reason) of each rule that fired
     light: str = "green"  # the worst light of `found`
 
+    @property
+    def unreported(self) -> bool:
+        """A report is expected for the period (not finished or cancelled) and none counts."""
+        return self.status not in NOT_REPORTING and not self.reported
+
     def assess(self, period: Period) -> ProjectState:
         self.found = rules(self, period)
         self.light = light_of(self.found)
@@ -115,7 +120,7 @@ def rules(state: ProjectState, period: Period) -> list[tuple[str, str]]:
         if late >= COMPLETION_OVERDUE_YELLOW_MONTHS:
             light = "red" if late >= COMPLETION_OVERDUE_RED_MONTHS else "yellow"
             found.append((light, f"竣工逾期：计划{state.planned_end}竣工，逾期{late}个月未建成"))
-    if state.status not in NOT_REPORTING and not state.reported:
+    if state.unreported:
         found.append((NOT_REPORTED_LIGHT, f"未填报：{period}无填报"))
     return found
 
@@ -156,7 +161,7 @@ def light_groups(session: Session, period: Period, flt: ProjectFilter | None = N
         within = select_matching(session, flt, [Project.id])
     for state in project_states(session, period, within=within):
         groups[state.light].add(state.id)
-        if state.status not in NOT_REPORTING and not state.reported:
+        if state.unreported:
             groups["unreported"].add(state.id)
     return groups
 

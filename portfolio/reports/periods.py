@@ -127,7 +127,7 @@ class Offices:
             for part in chunked(project_ids):
                 for project_id, code in plain_rows(self.session, statement.where(ProjectDivision.project_id.in_(part))):
                     links[project_id].append(code)
-        return {project_id: codes[0] if len(codes) == 1 else self.common(codes) for project_id, codes in links.items()}
+        return {project_id: self.common(codes) for project_id, codes in links.items()}
 
     def office(self, code: str) -> Office:
         return self.divisions[code]

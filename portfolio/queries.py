@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from portfolio import vocab
-from portfolio.db import IN_LIST_SIZE
+from portfolio.db import IN_LIST_SIZE, plain_rows
 from portfolio.errors import UserInputError
 from portfolio.models import (
     Division,
@@ -839,7 +839,7 @@ def _summary_from_links(session: Session, flt: ProjectFilter, dims: list[str]) -
         statement = statement.where(ProjectDivision.division_code.in_(flt.division_codes))
     if flt.sectors:
         statement = statement.where(ProjectDivision.sector_code.in_(flt.sectors))
-    return [tuple(row) for row in session.connection().execute(statement)]
+    return [tuple(row) for row in plain_rows(session, statement)]
 
 
 # --- facets --------------------------------------------------------------------------

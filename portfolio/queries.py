@@ -64,7 +64,15 @@ class ProjectFilter:
 
 
 def gazetteer(session: Session) -> vocab.Gazetteer:
-    return vocab.Gazetteer.of_divisions(session.exec(select(Division)).all())
+    columns = (
+        Division.code,
+        Division.name,
+        Division.level,
+        Division.parent_code,
+        Division.short_name,
+        Division.aliases,
+    )
+    return vocab.Gazetteer.of_divisions(plain_rows(session, sa.select(*columns)).all())
 
 
 def _exact_division(session: Session, value: str) -> tuple[str, str] | None:

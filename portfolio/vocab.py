@@ -297,7 +297,8 @@ def pinyin_key(value: str) -> str | None:
 MAX_READINGS = 64
 
 
-def pinyin_readings(text: str) -> set[str]:
+@lru_cache(maxsize=16384)  # a gazetteer is built per lookup that needs it: read each name once per process
+def pinyin_readings(text: str) -> frozenset[str]:
     """Every toneless reading of `text` (昌都 -> changdu, changdou), for lookup by typed pinyin."""
     from pypinyin import Style
     from pypinyin import pinyin as syllables
@@ -307,7 +308,7 @@ def pinyin_readings(text: str) -> set[str]:
     readings = {pinyin(text).replace("ü", "u").replace("v", "u")}
     for combination in itertools.islice(itertools.product(*choices), MAX_READINGS):
         readings.add("".join(combination).lower().replace("ü", "u").replace("v", "u"))
-    return readings
+    return frozenset(readings)
 
 
 def resolve_status(value: str) -> str:

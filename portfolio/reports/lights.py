@@ -301,7 +301,7 @@ def light_rows(states: list[ProjectState], only: str | None = None) -> list[Ligh
             state.office,
             state.status,
             LIGHT_LABELS[state.light],
-            "；".join(reason for _, reason in state.found),
+            "；".join([reason for _, reason in state.found]) if state.found else "",
         )
         for state in states
         if not only or state.light == only

@@ -18,6 +18,7 @@ from portfolio.actor import Actor, check_scope
 from portfolio.db import chunked, plain_rows
 from portfolio.errors import UserInputError
 from portfolio.models import AnnualPlan, Division, FieldEvent, Project, id_of, utc_now
+from portfolio.text import check_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 MAX_TEXT = 128
+MAX_MONEY = 100_000_000.0  # 万元: 1 万亿元, beyond any single project (an amount shown in 元 stays finite)
 ANNUAL_PREFIX = "annual_plan:"  # field key of 年度计划投资 for a year: annual_plan:2026
 
 
@@ -97,8 +99,8 @@ def parse_money(value: str | float | int | None, what: str = "amount") -> float 
             number = float(text)
         except ValueError:
             raise UserInputError(f"bad {what} {value!r}: give a number in 万元") from None
-    if number != number or number in (float("inf"), float("-inf")) or number < 0:
-        raise UserInputError(f"bad {what} {value!r}: must be a number ≥ 0 (万元)")
+    if not 0 <= number <= MAX_MONEY:  # NaN fails too
+        raise UserInputError(f"bad {what} {value!r}: must be a number from 0 to {MAX_MONEY:.0f} (万元)")
     return number
 
 
@@ -138,6 +140,8 @@ def parse_value(session: Session, key: str, value) -> str | float | None:
     if kind == "national_code":
         return parse_national_code(session, value)
     text = None if value is None else " ".join(str(value).split())
+    if text:
+        check_text(text, label_of(key))
     if text and len(text) > MAX_TEXT:
         raise UserInputError(f"{label_of(key)} is too long ({len(text)} characters, at most {MAX_TEXT})")
     return text or None

@@ -411,7 +411,7 @@ ERRORS: dict[str, str] = {
     "{path} is not a valid plan file: {message}": "{path} 不是有效的规划文件：{message}",
     # --- project fields (projects set, report sheets) ---
     "bad {what} {value}: give a number in 万元": "{what} {value} 有误：请给出以万元计的数字",
-    "bad {what} {value}: must be a number ≥ 0 (万元)": "{what} {value} 有误：须为不小于 0 的数（万元）",
+    "bad {what} {value}: must be a number from 0 to {limit} (万元)": "{what} {value} 有误：须为 0 到 {limit} 之间的数（万元）",
     "bad 项目代码 {value}: use 24 characters YYYY-RRRRRR-DD-TT-NNNNNN (GB/T 40058-2021), e.g. "
     "2021-540222-48-01-000001": "项目代码 {value} 有误：应为 24 位的 YYYY-RRRRRR-DD-TT-NNNNNN（GB/T 40058-2021），如 2021-540222-48-01-000001",
     "bad 项目代码 {value}: year {year} is not between {first} and this year": "项目代码 {value} 有误：年份 {year} 不在 {first} 年到今年之间",
@@ -423,6 +423,9 @@ ERRORS: dict[str, str] = {
     "the value of {option} contains {char}, which is not a character: a byte that is not UTF-8, or a lone "
     "surrogate (at position {n})": "{option} 的值含有 {char}，它不是字符：不是 UTF-8 的字节，或孤立的代理码（第 {n} 个字符）",
     "{what} contains a NUL character (at position {n})": "{what} 含有空字符（第 {n} 个字符）",
+    "the value of {option} contains the control character {char} (at position {n})": "{option} 的值含有控制字符 {char}（第 {n} 个字符）",
+    "{what} contains the control character {char} (at position {n})": "{what} 含有控制字符 {char}（第 {n} 个字符）",
+    "contains the control character {char} (at position {n})": "含有控制字符 {char}（第 {n} 个字符）",
     "{what} contains {char}, which is not a character: a byte that is not UTF-8, or a lone surrogate (at position {n})": "{what} 含有 {char}，它不是字符：不是 UTF-8 的字节，或孤立的代理码（第 {n} 个字符）",
     # --- status history and events ---
     "bad event id {value}: use the id shown by `projects history` (S12, F3, R7)": "记录编号 {value} 有误：请用 `projects history` 显示的编号（S12、F3、R7）",

@@ -65,6 +65,16 @@ def format_for_path(path: Path) -> str:
     return fmt
 
 
+# A spreadsheet opening a CSV runs a cell that starts with one of these as a formula (=HYPERLINK(…),
+# +cmd|…): text typed by one office must not run on another's machine.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(text: str) -> str:
+    """Text a spreadsheet shows as it is: a leading ' marks a would-be formula as text."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def cell(value: Any) -> Any:
     if value is None:
         return ""
@@ -196,7 +206,11 @@ def _delimited(rows: Iterator[tuple], columns: list[Col], fmt: str, out: TextIO,
         for row in rows:
             count += 1
             # csv writes None as "" and a date as its ISO form itself; only a datetime needs cell()
-            yield [cell(v) for v in row] if datetime in map(type, row) else row
+            if datetime in map(type, row):
+                row = [cell(v) for v in row]
+            if any(type(v) is str and v.startswith(FORMULA_START) for v in row):
+                row = [spreadsheet_text(v) if type(v) is str else v for v in row]
+            yield row
 
     writer.writerows(written())
     return count
@@ -261,9 +275,26 @@ def write_xlsx(
         header.append(value)
     sheet.append(header)
     for values in buffered:
-        sheet.append(values)
+        sheet.append(xlsx_row(sheet, values))
     workbook.save(path)
     return len(buffered)
+
+
+def xlsx_row(sheet, values: Iterable) -> list:
+    """A row for openpyxl's `sheet.append` that shows every value as given. openpyxl writes text that
+    starts with '=' as a formula, which Excel runs (a 责任单位 of =HYPERLINK(…) in an export), so
+    text goes into cells typed as text; characters a workbook cannot hold are left out."""
+    from openpyxl.cell import Cell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    row: list = []
+    for value in values:
+        if isinstance(value, str):
+            text = Cell(sheet, row=1, column=1, value=ILLEGAL_CHARACTERS_RE.sub("", value))  # placed by append
+            text.data_type = "s"
+            value = text
+        row.append(value)
+    return row
 
 
 def _column_letter(index: int) -> str:

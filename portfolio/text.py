@@ -2,7 +2,10 @@
 
 Two things no database stores: a NUL character (PostgreSQL refuses it in text) and a lone
 surrogate (what Python makes of bytes that are not valid UTF-8 in a command-line argument,
-or of a `\\uD800` escape; neither driver can encode it).
+or of a `\\uD800` escape; neither driver can encode it). And control characters (ESC, BEL, …):
+nobody types them, a stored one would reach a colleague's terminal raw (ESC [2J clears it), and
+Excel cannot hold them, so a sheet or export of the project would fail. Tabs and line breaks
+are text: a note or a sheet's cell may have several lines.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import re
 
 from portfolio.errors import UserInputError
 
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def text_problem(value: str) -> str | None:
@@ -22,6 +25,8 @@ def text_problem(value: str) -> str | None:
     char = found.group()
     if char == "\x00":
         return f"contains a NUL character (at position {found.start() + 1})"
+    if char < "\ud800":
+        return f"contains the control character U+{ord(char):04X} (at position {found.start() + 1})"
     return (
         f"contains {char.encode('utf-8', 'backslashreplace').decode()}, which is not a character: "
         f"a byte that is not UTF-8, or a lone surrogate (at position {found.start() + 1})"

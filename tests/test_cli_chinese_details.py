@@ -125,14 +125,16 @@ def test_sheet_problems_about_numbers_read_in_chinese(cli, tmp_path, monkeypatch
     result = cli("report", "import", str(filled), "--period", PERIOD)
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        "江孜-填报.xlsx:调度表:3: 累计完成投资(万元): 累计完成投资(万元) -5 有误：须为不小于 0 的数（万元）",
+        "江孜-填报.xlsx:调度表:3: 累计完成投资(万元): 累计完成投资(万元) -5 有误：须为 0 到 100000000 之间的数（万元）",
         "江孜-填报.xlsx:调度表:4: 年度计划投资(万元): 2026年度计划投资(万元) '八百' 有误：请给出以万元计的数字",
         "江孜-填报.xlsx:调度表:5: 本期完成投资(万元): 本期完成投资(万元) True 有误：请给出以万元计的数字",
         "错误：发现 3 处问题；未导入任何数据",
     ]
     monkeypatch.setenv("PORTFOLIO_LANG", "en")
     english = cli("report", "import", str(filled), "--period", PERIOD).stderr.splitlines()
-    assert english[0].endswith("累计完成投资(万元): bad 累计完成投资(万元) -5: must be a number ≥ 0 (万元)")
+    assert english[0].endswith(
+        "累计完成投资(万元): bad 累计完成投资(万元) -5: must be a number from 0 to 100000000 (万元)"
+    )
 
 
 # --- help and refused values -----------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from portfolio.render import xlsx_row
 from portfolio.reports.lights import BREAKDOWNS, LightRow, RateRow
 from portfolio.reports.periods import Period
 from portfolio.rows import row_columns
@@ -54,7 +55,7 @@ def write_bulletin(
         cell.font = bold
     fills = {"红": PatternFill("solid", fgColor="F8CBAD"), "黄": PatternFill("solid", fgColor="FFE699")}
     for light_row in light_rows:
-        sheet.append([getattr(light_row, c.key) for c in columns])
+        sheet.append(xlsx_row(sheet, [getattr(light_row, c.key) for c in columns]))
         if light_row.light in fills:
             sheet.cell(row=sheet.max_row, column=LIGHT_COLUMN).fill = fills[light_row.light]
     for letter, width in zip("ABCDEF", (14, 36, 18, 8, 6, 90)):

@@ -24,6 +24,7 @@ from portfolio.errors import DataError, UserInputError
 from portfolio.models import PeriodReport, Project, utc_now
 from portfolio.reports import sheets
 from portfolio.reports.periods import Offices, Period
+from portfolio.text import text_problem
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -380,6 +381,9 @@ def _parse_row(
             data, number, columns["status_date"], value("status_date"), complain, "status_date"
         )
     row.note = sheets.cell_text(value("note")) or None
+    for key in ("note", "progress", "problems"):
+        if problem := text_problem(sheets.cell_text(value(key))):
+            complain(key, problem)
     report: dict[str, Any] = {}
     for key in ("invest_period", "invest_cumulative"):
         try:

@@ -16,6 +16,7 @@ from typing import IO, TYPE_CHECKING
 import sqlalchemy as sa
 
 from portfolio.models import STATUSES, AnnualPlan, PeriodReport, Project, ProjectDivision
+from portfolio.render import xlsx_row
 from portfolio.reports.periods import Offices, Period
 from portfolio.vocab import Status
 
@@ -187,7 +188,7 @@ def write_workbook(
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     for row in rows:
-        sheet.append([_cell_value(column, row.get(column.key)) for column in spec])
+        sheet.append(xlsx_row(sheet, [_cell_value(column, row.get(column.key)) for column in spec]))
     last = max(sheet.max_row, 3)
     locked_fill = PatternFill("solid", fgColor="F2F2F2")
     for index, column in enumerate(spec, start=1):

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from portfolio.errors import UserInputError
+from portfolio.render import spreadsheet_text
 from portfolio.web import auth
 from portfolio.web.deps import NotFound, session, templates
 
@@ -325,8 +326,8 @@ def audit_page(
 
 
 def _csv_cell(value) -> str:
-    """A cell a spreadsheet will not run as a formula (=, +, -, @ at the start)."""
+    """A cell a spreadsheet will not run as a formula (see render.spreadsheet_text)."""
     text = (
         "" if value is None else (value.strftime("%Y-%m-%d %H:%M:%S UTC") if hasattr(value, "strftime") else str(value))
     )
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return spreadsheet_text(text)

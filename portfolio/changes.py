@@ -124,7 +124,7 @@ def _record_status(
     """The write itself; the caller holds the project's row lock (lock_projects)."""
     previous = project.status
     project_id = id_of(project)
-    if _repeats_latest_event(session, project_id, label, when, note):
+    if already_recorded(session, project_id, label, when, note):
         return StatusChange(project.code, label, when, note or None, previous, previous, recorded=False)
     event_id = session.execute(
         sa.insert(StatusEvent)
@@ -156,10 +156,19 @@ def _check_plan_date(session: Session, project: Project, when: date) -> None:
         )
 
 
-def _repeats_latest_event(session: Session, project_id: int, status: str, when: date, note: str | None) -> bool:
-    """The update says what the project's latest counting event already says (status, date and note)."""
-    latest = _latest_event(session, project_id)
-    return (latest.status, latest.effective_date) == (status, when) and (not note or note == latest.note)
+def already_recorded(session: Session, project_id: int, status: str, when: date, note: str | None = None) -> bool:
+    """An event that counts already says this (status and date, and the note when one is given): a
+    sheet filled from last month's template says again what the history holds, even after a later
+    change, and importing it must add nothing."""
+    same = sa.select(StatusEvent.id).where(
+        StatusEvent.project_id == project_id,
+        StatusEvent.retracted_at.is_(None),
+        StatusEvent.status == status,
+        StatusEvent.effective_date == when,
+    )
+    if note:
+        same = same.where(StatusEvent.note == note)
+    return session.execute(same.limit(1)).first() is not None
 
 
 def check_event(when: date, note: str | None) -> None:
@@ -325,12 +334,12 @@ def import_sheet(session: Session, path: Path, *, actor: Actor | None = None) ->
             status, when = vocab.resolve_status(row.status), parse_date(row.date) if row.date else None
             check_event(when or date.today(), row.note)
             _check_plan_date(session, project, when or date.today())
-            latest = _latest_event(session, id_of(project))
-            if (
-                status == latest.status
-                and when in (None, latest.effective_date)
-                and (row.note or None) in (None, latest.note)
-            ):
+            if when is None:
+                latest = _latest_event(session, id_of(project))
+                repeated = status == latest.status and (row.note or None) in (None, latest.note)
+            else:
+                repeated = already_recorded(session, id_of(project), status, when, row.note)
+            if repeated:
                 unchanged += 1
                 continue
             planned.append((project, status, when or date.today(), row.note or None))

@@ -62,3 +62,31 @@ def test_exports_keep_formula_like_text_as_text(cli, tmp_path):
     assert cli("report", "template", "--county", "江达", "--period", PERIOD, "-o", str(template)).exit_code == 0
     cells = [cell for row in load_workbook(template).active.iter_rows() for cell in row if cell.value == FORMULA]
     assert len(cells) == 1 and cells[0].data_type == "s"
+
+
+# --- a sheet that says again what the history holds --------------------------------------------
+
+STALE = "RKZ14-05-004"  # 江孜县
+
+
+def status_events(cli, code: str) -> list[dict]:
+    return [event for event in cli.json("projects", "history", code) if event["id"].startswith("S")]
+
+
+def test_a_stale_sheet_imported_after_a_later_change_adds_nothing(cli, tmp_path):
+    stale = tmp_path / "江孜-2026-11.xlsx"
+    assert cli("report", "template", "--period", PERIOD, "--county", "江孜", "-o", str(stale)).exit_code == 0
+    planned = status_events(cli, STALE)[-1]
+    assert cli("projects", "set-status", STALE, "在建", "--date", "2026-05-01").exit_code == 0
+    before = status_events(cli, STALE)
+    for _ in range(2):
+        imported = cli("report", "import", str(stale), "--period", PERIOD)
+        assert imported.exit_code == 0, imported.stderr
+        assert status_events(cli, STALE) == before
+    assert cli.json("projects", "show", STALE)["status"] == "implementation"
+
+    sheet = tmp_path / "status.csv"
+    sheet.write_text(f"code,status,date\n{STALE},{planned['new']},{planned['effective_date']}\n", encoding="utf-8")
+    for _ in range(2):
+        assert cli("status", "import", str(sheet)).exit_code == 0
+        assert status_events(cli, STALE) == before

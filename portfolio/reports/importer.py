@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 
 from portfolio import fields, vocab
 from portfolio.actor import Actor, check_scope
+from portfolio.changes import already_recorded
 from portfolio.db import chunked, plain_rows
 from portfolio.errors import DataError, UserInputError
 from portfolio.models import PeriodReport, Project, utc_now
@@ -225,7 +226,7 @@ def _import(
                 )
             elif row.status_date > today:
                 problems.append(f"{row.where}: 状态日期: {row.status_date} is in the future")
-            else:
+            elif not already_recorded(session, row.project_id, row.status, row.status_date, row.note):
                 planned_status.append((row, row.status))
                 changed = True
         wanted = dict(row.wanted)

@@ -270,10 +270,12 @@ def _sheet_rows(path: Path, table: list[tuple[int, list[str]]]) -> list[SheetRow
         raise DataError(f"{path}: the sheet is empty")
     header_line, header = table[0]
     positions = {}
+    headings = [heading.strip().lower() for heading in header]
     for key, names in COLUMN_NAMES.items():
-        for index, heading in enumerate(header):
-            if heading.strip().lower() in names:
-                positions[key] = index
+        # names in order of preference: an export of `projects list` has both 编号 and 项目代码 (the national code)
+        found = next((name for name in names if name in headings), None)
+        if found is not None:
+            positions[key] = headings.index(found)
     missing = [k for k in ("code", "status") if k not in positions]
     if missing:
         raise DataError(

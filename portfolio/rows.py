@@ -173,18 +173,27 @@ def displayed(row: object) -> dict[str, Any]:
 
 
 def for_output(
-    row_type: type, rows: Iterable[Any], fmt: str, *, shorten: bool = False
+    row_type: type, rows: Iterable[Any], fmt: str, *, shorten: bool = False, every: bool = False
 ) -> tuple[list[Col], Iterator[tuple]]:
     """The columns and cells render() writes for `fmt`: every field under its key in the machine
-    formats; the brief fields under their Chinese labels in tables, text and xlsx."""
+    formats; under their Chinese labels, the brief fields in tables and text, and in xlsx every
+    field people read (a code whose Chinese label follows it is left out). `every`: every field
+    (for --columns to choose from)."""
+    columns = row_columns(row_type)
     if fmt in MACHINE_FORMATS:
-        every = row_columns(row_type)
-        return [Col(c.key, c.label) for c in every], _machine_cells(row_type, rows, flat=fmt in ("csv", "tsv"))
-    brief = [c for c in row_columns(row_type) if c.brief]
+        return [Col(c.key, c.label) for c in columns], _machine_cells(row_type, rows, flat=fmt in ("csv", "tsv"))
+    if not every:
+        keys = {c.key for c in columns}
+        people = tuple(c for c in columns if f"{c.key}_label" not in keys)
+        columns = people if fmt == "xlsx" else brief_columns(row_type)
     return (
-        [Col(c.key, c.label, c.kind) for c in brief],
-        (tuple(display_value(c, getattr(row, c.key), shorten=shorten) for c in brief) for row in rows),
+        [Col(c.key, c.label, c.kind) for c in columns],
+        (tuple(display_value(c, getattr(row, c.key), shorten=shorten) for c in columns) for row in rows),
     )
+
+
+def brief_columns(row_type: type) -> tuple[Column, ...]:
+    return tuple(c for c in row_columns(row_type) if c.brief)
 
 
 def _machine_cells(row_type: type, rows: Iterable[Any], *, flat: bool) -> Iterator[tuple]:

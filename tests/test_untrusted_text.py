@@ -90,3 +90,21 @@ def test_a_stale_sheet_imported_after_a_later_change_adds_nothing(cli, tmp_path)
     for _ in range(2):
         assert cli("status", "import", str(sheet)).exit_code == 0
         assert status_events(cli, STALE) == before
+
+
+def test_an_xlsx_export_carries_the_tracked_fields_and_columns_picks_any(cli, tmp_path):
+    fields = ("--responsible-unit", "江达县住建局", "--total-investment", "1200")
+    assert cli("projects", "set", CODE, *fields).exit_code == 0
+    exported = tmp_path / "江达.xlsx"
+    assert cli("projects", "list", "--county", "江达", "--output", str(exported)).exit_code == 0
+    rows = list(load_workbook(exported).active.iter_rows(values_only=True))
+    header, by_code = rows[0], {row[0]: row for row in rows[1:]}
+    assert {"编号", "名称", "县(区)", "状态", "责任单位", "总投资(万元)", "原文"} <= set(header)
+    assert not {"类型代码", "状态代码", "县(区)代码"} & set(header)  # codes whose Chinese label is there
+    row = dict(zip(header, by_code[CODE]))
+    assert (row["责任单位"], row["总投资(万元)"]) == ("江达县住建局", 1200)
+
+    picked = tmp_path / "picked.xlsx"
+    chosen = cli("projects", "list", "--county", "江达", "-o", str(picked), "--columns", "code,national_code,联系人")
+    assert chosen.exit_code == 0, chosen.stderr
+    assert next(load_workbook(picked).active.iter_rows(values_only=True)) == ("编号", "项目代码", "联系人")

@@ -147,7 +147,7 @@ def emit(
     if isinstance(columns, type):
         from portfolio.rows import for_output
 
-        columns, rows = for_output(columns, rows, fmt, shorten=shorten and output is None)
+        columns, rows = for_output(columns, rows, fmt, shorten=shorten and output is None, every=select is not None)
     columns, rows = choose_columns(columns, rows, select)
     if output is not None:
         with atomic_output(output) as partial:

@@ -52,10 +52,22 @@ FIELDS: dict[str, FieldSpec] = {
     )
 }
 PROJECT_COLUMNS = tuple(FIELDS)
+ACTUAL_MONTHS = ("actual_start", "actual_end")  # what happened: never a month still to come
 
 
 def annual_key(year: int) -> str:
     return f"{ANNUAL_PREFIX}{year}"
+
+
+FIRST_PLAN_YEAR = 2000  # the plans run 2021–2030: an earlier year is a typo
+
+
+def given_annual_key(year: int) -> str:
+    """The key of 年度计划投资 for a year a user gives: from 2000 to ten years ahead."""
+    last = date.today().year + 10
+    if not FIRST_PLAN_YEAR <= year <= last:
+        raise UserInputError(f"year {year} is out of range for 年度计划投资: give {FIRST_PLAN_YEAR} to {last}")
+    return annual_key(year)
 
 
 def label_of(key: str) -> str:
@@ -136,7 +148,10 @@ def parse_value(session: Session, key: str, value) -> str | float | None:
     if kind == "money":
         return parse_money(value, label_of(key))
     if kind == "month":
-        return parse_month(value)
+        month = parse_month(value)
+        if month and key in ACTUAL_MONTHS and month > f"{date.today():%Y-%m}":
+            raise UserInputError(f"{label_of(key)} {month} is in the future")
+        return month
     if kind == "national_code":
         return parse_national_code(session, value)
     text = None if value is None else " ".join(str(value).split())

@@ -405,6 +405,8 @@ ERRORS: dict[str, str] = {
     "status, kind or column)": "--then {then} 与 --by 相同：请给出另一个维度（county、prefecture、sector、plan、status、kind 或 column）",
     "give at least one field to set (see --help)": "请至少给出一个要设置的字段（见 --help）",
     "bad --annual-plan {value}: use YEAR=万元, e.g. 2026=800": "--annual-plan {value} 有误：请写成 年份=万元，如 2026=800",
+    "year {year} is out of range for 年度计划投资: give {first} to {last}": "年度计划投资的年份 {year} 超出范围：请给出 {first} 到 {last} 年",
+    "{label} {month} is in the future": "{label} {month} 在将来",
     "unknown facet {value}; allowed: {allowed}": "未知的分面 {value}；可用：{allowed}",
     "{label} has no projects to report (建成 and 取消 projects are left out)": "{label} 没有需要填报的项目（建成和取消的项目不列入）",
     "wrote draft {path}": "已写入草稿 {path}",

@@ -90,6 +90,8 @@ def test_set_fields_records_one_event_per_change_with_who_and_when(small):
         (("--planned-start", "2025-13"), "bad month"),
         (("--planned-start", "2026-05", "--planned-end", "2025-01"), "is after 计划竣工"),
         (("--annual-plan", "26=100"), "bad --annual-plan"),
+        (("--annual-plan", "1900=5"), "year 1900 is out of range for 年度计划投资"),
+        (("--actual-start", "2099-01"), "实际开工 2099-01 is in the future"),
         ((), "give at least one field"),
     ],
 )

@@ -121,6 +121,21 @@ def test_every_problem_is_shown_next_to_its_row_and_nothing_is_written(editor):
     assert reports_of(editor.engine, third) == []
 
 
+def test_a_file_that_is_no_workbook_is_named_as_uploaded(editor):
+    token = token_of(editor, f"/progress/sheets?period={PERIOD}")
+    before = counts(editor.engine)
+    refused = post(
+        editor,
+        "/progress/sheets",
+        data={"period": PERIOD, "csrf_token": token},
+        files={"file": ("江孜调度表.xlsx", b"PK\x03\x04 not a workbook", XLSX)},
+    )
+    assert refused.status_code == 400
+    assert "江孜调度表.xlsx: 不是可读取的 .xlsx 工作簿" in refused.text
+    assert "/tmp" not in refused.text and "tmp" not in re.sub(r"<[^>]+>", "", refused.text)
+    assert counts(editor.engine) == before
+
+
 def test_a_sheet_mixing_counties_is_refused_whole_naming_the_rows(editor):
     mangkang = code_in(editor.engine, "芒康")
     editor.cookies.clear()

@@ -290,7 +290,7 @@ def set_fields(
         year, sep, amount = item.partition("=")
         if not sep or not year.strip().isdigit() or len(year.strip()) != 4:
             raise UserInputError(f"bad --annual-plan {item!r}: use YEAR=万元, e.g. 2026=800")
-        values[fields.annual_key(int(year))] = amount
+        values[fields.given_annual_key(int(year))] = amount
     if not values:
         raise UserInputError("give at least one field to set (see --help)")
     when = changes.parse_date(date) if date else None

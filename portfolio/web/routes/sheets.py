@@ -20,7 +20,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from portfolio.errors import PermissionDenied, UserInputError
+from portfolio.errors import DataError, PermissionDenied, UserInputError
 from portfolio.web import auth
 from portfolio.web.deps import session, templates
 
@@ -147,6 +147,8 @@ async def upload_sheet(request: Request):
             )
         except PermissionDenied as error:
             return _page(request, account, reporting, [], 403, file=path.name, refused=str(error))
+        except DataError as error:  # the file itself: named as uploaded, not by the server's temporary folder
+            raise DataError(str(error).replace(str(path), path.name)) from None
     return _page(request, account, reporting, [], file=path.name, result=result)
 
 
@@ -158,14 +160,14 @@ def _safe_name(name: str) -> str:
 
 
 def _problems_by_row(path: Path, problems: Sequence[str]) -> tuple[list[str], list[RowProblems]]:
-    """The problems of the sheet's rows, each with its row's 编号 and 名称; the others apart."""
-    from portfolio.errors import DataError
+    """The problems of the sheet's rows, each with its row's 编号 and 名称; the others apart (the
+    file named as uploaded, not by the server's temporary folder)."""
     from portfolio.reports import sheets
 
     try:
         data = sheets.read(path)
     except DataError:
-        return list(problems), []
+        return [problem.replace(str(path), path.name) for problem in problems], []
     cells_of = dict(data.rows)
     pattern = re.compile(re.escape(data.where) + r":(\d+): (.*)", re.DOTALL)
     general: list[str] = []
@@ -173,7 +175,7 @@ def _problems_by_row(path: Path, problems: Sequence[str]) -> tuple[list[str], li
     for problem in problems:
         found = pattern.fullmatch(problem)
         if found is None:
-            general.append(problem)
+            general.append(problem.replace(str(path), path.name))
             continue
         number = int(found.group(1))
         if number not in rows:

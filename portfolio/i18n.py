@@ -407,6 +407,7 @@ ERRORS: dict[str, str] = {
     "bad --annual-plan {value}: use YEAR=万元, e.g. 2026=800": "--annual-plan {value} 有误：请写成 年份=万元，如 2026=800",
     "year {year} is out of range for 年度计划投资: give {first} to {last}": "年度计划投资的年份 {year} 超出范围：请给出 {first} 到 {last} 年",
     "{label} {month} is in the future": "{label} {month} 在将来",
+    "period {period} has not come yet: give {now} or earlier": "填报期 {period} 尚未到来：请给出 {now} 或更早的月份",
     "unknown facet {value}; allowed: {allowed}": "未知的分面 {value}；可用：{allowed}",
     "{label} has no projects to report (建成 and 取消 projects are left out)": "{label} 没有需要填报的项目（建成和取消的项目不列入）",
     "wrote draft {path}": "已写入草稿 {path}",

@@ -183,7 +183,7 @@ def lights(
     wanted = {"red": "red", "红": "red", "yellow": "yellow", "黄": "yellow", "green": "green", "绿": "green"}
     if light is not None and light.strip().lower() not in wanted:
         raise UserInputError(f"unknown light {light!r}; allowed: red (红), yellow (黄), green (绿)")
-    reporting = _period(period)
+    reporting = periods.Period.assessed(period)
     with app_context(ctx).session() as session:
         offices = periods.resolve_offices(session, county or [], level)
         rows = rules.lights(session, reporting, offices, wanted[light.strip().lower()] if light else None)
@@ -222,7 +222,7 @@ def summary(
     from portfolio.reports import bulletin, periods
     from portfolio.reports import lights as rules
 
-    reporting = _period(period)
+    reporting = periods.Period.assessed(period)
     if by not in rules.BREAKDOWNS:
         raise UserInputError(f"unknown breakdown {by!r}; allowed: {', '.join(rules.BREAKDOWNS)}")
     with app_context(ctx).session() as session:

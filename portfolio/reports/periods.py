@@ -45,6 +45,18 @@ class Period:
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod
+    def assessed(cls, text: str | None, today: date | None = None) -> Period:
+        """The period lights and rates are for: this month when not given, never a later one (a
+        light then would count months overdue that have not come)."""
+        now = cls.current(today)
+        if not text:
+            return now
+        period = cls.parse(text)
+        if period > now:
+            raise UserInputError(f"period {period} has not come yet: give {now} or earlier")
+        return period
+
+    @classmethod
     def current(cls, today: date | None = None) -> Period:
         today = today or date.today()
         return cls(today.year, today.month)

@@ -272,7 +272,7 @@ def reporting_period(
     from portfolio.reports.periods import Period
 
     if period is not None and period.strip():
-        return Period.parse(period)
+        return Period.assessed(period)
     with session(request) as opened:
         return latest_period(opened)
 

@@ -116,7 +116,7 @@ def bulletin(request: Request, period_text: str) -> Response:
     from portfolio.reports import lights as rules
     from portfolio.reports.periods import Period
 
-    period = Period.parse(period_text)
+    period = Period.assessed(period_text)
     with session(request) as opened:
         states = rules.project_states(opened, period)
         breakdowns = {name: rules.rates_of(states, period, name) for name in rules.BREAKDOWNS}

@@ -1,5 +1,6 @@
-"""Text one office types reaches another's terminal, spreadsheet and report: control characters
-are refused where text comes in, and exports keep formula-like text as text."""
+"""What one office enters reaches another's terminal, spreadsheet and report: control characters
+are refused where text comes in, exports keep formula-like text as text and carry every field,
+a stale sheet adds nothing, and lights are never asked of a month still to come."""
 
 from __future__ import annotations
 
@@ -108,3 +109,11 @@ def test_an_xlsx_export_carries_the_tracked_fields_and_columns_picks_any(cli, tm
     chosen = cli("projects", "list", "--county", "江达", "-o", str(picked), "--columns", "code,national_code,联系人")
     assert chosen.exit_code == 0, chosen.stderr
     assert next(load_workbook(picked).active.iter_rows(values_only=True)) == ("编号", "项目代码", "联系人")
+
+
+def test_lights_and_rates_refuse_a_month_still_to_come(cli):
+    for command in (("report", "lights"), ("report", "summary")):
+        refused = cli(*command, "--period", "2099-01")
+        assert refused.exit_code != 0 and "period 2099-01 has not come yet" in refused.stderr, command
+        assert len(refused.stderr.strip().splitlines()) == 1
+    assert cli("report", "lights", "--period", PERIOD, "--county", "江达").exit_code == 0

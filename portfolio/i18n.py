@@ -153,6 +153,7 @@ CATALOGUE: dict[str, str] = {
     "other": "其他",
     "no bar to draw: every value is 0": "无数据（各项均为 0，不画条形图）",
     # --- counted messages (plural() looks the Chinese up under the singular) ---
+    "{n} matching programme is not exported: OC4IDS describes projects, and its parts name it": "{n} 个符合条件的项目群未导出：OC4IDS 描述的是项目，项目群由其组成项目引用",
     "; {n} row repeats the current status and was skipped": "；{n} 行与当前状态相同，已跳过",
     "dry run: {n} update is valid": "试运行：{n} 条更新有效",
     "; nothing was changed": "；未做任何改动",
@@ -459,6 +460,7 @@ ERRORS: dict[str, str] = {
     "empty": "未填写",
     "unknown project {code}": "未知的项目 {code}",
     "{code} is not a project of this sheet's office (pass --county to import it for another office)": "{code} 不是本表填报单位的项目（要按其他单位导入请加 --county）",
+    "{code} is not a project of the offices given with --county": "{code} 不是 --county 所给单位的项目",
     "empty; give the date the status changed to {status} (it is never taken to be today)": "未填写；请填写状态变为{status}的日期（不会默认为今天）",
     "{day} is in the future": "{day} 在将来",
     "repeats {where} ({code}); counted once": "与 {where} 重复（{code}）；只计一次",

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from portfolio import __version__, vocab
 from portfolio.models import Division, PeriodReport, Plan, Project, ProjectDivision, ProjectLink, Sector, StatusEvent
-from portfolio.queries import ProjectFilter, select_matching
+from portfolio.queries import ProjectFilter, count_projects, select_matching
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -39,6 +39,15 @@ def package(session: Session, flt: ProjectFilter, limit: int | None = None) -> d
 
 def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def programmes_left_out(session: Session, flt: ProjectFilter) -> int:
+    """How many programmes the filter matches: OC4IDS describes projects, so a programme is named in
+    its parts' relatedProjects instead of being exported."""
+    kind = vocab.ProjectKind.PROGRAMME.value
+    if flt.kinds and kind not in flt.kinds:
+        return 0
+    return count_projects(session, ProjectFilter(**{**flt.__dict__, "kinds": [kind]}))
 
 
 def projects_of(session: Session, flt: ProjectFilter, limit: int | None = None) -> Iterator[dict]:

@@ -97,7 +97,7 @@ class Status(Vocabulary):
         "建成",
         "completion",
         "completion",
-        ("竣工", "建成投产", "completed", "complete", "maintenance"),
+        ("竣工", "完工", "建成投产", "completed", "complete", "maintenance"),
     )
     SUSPENDED = "暂缓", "暂缓", "suspended", None, ("on hold", "on-hold", "paused")
     CANCELLED = "取消", "取消", "cancelled", "cancelled", ("canceled",)

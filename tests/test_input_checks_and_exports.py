@@ -117,3 +117,14 @@ def test_lights_and_rates_refuse_a_month_still_to_come(cli):
         assert refused.exit_code != 0 and "period 2099-01 has not come yet" in refused.stderr, command
         assert len(refused.stderr.strip().splitlines()) == 1
     assert cli("report", "lights", "--period", PERIOD, "--county", "江达").exit_code == 0
+
+
+def test_an_oc4ids_export_says_how_many_programmes_it_leaves_out(cli):
+    import json
+
+    listed = cli.json("projects", "list", "--county", "江孜")
+    programmes = sum(row["kind"] == "programme" for row in listed)
+    exported = cli("projects", "list", "--county", "江孜", "--format", "oc4ids")
+    assert exported.exit_code == 0 and programmes > 0
+    assert len(json.loads(exported.stdout)["projects"]) == len(listed) - programmes
+    assert f"{programmes} matching programmes are not exported" in exported.stderr

@@ -312,7 +312,7 @@ def test_a_sheet_for_another_period_or_office_is_refused_unless_asked_for(cli, t
     result = cli("report", "import", str(text_sheet))
     assert result.exit_code == 1 and "the sheet does not say its period; pass --period" in result.stderr
     result = cli("report", "import", str(text_sheet), "--period", PERIOD, "--county", "江孜")
-    assert result.exit_code == 1 and f"{mangkang} is not a project of this sheet's office" in result.stderr
+    assert result.exit_code == 1 and f"{mangkang} is not a project of the offices given with --county" in result.stderr
     ok(cli("report", "import", str(text_sheet), "--period", PERIOD, "--county", "芒康"))
 
 

@@ -97,6 +97,14 @@ def _write_oc4ids(session, flt, limit, output, force) -> None:
     package = oc4ids.package(session, flt, limit)
     if not package["projects"]:
         note("no matching projects (programmes are not exported to OC4IDS)")
+    if left_out := oc4ids.programmes_left_out(session, flt):
+        note(
+            plural(
+                left_out,
+                "{n} matching programme is not exported: OC4IDS describes projects, and its parts name it",
+                "{n} matching programmes are not exported: OC4IDS describes projects, and their parts name them",
+            )
+        )
     if output is None:
         render.dump_json(package, sys.stdout)
         return

@@ -206,7 +206,9 @@ def _import(
                 continue
             if allowed and office_of.get(row.project_id) not in allowed:
                 problems.append(
-                    f"{row.where}: 编号: {row.code} is not a project of this sheet's office "
+                    f"{row.where}: 编号: {row.code} is not a project of the offices given with --county"
+                    if offices
+                    else f"{row.where}: 编号: {row.code} is not a project of this sheet's office "
                     f"(pass --county to import it for another office)"
                 )
                 continue

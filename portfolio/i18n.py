@@ -126,6 +126,7 @@ CATALOGUE: dict[str, str] = {
     "No such command '{name}'.": "没有这个命令：'{name}'。",
     "Option '{name}' requires an argument.": "选项 '{name}' 需要一个值。",
     "Missing argument '{name}'.": "缺少参数 '{name}'。",
+    "Missing option '{name}'.": "缺少选项 '{name}'。",
     "Missing parameter: {name}": "缺少参数：{name}",
     "Got unexpected extra argument ({name})": "多余的参数（{name}）",
     "Option '{name}' does not take a value.": "选项 '{name}' 不带值。",
@@ -207,7 +208,7 @@ CATALOGUE: dict[str, str] = {
     "The period the sheets are for, YYYY-MM; needed for a sheet of another period than this month or one that does not say its period.": "表格所属填报期，YYYY-MM；表格不是本月的或未注明填报期时必须给出。",
     "Who records this (default: database role or system user).": "记录人（默认：数据库角色或系统用户）。",
     "Who records this (default: the database role on PostgreSQL, else your system user).": "记录人（默认：PostgreSQL 上为数据库角色，否则为系统用户）。",
-    "Why the event is retracted (required).": "撤销原因（必填）。",
+    "Why the event is retracted.": "撤销原因。",
     "Why, or the source.": "原因或依据。",
     "Write the sheet an office fills in for a period: one row per project of the office (--county, several counties, --level 市级, or --all), current values filled in, with a 填报说明 sheet.": "生成某一期的填报表：每个项目一行（--county、多个县(区)、--level 市级 或 --all），预填当前数值，附“填报说明”工作表。",
     "county (填报单位), sector, plan or level.": "county（填报单位）、sector、plan 或 level。",
@@ -328,6 +329,8 @@ ERRORS: dict[str, str] = {
     "{value} names several sectors ({options}); give one of them": "{value} 对应多个行业（{options}）；请给出其中一个",
     "unknown plan {value}{hint}; see `portfolio plans`": "未知的规划 {value}{hint}；见 `portfolio plans`",
     "unknown format {value}; allowed: {allowed}": "未知的格式 {value}；可用：{allowed}",
+    "unknown format {value}; allowed: {built_in}, oc4ids, or a tabulate format ({tabulated})": "未知的格式 {value}；"
+    "可用：{built_in}、oc4ids，或任一 tabulate 格式（{tabulated}）",
     "unknown sort key {value}; allowed: {allowed}": "未知的排序方式 {value}；可用：{allowed}",
     "unknown summary dimension {value}; allowed: {allowed}": "未知的统计维度 {value}；可用：{allowed}",
     "unknown count {value}; allowed: works (each work once), listings (every item)": "未知的计数方式 {value}；可用：works（每项工程计一次）、listings（每个条目计一次）",
@@ -394,6 +397,8 @@ ERRORS: dict[str, str] = {
     "loaded": "已载入",
     "nothing to change: the database already matches the seeds": "无需改动：数据库已与种子数据一致",
     # --- options and output files ---
+    "give some text to search for": "请给出要查找的文字",
+    "{value}: use table or json": "{value}：请用 table 或 json",
     "--format {asked} does not match {name} (a {fmt} file); change one of them or leave out --format": "--format {asked} 与 {name}（{fmt} 文件）不符；请改其中一个，或不写 --format",
     "--format xlsx needs --output FILE.xlsx": "--format xlsx 需要 --output 文件.xlsx",
     "--format oc4ids is for `projects list`": "--format oc4ids 只用于 `projects list`",
@@ -748,6 +753,52 @@ def _most_specific_first() -> list[tuple[str, str]]:
 @functools.cache
 def _suffix_pattern(template: str) -> re.Pattern:
     return re.compile("(?P<message>.+?)" + _template_pattern(template).pattern, re.DOTALL)
+
+
+# What the web API's request checks (pydantic) find, by error type; {fields} come from the error's context.
+VALIDATION_ERRORS: dict[str, str] = {
+    "missing": "缺少此项",
+    "extra_forbidden": "不接受此项",
+    "json_invalid": "不是有效的 JSON",
+    "json_type": "须为 JSON",
+    "model_type": "须为 JSON 对象",
+    "model_attributes_type": "须为 JSON 对象",
+    "dict_type": "须为 JSON 对象",
+    "list_type": "须为列表",
+    "string_type": "须为文字",
+    "int_type": "须为整数",
+    "int_parsing": "须为整数",
+    "int_from_float": "须为整数",
+    "float_type": "须为数字",
+    "float_parsing": "须为数字",
+    "bool_type": "须为 true 或 false",
+    "bool_parsing": "须为 true 或 false",
+    "greater_than_equal": "不能小于 {ge}",
+    "greater_than": "须大于 {gt}",
+    "less_than_equal": "不能大于 {le}",
+    "less_than": "须小于 {lt}",
+    "string_too_short": "至少 {min_length} 个字符",
+    "string_too_long": "最多 {max_length} 个字符",
+    "date_type": "须为日期 YYYY-MM-DD",
+    "date_parsing": "须为日期 YYYY-MM-DD",
+    "date_from_datetime_parsing": "须为日期 YYYY-MM-DD",
+    "date_from_datetime_inexact": "须为日期 YYYY-MM-DD",
+    "literal_error": "须为 {expected} 之一",
+    "enum": "须为 {expected} 之一",
+}
+
+
+def validation_problem(error: dict) -> tuple[str, str]:
+    """One problem pydantic found in a web request: (English, Chinese), each `where: what`.
+
+    `where` is the parameter or JSON key (as the client sent it); the request body itself when
+    there is none (a body that is not JSON, or not an object)."""
+    where = "" if error["type"] == "json_invalid" else ".".join(str(part) for part in error["loc"][1:])
+    try:
+        chinese = VALIDATION_ERRORS[error["type"]].format(**error.get("ctx", {}))
+    except KeyError:  # a check without its Chinese, or a context without the field: the English stays in error_en
+        chinese = "值有误"
+    return f"{where or 'body'}: {error['msg']}", f"{where or '请求体'}：{chinese}"
 
 
 def translate_message(message: str, language_code: str | None = None) -> str:

@@ -54,8 +54,8 @@ def tabulate_formats() -> list[str]:
 def check_format(fmt: str) -> str:
     if fmt in BUILT_IN_FORMATS or fmt in ("oc4ids", "xlsx") or fmt in tabulate_formats():
         return fmt
-    allowed = ", ".join(BUILT_IN_FORMATS) + ", oc4ids, or a tabulate format (" + ", ".join(tabulate_formats()) + ")"
-    raise UserInputError(f"unknown format {fmt!r}; allowed: {allowed}")
+    built_in, tabulated = ", ".join(BUILT_IN_FORMATS), ", ".join(tabulate_formats())
+    raise UserInputError(f"unknown format {fmt!r}; allowed: {built_in}, oc4ids, or a tabulate format ({tabulated})")
 
 
 def format_for_path(path: Path) -> str:

@@ -126,3 +126,69 @@ def test_an_english_problem_count_agrees_with_its_number(cli, tmp_path):
     sheet = tmp_path / "two.csv"
     sheet.write_text("code,status,date\nCD14-05-009,在建,2031-01-01\nXX-9,在建,\n", encoding="utf-8")
     assert cli("status", "import", str(sheet)).stderr.endswith("is in the future (and 1 more problem)\n")
+
+
+# Usage errors of Click and the commands' own refusals, in both languages (LANG as a user's shell sets it).
+USAGE_ERRORS = [
+    (
+        ("report", "template", "--period", "2026-11", "--county", "江孜"),
+        "错误：缺少选项 '--output' / '-o'（见 `portfolio report template --help`）",
+        "error: missing option '--output' / '-o' (see `portfolio report template --help`)",
+    ),
+    (
+        ("projects", "retract", "CD14-05-009", "F1"),
+        "错误：缺少选项 '--note' / '-m'（见 `portfolio projects retract --help`）",
+        "error: missing option '--note' / '-m' (see `portfolio projects retract --help`)",
+    ),
+    (
+        ("users", "add", "测试", "--password-stdin"),
+        "错误：缺少选项 '--role'（见 `portfolio users add --help`）",
+        "error: missing option '--role' (see `portfolio users add --help`)",
+    ),
+    (
+        ("projects", "search", ""),
+        "错误：'文字' 的值有误：请给出要查找的文字（见 `portfolio projects search --help`）",
+        "error: invalid value for 'TEXT': give some text to search for (see `portfolio projects search --help`)",
+    ),
+    (
+        ("projects", "show", "CD14-05-009", "--format", "csv"),
+        "错误：--format 的值有误：'csv'：请用 table 或 json（见 `portfolio projects show --help`）",
+        "error: invalid value for --format: 'csv': use table or json (see `portfolio projects show --help`)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "chinese", "english"), USAGE_ERRORS, ids=lambda v: " ".join(v) if isinstance(v, tuple) else ""
+)
+@pytest.mark.parametrize("locale", ["zh_CN.UTF-8", "C.UTF-8"])
+def test_usage_errors_read_in_the_locale_language(cli, monkeypatch, args, chinese, english, locale):
+    for variable in ("PORTFOLIO_LANG", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", locale)
+    result = cli(*args, input="")
+    assert result.exit_code == 2
+    assert result.stderr == (chinese if locale.startswith("zh") else english) + "\n"
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_an_unknown_format_lists_the_formats_in_the_user_language(cli, monkeypatch, language):
+    monkeypatch.setenv("PORTFOLIO_LANG", language)
+    result = cli("projects", "list", "--format", "xml")
+    assert result.exit_code == 2
+    if language == "zh":
+        assert result.stderr.startswith(
+            "错误：未知的格式 'xml'；可用：table, plain, csv, tsv, json, jsonl, markdown、oc4ids，"
+        )
+        assert "，或任一 tabulate 格式（asciidoc, " in result.stderr and " or a " not in result.stderr
+    else:
+        assert "markdown, oc4ids, or a tabulate format (asciidoc, " in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("zh", "撤销原因。[必填]"), ("en", "Why the event is retracted.  [required]")]
+)
+def test_a_required_option_is_marked_once(cli, monkeypatch, language, expected):
+    monkeypatch.setenv("PORTFOLIO_LANG", language)
+    shown = cli("projects", "retract", "--help").stdout
+    assert expected in shown and shown.count("必填" if language == "zh" else "required") == 3, shown

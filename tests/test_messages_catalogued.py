@@ -19,7 +19,7 @@ import portfolio
 from portfolio.i18n import CATALOGUE, translate_message
 
 SOURCE = Path(portfolio.__file__).parent
-SHOWN_BY = {"UserInputError", "DataError", "DatabaseError", "PermissionDenied", "note", "fail", "say"}
+SHOWN_BY = {"UserInputError", "DataError", "DatabaseError", "PermissionDenied", "note", "fail", "say", "BadParameter"}
 SHOWN_SECOND = {"complain", "error"}  # complain(column, message), error(node, message): a sheet's or seed file's
 SHOWN_THIRD = {"SeedError", "ConstructorError"}  # SeedError(file, line, message): a seed file's problem
 LISTS = {"problems", "warnings", "errors", "bad"}  # lists of problems shown one per line
@@ -33,7 +33,7 @@ KEPT = {
     *("portfolio", "Excel", "xlrd", "pg_dump", "Fc", "PostgreSQL", "SQLite", "sqlite", "postgresql", "backup"),
     *("code", "status", "date", "note", "county", "prefecture", "sector", "plan", "kind", "column"),
     *("works", "listings", "top", "leaf", "red", "yellow", "green", "admin", "editor", "viewer"),
-    *("table", "plain", "xlsx", "oc4ids"),
+    *("table", "plain", "xlsx", "oc4ids", "json", "tabulate"),
 }
 
 

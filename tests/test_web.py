@@ -289,6 +289,58 @@ def test_api_errors_are_json(web):
     assert web.get("/api/projects", params={"limit": 0}).status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("request_args", "chinese", "english"),
+    [
+        (("get", "/api/projects", {"params": {"limit": 0}}), "limit：不能小于 1", "limit: Input should be greater"),
+        (
+            ("get", "/api/projects", {"params": {"limit": "x"}}),
+            "limit：须为整数",
+            "limit: Input should be a valid integer",
+        ),
+        (
+            ("post", "/api/projects/CD14-05-009/reports", {"json": {"progress": "x"}}),
+            "period：缺少此项",
+            "period: Field required",
+        ),
+        (
+            (
+                "post",
+                "/api/projects/CD14-05-009/reports",
+                {"content": b"{bad", "headers": {"content-type": "application/json"}},
+            ),
+            "请求体：不是有效的 JSON",
+            "body: JSON decode error",
+        ),
+        (
+            ("post", "/api/projects/CD14-05-009/fields", {"json": {"current": 1}}),
+            "current：不接受此项",
+            "current: Extra inputs",
+        ),
+        (
+            ("post", "/api/projects/CD14-05-009/reports", {"json": [1]}),
+            "请求体：须为 JSON 对象",
+            "body: Input should be",
+        ),
+        (
+            (
+                "post",
+                "/api/projects/CD14-05-009/status",
+                {"json": {"status": "在建", "date": "2026-13-01", "note": "x" * 1025}},
+            ),
+            "date：须为日期 YYYY-MM-DD；note：最多 1024 个字符",
+            "date: Input should be a valid date",
+        ),
+    ],
+)
+def test_api_request_checks_read_in_chinese_with_the_english_beside(web, request_args, chinese, english):
+    method, path, arguments = request_args
+    response = getattr(web, method)(path, **arguments)
+    assert response.status_code == 400
+    assert response.json()["error"] == chinese
+    assert response.json()["error_en"].startswith(english)
+
+
 def test_pages_are_read_only(web):
     assert web.post("/projects").status_code == 405
 

@@ -16,7 +16,7 @@ from typer._click import exceptions as click_exceptions
 from typer._click import formatting as click_formatting
 from typer._click.formatting import HelpFormatter
 
-from portfolio.i18n import CATALOGUE, language, metavar, t
+from portfolio.i18n import CATALOGUE, language, metavar, t, translate_message
 
 _TYPE_AFTER_OPTION = re.compile(r"(--[\w-]+)[ =]<[^>]*>")
 _ARGUMENT_TERM = re.compile(r"^([\w-]+) <[^>]*>$")
@@ -126,6 +126,7 @@ _CLICK_MESSAGES = [
     (re.compile(r"^No such command '(.+)'\."), "No such command '{name}'."),
     (re.compile(r"^Option '(.+)' requires an argument\."), "Option '{name}' requires an argument."),
     (re.compile(r"^Missing argument '(.+)'\."), "Missing argument '{name}'."),
+    (re.compile(r"^Missing option '(.+)'\."), "Missing option '{name}'."),
     (re.compile(r"^Missing parameter: (\S+)"), "Missing parameter: {name}"),
     (re.compile(r"^Got unexpected extra arguments? \((.+)\)"), "Got unexpected extra argument ({name})"),
     (re.compile(r"^Option '(.+)' does not take a value\."), "Option '{name}' does not take a value."),
@@ -154,11 +155,14 @@ def _invalid_value(message: str) -> str | None:
     name, reason = found.groups()
     if re.fullmatch(r"'[a-z_]+'", name):  # an argument: its word (路径, FILE)
         name = f"'{metavar(name.strip(chr(39)))}'"
+    elif re.fullmatch(r"[A-Z_]+", name):  # a command's own hint naming an argument (`param_hint="TEXT"`)
+        name = f"'{metavar(name.lower())}'"
     for pattern, key in _REASONS:
         known = pattern.match(reason)
         if known:
             return t("invalid value for {name}: {reason}", name=name, reason=t(key, **known.groupdict()))
-    return t("invalid value for {name}: {reason}", name=name, reason=reason)
+    # a command's own reason (typer.BadParameter) is catalogued with the library's messages
+    return t("invalid value for {name}: {reason}", name=name, reason=translate_message(reason))
 
 
 def _click_message(message: str) -> str:

@@ -320,7 +320,7 @@ def retract_event(
     ctx: typer.Context,
     code: Annotated[str, typer.Argument(help="Project code.")],
     event_id: Annotated[str, typer.Argument(help="The event's id from `projects history` (S12, F3, R7).")],
-    note_text: Annotated[str, typer.Option("--note", "-m", help="Why the event is retracted (required).")],
+    note_text: Annotated[str, typer.Option("--note", "-m", help="Why the event is retracted.")],
     by: ByOption = None,
 ) -> None:
     """Mark a mistaken event retracted: it stays in the history, marked, and stops counting."""

@@ -93,11 +93,15 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def _error(request: Request, status: int, title: str, message: str, problems: list[str] | None = None):
-    """The error as JSON under /api/, else as a page; library messages in Chinese (the English in error_en)."""
+def _error(
+    request: Request, status: int, title: str, message: str, problems: list[str] | None = None, shown: str | None = None
+):
+    """The error as JSON under /api/, else as a page; library messages in Chinese (the English in error_en).
+
+    `shown` is the Chinese when the caller has it already (request checks); else the catalogue gives it."""
     from portfolio.i18n import translate_message
 
-    shown = translate_message(message, "zh")
+    shown = shown or translate_message(message, "zh")
     listed = [translate_message(problem, "zh") for problem in problems or []]
     if listed == [shown]:
         listed = []
@@ -133,8 +137,10 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def bad_parameters(request: Request, error: RequestValidationError):
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in error.errors())
-        return _error(request, 400, "请求有误", problems)
+        from portfolio.i18n import validation_problem
+
+        english, chinese = zip(*(validation_problem(e) for e in error.errors()))
+        return _error(request, 400, "请求有误", "; ".join(english), shown="；".join(chinese))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException):

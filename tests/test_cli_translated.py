@@ -131,6 +131,11 @@ def test_an_english_problem_count_agrees_with_its_number(cli, tmp_path):
 # Usage errors of Click and the commands' own refusals, in both languages (LANG as a user's shell sets it).
 USAGE_ERRORS = [
     (
+        ("projects", "list", "extra"),
+        "错误：多余的参数（extra）（见 `portfolio projects list --help`）",
+        "error: got unexpected extra argument (extra) (see `portfolio projects list --help`)",
+    ),
+    (
         ("report", "template", "--period", "2026-11", "--county", "江孜"),
         "错误：缺少选项 '--output' / '-o'（见 `portfolio report template --help`）",
         "error: missing option '--output' / '-o' (see `portfolio report template --help`)",

@@ -128,7 +128,7 @@ _CLICK_MESSAGES = [
     (re.compile(r"^Missing argument '(.+)'\."), "Missing argument '{name}'."),
     (re.compile(r"^Missing option '(.+)'\."), "Missing option '{name}'."),
     (re.compile(r"^Missing parameter: (\S+)"), "Missing parameter: {name}"),
-    (re.compile(r"^Got unexpected extra arguments? \((.+)\)"), "Got unexpected extra argument ({name})"),
+    (re.compile(r"^Got unexpected extra argument(?:s|\(s\))? \((.+)\)"), "Got unexpected extra argument ({name})"),
     (re.compile(r"^Option '(.+)' does not take a value\."), "Option '{name}' does not take a value."),
 ]
 # Why a value was refused (Typer checks numbers through pydantic, paths itself): the English, and

@@ -408,7 +408,7 @@ def _sector_order(session: Session) -> sa.ColumnElement:
 
 def count_projects(session: Session, flt: ProjectFilter, *, count: str = "listings") -> int:
     """How many items match (the length of `list_projects` without a limit), or with count="works"
-    how many works: a programme whose parts match, and other listings of a matching work, not again."""
+    how many works (see `_works_only`): each work once, whichever of its listings match."""
     if count not in COUNTS:
         raise UserInputError(f"unknown count {count!r}; allowed: works (each work once), listings (every item)")
     total = session.execute(select_matching(session, flt, (sa.func.count(),))).scalar_one()
@@ -688,7 +688,7 @@ def summary(
     (by=None), one (count,) row.
 
     count="works" counts each work once (see `_works_only`); "listings" counts every item of the plans.
-    Either way a programme spanning several counties counts once under each of them.
+    Either way a work (or item) standing in several counties counts once under each of them.
     """
     dims = [name for name in (by, then) if name is not None]
     for name in dims:
@@ -735,9 +735,12 @@ def _labelled(session: Session, dims: list[str], rows: list[tuple]) -> list[tupl
     ]
 
 
-def _summary_statement(session: Session, flt: ProjectFilter, dims: list[str], columns) -> sa.Select:
+def _summary_statement(
+    session: Session, flt: ProjectFilter, dims: list[str], columns, *, placed: bool = False
+) -> sa.Select:
+    """The summary's query; `placed` (or a place dimension) gives one row per county of each project."""
     statement = select_matching(session, flt, columns)
-    if {"county", "prefecture"} & set(dims):
+    if placed or {"county", "prefecture"} & set(dims):
         statement = statement.join(ProjectDivision, ProjectDivision.project_id == Project.id)
         if flt.division_codes:
             statement = statement.where(ProjectDivision.division_code.in_(flt.division_codes))
@@ -746,45 +749,56 @@ def _summary_statement(session: Session, flt: ProjectFilter, dims: list[str], co
     return statement
 
 
+# A work has one value of these, its representative listing's; of the others (where it stands,
+# the plans and 专栏 that list it) it may have several.
+_SINGLE_VALUED = ("sector", "status", "kind", "level")
+
+
 def _works_only(session: Session, flt: ProjectFilter, dims: list[str], rows: list[tuple]) -> list[tuple]:
     """Listing counts -> work counts, by the rule of seeds/FORMAT.md ("Counting works"):
 
-    - a non-primary listing of a same_work group does not count when its primary is in the set;
-    - a programme does not count in a row where one of its parts (at any depth) is counted
-      (the parts are the finer level there); where none of its parts is, it counts once.
-    Only linked items are looked at again, so a summary without links costs one query more.
+    - the listings of a same_work group are one work, represented by its primary listing: it
+      matches when one of its listings does and the primary meets the filter's conditions on
+      status, sector, kind, level (and light); it counts once in each row one of its matching
+      listings falls in (its places, plans, 专栏), under the primary's status, sector, kind, level;
+    - a programme is a work only in the counties where no item below it (at any depth, whatever
+      the filter) stands: there its parts are the finer level and represent the work. Where it
+      stands elsewhere it counts once, with its own status, sector, kind and level.
+
+    The works are thus the same whatever the filter, and each has one value of a single-valued
+    dimension: the rows of such a summary add up to its total, and a row counts what filtering by
+    its value counts. Only linked items are looked at again (one query more without links).
     """
-    part_of = session.execute(
-        sa.select(ProjectLink.project_id, ProjectLink.target_id).where(ProjectLink.relation == "part_of")
-    ).all()
-    same_work = session.execute(
-        sa.select(ProjectLink.project_id, ProjectLink.target_id).where(ProjectLink.relation == "same_work")
-    ).all()
-    if not part_of and not same_work:
+    links = session.execute(sa.select(ProjectLink.project_id, ProjectLink.target_id, ProjectLink.relation)).all()
+    if not links:
         return rows
-    descendants = _descendants(part_of)
-    linked = (
-        {i for pair in same_work for i in pair}
-        | set(descendants)
-        | {d for found in descendants.values() for d in found}
-    )
-    cells = _cells_of(session, flt, dims, linked)
-    dropped: dict[tuple, int] = defaultdict(int)
-    for other, primary in same_work:
-        if primary in cells and other in cells:
-            for cell in cells[other]:
-                dropped[cell] += 1
-    others = {other for other, primary in same_work if primary in cells}
-    for whole, parts in descendants.items():
-        if whole not in cells or whole in others:
-            continue
-        finer = set().union(*(cells.get(part, set()) for part in parts))
-        for cell in cells[whole] & finer:
-            dropped[cell] += 1
-    if not dropped:
-        return rows
-    counted = [(*row[:-1], row[-1] - dropped.get(tuple(row[:-1]), 0)) for row in rows]
-    return [row for row in counted if row[-1] > 0]
+    primary_of = {item: target for item, target, relation in links if relation == "same_work"}
+    descendants = _descendants([(item, target) for item, target, relation in links if relation == "part_of"])
+    linked = set(primary_of) | set(primary_of.values()) | set(descendants)
+    placed = _placed_cells(session, flt, dims, linked)
+    covered = _covered_counties(session, descendants, primary_of)
+    representatives = _representatives(session, flt, primary_of, placed)
+    change: dict[tuple, int] = defaultdict(int)
+    for found in placed.values():  # what the grouped count gave these listings, taken back
+        for cell in {cell for _county, cell in found}:
+            change[cell] -= 1
+    members: dict[int, list[int]] = defaultdict(list)
+    for item in placed:
+        members[primary_of.get(item, item)].append(item)
+    single = [i for i, name in enumerate(dims) if name in _SINGLE_VALUED]
+    for work, listed in members.items():
+        values = representatives.get(work)
+        if work in primary_of.values() and values is None:
+            continue  # its primary is outside the filter's single-valued conditions
+        cells = {cell for item in listed for county, cell in placed[item] if county not in covered.get(work, ())}
+        if values is not None:
+            cells = {tuple(values[dims[i]] if i in single else key for i, key in enumerate(cell)) for cell in cells}
+        for cell in cells:
+            change[cell] += 1
+    counted: dict[tuple, int] = {tuple(row[:-1]): row[-1] for row in rows}
+    for cell, delta in change.items():
+        counted[cell] = counted.get(cell, 0) + delta
+    return [(*cell, n) for cell, n in counted.items() if n > 0]
 
 
 def _descendants(part_of: Sequence[Sequence[int]]) -> dict[int, set[int]]:
@@ -808,17 +822,68 @@ def _descendants(part_of: Sequence[Sequence[int]]) -> dict[int, set[int]]:
     return found
 
 
-def _cells_of(session: Session, flt: ProjectFilter, dims: list[str], ids: set[int]) -> dict[int, set[tuple]]:
-    """The summary rows (key tuples) each of `ids` falls in under the filter; absent if filtered out."""
+def _placed_cells(
+    session: Session, flt: ProjectFilter, dims: list[str], ids: set[int]
+) -> dict[int, list[tuple[str, tuple]]]:
+    """(county, summary row key) for each county of each of `ids` the filter matches; absent if
+    filtered out."""
     keys = [_key(name) for name in dims]
-    cells: dict[int, set[tuple]] = defaultdict(set)
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), 900):
-        chunk = ordered[start : start + 900]
-        statement = _summary_statement(session, flt, dims, (Project.id, *keys)).where(Project.id.in_(chunk))
+    placed: dict[int, list[tuple[str, tuple]]] = defaultdict(list)
+    columns = (Project.id, ProjectDivision.division_code, *keys)
+    for chunk in _chunks(ids):
+        statement = _summary_statement(session, flt, dims, columns, placed=True).where(Project.id.in_(chunk))
+        for project_id, county, *values in session.execute(statement):
+            placed[project_id].append((county, tuple(values)))
+    return placed
+
+
+def _covered_counties(
+    session: Session, descendants: dict[int, set[int]], primary_of: dict[int, int]
+) -> dict[int, set[str]]:
+    """{work: the counties where an item below one of its listings stands}: there the finer items count."""
+    below = set().union(*descendants.values()) if descendants else set()
+    stands: dict[int, set[str]] = defaultdict(set)
+    for chunk in _chunks(below):
+        statement = sa.select(ProjectDivision.project_id, ProjectDivision.division_code).where(
+            ProjectDivision.project_id.in_(chunk)
+        )
+        for project_id, county in session.execute(statement):
+            stands[project_id].add(county)
+    covered: dict[int, set[str]] = defaultdict(set)
+    for whole, items in descendants.items():
+        work = primary_of.get(whole, whole)
+        for item in items:
+            covered[work] |= stands[item]
+    return covered
+
+
+def _representatives(
+    session: Session, flt: ProjectFilter, primary_of: dict[int, int], placed: dict[int, list]
+) -> dict[int, dict[str, str]]:
+    """{primary: its status, sector, kind, level} for each same_work group with a listing in the
+    filter's set whose primary meets the filter's single-valued conditions (the others do not count)."""
+    columns = (Project.id, Project.sector_code, Project.status, Project.kind, Project.level)
+    primaries = {primary for item, primary in primary_of.items() if item in placed or primary in placed}
+    single_only = ProjectFilter(
+        sectors=flt.sectors,
+        statuses=flt.statuses,
+        kinds=flt.kinds,
+        levels=flt.levels,
+        include_withdrawn=flt.include_withdrawn,
+        project_ids=flt.project_ids,
+    )
+    found: dict[int, dict[str, str]] = {}
+    for chunk in _chunks(primaries):
+        statement = select_matching(session, single_only, columns).where(Project.id.in_(chunk))
         for project_id, *values in session.execute(statement):
-            cells[project_id].add(tuple(values))
-    return cells
+            found[project_id] = dict(zip(_SINGLE_VALUED, values))
+    return found
+
+
+def _chunks(ids: Collection[int], size: int = 900) -> Iterator[list[int]]:
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
 
 
 def _link_table_suffices(flt: ProjectFilter, dims: list[str]) -> bool:
@@ -867,7 +932,7 @@ def facet(session: Session, flt: ProjectFilter, name: str, *, count: str = "work
     """Counts of the matching projects by one dimension, with the value a filter takes.
 
     The counts are those of `summary(session, flt, name, count=count)`: each work once by default,
-    every item with count="listings"; a programme counts under each county it spans. The 专栏
+    every item with count="listings"; a work counts under each county it stands in. The 专栏
     facet needs exactly one plan in the filter.
     """
     if name not in FACETS:

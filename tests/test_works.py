@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
 from seedkit import SMALL_PLAN, make_seed_dir
@@ -287,8 +288,13 @@ def test_a_programme_counts_where_none_of_its_parts_stands(tmp_path, seeded_url,
     # 芒康县: the part TP-02-001 counts, its programme and the second listing TP-02-002 do not;
     # 江达县: none of the programme's parts stands there, so the programme counts.
     assert works == {"江达县": 1, "芒康县": 1}
-    assert plans == {"test-plan": 1}  # over the whole plan, one work: the part, at the finer level
-    assert kinds == {"项目": 1, "项目群": 1}  # no part of the programme is a 项目群: it counts there
+    # over the whole plan, two works: the part in 芒康县 and the programme in 江达县, where it is the
+    # finest level the plan gives; by kind they are one 项目 and one 项目群, the same two works
+    assert plans == {"test-plan": 2}
+    assert kinds == {"项目": 1, "项目群": 1}
+    with db.session_scope(engine) as session:
+        assert queries.summary_total(session, flt) == 2
+        assert queries.summary_total(session, replace(flt, division_codes=["540328"])) == 1  # 芒康县: the part
 
 
 def test_level_and_tier_filters(cli):

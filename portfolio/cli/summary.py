@@ -48,9 +48,11 @@ def summary(
 ) -> None:
     """Count works by one dimension, or pivot two (--by county --then sector).
 
-    Each work counts once: where a programme's parts are counted, the programme is not; a work listed in
-    two 专栏 counts once (--count listings counts every item instead). A programme spanning several counties
-    counts once under each of them; works whose county the plan does not give show as 未明确县(区).
+    Each work counts once: where a programme's parts stand, the parts count and the programme does not,
+    under any filter; a work listed in two 专栏 counts once, with its primary listing's status and sector
+    (--count listings counts every item instead). Rows by status, kind or sector add up to the 合计;
+    a work standing in several counties counts once under each of them; works whose county the plan does
+    not give show as 未明确县(区).
     """
     from portfolio.render import TableShape
 

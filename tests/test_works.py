@@ -229,15 +229,15 @@ def test_items_of_quoted_plans_all_have_quotes(shipped):
 
 def _expected_works_per_county(bundle) -> dict[str, int]:
     """Distinct works standing in each county, from the seed files alone (not the database):
-    a non-primary listing never counts (its primary does); a programme counts in a county only
-    where none of the items below it stands."""
+    the listings of a work (a same_work group) are one work standing where any of them stands;
+    a programme counts in a county only where none of the items below it stands."""
     kids: dict[str, set[str]] = {}
-    others = set()
+    primary_of = {}
     for link in bundle.links:
         if link.relation == "part_of":
             kids.setdefault(link.target_code, set()).add(link.project_code)
         else:
-            others.add(link.project_code)
+            primary_of[link.project_code] = link.target_code
 
     def below(code: str) -> set[str]:
         found = set()
@@ -247,12 +247,17 @@ def _expected_works_per_county(bundle) -> dict[str, int]:
 
     stands = {p.code: set(p.division_codes) for p in bundle.projects}
     names = {d.code: d.name if d.level != "prefecture" else f"{d.name}·未明确县(区)" for d in bundle.divisions}
-    counts: dict[str, int] = {}
+    finer: dict[str, set[str]] = {}
     for project in bundle.projects:
-        if project.code in others:
-            continue
-        finer = set().union(*(stands[kid] for kid in below(project.code)))
-        for county in stands[project.code] - finer:
+        work = primary_of.get(project.code, project.code)
+        finer.setdefault(work, set()).update(*(stands[kid] for kid in below(project.code)))
+    places: dict[str, set[str]] = {}
+    for project in bundle.projects:
+        work = primary_of.get(project.code, project.code)
+        places.setdefault(work, set()).update(stands[project.code] - finer[work])
+    counts: dict[str, int] = {}
+    for counties in places.values():
+        for county in counties:
             counts[names[county]] = counts.get(names[county], 0) + 1
     return counts
 

@@ -19,9 +19,9 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 # The newest migration; tests check it matches migrations/versions.
-SCHEMA_HEAD = "0010"
+SCHEMA_HEAD = "0011"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-_HAND_MANAGED = ("project_fts", "ix_project_search_trgm")
+_HAND_MANAGED = ("project_fts", "project_bigram", "ix_project_search_trgm", "ix_project_search_bigram")
 _SETUP_LOCK_KEY = 0x706F7274  # "port": the advisory lock taken while migrating or seeding
 # "porw": every writing transaction on PostgreSQL holds this advisory lock, shared for user
 # updates and exclusive for seed reloads (see session_scope).
@@ -65,25 +65,26 @@ def search_index(connection: Connection) -> str:
     """What makes substring search fast here, or what the database lacks for it (for `db info`)."""
     from sqlalchemy import text
 
+    pairs = "character-pair index (terms of 2 characters)"
     if connection.dialect.name == "sqlite":
-        return "FTS5 trigram index (terms of 3+ characters)"
+        return f"FTS5 trigram index (terms of 3+ characters), {pairs}"
     if connection.execute(text("SELECT 1 FROM pg_indexes WHERE indexname = 'ix_project_search_trgm'")).first():
-        return "pg_trgm index (terms of 3+ characters)"
+        return f"pg_trgm index (terms of 3+ characters), {pairs}"
     if not connection.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).first():
         return (
-            "none: the pg_trgm extension is not installed (a superuser can run CREATE EXTENSION pg_trgm, "
-            "then `portfolio db reset` or a new database); search scans the table"
+            f"{pairs}; none for terms of 3+ characters: the pg_trgm extension is not installed (a superuser "
+            "can run CREATE EXTENSION pg_trgm, then `portfolio db reset` or a new database); they scan the table"
         )
     ctype = connection.execute(text("SHOW lc_ctype")).scalar()
     return (
-        f"none: this database's LC_CTYPE is {ctype}, where pg_trgm finds no trigrams in Chinese; search "
-        f"scans the table. For an index, create the database with a UTF-8 LC_CTYPE: CREATE DATABASE … "
-        f"ENCODING 'UTF8' LC_CTYPE 'C.UTF-8' TEMPLATE template0"
+        f"{pairs}; none for terms of 3+ characters: this database's LC_CTYPE is {ctype}, where pg_trgm finds "
+        f"no trigrams in Chinese; they scan the table. For an index, create the database with a UTF-8 "
+        f"LC_CTYPE: CREATE DATABASE … ENCODING 'UTF8' LC_CTYPE 'C.UTF-8' TEMPLATE template0"
     )
 
 
 def managed_by_autogenerate(name, type_, parent_names) -> bool:
-    """False for the search indexes the migrations manage by hand (SQLite FTS5 tables, the pg_trgm index)."""
+    """False for the search indexes the migrations manage by hand (SQLite FTS5 tables, the GIN indexes)."""
     return not (type_ in ("table", "index") and name and name.startswith(_HAND_MANAGED))
 
 

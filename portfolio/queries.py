@@ -248,21 +248,42 @@ def search_condition(session: Session, text: str) -> sa.ColumnElement[bool]:
         return sa.true()
     dialect = session.get_bind().dialect.name
     conditions: list[sa.ColumnElement[bool]] = []
-    long_terms = [t for t in terms if len(t) >= MIN_TRIGRAM]
-    if dialect == "sqlite" and long_terms:
-        # Trigram FTS finds substrings of 3+ characters; shorter terms go to the base table. A term
-        # the index finds in more than FTS_PROBE projects goes to the base table too: scanned in the
-        # order asked for, it yields the first rows (and a --limit's worth) long before the index
-        # has handed back every match for sorting.
-        query = " ".join('"' + t.replace('"', '""') + '"' for t in long_terms)
-        probe = sa.text("SELECT count(*) FROM (SELECT 1 FROM project_fts WHERE project_fts MATCH :query LIMIT :most)")
-        if session.execute(probe, {"query": query, "most": FTS_PROBE + 1}).scalar_one() <= FTS_PROBE:
-            fts = sa.text("SELECT rowid FROM project_fts WHERE project_fts MATCH :query").bindparams(query=query)
-            conditions.append(Project.id.in_(fts))
-            terms = [t for t in terms if len(t) < MIN_TRIGRAM]
+    if dialect == "sqlite":
+        # Trigram FTS finds terms of 3+ characters, the pair index (0011) terms of two; a
+        # single character goes to the base table. A query the index finds in more than
+        # FTS_PROBE projects goes to the base table too: scanned in the order asked for, it
+        # yields the first rows (and a --limit's worth) long before the index has handed back
+        # every match for sorting.
+        long_terms = [t for t in terms if len(t) >= MIN_TRIGRAM]
+        pair_terms = [t for t in terms if len(t) < MIN_TRIGRAM and len(t.lower()) == 2]
+        for table, indexed, tokens in (
+            ("project_fts", long_terms, long_terms),
+            ("project_bigram", pair_terms, [_pair_token(t) for t in pair_terms]),
+        ):
+            found = _fts_rows(session, table, tokens)
+            if found is not None:
+                conditions.append(Project.id.in_(found))
+                terms = [t for t in terms if t not in indexed]
     for term in terms:
         conditions.append(_substring(term, dialect))
     return sa.and_(*conditions)
+
+
+def _fts_rows(session: Session, table: str, tokens: list[str]) -> sa.TextClause | None:
+    """The ids of the projects whose FTS5 `table` holds every token, unless they are more than FTS_PROBE."""
+    if not tokens:
+        return None
+    query = " ".join('"' + t.replace('"', '""') + '"' for t in tokens)
+    probe = sa.text(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH :query LIMIT :most)")
+    if session.execute(probe, {"query": query, "most": FTS_PROBE + 1}).scalar_one() > FTS_PROBE:
+        return None
+    return sa.text(f"SELECT rowid FROM {table} WHERE {table} MATCH :query").bindparams(query=query)
+
+
+def _pair_token(term: str) -> str:
+    """A two-character term as project_bigram holds it: the hex of its UTF-8 bytes, lower-cased as
+    _substring looks for it (migration 0011 indexes hex(substr(lower(text), i, 2)))."""
+    return term.lower().encode("utf-8", "surrogatepass").hex().upper()
 
 
 def _substring(term: str, dialect: str) -> sa.ColumnElement[bool]:
@@ -271,7 +292,13 @@ def _substring(term: str, dialect: str) -> sa.ColumnElement[bool]:
 
         pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         term_parameter: sa.BindParameter[str] = sa.bindparam("search_term", pattern, unique=True)
-        return sa.literal_column(pg_search_text("project")).ilike(term_parameter, escape="\\")
+        searched: sa.ColumnElement[str] = sa.literal_column(pg_search_text("project"))
+        condition: sa.ColumnElement[bool] = searched.ilike(term_parameter, escape="\\")
+        if len(term) == 2:  # pg_trgm holds nothing for it: the pair index of 0011 narrows the rows ILIKE checks
+            pairs = sa.func.search_bigrams(sa.func.lower(searched))
+            wanted = sa.func.search_bigrams(sa.func.lower(sa.bindparam("search_pair", term, unique=True)))
+            condition = sa.and_(pairs.op("@>")(wanted), condition)
+        return condition
     lowered = term.lower()
     columns = (Project.name, sa.func.coalesce(Project.group_label, ""), sa.func.coalesce(Project.note, ""))
     return sa.or_(*(sa.func.instr(sa.func.lower(column), lowered) > 0 for column in columns))

@@ -123,11 +123,11 @@ class Watched:
         self.fingerprint = self.take_fingerprint()
 
     def _tables(self) -> list[tuple[str, int]]:
-        """Every table (SQLite's full-text index by its shadow tables, which hold its content) and its width."""
+        """Every table (SQLite's full-text indexes by their shadow tables, which hold their content) and its width."""
         from sqlalchemy import inspect
 
         inspector = inspect(self.engine)
-        names = sorted(set(inspector.get_table_names()) - {"project_fts"})
+        names = sorted(set(inspector.get_table_names()) - {"project_fts", "project_bigram"})
         return [(name, len(inspector.get_columns(name))) for name in names]
 
     def take_fingerprint(self) -> int:

@@ -108,6 +108,8 @@ def test_a_c_locale_database_drops_the_useless_trigram_index_and_says_what_it_ne
                 indexes = connection.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'project'"))
                 assert "ix_project_search_trgm" not in set(indexes.scalars())
                 assert "LC_CTYPE is C" in db.search_index(connection)
+                assert db.search_index(connection).startswith("character-pair index")
+            assert "ix_project_search_bigram" in _search_plan(url, "供水")  # pairs are cut by character, not by locale
             db.downgrade(engine, "0008")
             with engine.connect() as connection:
                 indexes = connection.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'project'"))
@@ -121,11 +123,17 @@ def test_a_c_locale_database_drops_the_useless_trigram_index_and_says_what_it_ne
         _admin_execute(admin, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
+def test_two_character_search_uses_the_pair_index(postgres_seeded):
+    plan = _search_plan(postgres_seeded, "供水")
+    assert "ix_project_search_bigram" in plan and "ix_project_search_trgm" not in plan
+
+
 def test_db_info_names_the_search_index(postgres_seeded):
     engine = db.make_engine(postgres_seeded)
     try:
         with engine.connect() as connection:
             assert db.trigrams_see_chinese(connection)
             assert db.search_index(connection).startswith("pg_trgm index")
+            assert "character-pair index" in db.search_index(connection)
     finally:
         engine.dispose()

@@ -308,7 +308,9 @@ def select_matching(session: Session, flt: ProjectFilter, columns, *, order_by=(
     """The `columns` of every project the filter matches, in the order of `order_by`, with its
     plan, 专栏 and sector joined where the columns, the order or the filter read them: the one place
     a filter becomes SQL (lists, summaries, facets and the OC4IDS export build on it)."""
-    read = set(sa.select(*columns, *order_by).get_final_froms())
+    # The tables the columns name, read off the expressions: get_final_froms() compiles the whole
+    # statement to find them, which took longer (8-40 ms) than a search's query at 1,000,000 projects.
+    read = set(sa.select(*columns, *order_by).columns_clause_froms)
     if flt.plan_keys:
         read.add(_table_of(Plan))
     if flt.column is not None:

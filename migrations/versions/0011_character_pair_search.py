@@ -80,6 +80,9 @@ def upgrade() -> None:
     else:
         op.execute(PG_FUNCTION)
         op.execute(PG_INDEX)
+        # Statistics of the new expression (how often each pair occurs), without which the planner
+        # guesses every pair rare and sorts all of a frequent term's rows instead of stopping at the limit.
+        op.execute("ANALYZE project")
 
 
 def downgrade() -> None:

@@ -277,7 +277,10 @@ def _fts_rows(session: Session, table: str, tokens: list[str]) -> sa.TextClause 
     probe = sa.text(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH :query LIMIT :most)")
     if session.execute(probe, {"query": query, "most": FTS_PROBE + 1}).scalar_one() > FTS_PROBE:
         return None
-    return sa.text(f"SELECT rowid FROM {table} WHERE {table} MATCH :query").bindparams(query=query)
+    # A parameter name of its own: both tables' subqueries can sit in one statement.
+    return sa.text(f"SELECT rowid FROM {table} WHERE {table} MATCH :{table}_query").bindparams(
+        sa.bindparam(f"{table}_query", query)
+    )
 
 
 def _pair_token(term: str) -> str:

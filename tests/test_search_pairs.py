@@ -37,7 +37,7 @@ class Texts:
             ).all()
         engine.dispose()
 
-    def _folded(self, text: str | None) -> str:
+    def folded(self, text: str | None) -> str:
         """SQLite's lower() folds ASCII letters only; PostgreSQL's ILIKE lower-cases every letter."""
         if text is None:
             return ""
@@ -50,7 +50,7 @@ class Texts:
         (terms folded as search folds what users type: traditional characters, full-width letters)."""
         terms = [term.lower() for term in vocab.fold_search(query).split()]
         return sorted(
-            row.code for row in self.rows if all(any(term in self._folded(text) for text in row[2:]) for term in terms)
+            row.code for row in self.rows if all(any(term in self.folded(text) for text in row[2:]) for term in terms)
         )
 
     def pairs(self) -> Counter:
@@ -93,9 +93,16 @@ def test_two_character_search_finds_what_a_scan_finds(seeded_url, probe):
     terms = texts.terms()
     assert len(terms) > 60 and any(texts.scan(term) for term in terms if any(ch.isascii() for ch in term))
     _assert_search_is_a_scan(seeded_url, texts, terms)
-    rare, frequent = terms[-len(MISSING) - 1], terms[0]
+    counts = texts.pairs()
+    frequent = terms[0]
+    rare = next(term for term in terms if counts[term] == 1)
     combined = [f"{frequent} {rare}", f"{rare} {frequent}", f"{frequent} 工程", f"供水 {frequent[0]}", "蛟鲨 供水"]
     combined += [f"{rare} 污水处理", "供水 工程 项目"]
+    # a pair beside a longer term: both indexes' subqueries in one statement
+    combined += [
+        f"{row.name[:2]} {row.name[3:6]}" for row in texts.rows[:: len(texts.rows) // 12] if len(row.name) >= 6
+    ]
+    assert sum(bool(texts.scan(query)) for query in combined) >= 10
     _assert_search_is_a_scan(seeded_url, texts, combined)
 
 
@@ -179,7 +186,7 @@ def test_the_index_holds_every_pair_of_the_data_with_its_projects(tmp_path, seed
         if texts.dialect == "sqlite":
             for row in texts.rows:
                 expected.update(
-                    {t[i : i + 2].encode().hex() for t in map(texts._folded, row[2:]) for i in range(len(t) - 1)}
+                    {t[i : i + 2].encode().hex() for t in map(texts.folded, row[2:]) for i in range(len(t) - 1)}
                 )
             connection.exec_driver_sql(
                 "CREATE VIRTUAL TABLE temp.pair_vocab USING fts5vocab(main, project_bigram, row)"

@@ -53,8 +53,11 @@ def _row_pairs(row: str) -> str:
     return " || ' ' || ".join(_pairs(f"{row}.{column}") for column in ("name", "group_label", "note"))
 
 
+# Contentless (the pairs are not stored, only indexed) and without positions (detail=none). Its
+# row sizes (the _docsize table) are kept: without them the table cannot be read whole, and a
+# dump that reads every table (Python's iterdump) fails.
 SQLITE_TABLE = """CREATE VIRTUAL TABLE project_bigram USING fts5(
-    pairs, content='', detail=none, columnsize=0, tokenize='ascii')"""
+    pairs, content='', detail=none, tokenize='ascii')"""
 # Recreating the project table (a batch migration) drops these; a later migration that does so
 # must run them again, as 0002 and 0007 restore 0001's.
 SQLITE_TRIGGERS = (

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from portfolio import vocab
 from portfolio.errors import PermissionDenied, UserInputError
 from portfolio.models import (
     ACCOUNT_ROLES,
@@ -36,6 +37,7 @@ from portfolio.models import (
     id_of,
     utc_now,
 )
+from portfolio.rows import Kind, build_row, col
 from portfolio.text import check_text
 
 if TYPE_CHECKING:
@@ -61,10 +63,41 @@ class AccountInfo:
     disabled: bool
     created_at: datetime
     updated_at: datetime
+    scope_codes: tuple[str, ...] = ()  # the offices' division codes, in the order of `scope`
 
     @property
     def role_label(self) -> str:
         return ROLE_LABELS[self.role]
+
+    def row(self) -> AccountRow:
+        return build_row(
+            AccountRow,
+            {
+                "name": self.name,
+                "role": self.role,
+                "role_label": self.role_label,
+                "scope": list(self.scope_codes),
+                "scope_label": list(self.scope),
+                "state": vocab.AccountState.DISABLED if self.disabled else vocab.AccountState.ACTIVE,
+                "created_at": self.created_at,
+                "updated_at": self.updated_at,
+            },
+        )
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """An account: the row of `users list` (never a password)."""
+
+    name: str = col("账户", brief=True)
+    role: str = col("角色代码", Kind.CODE, brief=True)
+    role_label: str = col("角色", Kind.LABEL, brief=True)
+    scope: list[str] = col("范围代码", Kind.LIST)  # the offices' division codes
+    scope_label: list[str] = col("范围", Kind.LIST, brief=True)
+    state: str = col("状态代码", Kind.CODE, vocabulary=vocab.AccountState)
+    state_label: str = col("状态", Kind.LABEL, brief=True)
+    created_at: datetime = col("创建时间", Kind.DATETIME, brief=True)
+    updated_at: datetime = col("修改时间", Kind.DATETIME, brief=True)
 
 
 # --- passwords ---------------------------------------------------------------------------
@@ -313,14 +346,22 @@ def list_accounts(session: Session) -> list[AccountInfo]:
     for account_id, code in session.execute(
         sa.select(AccountScope.account_id, AccountScope.division_code).order_by(AccountScope.division_code)
     ):
-        scopes[account_id].append(labels.get(code, code))
+        scopes[account_id].append(code)
     from portfolio.actor import as_utc
 
     def shown(moment: datetime) -> datetime:
         return as_utc(moment).replace(microsecond=0)
 
     return [
-        AccountInfo(a.name, a.role, tuple(scopes[a.id]), a.disabled, shown(a.created_at), shown(a.updated_at))
+        AccountInfo(
+            a.name,
+            a.role,
+            tuple(labels.get(code, code) for code in scopes[a.id]),
+            a.disabled,
+            shown(a.created_at),
+            shown(a.updated_at),
+            tuple(scopes[a.id]),
+        )
         for a in accounts
     ]
 

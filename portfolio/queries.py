@@ -27,7 +27,19 @@ from portfolio.models import (
     StatusEvent,
     id_of,
 )
-from portfolio.rows import ProjectRow, build_row, row_columns, vocabulary_labels
+from portfolio.rows import (
+    ColumnRow,
+    CountyRow,
+    IndicatorRow,
+    PlaceRow,
+    PlanRow,
+    ProjectRow,
+    SectorRow,
+    TableCount,
+    build_row,
+    row_columns,
+    vocabulary_labels,
+)
 from portfolio.text import check_text
 
 if TYPE_CHECKING:
@@ -988,7 +1000,7 @@ def facet(session: Session, flt: ProjectFilter, name: str, *, count: str = "work
 # --- reference lists ----------------------------------------------------------------
 
 
-def counties(session: Session, prefecture: str | None = None) -> list[tuple]:
+def counties(session: Session, prefecture: str | None = None) -> list[CountyRow]:
     counts = (
         sa.select(ProjectDivision.division_code, sa.func.count().label("n"))
         .group_by(ProjectDivision.division_code)
@@ -1000,11 +1012,12 @@ def counties(session: Session, prefecture: str | None = None) -> list[tuple]:
             Division.code,
             Division.name,
             Division.level,
-            parent.name,
+            Division.parent_code.label("parent"),
+            parent.name.label("parent_label"),
             Division.short_name,
             Division.aliases,
             Division.official,
-            sa.func.coalesce(counts.c.n, 0),
+            sa.func.coalesce(counts.c.n, 0).label("projects"),
         )
         .outerjoin(parent, parent.code == Division.parent_code)
         .outerjoin(counts, counts.c.division_code == Division.code)
@@ -1012,23 +1025,13 @@ def counties(session: Session, prefecture: str | None = None) -> list[tuple]:
     if prefecture:
         code = resolve_divisions(session, [], prefecture=prefecture)
         statement = statement.where(Division.code.in_(code))
-    rows = session.execute(statement.order_by(Division.code)).all()
     return [
-        (
-            code,
-            name,
-            vocab.LEVEL_LABELS[level],
-            parent_name or "",
-            short or "",
-            aliases.replace("|", "、"),
-            "是" if official else "否",
-            n,
-        )
-        for code, name, level, parent_name, short, aliases, official, n in rows
+        build_row(CountyRow, {**row, "aliases": row["aliases"].split("|") if row["aliases"] else []})
+        for row in session.execute(statement.order_by(Division.code)).mappings()
     ]
 
 
-def plans(session: Session) -> list[tuple]:
+def plans(session: Session) -> list[PlanRow]:
     projects = sa.select(Project.plan_id, sa.func.count().label("n")).group_by(Project.plan_id).subquery()
     columns = sa.select(PlanColumn.plan_id, sa.func.count().label("n")).group_by(PlanColumn.plan_id).subquery()
     indicators = sa.select(Indicator.plan_id, sa.func.count().label("n")).group_by(Indicator.plan_id).subquery()
@@ -1036,6 +1039,7 @@ def plans(session: Session) -> list[tuple]:
         sa.select(
             Plan.key,
             Plan.title,
+            Plan.region_code,
             Division.name,
             Plan.period_start,
             Plan.period_end,
@@ -1052,12 +1056,26 @@ def plans(session: Session) -> list[tuple]:
         .order_by(Plan.key)
     )
     return [
-        (key, title, region, f"{start}–{end}", issued.isoformat() if issued else "", kind, c, p, i)
-        for key, title, region, start, end, issued, kind, c, p, i in session.execute(statement)
+        build_row(
+            PlanRow,
+            {
+                "key": key,
+                "title": title,
+                "region": region,
+                "region_label": region_label,
+                "period": f"{start}–{end}",
+                "issued": issued,
+                "kind": kind,
+                "columns": c,
+                "projects": p,
+                "indicators": i,
+            },
+        )
+        for key, title, region, region_label, start, end, issued, kind, c, p, i in session.execute(statement)
     ]
 
 
-def columns(session: Session, plan_key: str | None = None) -> list[tuple]:
+def columns(session: Session, plan_key: str | None = None) -> list[ColumnRow]:
     counts = (
         sa.select(
             Project.column_id,
@@ -1070,13 +1088,13 @@ def columns(session: Session, plan_key: str | None = None) -> list[tuple]:
     places = sa.select(Place.column_id, sa.func.count().label("n")).group_by(Place.column_id).subquery()
     statement = (
         sa.select(
-            Plan.key,
+            Plan.key.label("plan"),
             PlanColumn.number,
             PlanColumn.title,
             PlanColumn.kind,
-            sa.func.coalesce(counts.c.n, 0) - sa.func.coalesce(counts.c.programmes, 0),
-            sa.func.coalesce(counts.c.programmes, 0),
-            sa.func.coalesce(places.c.n, 0),
+            (sa.func.coalesce(counts.c.n, 0) - sa.func.coalesce(counts.c.programmes, 0)).label("projects"),
+            sa.func.coalesce(counts.c.programmes, 0).label("programmes"),
+            sa.func.coalesce(places.c.n, 0).label("places"),
         )
         .join(Plan, Plan.id == PlanColumn.plan_id)
         .outerjoin(counts, counts.c.column_id == PlanColumn.id)
@@ -1084,24 +1102,33 @@ def columns(session: Session, plan_key: str | None = None) -> list[tuple]:
     )
     if plan_key:
         statement = statement.where(Plan.key == plan_key)
-    return [tuple(row) for row in session.execute(statement.order_by(Plan.key, PlanColumn.number))]
+    return [
+        build_row(ColumnRow, dict(row))
+        for row in session.execute(statement.order_by(Plan.key, PlanColumn.number)).mappings()
+    ]
 
 
-def sectors(session: Session) -> list[tuple]:
+def sectors(session: Session) -> list[SectorRow]:
     counts = sa.select(Project.sector_code, sa.func.count().label("n")).group_by(Project.sector_code).subquery()
     statement = (
-        sa.select(Sector.code, Sector.label_zh, Sector.label_en, Sector.oc4ids, sa.func.coalesce(counts.c.n, 0))
+        sa.select(
+            Sector.code,
+            Sector.label_zh,
+            Sector.label_en,
+            Sector.oc4ids,
+            sa.func.coalesce(counts.c.n, 0).label("projects"),
+        )
         .outerjoin(counts, counts.c.sector_code == Sector.code)
         .order_by(Sector.code)
     )
-    return [tuple(row) for row in session.execute(statement)]
+    return [SectorRow(**row) for row in session.execute(statement).mappings()]
 
 
-def indicators(session: Session, plan_key: str | None = None) -> list[tuple]:
+def indicators(session: Session, plan_key: str | None = None) -> list[IndicatorRow]:
     statement = sa.select(
         Indicator.code,
-        Plan.key,
-        Indicator.table_label,
+        Plan.key.label("plan"),
+        Indicator.table_label.label("table"),
         Indicator.section,
         Indicator.name,
         Indicator.scope,
@@ -1113,29 +1140,40 @@ def indicators(session: Session, plan_key: str | None = None) -> list[tuple]:
         Indicator.attribute,
         Indicator.baseline_value,
         Indicator.target_value,
-        Indicator.source_line,
+        Indicator.source_line.label("line"),
     ).join(Plan, Plan.id == Indicator.plan_id)
     if plan_key:
         statement = statement.where(Plan.key == plan_key)
-    return [tuple(row) for row in session.execute(statement.order_by(Indicator.code))]
+    return [
+        build_row(IndicatorRow, dict(row)) for row in session.execute(statement.order_by(Indicator.code)).mappings()
+    ]
 
 
-def places(session: Session, plan_key: str | None = None) -> list[tuple]:
+def places(session: Session, plan_key: str | None = None) -> list[PlaceRow]:
     statement = (
-        sa.select(Plan.key, PlanColumn.number, Place.role, Place.name, Division.name, Place.source_line)
+        sa.select(
+            Plan.key.label("plan"),
+            PlanColumn.number.label("column"),
+            Place.role,
+            Place.name,
+            Place.division_code.label("county"),
+            Division.name.label("county_label"),
+            Place.source_line.label("line"),
+        )
         .join(PlanColumn, PlanColumn.id == Place.column_id)
         .join(Plan, Plan.id == PlanColumn.plan_id)
         .join(Division, Division.code == Place.division_code)
     )
     if plan_key:
         statement = statement.where(Plan.key == plan_key)
-    return [tuple(row) for row in session.execute(statement.order_by(Plan.key, PlanColumn.number, Place.id))]
+    rows = session.execute(statement.order_by(Plan.key, PlanColumn.number, Place.id)).mappings()
+    return [PlaceRow(**row) for row in rows]
 
 
-def table_counts(session: Session) -> list[tuple[str, int]]:
+def table_counts(session: Session) -> list[TableCount]:
     from sqlmodel import SQLModel
 
     return [
-        (name, session.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+        TableCount(name, session.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
         for name, table in SQLModel.metadata.tables.items()
     ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -46,6 +46,7 @@ def col(
     brief: bool = False,
     vocabulary: type[vocab.Vocabulary] | None = None,
     shorten: int | None = None,
+    default: Any = dataclasses.MISSING,
 ) -> Any:
     """Declare a row field.
 
@@ -53,9 +54,11 @@ def col(
     vocabulary: the stored value is turned into the vocabulary's code, and the `<key>_label`
         field that follows gets its Chinese label.
     shorten: in a terminal table, a longer list is cut to this many items (`…等11个`).
+    default: the field's default (a counter that starts at 0).
     """
     return dataclasses.field(
-        metadata={"label": label, "kind": kind, "brief": brief, "vocabulary": vocabulary, "shorten": shorten}
+        default=default,
+        metadata={"label": label, "kind": kind, "brief": brief, "vocabulary": vocabulary, "shorten": shorten},
     )
 
 
@@ -172,28 +175,42 @@ def displayed(row: object) -> dict[str, Any]:
     return {c.key: display_value(c, getattr(row, c.key)) for c in row_columns(row_type)}
 
 
+def brief_columns(row_type: type, labels: Mapping[str, str] | None = None) -> list[Column]:
+    """The fields tables and pages show; `labels` renames headers for one use (a rate table's
+    group is headed 县(区), 行业 …)."""
+    return [
+        dataclasses.replace(c, label=labels.get(c.key, c.label)) if labels else c
+        for c in row_columns(row_type)
+        if c.brief
+    ]
+
+
 def for_output(
-    row_type: type, rows: Iterable[Any], fmt: str, *, shorten: bool = False, every: bool = False
+    row_type: type,
+    rows: Iterable[Any],
+    fmt: str,
+    *,
+    shorten: bool = False,
+    every: bool = False,
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[list[Col], Iterator[tuple]]:
     """The columns and cells render() writes for `fmt`: every field under its key in the machine
-    formats; under their Chinese labels, the brief fields in tables and text, and in xlsx every
-    field people read (a code whose Chinese label follows it is left out). `every`: every field
-    (for --columns to choose from)."""
-    columns = row_columns(row_type)
+    formats; under their Chinese labels (or `labels`), the brief fields in tables and text, and in
+    xlsx every field people read (a code whose Chinese label follows it is left out). `every`:
+    every field (for --columns to choose from)."""
+    columns: Sequence[Column] = row_columns(row_type)
     if fmt in MACHINE_FORMATS:
         return [Col(c.key, c.label) for c in columns], _machine_cells(row_type, rows, flat=fmt in ("csv", "tsv"))
     if not every:
         keys = {c.key for c in columns}
-        people = tuple(c for c in columns if f"{c.key}_label" not in keys)
-        columns = people if fmt == "xlsx" else brief_columns(row_type)
+        people = [c for c in columns if f"{c.key}_label" not in keys]
+        columns = people if fmt == "xlsx" else [c for c in columns if c.brief]
+    if labels:
+        columns = [dataclasses.replace(c, label=labels.get(c.key, c.label)) for c in columns]
     return (
         [Col(c.key, c.label, c.kind) for c in columns],
         (tuple(display_value(c, getattr(row, c.key), shorten=shorten) for c in columns) for row in rows),
     )
-
-
-def brief_columns(row_type: type) -> tuple[Column, ...]:
-    return tuple(c for c in row_columns(row_type) if c.brief)
 
 
 def _machine_cells(row_type: type, rows: Iterable[Any], *, flat: bool) -> Iterator[tuple]:
@@ -259,3 +276,128 @@ class ProjectRow:
     parts: list[str] = col("组成项目", Kind.LIST)
     same_work_primary: list[str] = col("同一工程(主条目)", Kind.LIST)
     other_listings: list[str] = col("同一工程(另见)", Kind.LIST)
+
+
+# --- reference lists (`portfolio counties`, `plans`, `columns`, `sectors`, `indicators`, `places`)
+
+
+@dataclass(frozen=True)
+class CountyRow:
+    """A division of the gazetteer: the row of `portfolio counties`."""
+
+    code: str = col("代码", Kind.CODE, brief=True)  # GB/T 2260, or a zone's own code (540100Z1)
+    name: str = col("名称", brief=True)
+    level: str = col("级别代码", Kind.CODE, vocabulary=vocab.DivisionLevel)
+    level_label: str = col("级别", Kind.LABEL, brief=True)
+    parent: str | None = col("上级代码", Kind.CODE)
+    parent_label: str | None = col("上级", Kind.LABEL, brief=True)
+    short_name: str | None = col("简称", brief=True)
+    aliases: list[str] = col("别名", Kind.LIST, brief=True)
+    official: bool = col("国标代码", Kind.BOOL, brief=True)
+    projects: int = col("项目数", Kind.INTEGER, brief=True)
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """A source plan with its counts: the row of `portfolio plans`."""
+
+    key: str = col("代号", Kind.CODE, brief=True)
+    title: str = col("规划", brief=True)
+    region: str = col("地区代码", Kind.CODE)
+    region_label: str = col("地区", Kind.LABEL, brief=True)
+    period: str = col("期限", brief=True)  # 2021–2025
+    issued: date | None = col("印发/通过", Kind.DATE, brief=True)
+    kind: str = col("类别代码", Kind.CODE, vocabulary=vocab.DocumentKind)
+    kind_label: str = col("类别", Kind.LABEL, brief=True)
+    columns: int = col("专栏", Kind.INTEGER, brief=True)
+    projects: int = col("项目", Kind.INTEGER, brief=True)
+    indicators: int = col("指标", Kind.INTEGER, brief=True)
+
+
+@dataclass(frozen=True)
+class ColumnRow:
+    """A 专栏 of a plan with its counts: the row of `portfolio columns`."""
+
+    plan: str = col("规划", Kind.CODE, brief=True)
+    number: int = col("专栏", Kind.INTEGER, brief=True)
+    title: str = col("标题", brief=True)
+    kind: str = col("内容代码", Kind.CODE, vocabulary=vocab.ColumnKind)
+    kind_label: str = col("内容", Kind.LABEL, brief=True)
+    projects: int = col("项目", Kind.INTEGER, brief=True)
+    programmes: int = col("项目群", Kind.INTEGER, brief=True)
+    places: int = col("城镇", Kind.INTEGER, brief=True)
+
+
+@dataclass(frozen=True)
+class SectorRow:
+    """A sector of the taxonomy: the row of `portfolio sectors`."""
+
+    code: str = col("代码", Kind.CODE, brief=True)
+    label_zh: str = col("行业", brief=True)
+    label_en: str = col("英文名称", brief=True)
+    oc4ids: str = col("OC4IDS", Kind.CODE, brief=True)
+    projects: int = col("项目数", Kind.INTEGER, brief=True)
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """A row of a plan's indicator table (主要指标): the row of `portfolio indicators`."""
+
+    code: str = col("编号", Kind.CODE, brief=True)
+    plan: str = col("规划", Kind.CODE, brief=True)
+    table: str = col("表", brief=True)
+    section: str | None = col("类别", brief=True)
+    name: str = col("指标", brief=True)
+    scope: str | None = col("范围", brief=True)
+    unit: str | None = col("单位", brief=True)
+    baseline_label: str | None = col("基期", brief=True)  # the heading of the plan's baseline column
+    baseline: str | None = col("基期值", brief=True)  # as the plan writes it
+    target_label: str | None = col("目标期", brief=True)
+    target: str | None = col("目标值", brief=True)
+    attribute: str | None = col("属性代码", Kind.CODE, vocabulary=vocab.IndicatorAttribute)
+    attribute_label: str | None = col("属性", Kind.LABEL, brief=True)
+    baseline_value: float | None = col("基期数值", Kind.NUMBER, brief=True)
+    target_value: float | None = col("目标数值", Kind.NUMBER, brief=True)
+    line: int = col("行", Kind.INTEGER, brief=True)
+
+
+@dataclass(frozen=True)
+class PlaceRow:
+    """A town or area of an urban-system 专栏: the row of `portfolio places`."""
+
+    plan: str = col("规划", Kind.CODE, brief=True)
+    column: int = col("专栏", Kind.INTEGER, brief=True)
+    role: str = col("层级", brief=True)
+    name: str = col("名称", brief=True)
+    county: str = col("县(区)代码", Kind.CODE)
+    county_label: str = col("县(区)", Kind.LABEL, brief=True)
+    line: int = col("行", Kind.INTEGER, brief=True)
+
+
+# --- small tables of the admin commands ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableCount:
+    """A table of the database and its rows: `db info`."""
+
+    table: str = col("表", Kind.CODE, brief=True)
+    rows: int = col("行数", Kind.INTEGER, brief=True)
+
+
+@dataclass(frozen=True)
+class PlanCount:
+    """A plan's counts of 专栏, projects and indicators: `db info`."""
+
+    plan: str = col("规划", Kind.CODE, brief=True)
+    columns: int = col("专栏", Kind.INTEGER, brief=True)
+    projects: int = col("项目", Kind.INTEGER, brief=True)
+    indicators: int = col("指标", Kind.INTEGER, brief=True)
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    """One labelled value of a record shown as a two-column table (`projects show`)."""
+
+    field: str = col("字段", brief=True)
+    value: str = col("内容", brief=True)

@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from portfolio import seedfiles, vocab
 from portfolio.errors import DataError, UserInputError
+from portfolio.rows import Kind, col
 from portfolio.seedfiles import LINE_KEY, N, Node, kind_of
 from portfolio.text import shorten, text_problem
 from portfolio.vocab import (
@@ -969,12 +970,14 @@ def parse_number(text: str | None) -> float | None:
 
 @dataclass
 class PlanReport:
-    plan: str
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    missing: int = 0
-    pruned: int = 0
+    """What a seed load did to one plan's items: the row of `seed load`."""
+
+    plan: str = col("规划", Kind.CODE, brief=True)
+    inserted: int = col("新增", Kind.INTEGER, brief=True, default=0)
+    updated: int = col("更新", Kind.INTEGER, brief=True, default=0)
+    unchanged: int = col("未变", Kind.INTEGER, brief=True, default=0)
+    missing: int = col("不在种子中", Kind.INTEGER, brief=True, default=0)  # kept: --prune deletes them
+    pruned: int = col("已删除", Kind.INTEGER, brief=True, default=0)
 
 
 @dataclass

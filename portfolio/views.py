@@ -8,13 +8,29 @@ and JSON for the same question. No Typer, no Rich, no HTML here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
 from portfolio.errors import UserInputError
 from portfolio.render import Col
-from portfolio.rows import ProjectRow, display_value, record, row_columns
-from portfolio.vocab import BUILD_TYPE_OC4IDS, KIND_LABELS, STATUS_ENGLISH
+from portfolio.rows import (
+    ColumnRow,
+    CountyRow,
+    FieldValue,
+    IndicatorRow,
+    Kind,
+    PlaceRow,
+    PlanRow,
+    ProjectRow,
+    SectorRow,
+    build_row,
+    col,
+    display_value,
+    record,
+    row_columns,
+)
+from portfolio.vocab import BUILD_TYPE_OC4IDS, KIND_LABELS, STATUS_ENGLISH, Status
 
 # --- filters ---------------------------------------------------------------------------
 
@@ -148,8 +164,8 @@ def division_label(division) -> str:
     return label(division.name, division.level)
 
 
-def detail_fields(detail) -> list[tuple[str, str]]:
-    """The (label, text) rows of `projects show`: every field, provenance, quote, then the links."""
+def detail_fields(detail) -> list[FieldValue]:
+    """The rows of `projects show`: every field, provenance, quote, then the links."""
     p, plan, column, sector = detail.project, detail.plan, detail.column, detail.sector
     rows = [
         ("编号", p.code),
@@ -165,7 +181,9 @@ def detail_fields(detail) -> list[tuple[str, str]]:
         ("出处", f"{plan.source_file} 第{p.source_line}行"),
         ("原文", p.quote or ""),
     ]
-    return rows + detail_optional_fields(detail) + link_fields(detail.links)
+    return [
+        FieldValue(label, text) for label, text in rows + detail_optional_fields(detail) + link_fields(detail.links)
+    ]
 
 
 def detail_optional_fields(detail) -> list[tuple[str, str]]:
@@ -246,13 +264,22 @@ def link_fields(links) -> list[tuple[str, str]]:
     return rows
 
 
-def status_columns() -> list[Col]:
-    """The short status history under `projects show` (events that count)."""
-    return [Col("effective_date", "日期"), Col("status", "状态"), Col("oc4ids", "OC4IDS"), Col("note", "备注")]
+@dataclass(frozen=True)
+class StatusEntry:
+    """A status event that counts: the short status history under `projects show`."""
+
+    effective_date: date = col("日期", Kind.DATE, brief=True)
+    status: str = col("OC4IDS", Kind.CODE, brief=True, vocabulary=Status)
+    status_label: str = col("状态", Kind.LABEL, brief=True)
+    note: str | None = col("备注", brief=True)
 
 
-def status_rows(events) -> list[tuple]:
-    return [(e.effective_date, e.status, STATUS_ENGLISH[e.status], e.note) for e in events if e.retracted_at is None]
+def status_entries(events) -> list[StatusEntry]:
+    return [
+        build_row(StatusEntry, {"effective_date": e.effective_date, "status": e.status, "note": e.note})
+        for e in events
+        if e.retracted_at is None
+    ]
 
 
 # --- a project's whole record ------------------------------------------------------------
@@ -299,7 +326,10 @@ def summary_table(
     session, flt, by: str, then: str | None = None, *, count: str = "works"
 ) -> tuple[list[Col], list[tuple], list[tuple]]:
     """The columns and rows of `portfolio summary --by BY [--then THEN] --count COUNT`, and the
-    (value, count) totals by BY."""
+    (value, count) totals by BY.
+
+    Not a row type: the columns come from the data (the first is keyed by BY, a pivot has one
+    column per value of THEN), so they are built here for each question."""
     from portfolio import queries
 
     totals = queries.summary(session, flt, by, count=count)
@@ -317,27 +347,6 @@ def summary_table(
 # --- progress reporting ------------------------------------------------------------------
 
 
-RATE_LABELS = {
-    "start_rate": "开工率(%)",
-    "investment_rate": "投资完成率(%)",
-    "completion_rate": "按期竣工率(%)",
-    "report_rate": "填报率(%)",
-}
-
-
-def rate_columns(by: str) -> list[Col]:
-    """The columns of `report summary --by BY`."""
-    from portfolio.reports.lights import BREAKDOWNS
-
-    return [
-        Col(by, BREAKDOWNS[by], "text" if by == "plan" else "label"),  # county, sector, level names never wrap
-        Col("projects", "项目数", "integer"),
-        *(Col(k, v, "number") for k, v in RATE_LABELS.items()),
-        Col("red", "红灯", "integer"),
-        Col("yellow", "黄灯", "integer"),
-    ]
-
-
 def summary_total_row(session, flt, columns: list[Col], then: str | None, *, count: str = "works") -> tuple:
     """The 合计 row of a summary table: each column's works counted once (a programme spanning several
     counties once, not once per county), so it is not the sum of the rows above it."""
@@ -352,69 +361,13 @@ def summary_total_row(session, flt, columns: list[Col], then: str | None, *, cou
 
 # --- reference lists -------------------------------------------------------------------
 
-REFERENCE_COLUMNS = {
-    "counties": (
-        ("code", "代码"),
-        ("name", "名称"),
-        ("level", "级别"),
-        ("parent", "上级"),
-        ("short_name", "简称"),
-        ("aliases", "别名"),
-        ("official", "国标代码"),
-        ("projects", "项目数"),
-    ),
-    "plans": (
-        ("key", "代号"),
-        ("title", "规划"),
-        ("region", "地区"),
-        ("period", "期限"),
-        ("issued", "印发/通过"),
-        ("kind", "类别"),
-        ("columns", "专栏"),
-        ("projects", "项目"),
-        ("indicators", "指标"),
-    ),
-    "columns": (
-        ("plan", "规划"),
-        ("number", "专栏"),
-        ("title", "标题"),
-        ("kind", "内容"),
-        ("projects", "项目"),
-        ("programmes", "项目群"),
-        ("places", "城镇"),
-    ),
-    "sectors": (
-        ("code", "代码"),
-        ("label_zh", "行业"),
-        ("label_en", "英文名称"),
-        ("oc4ids", "OC4IDS"),
-        ("projects", "项目数"),
-    ),
-    "indicators": (
-        ("code", "编号"),
-        ("plan", "规划"),
-        ("table", "表"),
-        ("section", "类别"),
-        ("name", "指标"),
-        ("scope", "范围"),
-        ("unit", "单位"),
-        ("baseline_label", "基期"),
-        ("baseline", "基期值"),
-        ("target_label", "目标期"),
-        ("target", "目标值"),
-        ("attribute", "属性"),
-        ("baseline_value", "基期数值"),
-        ("target_value", "目标数值"),
-        ("line", "行"),
-    ),
-    "places": (
-        ("plan", "规划"),
-        ("column", "专栏"),
-        ("role", "层级"),
-        ("name", "名称"),
-        ("county", "县(区)"),
-        ("line", "行"),
-    ),
+REFERENCE_ROWS: dict[str, type] = {
+    "counties": CountyRow,
+    "plans": PlanRow,
+    "columns": ColumnRow,
+    "sectors": SectorRow,
+    "indicators": IndicatorRow,
+    "places": PlaceRow,
 }
 REFERENCE_TITLES = {
     "counties": "行政区划",
@@ -428,19 +381,16 @@ REFERENCE_TITLES = {
 
 # On a narrow terminal these stay longest (the rest are dropped first, named in a note).
 REFERENCE_TABLE_FIRST = {
-    "counties": ("code", "name", "level", "parent", "projects"),
+    "counties": ("code", "name", "level_label", "parent_label", "projects"),
     "plans": ("key", "title", "period", "projects"),
-    "indicators": ("code", "name", "unit", "baseline", "target", "attribute", "scope"),
-    "places": ("plan", "column", "role", "name", "county"),
+    "indicators": ("code", "name", "unit", "baseline", "target", "attribute_label", "scope"),
+    "places": ("plan", "column", "role", "name", "county_label"),
 }
 
 
-def reference_columns(name: str) -> list[Col]:
-    return [Col(key, label) for key, label in REFERENCE_COLUMNS[name]]
-
-
-def reference_rows(session, name: str, **arguments) -> list[tuple]:
-    """The rows of `portfolio NAME` (counties, plans, columns, sectors, indicators, places)."""
+def reference_rows(session, name: str, **arguments) -> list:
+    """The rows of `portfolio NAME` (counties, plans, columns, sectors, indicators, places), of the
+    row type REFERENCE_ROWS names."""
     from portfolio import queries
 
     if arguments.get("plan_key"):
@@ -449,5 +399,6 @@ def reference_rows(session, name: str, **arguments) -> list[tuple]:
 
 
 def as_dicts(rows: Iterable[tuple], columns: list[Col]) -> list[dict]:
+    """Rows of a summary (columns built from the data, see summary_table) as JSON objects."""
     keys = [c.key for c in columns]
     return [dict(zip(keys, row)) for row in rows]

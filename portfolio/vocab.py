@@ -166,6 +166,13 @@ class DocumentKind(Vocabulary):
     IMPLEMENTATION_PLAN = "实施方案", "实施方案", "implementation_plan"
 
 
+class AccountState(Vocabulary):
+    """Whether an account may log in and write."""
+
+    ACTIVE = "active", "启用"
+    DISABLED = "disabled", "停用"
+
+
 class Light(Vocabulary):
     """A project's warning light in a reporting period."""
 

@@ -234,9 +234,9 @@ def test_users_commands_never_print_the_password(cli):
     mismatch = cli("users", "add", "viewer2", "--role", "viewer", input=f"{PASSWORD}\nother-password\n")
     assert mismatch.exit_code != 0
     listed = cli.json("users", "list")
-    assert [(a["name"], a["role"], a["scope"], a["state"]) for a in listed] == [
-        ("viewer1", "viewer", "", "启用"),
-        ("江孜县发改委", "editor", "江孜县", "启用"),
+    assert [(a["name"], a["role"], a["scope"], a["scope_label"], a["state"], a["state_label"]) for a in listed] == [
+        ("viewer1", "viewer", [], [], "active", "启用"),
+        ("江孜县发改委", "editor", ["540222"], ["江孜县"], "active", "启用"),
     ]
     assert cli("users", "disable", "viewer1").exit_code == 0
     reset = cli("users", "reset-password", "viewer1", "--password-stdin", input="New-password-9\n")
@@ -248,7 +248,7 @@ def test_users_commands_never_print_the_password(cli):
     for result in (added, piped, mismatch, reset, taken, cli("users", "list"), cli("users", "list", "-f", "json")):
         assert PASSWORD not in result.output and PASSWORD not in result.stderr
         assert "New-password-9" not in result.output and "argon2" not in result.output
-    assert cli.json("users", "list")[0]["state"] == "停用"
+    assert [cli.json("users", "list")[0][key] for key in ("state", "state_label")] == ["disabled", "停用"]
 
 
 def test_the_operator_whose_name_is_an_account_acts_as_that_account(cli, engine):

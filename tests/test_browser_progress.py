@@ -50,7 +50,9 @@ def test_the_progress_page_shows_rates_and_lights_and_a_report_turns_a_light_gre
         assert section.find_elements("css selector", "svg"), f"the {by} chart"
         rows = section.find_elements("css selector", "table.rates tbody tr")
         assert len(rows) >= 2 and rows[-1].text.startswith("合计")
-    county_rates = {row["county"]: row for row in cli.json("report", "summary", "--period", PERIOD, "--by", "county")}
+    county_rates = {
+        row["group_label"]: row for row in cli.json("report", "summary", "--period", PERIOD, "--by", "county")
+    }
     total = css(driver, "section.rates[data-by='county'] tr.total").text
     assert str(county_rates["合计"]["projects"]) in total
     assert light_of(driver, code) == "黄"

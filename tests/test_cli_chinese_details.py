@@ -282,7 +282,7 @@ def test_every_group_lists_its_commands_in_chinese():
 
 def test_report_commands_take_a_list_of_counties(cli):
     rows = cli.json("report", "summary", "--period", PERIOD, "--county", "江孜,芒康")
-    assert sorted(row["county"] for row in rows) == ["合计", "江孜县", "芒康县"]
+    assert sorted(row["group_label"] for row in rows) == ["合计", "江孜县", "芒康县"]
     lights = cli.json("report", "lights", "--period", PERIOD, "--county", "江孜、芒康")
     assert {row["office"] for row in lights} == {"江孜县", "芒康县"}
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
 from seedkit import make_seed_dir
 
-from portfolio import seeding
+from portfolio import seeding, vocab
 from portfolio.paths import seeds_dir
 
 
@@ -223,6 +225,22 @@ def test_reference_lists(small):
     assert "芒康县" in [c["name"] for c in counties]
     plans = small.json("plans")
     assert "test-plan" in [p["key"] for p in plans]
+
+
+def test_reference_lists_follow_the_machine_schema(small):
+    counties = {c["name"]: c for c in small.json("counties", "--prefecture", "昌都")}
+    markam = counties["芒康县"]
+    assert (markam["level"], markam["level_label"], markam["parent_label"]) == ("county", "县级", "昌都市")
+    assert markam["parent"] == counties["昌都市"]["code"] and counties["昌都市"]["level"] == "prefecture"
+    assert markam["official"] is True and isinstance(markam["aliases"], list)
+    csv_rows = list(csv.DictReader(io.StringIO(small("counties", "--prefecture", "昌都", "--format", "csv").stdout)))
+    assert list(csv_rows[0]) == list(markam) and {r["official"] for r in csv_rows} <= {"true", "false"}
+    table = small("counties", "--prefecture", "昌都", "--columns", "code,级别,level,上级").stdout.splitlines()
+    assert table[0].split() == ["代码", "级别", "级别代码", "上级"]  # a code and its label, by key or header
+    assert any(line.split()[1:] == ["县级", "county", "昌都市"] for line in table[2:])
+    plan = next(p for p in small.json("plans") if p["key"] == "test-plan")
+    assert vocab.DocumentKind.of(plan["kind"]).label == plan["kind_label"] != plan["kind"]
+    assert plan["region_label"] in {c["name"] for c in small.json("counties")}
 
 
 def test_covering_index_summary_agrees_with_the_general_query(small):

@@ -13,10 +13,9 @@ from openpyxl import load_workbook
 from test_cli_terminal import ANSI, WIDTHS, assert_fits, cells, headers, table_lines
 
 from portfolio.history import HistoryEvent
-from portfolio.reports.lights import LightRow
-from portfolio.rows import row_columns
+from portfolio.reports.lights import LightRow, RateRow, rate_labels
+from portfolio.rows import IndicatorRow, brief_columns, row_columns
 from portfolio.terminal import tokens, wrap
-from portfolio.views import rate_columns, reference_columns
 
 PERIOD = "2026-11"
 PROGRESS = "主体工程完成约60%，G318线连接段2×10MW配套工程正在施工，预计2027年3月竣工"
@@ -129,10 +128,13 @@ def test_report_summary_keeps_every_rate_and_count_whole(reported, terminal, wid
     assert any(row["investment_rate"] for row in rows)
     output = terminal(width, *args)
     assert_fits(output, width)
-    assert headers(output)[:2] == [rate_columns(by)[0].label, "项目数"]
-    assert assert_whole(output, rows, rate_columns(by)) >= 3 * len(rows)
+    columns = brief_columns(RateRow, rate_labels(by))
+    assert (
+        headers(output)[:2] == [{"county": "县(区)", "sector": "行业"}[by], "项目数"] == [c.label for c in columns[:2]]
+    )
+    assert assert_whole(output, rows, columns) >= 3 * len(rows)
     body = row_blocks(output)
-    assert "".join(body[-1][0]) == "合计" and len(body) == len(rows) + (rows[-1][by] != "合计")
+    assert "".join(body[-1][0]) == "合计" and len(body) == len(rows) + (rows[-1]["group_label"] != "合计")
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -152,7 +154,7 @@ def test_indicators_keep_every_value_whole(cli, terminal, width):
     rows = cli.json("indicators")
     output = terminal(width, "indicators")
     assert_fits(output, width)
-    assert assert_whole(output, rows, reference_columns("indicators")) > len(rows)
+    assert assert_whole(output, rows, row_columns(IndicatorRow)) > len(rows)
 
 
 @pytest.mark.parametrize("width", WIDTHS)

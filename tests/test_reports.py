@@ -216,14 +216,15 @@ def test_the_whole_cycle(cli, tmp_path):
 
     # --- rates ---------------------------------------------------------------------------------------
     rates = {
-        row["county"]: row
+        row["group_label"]: row
         for row in cli.json(
             "report", "summary", "--period", PERIOD, "--by", "county", "--county", "江孜", "--county", "芒康"
         )
     }
     n_j, n_m = len(j), len(m)
     assert rates["江孜县"] == {
-        "county": "江孜县",
+        "group": "540222",  # the office's division code
+        "group_label": "江孜县",
         "projects": n_j,
         "start_rate": round(2 / 4 * 100, 1),  # due: j0 j1 j2 j4; started: j2 j4
         "investment_rate": round((800 + 150 + 100) / (1200 + 1000) * 100, 1),
@@ -233,13 +234,18 @@ def test_the_whole_cycle(cli, tmp_path):
         "yellow": n_j - 3,
     }
     assert rates["芒康县"]["investment_rate"] == 50.0 and rates["芒康县"]["report_rate"] == round(2 / n_m * 100, 1)
-    assert rates["合计"]["projects"] == n_j + n_m
+    assert rates["合计"]["projects"] == n_j + n_m and rates["合计"]["group"] is None
 
     bulletin = tmp_path / "通报-2026-11.xlsx"
     ok(cli("report", "summary", "--period", PERIOD, "--output", str(bulletin)))
     workbook = load_workbook(bulletin)
     assert workbook.sheetnames == ["按县(区)", "按行业", "按规划", "按层级", "预警"]
     assert len(workbook["按县(区)"]._charts) == 1
+    by_county = list(workbook["按县(区)"].iter_rows(min_row=2, values_only=True))
+    rates = ("开工率(%)", "投资完成率(%)", "按期竣工率(%)", "填报率(%)")
+    assert by_county[0] == ("县(区)", "项目数", *rates, "红灯", "黄灯")
+    every = cli.json("report", "summary", "--period", PERIOD, "--by", "county")
+    assert by_county[1:] == [tuple(v for k, v in row.items() if k != "group") for row in every]
     assert {r[0] for r in workbook["预警"].iter_rows(min_row=2, values_only=True)} >= {j[0], j[3]}
 
 

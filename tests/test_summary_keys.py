@@ -99,7 +99,7 @@ def test_prefecture_summary_is_unchanged(same_names):
 
 def test_rates_by_office_keep_them_apart(same_names):
     rates = {
-        row["county"]: row["projects"]
+        row["group_label"]: row["projects"]
         for row in same_names.json("report", "summary", "--period", "2026-11", "--by", "county")
     }
     assert rates[LHASA] == 3 and rates[CHAMDO] == 2 and rates["合计"] == 5

@@ -26,9 +26,9 @@ def _complete_from_database(query_name: str):
 
 
 _COMPLETIONS = {
-    "county": lambda q, s: [row[1] for row in q.counties(s)],
-    "sector": lambda q, s: [label for row in q.sectors(s) for label in row[:2]],
-    "plan": lambda q, s: [row[0] for row in q.plans(s)],
+    "county": lambda q, s: [row.name for row in q.counties(s)],
+    "sector": lambda q, s: [label for row in q.sectors(s) for label in (row.code, row.label_zh)],
+    "plan": lambda q, s: [row.key for row in q.plans(s)],
 }
 
 

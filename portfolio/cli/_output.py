@@ -128,11 +128,13 @@ def emit(
     select: str | None = None,
     shape=None,
     chart: list[tuple[str, float]] | None = None,
+    labels: dict[str, str] | None = None,
 ) -> int:
     """Rows to a file, or to stdout: on a terminal a table fitted to its width (after `chart`, a bar
     chart of the first dimension), paged when taller than the screen. `columns` is a row type of
     portfolio.rows (its fields give the columns) or a list of Col for rows of tuples; `shorten` lets
-    a terminal table cut long lists as the row type says; `select` is --columns."""
+    a terminal table cut long lists as the row type says; `labels` renames a row type's headers
+    for this table; `select` is --columns."""
     from portfolio import render
     from portfolio.terminal import is_terminal
 
@@ -147,7 +149,9 @@ def emit(
     if isinstance(columns, type):
         from portfolio.rows import for_output
 
-        columns, rows = for_output(columns, rows, fmt, shorten=shorten and output is None, every=select is not None)
+        columns, rows = for_output(
+            columns, rows, fmt, shorten=shorten and output is None, every=select is not None, labels=labels
+        )
     columns, rows = choose_columns(columns, rows, select)
     if output is not None:
         with atomic_output(output) as partial:

@@ -25,7 +25,7 @@ def info(
     """Where the database is, its schema revision, and row counts per table and plan."""
     from portfolio import db, queries, render
     from portfolio.cli._output import emit
-    from portfolio.render import Col
+    from portfolio.rows import PlanCount, TableCount
 
     context = app_context(ctx)
     engine = context.engine()
@@ -41,26 +41,23 @@ def info(
     with context.session() as session:
         header.append(("search index", db.search_index(session.connection())))
         counts = queries.table_counts(session)
-        plans = queries.plans(session)
+        plans = [PlanCount(p.key, p.columns, p.projects, p.indicators) for p in queries.plans(session)]
     if fmt in ("json", "jsonl"):  # one document a program can read
         render.dump_json(
             {
                 **dict(header),
-                "tables": dict(counts),
-                "plans": {p[0]: {"columns": p[6], "projects": p[7], "indicators": p[8]} for p in plans},
+                "tables": {count.table: count.rows for count in counts},
+                "plans": {
+                    p.plan: {"columns": p.columns, "projects": p.projects, "indicators": p.indicators} for p in plans
+                },
             },
             sys.stdout,
         )
         return
     for line in shown:
         (typer.echo if fmt == "table" else note)(line)
-    emit(counts, [Col("table", "表"), Col("rows", "行数")], fmt, title="行数")
-    emit(
-        [(p[0], p[6], p[7], p[8]) for p in plans],
-        [Col("plan", "规划"), Col("columns", "专栏"), Col("projects", "项目"), Col("indicators", "指标")],
-        fmt,
-        title="规划",
-    )
+    emit(counts, TableCount, fmt, title="行数")
+    emit(plans, PlanCount, fmt, title="规划")
 
 
 @db_app.command("upgrade")

@@ -8,7 +8,7 @@ import typer
 
 from portfolio.cli._context import app_context, friendly_errors
 from portfolio.cli._options import ColumnsOption, ForceOption, FormatOption, OutputOption, PrefectureOption
-from portfolio.cli._output import emit, for_people
+from portfolio.cli._output import emit
 
 PlanKeyOption = Annotated[str | None, typer.Option("--plan", "-p", help="Only this plan (key).")]
 
@@ -16,19 +16,13 @@ PlanKeyOption = Annotated[str | None, typer.Option("--plan", "-p", help="Only th
 def _list(ctx: typer.Context, name: str, fmt: str, output, force: bool, columns: str | None, **arguments) -> None:
     """Run the reference query of that name and render its rows."""
     from portfolio.render import TableShape
-    from portfolio.views import REFERENCE_TABLE_FIRST, REFERENCE_TITLES, reference_columns, reference_rows
+    from portfolio.views import REFERENCE_ROWS, REFERENCE_TABLE_FIRST, REFERENCE_TITLES, reference_rows
 
     with app_context(ctx).session() as session:
         rows = reference_rows(session, name, **arguments)
-    shown = reference_columns(name)
-    if name == "columns" and for_people(fmt, output):  # what a 专栏 lists, in words (programs get the code)
-        from portfolio.vocab import ColumnKind
-
-        kind = [c.key for c in shown].index("kind")
-        rows = [(*row[:kind], ColumnKind.of(row[kind]).label, *row[kind + 1 :]) for row in rows]
     emit(
         rows,
-        shown,
+        REFERENCE_ROWS[name],
         fmt,
         output,
         force=force,

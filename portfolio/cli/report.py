@@ -12,7 +12,6 @@ from portfolio.cli._options import ColumnsOption, CountyOption, ForceOption, For
 from portfolio.cli._output import atomic_output, check_output_path, emit
 from portfolio.errors import UserInputError
 from portfolio.i18n import plural, t, translate_message
-from portfolio.views import rate_columns
 
 report_app = typer.Typer(no_args_is_help=True, help="Progress reporting (调度): sheets, import, lights, rates.")
 
@@ -246,10 +245,10 @@ def summary(
             )
             return
     rows = rules.rates_of(states, reporting, by)
-    bars = [(row.group, row.investment_rate or 0) for row in rows if row.group != "合计"] if chart else None
+    bars = [(row.group_label, row.investment_rate or 0) for row in rows if not row.is_total] if chart else None
     emit(
         rows,
-        rate_columns(by),
+        rules.RateRow,
         fmt,
         output,
         force=force,
@@ -257,4 +256,5 @@ def summary(
         empty_message="no projects",
         chart=bars,
         shape=TableShape(summed=True),
+        labels=rules.rate_labels(by),
     )

@@ -58,8 +58,7 @@ def load(
     Status history entered by users is never deleted or altered by a reload.
     """
     from portfolio.cli._output import emit
-    from portfolio.render import Col
-    from portfolio.seeding import apply, load_checked
+    from portfolio.seeding import PlanReport, apply, load_checked
 
     bundle = load_checked(_seed_dir(path))
     context = app_context(ctx)
@@ -71,20 +70,7 @@ def load(
         from portfolio.db import refresh_statistics
 
         refresh_statistics(context.engine())
-    rows = [(r.plan, r.inserted, r.updated, r.unchanged, r.missing, r.pruned) for r in report.plans.values()]
-    emit(
-        rows,
-        [
-            Col("plan", "规划"),
-            Col("inserted", "新增"),
-            Col("updated", "更新"),
-            Col("unchanged", "未变"),
-            Col("missing", "不在种子中"),
-            Col("pruned", "已删除"),
-        ],
-        fmt,
-        title="种子载入",
-    )
+    emit(list(report.plans.values()), PlanReport, fmt, title="种子载入")
     if report.missing_codes and not prune:
         note(
             plural(

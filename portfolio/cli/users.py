@@ -93,31 +93,10 @@ def list_users(
 ) -> None:
     """Every account with its role, scope and state (never a password)."""
     from portfolio import accounts
-    from portfolio.render import Col
 
     with app_context(ctx).session() as session:
-        rows = [
-            (
-                a.name,
-                a.role,
-                a.role_label,
-                "、".join(a.scope),
-                "停用" if a.disabled else "启用",
-                a.created_at,
-                a.updated_at,
-            )
-            for a in accounts.list_accounts(session)
-        ]
-    columns = [
-        Col("name", "账户"),
-        Col("role", "角色代码"),
-        Col("role_label", "角色"),
-        Col("scope", "范围"),
-        Col("state", "状态"),
-        Col("created_at", "创建时间"),
-        Col("updated_at", "修改时间"),
-    ]
-    emit(rows, columns, fmt, output, force=force, title="账户", empty_message="no accounts yet")
+        rows = [account.row() for account in accounts.list_accounts(session)]
+    emit(rows, accounts.AccountRow, fmt, output, force=force, title="账户", empty_message="no accounts yet")
 
 
 @users_app.command("disable")

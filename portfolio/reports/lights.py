@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -21,7 +22,7 @@ from portfolio.errors import UserInputError
 from portfolio.fields import as_text
 from portfolio.models import AnnualPlan, PeriodReport, Plan, Project, Sector
 from portfolio.reports.periods import Offices, Period
-from portfolio.rows import Kind, col
+from portfolio.rows import Kind, col, row_columns
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -53,10 +54,12 @@ class ProjectState:
     id: int
     code: str
     name: str
+    office_code: str  # the office's division code
     office: str  # office label: 江孜县, 日喀则市(市级)
     office_level: str
-    sector: str
-    plan: str
+    sector_code: str
+    sector: str  # its Chinese label
+    plan: str  # its key
     status: str
     status_date: date | None
     planned_start: str | None
@@ -197,8 +200,10 @@ def project_states(
             project_id,
             code,
             name,
+            office_code,
             office.label,
             office.level,
+            sector_code,
             sectors[sector_code],
             plans[plan_id],
             status,
@@ -313,18 +318,48 @@ def light_rows(states: list[ProjectState], only: str | None = None) -> list[Ligh
 # --- rates ---------------------------------------------------------------------------------------
 
 BREAKDOWNS = {"county": "县(区)", "sector": "行业", "plan": "规划", "level": "层级"}
-LEVEL_LABELS = {"county": "县级", "zone": "县级", "prefecture": "市级", "province": "区级"}
+# an office's level -> the group of `--by level` (a zone's office reports like a county's)
+LEVEL_GROUPS = {
+    "county": ("county", "县级"),
+    "zone": ("county", "县级"),
+    "prefecture": ("prefecture", "市级"),
+    "province": ("province", "区级"),
+}
+TOTAL = "合计"
 
 
-class RateRow(NamedTuple):
-    group: str
-    projects: int
-    start_rate: float | None  # 开工率, %
-    investment_rate: float | None  # 投资完成率 (of the year's plan), %
-    completion_rate: float | None  # 按期竣工率, %
-    report_rate: float | None  # 填报率, %
-    red: int
-    yellow: int
+@dataclass(frozen=True)
+class RateRow:
+    """The rates of one group of projects in a period: the row of `report summary --by BY`, the
+    last row (`group` null) for every project. Tables head `group_label` with the breakdown
+    (县(区), 行业 …)."""
+
+    group: str | None = col("分组代码", Kind.CODE)  # office division code, sector code, plan key or level
+    group_label: str = col("分组", Kind.LABEL, brief=True)  # office, sector, plan key, level; 合计
+    projects: int = col("项目数", Kind.INTEGER, brief=True)
+    start_rate: float | None = col("开工率(%)", Kind.NUMBER, brief=True)
+    investment_rate: float | None = col("投资完成率(%)", Kind.NUMBER, brief=True)  # of the year's plan
+    completion_rate: float | None = col("按期竣工率(%)", Kind.NUMBER, brief=True)
+    report_rate: float | None = col("填报率(%)", Kind.NUMBER, brief=True)
+    red: int = col("红灯", Kind.INTEGER, brief=True)
+    yellow: int = col("黄灯", Kind.INTEGER, brief=True)
+
+    @property
+    def is_total(self) -> bool:
+        return self.group is None
+
+
+RATE_FIELDS = ("start_rate", "investment_rate", "completion_rate", "report_rate")
+
+
+def rate_names() -> dict[str, str]:
+    """{key: Chinese label} of the four rates, as RateRow declares them."""
+    return {c.key: c.label for c in row_columns(RateRow) if c.key in RATE_FIELDS}
+
+
+def rate_labels(by: str) -> dict[str, str]:
+    """The headers of a rate table by `by` that differ from RateRow's own."""
+    return {"group_label": BREAKDOWNS[by]}
 
 
 @dataclass
@@ -365,9 +400,10 @@ class _Tally:
         for name in _TALLY_FIELDS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
-    def row(self, group: str) -> RateRow:
+    def row(self, group: str | None, label: str) -> RateRow:
         return RateRow(
             group,
+            label,
             self.projects,
             _percent(self.started, self.due_start),
             _percent(self.done, self.planned),
@@ -392,21 +428,23 @@ def rates(session: Session, period: Period, by: str, offices: list[str] | None =
     return rates_of(project_states(session, period, offices), period, by)
 
 
-_GROUP_OF = {
-    "county": lambda state: state.office,
-    "sector": lambda state: state.sector,
-    "plan": lambda state: state.plan,
-    "level": lambda state: LEVEL_LABELS.get(state.office_level, state.office_level),
+_GROUP_OF: dict[str, Callable[[ProjectState], tuple[str, str]]] = {  # (code, label)
+    "county": lambda state: (state.office_code, state.office),
+    "sector": lambda state: (state.sector_code, state.sector),
+    "plan": lambda state: (state.plan, state.plan),
+    "level": lambda state: LEVEL_GROUPS.get(state.office_level, (state.office_level, state.office_level)),
 }
 
 
 def rates_of(states: list[ProjectState], period: Period, by: str) -> list[RateRow]:
+    """One row per group, most projects first, then the 合计 row (none when there is no project)."""
     group_of = _GROUP_OF[by]
-    groups: dict[str, _Tally] = defaultdict(_Tally)
+    groups: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
     for state in states:
         groups[group_of(state)].add(state, period)
     total = _Tally()
     for tally in groups.values():
         total.absorb(tally)
-    rows = [tally.row(group) for group, tally in sorted(groups.items(), key=lambda item: (-item[1].projects, item[0]))]
-    return rows + [total.row("合计")] if rows else rows
+    ordered = sorted(groups.items(), key=lambda item: (-item[1].projects, item[0][1]))
+    rows = [tally.row(code, label) for (code, label), tally in ordered]
+    return rows + [total.row(None, TOTAL)] if rows else rows

@@ -111,8 +111,11 @@ class RateChart:
         return len(self.groups) * RATE_ROW + 4
 
 
-def rate_bars(rows, rates: dict[str, str]) -> RateChart:
+def rate_bars(rows) -> RateChart:
     """One group per rate row (RateRow of portfolio.reports.lights), one bar per rate on a 0–100 % scale."""
+    from portfolio.reports.lights import rate_names
+
+    rates = rate_names()
     legend = [(label, RATE_COLORS[index % len(RATE_COLORS)]) for index, label in enumerate(rates.values())]
     groups = []
     for index, row in enumerate(rows):
@@ -122,5 +125,5 @@ def rate_bars(rows, rates: dict[str, str]) -> RateChart:
             value = getattr(row, key)
             width = round(min(value or 0, 100) / 100 * BAR_WIDTH, 1)
             bars.append(RateBar(y + 2 + offset * RATE_BAR, width, color, label, value))
-        groups.append(RateGroup(str(row.group), y, bars))
+        groups.append(RateGroup(str(row.group_label), y, bars))
     return RateChart(groups, legend)

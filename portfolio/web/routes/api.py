@@ -107,12 +107,12 @@ def report_summary(
 ) -> Response:
     """开工率, 投资完成率, 按期竣工率, 填报率 and the red and yellow counts of a period, with 合计 last."""
     from portfolio.reports import lights as rules
-    from portfolio.views import as_dicts, rate_columns
+    from portfolio.rows import record
 
     if by not in rules.BREAKDOWNS:
         raise UserInputError(f"unknown breakdown {by!r}; allowed: {', '.join(rules.BREAKDOWNS)}")
     with session(request) as opened:
-        return DataResponse(as_dicts(rules.rates(opened, period, by), rate_columns(by)))
+        return DataResponse([record(row) for row in rules.rates(opened, period, by)])
 
 
 @router.get("/report/lights", summary="预警 (= report lights --format json)", response_model=list[dict[str, Any]])
@@ -127,10 +127,11 @@ def report_lights(request: Request, period: PeriodDep, light: LightQuery = None)
 
 
 def _reference(request: Request, name: str, **arguments) -> Response:
-    from portfolio.views import as_dicts, reference_columns, reference_rows
+    from portfolio.rows import record
+    from portfolio.views import reference_rows
 
     with session(request) as opened:
-        return DataResponse(as_dicts(reference_rows(opened, name, **arguments), reference_columns(name)))
+        return DataResponse([record(row) for row in reference_rows(opened, name, **arguments)])
 
 
 @router.get("/counties", summary="行政区划 (= counties --format json)", response_model=list[dict[str, Any]])

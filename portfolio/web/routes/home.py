@@ -21,7 +21,9 @@ def progress_overview(opened) -> dict | None:
 @router.get("/")
 def home(request: Request):
     from portfolio import queries
-    from portfolio.views import RATE_LABELS, reference_rows
+    from portfolio.reports.lights import rate_names
+    from portfolio.rows import PlanRow, row_columns
+    from portfolio.views import reference_rows
 
     with session(request) as opened:
         plans = reference_rows(opened, "plans")
@@ -40,6 +42,7 @@ def home(request: Request):
             "progress": progress,
             "total": sum(n for _, n in by_kind),
             "works": works,
-            "rate_labels": RATE_LABELS,
+            "rate_labels": rate_names(),
+            "plan_labels": {c.key: c.label for c in row_columns(PlanRow)},
         },
     )

@@ -46,7 +46,7 @@ def overview(opened, period) -> dict:
 def progress(request: Request, period: PeriodDep, light: LightQuery = None):
     from portfolio.reports import lights as rules
     from portfolio.reports import periods
-    from portfolio.views import RATE_LABELS, rate_columns
+    from portfolio.rows import brief_columns
     from portfolio.web.charts import rate_bars
 
     wanted = check_light(light)
@@ -61,9 +61,9 @@ def progress(request: Request, period: PeriodDep, light: LightQuery = None):
             {
                 "by": by,
                 "title": rules.BREAKDOWNS[by],
-                "columns": rate_columns(by),
+                "columns": brief_columns(rules.RateRow, rules.rate_labels(by)),
                 "rows": rows,
-                "chart": rate_bars([row for row in rows if row.group != "合计"], RATE_LABELS),
+                "chart": rate_bars([row for row in rows if not row.is_total]),
             }
         )
     shown = light_rows if wanted else [row for row in light_rows if row.light != "绿"]
@@ -86,13 +86,13 @@ def progress(request: Request, period: PeriodDep, light: LightQuery = None):
 def export_rates(request: Request, by: str, fmt: str, period: PeriodDep) -> Response:
     """One breakdown's rates as CSV, xlsx or JSON (the rows of `report summary --by BY`)."""
     from portfolio.reports import lights as rules
-    from portfolio.views import rate_columns
 
     if by not in rules.BREAKDOWNS:
         raise NotFound(f"没有按 {by} 的统计；可用：{', '.join(rules.BREAKDOWNS)}")
     with session(request) as opened:
         rows = rules.rates(opened, period, by)
-    return download(rows, rate_columns(by), fmt, f"rates-{by}-{period}", f"按{rules.BREAKDOWNS[by]}")
+    name, sheet = f"rates-{by}-{period}", f"按{rules.BREAKDOWNS[by]}"
+    return download(rows, rules.RateRow, fmt, name, sheet, labels=rules.rate_labels(by))
 
 
 @router.get("/progress/lights.{fmt}")
@@ -128,27 +128,26 @@ def bulletin(request: Request, period_text: str) -> Response:
     return _attachment(body, XLSX, f"bulletin-{period}.xlsx")
 
 
-def download(rows, columns, fmt: str, name: str, sheet: str) -> Response:
-    """Rows as a CSV, xlsx or JSON attachment; `columns` is a row type of portfolio.rows (its fields
-    give the columns) or a list of Col for rows of tuples."""
+def download(rows, row_type: type, fmt: str, name: str, sheet: str, labels: dict[str, str] | None = None) -> Response:
+    """Typed rows (their row type gives the columns) as a CSV, xlsx or JSON attachment; `labels`
+    renames the xlsx headers."""
     from portfolio import render
-    from portfolio.views import as_dicts
+    from portfolio.rows import for_output, record
 
-    if isinstance(columns, type):
-        from portfolio.rows import for_output
-
-        columns, rows = for_output(columns, rows, fmt)
-    if fmt == "xlsx":
-        buffer = io.BytesIO()
-        render.write_xlsx(buffer, rows, columns, sheet_title=sheet)
-        return _attachment(buffer.getvalue(), XLSX, f"{name}.xlsx")
-    text = io.StringIO()
-    if fmt == "csv":
-        render.render(rows, columns, "csv", text)
-        return _attachment(text.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8", f"{name}.csv")
     if fmt == "json":
-        render.dump_json(as_dicts(rows, columns), text)
+        text = io.StringIO()
+        render.dump_json([record(row) for row in rows], text)
         return _attachment(text.getvalue().encode("utf-8"), "application/json", f"{name}.json")
+    if fmt == "xlsx":
+        columns, cells = for_output(row_type, rows, fmt, labels=labels)
+        buffer = io.BytesIO()
+        render.write_xlsx(buffer, cells, columns, sheet_title=sheet)
+        return _attachment(buffer.getvalue(), XLSX, f"{name}.xlsx")
+    if fmt == "csv":
+        columns, cells = for_output(row_type, rows, fmt)
+        text = io.StringIO()
+        render.render(cells, columns, "csv", text)
+        return _attachment(text.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8", f"{name}.csv")
     raise NotFound(f"没有 {fmt} 格式的下载；可用：csv, xlsx, json")
 
 

@@ -10,12 +10,13 @@ from portfolio.web.deps import session, templates
 
 router = APIRouter(include_in_schema=False)
 
-# which list filter a row's code opens (column index of the code, query parameter)
-LINKS = {"counties": (0, "county"), "plans": (0, "plan"), "sectors": (0, "sector")}
+# which list filter a row's code opens (the code's key, the query parameter)
+LINKS = {"counties": ("code", "county"), "plans": ("key", "plan"), "sectors": ("code", "sector")}
 
 
 def _page(request: Request, name: str, **arguments):
-    from portfolio.views import REFERENCE_TITLES, reference_columns, reference_rows
+    from portfolio.rows import brief_columns, displayed
+    from portfolio.views import REFERENCE_ROWS, REFERENCE_TITLES, reference_rows
 
     with session(request) as opened:
         rows = reference_rows(opened, name, **arguments)
@@ -25,8 +26,8 @@ def _page(request: Request, name: str, **arguments):
         {
             "name": name,
             "title": REFERENCE_TITLES[name],
-            "columns": reference_columns(name),
-            "rows": rows,
+            "columns": brief_columns(REFERENCE_ROWS[name]),
+            "rows": [displayed(row) for row in rows],
             "link": LINKS.get(name),
             "plan": arguments.get("plan_key"),
         },

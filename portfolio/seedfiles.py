@@ -1,9 +1,10 @@
 """The shapes of the seed files as pydantic models.
 
-Each mapping of a plan, links or indicator file is validated on its own (a plan header, a 专栏, a
-group, an item …), so one bad item never hides the problems of the others; `validate` turns
-pydantic's errors into the messages `portfolio seed check` prints after `file:line:`. What needs
-more than one mapping (unique codes, known sectors and counties, links) is checked in seeding.py.
+Each mapping of a plan, links or indicator file, and each row of divisions.csv and sectors.csv, is
+validated on its own (a plan header, a 专栏, a group, an item, a division …), so one bad item never
+hides the problems of the others; `validate` turns pydantic's errors into the messages
+`portfolio seed check` prints after `file:line:`. What needs more than one mapping or row (unique
+codes, parents, known sectors and counties, links) is checked in seeding.py.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import functools
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError, ValidationInfo
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from portfolio import vocab
 from portfolio.text import shorten
-from portfolio.vocab import BuildType, ColumnKind, DocumentKind, IndicatorAttribute, ProjectKind, Status
+from portfolio.vocab import BuildType, ColumnKind, DivisionLevel, DocumentKind, IndicatorAttribute, ProjectKind, Status
 
 LINE_KEY = "__line__"  # the line of a mapping, added by the YAML loader
 QUOTE_MAX = 150
@@ -345,3 +346,94 @@ def _message(model: type[Node], error: ErrorDetails) -> str:
     if error["type"] == "missing":
         return f"{model.missing_what or model.what}: missing required field {key!r}"
     return f"{key}: {error['msg']}"
+
+
+# --- the reference CSV files (divisions.csv, sectors.csv) -------------------------------------
+
+
+def _required_cell(message: str) -> BeforeValidator:
+    """A cell that must not be empty; `message` names every required cell of the row at once."""
+
+    def check(value: Any) -> str:
+        if value in (None, ""):
+            raise _problem(message)
+        return value
+
+    return BeforeValidator(check)
+
+
+def _blank_is_none(value: Any) -> Any:
+    return None if value == "" else value
+
+
+def _aliases(value: Any) -> tuple[str, ...]:
+    return tuple(alias.strip() for alias in (value or "").split("|") if alias.strip())
+
+
+def _yes_or_no(value: Any) -> bool:
+    return (value or "yes") != "no"  # anything but `no` (and an empty cell) is yes
+
+
+Cell = Annotated[str | None, BeforeValidator(_blank_is_none)]
+
+
+class CsvRow(Node):
+    """A row of a CSV seed file, its cells stripped. The header is the file's schema: the columns a
+    model declares without a default are required (a file without one is refused whole), and other
+    columns are passed over."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class DivisionRow(CsvRow):
+    what = "division"
+    code: Annotated[str, _required_cell("code and name are required")]
+    name: Annotated[str, _required_cell("code and name are required")]
+    level: Annotated[str, _one_of(DivisionLevel.values())]
+    parent: Cell
+    short_name: Cell = None
+    aliases: Annotated[tuple[str, ...], BeforeValidator(_aliases)] = ()
+    official: Annotated[bool, BeforeValidator(_yes_or_no)] = True
+    note: Cell = None
+
+
+class SectorRow(CsvRow):
+    what = "sector"
+    code: Annotated[str, _required_cell("code and label_zh are required")]
+    label_zh: Annotated[str, _required_cell("code and label_zh are required")]
+    label_en: str
+    oc4ids: str
+    description: Cell = None
+
+
+def required_columns(model: type[CsvRow]) -> set[str]:
+    return {name for name, item in model.model_fields.items() if item.is_required()}
+
+
+C = TypeVar("C", bound=CsvRow)
+
+
+def validate_row(model: type[C], line: int, row: dict[str, str]) -> tuple[C, list[str]]:
+    """A CSV row as `model`, and what is wrong with it. A row with problems is still returned, each
+    cell read as far as it can be (a bad one as given), so the checks across rows (repeated codes,
+    parents, the plans' counties) still know it and report nothing twice; its problems stop the load."""
+    cells = {key: value.strip() for key, value in row.items() if key in field_names(model)}
+    node, problems = validate(model, {LINE_KEY: line, **cells})
+    if node is None:
+        node = model.model_construct(at=line, **{key: _cell(model, key, value) for key, value in cells.items()})
+    return node, problems
+
+
+def _cell(model: type[CsvRow], key: str, value: str) -> Any:
+    """One cell as the model reads it, or as given when it is not valid."""
+    try:
+        return _cell_reader(model, key).validate_python(value)
+    except ValidationError:
+        return value
+
+
+@functools.cache
+def _cell_reader(model: type[CsvRow], key: str) -> TypeAdapter:
+    field = model.model_fields[key]
+    annotated: Any = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+    return TypeAdapter(annotated)  # the field's type with its validators

@@ -30,7 +30,6 @@ from portfolio.seedfiles import LINE_KEY, N, Node, kind_of
 from portfolio.text import shorten, text_problem
 from portfolio.vocab import (
     ColumnKind,
-    DivisionLevel,
     LinkRelation,
     Origin,
     ProjectKind,
@@ -358,46 +357,39 @@ def read_seeds(seed_dir: Path) -> tuple[SeedBundle, list[SeedError]]:
 
 def _read_divisions(path: Path, bundle: SeedBundle, errors: list[SeedError]) -> None:
     shown = _shown(path)
-    rows = _read_csv(path, shown, {"code", "name", "level", "parent"}, errors)
+    rows = _read_csv(path, shown, seedfiles.required_columns(seedfiles.DivisionRow), errors)
     codes = {row["code"].strip() for _, row in rows}
     seen: set[str] = set()
+    lines: list[int] = []
     for line, row in rows:
-        code, name, level = (row[k].strip() for k in ("code", "name", "level"))
-        parent = row["parent"].strip() or None
-        problems = []
-        if not code or not name:
-            problems.append("code and name are required")
-        if code in seen:
-            problems.append(f"duplicate division code {code}")
-        if level not in DivisionLevel.values():
-            problems.append(f"unknown level {shorten(level)}; allowed: {', '.join(DivisionLevel.values())}")
-        if parent and parent not in codes:
-            problems.append(f"unknown parent code {parent}")
-        seen.add(code)
-        aliases = "|".join(a.strip() for a in (row.get("aliases") or "").split("|") if a.strip())
+        node, problems = seedfiles.validate_row(seedfiles.DivisionRow, line, row)
+        if node.code in seen:
+            problems.append(f"duplicate division code {node.code}")
+        if node.parent and node.parent not in codes:
+            problems.append(f"unknown parent code {node.parent}")
+        seen.add(node.code)
         division = SeedDivision(
-            code=code,
-            name=name,
-            level=level,
-            parent_code=parent,
-            short_name=(row.get("short_name") or "").strip() or None,
-            aliases=aliases,
-            pinyin=vocab.pinyin(name),
-            official=(row.get("official") or "yes").strip() != "no",
-            note=(row.get("note") or "").strip() or None,
+            code=node.code,
+            name=node.name,
+            level=node.level,
+            parent_code=node.parent,
+            short_name=node.short_name,
+            aliases="|".join(node.aliases),
+            pinyin=vocab.pinyin(node.name),
+            official=node.official,
+            note=node.note,
         )
         problems += column_problems(division)
         errors.extend(SeedError(shown, line, p) for p in problems)
         bundle.divisions.append(division)
-    _break_parent_cycles(shown, rows, bundle.divisions, errors)
+        lines.append(line)
+    _break_parent_cycles(shown, lines, bundle.divisions, errors)
 
 
-def _break_parent_cycles(
-    shown: str, rows: list[tuple[int, dict]], divisions: list[SeedDivision], errors: list[SeedError]
-) -> None:
+def _break_parent_cycles(shown: str, lines: list[int], divisions: list[SeedDivision], errors: list[SeedError]) -> None:
     """Report every division that is its own ancestor, and cut the loop so later steps terminate."""
     parent_of = {d.code: d.parent_code for d in divisions}
-    line_of = {d.code: line for (line, _), d in zip(rows, divisions)}
+    line_of = {d.code: line for line, d in zip(lines, divisions)}
     for division in divisions:
         chain, code = [division.code], division.parent_code
         while code is not None and code not in chain and len(chain) <= len(parent_of):
@@ -424,21 +416,19 @@ def _in_loop(code: str, parent_of: dict[str, str | None]) -> bool:
 def _read_sectors(path: Path, bundle: SeedBundle, errors: list[SeedError]) -> None:
     shown = _shown(path)
     seen: set[str] = set()
-    for line, row in _read_csv(path, shown, {"code", "label_zh", "label_en", "oc4ids"}, errors):
-        code = row["code"].strip()
-        if not code or not row["label_zh"].strip():
-            errors.append(SeedError(shown, line, "code and label_zh are required"))
-        if code in seen:
-            errors.append(SeedError(shown, line, f"duplicate sector code {code}"))
-        seen.add(code)
+    for line, row in _read_csv(path, shown, seedfiles.required_columns(seedfiles.SectorRow), errors):
+        node, problems = seedfiles.validate_row(seedfiles.SectorRow, line, row)
+        if node.code in seen:
+            problems.append(f"duplicate sector code {node.code}")
+        seen.add(node.code)
         sector = SeedSector(
-            code=code,
-            label_zh=row["label_zh"].strip(),
-            label_en=row["label_en"].strip(),
-            oc4ids=row["oc4ids"].strip(),
-            description=(row.get("description") or "").strip() or None,
+            code=node.code,
+            label_zh=node.label_zh,
+            label_en=node.label_en,
+            oc4ids=node.oc4ids,
+            description=node.description,
         )
-        errors.extend(SeedError(shown, line, p) for p in column_problems(sector))
+        errors.extend(SeedError(shown, line, p) for p in problems + column_problems(sector))
         bundle.sectors.append(sector)
 
 

@@ -83,6 +83,20 @@ def test_seed_check_of_broken_files_leaves_no_english_in_chinese(tmp_path):
     assert any("草稿留下的复核标记：核对该条目后删除 `review:` 行" in line for line in lines), lines
 
 
+def test_seed_check_lists_every_problem_of_the_reference_rows_in_chinese(tmp_path):
+    seeds = make_seed_dir(tmp_path)
+    line = len((seeds / "divisions.csv").read_text(encoding="utf-8").splitlines()) + 1
+    with (seeds / "divisions.csv").open("a", encoding="utf-8") as divisions:
+        divisions.write(",测试县,town,999999,,,yes,\n")
+    result = run("seed", "check", str(seeds))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[:-1] == [
+        f"{seeds}/divisions.csv:{line}: `code` 和 `name` 必填",
+        f"{seeds}/divisions.csv:{line}: 未知的级别 'town'；可用：province, prefecture, county, zone",
+        f"{seeds}/divisions.csv:{line}: 未知的上级代码 999999",
+    ]
+
+
 def test_seed_check_says_ok_in_the_users_language():
     chinese = run("seed", "check")
     assert chinese.exit_code == 0

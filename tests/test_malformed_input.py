@@ -234,3 +234,47 @@ def test_password_from_the_environment_is_never_printed():
         env={"PGPASSWORD": "SECRET-from-env"},
     )
     assert result.exit_code == 1 and "SECRET" not in result.output
+
+
+def test_every_problem_of_the_reference_rows_is_listed_at_once(tmp_path):
+    """A division with no code, an unknown level and an unknown parent, a repeated one, and a sector
+    without its label: each row's problems all at once, each at its line."""
+    seed_dir = make_seed_dir(tmp_path)
+    divisions, sectors = seed_dir / "divisions.csv", seed_dir / "sectors.csv"
+    first_division = len(divisions.read_text(encoding="utf-8").splitlines()) + 1
+    first_sector = len(sectors.read_text(encoding="utf-8").splitlines()) + 1
+    with divisions.open("a", encoding="utf-8") as handle:
+        handle.write(",测试县,town,999999,,,yes,\n540102,城关区,county,540100,,,yes,\n")
+    with sectors.open("a", encoding="utf-8") as handle:
+        handle.write("roads,,Roads,transport.road,\n")
+    bundle, errors = seeding.read_seeds(seed_dir)
+    assert sorted(str(e).split("/")[-1] for e in errors) == sorted(
+        [
+            f"divisions.csv:{first_division}: code and name are required",
+            f"divisions.csv:{first_division}: unknown level 'town'; allowed: province, prefecture, county, zone",
+            f"divisions.csv:{first_division}: unknown parent code 999999",
+            f"divisions.csv:{first_division + 1}: duplicate division code 540102",
+            f"sectors.csv:{first_sector}: code and label_zh are required",
+            f"sectors.csv:{first_sector}: duplicate sector code roads",
+        ]
+    )
+    # a bad row is still known to the checks across rows: the plan's counties raise nothing more
+    assert "测试县" in [d.name for d in bundle.divisions]
+
+
+def test_reference_rows_are_read_through_their_models(tmp_path):
+    seed_dir = make_seed_dir(tmp_path)
+    with (seed_dir / "divisions.csv").open("a", encoding="utf-8") as handle:
+        handle.write(" 999901 ,测试县 ,county,540000,测试, 甲 | 乙 ||,no,备注\n")
+    bundle, errors = seeding.read_seeds(seed_dir)
+    assert errors == []
+    added = next(d for d in bundle.divisions if d.code == "999901")
+    assert (added.name, added.parent_code, added.short_name, added.aliases, added.official, added.note) == (
+        "测试县",
+        "540000",
+        "测试",
+        "甲|乙",
+        False,
+        "备注",
+    )
+    assert next(d for d in bundle.divisions if d.code == "540000").official is True

@@ -39,12 +39,13 @@ def reported(cli, tmp_path):
         values = {"计划开工": "2025-03", "计划竣工": "2026-10", "总投资(万元)": 5000 + number}
         values["2026年度计划投资(万元)"] = 1000
         if number % 3 == 0:
+            invested = 1000 if number == 0 else 123.5 * number  # the first on schedule (green), the others behind
             values |= {
                 "计划竣工": "2027-12",
                 "状态": "在建",
                 "状态日期": datetime(2025, 6, 15),
-                "本期完成投资(万元)": 123.5 * number,
-                "累计完成投资(万元)": 1000 + 123.5 * number,
+                "本期完成投资(万元)": invested,
+                "累计完成投资(万元)": 1000 + invested,
                 "形象进度": PROGRESS,
                 "存在问题": PROBLEMS,
             }

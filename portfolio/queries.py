@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from portfolio import vocab
-from portfolio.db import IN_LIST_SIZE, plain_rows
+from portfolio.db import IN_LIST_SIZE, chunked, plain_rows
 from portfolio.errors import UserInputError
 from portfolio.models import (
     Division,
@@ -874,7 +874,7 @@ def _placed_cells(
     keys = [_key(name) for name in dims]
     placed: dict[int, list[tuple[str, tuple]]] = defaultdict(list)
     columns = (Project.id, ProjectDivision.division_code, *keys)
-    for chunk in _chunks(ids):
+    for chunk in chunked(sorted(ids)):
         statement = _summary_statement(session, flt, dims, columns, placed=True).where(Project.id.in_(chunk))
         for project_id, county, *values in session.execute(statement):
             placed[project_id].append((county, tuple(values)))
@@ -887,7 +887,7 @@ def _covered_counties(
     """{work: the counties where an item below one of its listings stands}: there the finer items count."""
     below = set().union(*descendants.values()) if descendants else set()
     stands: dict[int, set[str]] = defaultdict(set)
-    for chunk in _chunks(below):
+    for chunk in chunked(sorted(below)):
         statement = sa.select(ProjectDivision.project_id, ProjectDivision.division_code).where(
             ProjectDivision.project_id.in_(chunk)
         )
@@ -917,17 +917,11 @@ def _representatives(
         project_ids=flt.project_ids,
     )
     found: dict[int, dict[str, str]] = {}
-    for chunk in _chunks(primaries):
+    for chunk in chunked(sorted(primaries)):
         statement = select_matching(session, single_only, columns).where(Project.id.in_(chunk))
         for project_id, *values in session.execute(statement):
             found[project_id] = dict(zip(_SINGLE_VALUED, values))
     return found
-
-
-def _chunks(ids: Collection[int], size: int = 900) -> Iterator[list[int]]:
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), size):
-        yield ordered[start : start + size]
 
 
 def _link_table_suffices(flt: ProjectFilter, dims: list[str]) -> bool:

@@ -147,8 +147,6 @@ async def upload_sheet(request: Request):
             )
         except PermissionDenied as error:
             return _page(request, account, reporting, [], 403, file=path.name, refused=str(error))
-        except DataError as error:  # the file itself: named as uploaded, not by the server's temporary folder
-            raise DataError(str(error).replace(str(path), path.name)) from None
     return _page(request, account, reporting, [], file=path.name, result=result)
 
 

@@ -648,7 +648,7 @@ class Bench:
         )
 
     def web(self, bundle) -> None:
-        """`portfolio serve` (one worker) under 8 concurrent keep-alive clients on loopback.
+        """`portfolio serve --workers N` (--web-workers) under 8 concurrent keep-alive clients on loopback.
 
         The clients run in this process, on the same cores as the server: the figures are
         for the pair, as on a small office server.
@@ -659,7 +659,7 @@ class Bench:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         server = subprocess.Popen(
-            [*self.portfolio, "serve", "--port", str(port)],
+            [*self.portfolio, "serve", "--port", str(port), "--workers", str(self.args.web_workers)],
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -723,7 +723,7 @@ class Bench:
             raise SystemExit(f"{name}: {len(failures)} requests failed (HTTP {sorted(set(failures))})")
         p50 = statistics.median(latencies) * 1000
         p95 = statistics.quantiles(latencies, n=20)[18] * 1000
-        note = f"{total} requests, {clients} clients"
+        note = f"{total} requests, {clients} clients, {self.args.web_workers} server worker(s)"
         self.record(f"{name} p50 (ms)", p50, "ms", note=note)
         self.record(f"{name} p95 (ms)", p95, "ms", target=f"p95 < {target_ms} ms", met=p95 < target_ms, note=note)
         self.record(f"{name} (requests/s)", total / wall, "r/s", note=note)
@@ -954,6 +954,12 @@ def main() -> None:
         type=int,
         default=400,
         help="requests per web case (8 concurrent clients against portfolio serve)",
+    )
+    parser.add_argument(
+        "--web-workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="worker processes of portfolio serve in the web case (default: one per CPU)",
     )
     parser.add_argument(
         "--keep", metavar="PATH", help="build the SQLite database at PATH and keep it; a kept file is reused as it is"

@@ -15,6 +15,7 @@ from portfolio.text import check_text, shorten
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, CursorResult, Engine
+    from sqlalchemy.pool import PoolProxiedConnection
     from sqlalchemy.sql.expression import Executable
     from sqlmodel import Session
 
@@ -285,6 +286,59 @@ def session_scope(engine: Engine, *, write: bool = False, exclusive: bool = Fals
             except BaseException:
                 session.rollback()
                 raise
+
+
+class ChangeToken:
+    """A value that changes whenever anyone commits to the database: what is computed from the data
+    may be kept under it and is never older than the data. `current()` is None where the database
+    cannot say (nothing may then be kept).
+
+    SQLite: `PRAGMA data_version` of a connection kept for this alone. It never writes, so its value
+    changes with every commit of any other connection, in this process or another (the CLI beside
+    the web server), and it is read when a commit is already visible to new readers.
+    PostgreSQL: None. Its WAL position moves at commit slightly before the commit is visible, so a
+    page computed in that instant would be kept stale; a counter row written by every transaction
+    would make writers wait on each other.
+    """
+
+    def __init__(self, engine: Engine):
+        import threading
+
+        self.engine = engine
+        self._lock = threading.Lock()
+        self._watcher: PoolProxiedConnection | None = None
+        database = engine.url.database or ""
+        self.supported = (
+            engine.dialect.name == "sqlite"
+            and database not in ("", ":memory:")
+            and ("mode=memory" not in str(engine.url))
+        )
+
+    def current(self) -> str | None:
+        if not self.supported:
+            return None
+        import sqlite3
+
+        from sqlalchemy.exc import DBAPIError
+
+        with self._lock:
+            try:
+                if self._watcher is None:
+                    self._watcher = self.engine.raw_connection()
+                cursor = self._watcher.cursor()
+                try:
+                    (version,) = cursor.execute("PRAGMA data_version").fetchone()
+                    return str(version)
+                finally:
+                    cursor.close()
+            except (DBAPIError, sqlite3.Error):
+                self.close()
+                return None
+
+    def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.close()
+            self._watcher = None
 
 
 def take_write_lock(connection: Connection, *, exclusive: bool) -> None:

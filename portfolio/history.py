@@ -45,7 +45,11 @@ def history(session: Session, code: str) -> list[HistoryEvent]:
     """Every event of a project, oldest first (by effective date, then recording order)."""
     from portfolio.queries import get_project
 
-    project_id = id_of(get_project(session, code))
+    return events_of(session, id_of(get_project(session, code)))
+
+
+def events_of(session: Session, project_id: int) -> list[HistoryEvent]:
+    """`history` of a project already loaded."""
     events = (
         _status_events(session, project_id) + _field_events(session, project_id) + _report_events(session, project_id)
     )

@@ -574,7 +574,9 @@ class ProjectLinks:
     other_listings: list[LinkedItem] = field(default_factory=list)  # other listings of this (primary) work
 
 
-def project_detail(session: Session, code: str) -> ProjectDetail:
+def project_detail(session: Session, code: str, *, status_history: bool = True) -> ProjectDetail:
+    """A project with its plan, 专栏, sector, places and links; its status events unless
+    `status_history` is false (the web page shows every kind of event, from history.events_of)."""
     project = get_project(session, code)
     divisions = session.exec(
         select(Division).join(ProjectDivision).where(ProjectDivision.project_id == project.id).order_by(Division.code)
@@ -585,7 +587,7 @@ def project_detail(session: Session, code: str) -> ProjectDetail:
         session.get_one(PlanColumn, project.column_id),
         session.get_one(Sector, project.sector_code),
         list(divisions),
-        history(session, code),
+        _status_history(session, id_of(project)) if status_history else [],
         project_links(session, id_of(project)),
     )
 
@@ -616,11 +618,14 @@ def project_links(session: Session, project_id: int) -> ProjectLinks:
 
 
 def history(session: Session, code: str) -> list[StatusEvent]:
-    project = get_project(session, code)
+    return _status_history(session, id_of(get_project(session, code)))
+
+
+def _status_history(session: Session, project_id: int) -> list[StatusEvent]:
     return list(
         session.exec(
             select(StatusEvent)
-            .where(StatusEvent.project_id == project.id)
+            .where(StatusEvent.project_id == project_id)
             .order_by(StatusEvent.effective_date, StatusEvent.id)
         ).all()
     )

@@ -43,10 +43,14 @@ def create_app(database_url: str | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         from portfolio import db
+        from portfolio.web.page_cache import PageCache
 
         app.state.engine = db.make_engine(db.resolve_database_url(database_url))
         db.ensure_current(app.state.engine)
+        token = db.ChangeToken(app.state.engine)
+        app.state.page_cache = PageCache(token)
         yield
+        token.close()
         app.state.engine.dispose()
 
     app = FastAPI(

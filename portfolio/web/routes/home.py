@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
 from portfolio.web.deps import session, templates
+from portfolio.web.page_cache import page_cache
 
 router = APIRouter(include_in_schema=False)
 
@@ -20,6 +22,10 @@ def progress_overview(opened) -> dict | None:
 
 @router.get("/")
 def home(request: Request):
+    return page_cache(request).respond(request, lambda: _home(request))
+
+
+def _home(request: Request) -> Response:
     from portfolio import queries
     from portfolio.reports.lights import rate_names
     from portfolio.rows import PlanRow, row_columns

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from portfolio.errors import UserInputError
 from portfolio.web.deps import PER_PAGE, NotFound, ProjectQueryDep, is_fragment, session, templates
+from portfolio.web.page_cache import page_cache
 
 router = APIRouter(include_in_schema=False)
 
@@ -67,6 +68,10 @@ def project_page(opened, query) -> dict:
 
 @router.get("/projects")
 def project_list(request: Request, query: ProjectQueryDep):
+    return page_cache(request).respond(request, lambda: _project_list(request, query))
+
+
+def _project_list(request: Request, query) -> Response:
     with session(request) as opened:
         context = project_page(opened, query)
     context.update(
@@ -85,6 +90,10 @@ def project_list(request: Request, query: ProjectQueryDep):
 def light_facet(request: Request, query: ProjectQueryDep):
     """The light facet of a view (红, 黄, 绿, 未填报 in a period, with counts), loaded by the list page;
     only the projects of the view without its light are assessed."""
+    return page_cache(request).respond(request, lambda: _light_facet(request, query))
+
+
+def _light_facet(request: Request, query) -> Response:
     from dataclasses import replace
 
     from portfolio import queries
@@ -175,10 +184,10 @@ def project(request: Request, code: str):
 
     with session(request) as opened:
         try:
-            detail = queries.project_detail(opened, code)
+            detail = queries.project_detail(opened, code, status_history=False)
         except UserInputError as error:
             raise NotFound(str(error)) from None
-        events = [displayed(event) for event in history.history(opened, detail.project.code)]
+        events = [displayed(event) for event in history.events_of(opened, id_of(detail.project))]
         # rendered inside the session: the template reads the plan, 专栏 and sector rows
         return templates.TemplateResponse(
             request,

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from portfolio.errors import UserInputError
 from portfolio.views import DIMENSION_LABELS
 from portfolio.web.deps import NotFound, ProjectQueryDep, session, templates
+from portfolio.web.page_cache import page_cache
 from portfolio.web.routes.projects import EXPORTS
 
 router = APIRouter(include_in_schema=False)
@@ -29,6 +30,10 @@ def summary_of(opened, query, by: str, then: str | None):
 
 @router.get("/reports")
 def reports(request: Request, query: ProjectQueryDep, by: ByQuery = "county", then: ThenQuery = "sector"):
+    return page_cache(request).respond(request, lambda: _reports(request, query, by, then))
+
+
+def _reports(request: Request, query, by: str, then: str | None) -> Response:
     from portfolio.web.charts import stacked_bars
 
     with session(request) as opened:

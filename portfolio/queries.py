@@ -592,8 +592,13 @@ def project_detail(session: Session, code: str, *, status_history: bool = True) 
     )
 
 
+# the other item of a link; made once (an alias proxies every column of project: making it per call
+# cost more than the two queries of a project page)
+_OTHER = sa.orm.aliased(Project, name="other")
+
+
 def project_links(session: Session, project_id: int) -> ProjectLinks:
-    other = sa.orm.aliased(Project)
+    other = _OTHER
     links = ProjectLinks()
     outgoing = (
         sa.select(ProjectLink.relation, other.code, other.name, ProjectLink.reason)

@@ -307,6 +307,7 @@ class ChangeToken:
         self.engine = engine
         self._lock = threading.Lock()
         self._watcher: PoolProxiedConnection | None = None
+        self._watchers = 0  # a new watcher counts from its own value: the token names which one
         database = engine.url.database or ""
         self.supported = (
             engine.dialect.name == "sqlite"
@@ -325,10 +326,11 @@ class ChangeToken:
             try:
                 if self._watcher is None:
                     self._watcher = self.engine.raw_connection()
+                    self._watchers += 1
                 cursor = self._watcher.cursor()
                 try:
                     (version,) = cursor.execute("PRAGMA data_version").fetchone()
-                    return str(version)
+                    return f"{self._watchers}.{version}"
                 finally:
                     cursor.close()
             except (DBAPIError, sqlite3.Error):

@@ -102,3 +102,29 @@ def test_an_error_page_is_not_kept(site):
     for _ in range(2):
         response = site.get("/projects?county=没有这个县")
         assert response.status_code == 400 and HEADER not in response.headers
+
+
+def test_the_change_token_moves_with_every_commit_and_only_then(seeded_url, engine_of):
+    import sqlalchemy as sa
+
+    from portfolio import db
+
+    token = db.ChangeToken(engine_of(seeded_url))
+    writer = engine_of(seeded_url)
+    if not seeded_url.startswith("sqlite"):
+        assert token.current() is None  # PostgreSQL: nothing may be kept
+        return
+    first = token.current()
+    with db.session_scope(writer) as session:
+        session.execute(sa.text("SELECT count(*) FROM project")).scalar_one()
+    assert token.current() == first  # a read is no change
+    with db.session_scope(writer, write=True) as session:
+        session.execute(sa.text("UPDATE project SET contact = '联系人' WHERE id = (SELECT min(id) FROM project)"))
+    second = token.current()
+    assert second != first
+    with db.session_scope(writer, write=True) as session:
+        session.execute(sa.text("UPDATE project SET contact = NULL WHERE id = (SELECT min(id) FROM project)"))
+        assert token.current() == second  # not yet committed: not yet visible, not yet a change
+    assert token.current() not in (first, second)
+    assert db.ChangeToken(engine_of("sqlite://")).current() is None  # in memory: one connection
+    token.close()

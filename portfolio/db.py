@@ -296,9 +296,12 @@ class ChangeToken:
     SQLite: `PRAGMA data_version` of a connection kept for this alone. It never writes, so its value
     changes with every commit of any other connection, in this process or another (the CLI beside
     the web server), and it is read when a commit is already visible to new readers.
-    PostgreSQL: None. Its WAL position moves at commit slightly before the commit is visible, so a
-    page computed in that instant would be kept stale; a counter row written by every transaction
-    would make writers wait on each other.
+    PostgreSQL: the current snapshot (`pg_current_snapshot()`: the oldest transaction still running,
+    the next transaction id, the ones in progress). Two equal snapshots see the same rows; a
+    transaction that writes takes an id (the next id moves) and its commit takes it out of the
+    running ones, so every commit gives another snapshot. Other databases of the server move it too:
+    a page is then computed again, never served stale. (The WAL position would not do: it moves at
+    commit just before the commit is visible to new readers.)
     """
 
     def __init__(self, engine: Engine):
@@ -309,18 +312,27 @@ class ChangeToken:
         self._watcher: PoolProxiedConnection | None = None
         self._watchers = 0  # a new watcher counts from its own value: the token names which one
         database = engine.url.database or ""
-        self.supported = (
-            engine.dialect.name == "sqlite"
-            and database not in ("", ":memory:")
-            and ("mode=memory" not in str(engine.url))
+        self.dialect = engine.dialect.name
+        self.supported = self.dialect == "postgresql" or (
+            self.dialect == "sqlite" and database not in ("", ":memory:") and "mode=memory" not in str(engine.url)
         )
 
     def current(self) -> str | None:
         if not self.supported:
             return None
-        import sqlite3
-
         from sqlalchemy.exc import DBAPIError
+
+        try:
+            return self._snapshot() if self.dialect == "postgresql" else self._data_version()
+        except DBAPIError:
+            return None
+
+    def _snapshot(self) -> str:
+        with self.engine.connect() as connection:
+            return str(connection.exec_driver_sql("SELECT pg_current_snapshot()::text").scalar_one())
+
+    def _data_version(self) -> str | None:
+        import sqlite3
 
         with self._lock:
             try:
@@ -333,7 +345,7 @@ class ChangeToken:
                     return f"{self._watchers}.{version}"
                 finally:
                     cursor.close()
-            except (DBAPIError, sqlite3.Error):
+            except sqlite3.Error:
                 self.close()
                 return None
 

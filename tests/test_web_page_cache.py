@@ -1,6 +1,10 @@
 """The web's page cache (portfolio.web.page_cache), on SQLite and PostgreSQL: a page a visitor who
 is not logged in has seen is served again until anyone commits a change (the CLI beside the server
-too); a logged-in account's pages, and every page on PostgreSQL, are computed each time."""
+too); a logged-in account's pages are computed each time.
+
+On PostgreSQL the change token is the server's snapshot, which other databases of a shared test
+server move too: there a page is served from the cache within a few requests, not always at the
+second (`kept_soon`)."""
 
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ def site(seeded_url):
     with TestClient(create_app(seeded_url), follow_redirects=False) as client:
         client.url = seeded_url
         client.cli = Cli(seeded_url)
-        client.kept = seeded_url.startswith("sqlite")
+        client.tries = 1 if seeded_url.startswith("sqlite") else 5
         yield client
 
 
@@ -35,6 +39,11 @@ def served(client, path: str, **kwargs) -> str:
     response = client.get(path, **kwargs)
     assert response.status_code == 200, response.text[:300]
     return response.headers.get(HEADER, "computed")
+
+
+def kept_soon(client, path: str, **kwargs) -> bool:
+    """The page comes from the cache again when asked again, while nothing changes."""
+    return any(served(client, path, **kwargs) == "hit" for _ in range(client.tries))
 
 
 def status_shown(html: str, code: str) -> str:
@@ -48,8 +57,8 @@ def first_code(html: str) -> str:
 
 @pytest.mark.parametrize("path", ["/", LIST, "/projects/facets/light?county=芒康", "/reports?by=status&then="])
 def test_a_page_is_served_again_until_the_data_changes(site, path):
-    first, again = served(site, path), served(site, path)
-    assert (first, again) == (("miss", "hit") if site.kept else ("computed", "computed"))
+    assert served(site, path) == "miss"
+    assert kept_soon(site, path)
     assert site.get(path).text == site.get(path).text
 
 
@@ -57,7 +66,7 @@ def test_a_change_by_another_process_is_shown_at_once(site):
     html = site.get(LIST).text
     code = first_code(html)
     before = status_shown(html, code)
-    assert served(site, LIST) == ("hit" if site.kept else "computed")
+    assert kept_soon(site, LIST)
     after = "建成" if before != "建成" else "在建"
     command = ["projects", "set-status", code, after, "--date", "2026-11-20"]
     changed = subprocess.run(
@@ -76,7 +85,7 @@ def test_a_logged_in_page_is_never_kept_and_its_changes_are_shown_at_once(site):
     html = site.get(LIST).text
     code = first_code(html)
     after = "建成" if status_shown(html, code) != "建成" else "在建"
-    assert served(site, LIST) == ("hit" if site.kept else "computed")
+    assert kept_soon(site, LIST)
     token = re.search(r'name="csrf_token" value="([^"]+)"', site.get("/login").text).group(1)
     assert site.post("/login", data={"name": "规划科", "password": PASSWORD, "csrf_token": token}).status_code == 303
     mine = site.get(LIST)
@@ -104,27 +113,25 @@ def test_an_error_page_is_not_kept(site):
         assert response.status_code == 400 and HEADER not in response.headers
 
 
-def test_the_change_token_moves_with_every_commit_and_only_then(seeded_url, engine_of):
+def test_the_change_token_moves_with_every_commit(seeded_url, engine_of):
     import sqlalchemy as sa
 
     from portfolio import db
 
     token = db.ChangeToken(engine_of(seeded_url))
     writer = engine_of(seeded_url)
-    if not seeded_url.startswith("sqlite"):
-        assert token.current() is None  # PostgreSQL: nothing may be kept
-        return
+    sqlite = seeded_url.startswith("sqlite")
     first = token.current()
+    assert first is not None
     with db.session_scope(writer) as session:
         session.execute(sa.text("SELECT count(*) FROM project")).scalar_one()
-    assert token.current() == first  # a read is no change
+    if sqlite:  # on PostgreSQL other databases of the test server may move the snapshot meanwhile
+        assert token.current() == first  # a read is no change
     with db.session_scope(writer, write=True) as session:
         session.execute(sa.text("UPDATE project SET contact = '联系人' WHERE id = (SELECT min(id) FROM project)"))
-    second = token.current()
-    assert second != first
-    with db.session_scope(writer, write=True) as session:
-        session.execute(sa.text("UPDATE project SET contact = NULL WHERE id = (SELECT min(id) FROM project)"))
-        assert token.current() == second  # not yet committed: not yet visible, not yet a change
-    assert token.current() not in (first, second)
+        during = token.current()
+    assert token.current() not in (first, during)  # the commit: another token
+    if sqlite:
+        assert during == first  # not yet committed: not yet visible, not yet a change
     assert db.ChangeToken(engine_of("sqlite://")).current() is None  # in memory: one connection
     token.close()

@@ -5,7 +5,7 @@ At national size the project list without a filter counts its facets over a mill
 sums. A page is kept per address for visitors who are not logged in (their pages carry no account
 and no form token), under the database's change token (`db.ChangeToken`): any commit by anyone
 gives a new token, so a kept page is never older than the data. Where the database gives no token
-(PostgreSQL), every page is computed.
+(SQLite in memory), every page is computed.
 """
 
 from __future__ import annotations

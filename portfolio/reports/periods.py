@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from portfolio import vocab
 from portfolio.db import IN_LIST_SIZE, chunked, plain_rows
 from portfolio.errors import UserInputError
-from portfolio.models import Division, PeriodReport, ProjectDivision
+from portfolio.models import Division, PeriodReport, Project, ProjectDivision
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -108,6 +108,7 @@ class Offices:
         self.divisions = {code: Office(code, names[code], level) for code, _, level, _ in rows}
         self.parent = {code: parent for code, _, _, parent in rows}
         self.session = session
+        self.of_locations = _OfficeOfLocations(self)
 
     def chain(self, code: str) -> list[str]:
         found = []
@@ -145,6 +146,36 @@ class Offices:
 
     def office(self, code: str) -> Office:
         return self.divisions[code]
+
+
+class _OfficeOfLocations(dict):
+    """{a project's division codes joined by commas, as `project_locations` reads them: its Office},
+    each combination worked out once."""
+
+    def __init__(self, offices: Offices):
+        super().__init__()
+        self.offices = offices
+
+    def __missing__(self, codes: str) -> Office:
+        office = self[codes] = self.offices.office(self.offices.common(sorted(codes.split(","))))
+        return office
+
+
+def project_locations(*, grouped: bool) -> tuple[sa.ColumnElement, sa.Subquery | None]:
+    """Each project's division codes joined by commas (null when it has none), for
+    Offices.of_locations: (the column, and a subquery to outer-join on its project_id or None).
+
+    Read with the projects, the locations cost a fraction of reading them apart and grouping them
+    in Python (1 s at 100,000 projects). SQLite reads them per project; PostgreSQL is faster with
+    one grouped pass (grouped=True).
+    """
+    codes = sa.func.aggregate_strings(ProjectDivision.division_code, ",")
+    if not grouped:
+        return sa.select(codes).where(ProjectDivision.project_id == Project.id).scalar_subquery(), None
+    located = (
+        sa.select(ProjectDivision.project_id, codes.label("codes")).group_by(ProjectDivision.project_id).subquery()
+    )
+    return located.c.codes, located
 
 
 def resolve_offices(session: Session, counties: list[str], level: str | None) -> list[str] | None:

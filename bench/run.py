@@ -668,7 +668,7 @@ class Bench:
         )
         try:
             self._wait_for_server(server, port)
-            # the same list for every request: after the first, served from the page cache (SQLite)
+            # the same list for every request: after the first, served from the page cache
             self.load_test("web: list, one county", port, lambda i: f"/projects?county={county}", 100)
             # a different county each request: every list computed, as for the first visitor of each
             self.load_test(

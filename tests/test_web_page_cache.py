@@ -30,7 +30,7 @@ def site(seeded_url):
     with TestClient(create_app(seeded_url), follow_redirects=False) as client:
         client.url = seeded_url
         client.cli = Cli(seeded_url)
-        client.tries = 1 if seeded_url.startswith("sqlite") else 5
+        client.tries = 1 if seeded_url.startswith("sqlite") else 20
         yield client
 
 

@@ -35,6 +35,7 @@ from portfolio.rows import (
     PlanRow,
     ProjectRow,
     SectorRow,
+    StoredRows,
     TableCount,
     build_row,
     row_columns,
@@ -492,7 +493,7 @@ def _project_row_columns(dialect: str) -> tuple:
     )
 
 
-LIST_FIELDS = ("counties", "counties_label", "part_of", "parts", "same_work_primary", "other_listings")
+LINK_FIELDS = ("part_of", "parts", "same_work_primary", "other_listings")  # listed in code order on both engines
 
 
 def _linked_codes(dialect: str, relation: str, *, outgoing: bool) -> sa.ScalarSelect:
@@ -514,16 +515,9 @@ def _linked_codes(dialect: str, relation: str, *, outgoing: bool) -> sa.ScalarSe
     )
 
 
-def _stream(session: Session, statement: sa.Select) -> Iterator[ProjectRow]:
+def _stream(session: Session, statement: sa.Select) -> StoredRows[ProjectRow]:
     result = session.connection().execution_options(yield_per=2000).execute(statement)
-    keys = list(result.keys())
-    for row in result:
-        values = dict(zip(keys, row))
-        for key in LIST_FIELDS:
-            values[key] = values[key].split("、") if values[key] else []
-        for key in LIST_FIELDS[2:]:  # in code order on both engines
-            values[key].sort()
-        yield build_row(ProjectRow, values)
+    return StoredRows(ProjectRow, list(result.keys()), result, sorted_lists=LINK_FIELDS)
 
 
 def project_row(session: Session, code: str) -> ProjectRow:

@@ -15,16 +15,19 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from portfolio import vocab
 from portfolio.render import Col
 
 MACHINE_FORMATS = ("csv", "tsv", "json", "jsonl")
+
+T = TypeVar("T")
 
 
 class Kind(StrEnum):
@@ -200,7 +203,11 @@ def for_output(
     every field (for --columns to choose from)."""
     columns: Sequence[Column] = row_columns(row_type)
     if fmt in MACHINE_FORMATS:
-        return [Col(c.key, c.label) for c in columns], _machine_cells(row_type, rows, flat=fmt in ("csv", "tsv"))
+        flat = fmt in ("csv", "tsv")
+        cells = (
+            rows.machine_cells(flat=flat) if isinstance(rows, StoredRows) else _machine_cells(row_type, rows, flat=flat)
+        )
+        return [Col(c.key, c.label, c.kind) for c in columns], cells
     if not every:
         keys = {c.key for c in columns}
         people = [c for c in columns if f"{c.key}_label" not in keys]
@@ -211,6 +218,79 @@ def for_output(
         [Col(c.key, c.label, c.kind) for c in columns],
         (tuple(display_value(c, getattr(row, c.key), shorten=shorten) for c in columns) for row in rows),
     )
+
+
+class StoredRows(Iterator[T]):
+    """Rows of `row_type` as the database gives them: tuples under `keys`, where a vocabulary
+    field holds its stored value and a list field its items joined with 、 (those named in
+    `sorted_lists` still to be put in order). As an iterator they give row objects; for the
+    machine formats for_output() takes their cells from the tuples themselves, so a CSV of a
+    million projects builds no object per row."""
+
+    def __init__(
+        self, row_type: type[T], keys: Sequence[str], tuples: Iterable[Sequence], *, sorted_lists: Sequence[str] = ()
+    ):
+        self.row_type: type = row_type
+        self.keys, self.tuples, self.sorted_lists = list(keys), iter(tuples), set(sorted_lists)
+        self._objects: Iterator[T] | None = None
+
+    def __iter__(self) -> Iterator[T]:
+        return self
+
+    def __next__(self) -> T:
+        if self._objects is None:
+            self._objects = self._built()
+        return next(self._objects)
+
+    def _built(self) -> Iterator[T]:
+        lists = [c.key for c in row_columns(self.row_type) if c.kind == Kind.LIST]
+        for stored in self.tuples:
+            values = dict(zip(self.keys, stored))
+            for key in lists:
+                values[key] = _split(values[key], key in self.sorted_lists)
+            yield build_row(self.row_type, values)
+
+    def machine_cells(self, *, flat: bool) -> Iterator[tuple]:
+        """What _machine_cells() gives for these rows, straight from the tuples."""
+        columns = row_columns(self.row_type)
+        at = {key: index for index, key in enumerate(self.keys)}
+        vocabularies = dict(_vocabulary_fields(self.row_type))
+        code_of_label = {f"{key}_label": key for key in vocabularies}  # a label is filled from its code
+        pick = operator.itemgetter(*(at[code_of_label.get(c.key, c.key)] for c in columns))
+        place = {c.key: index for index, c in enumerate(columns)}
+        coded = [(place[key], place[f"{key}_label"], members) for key, members in vocabularies.items()]
+        lists = [(place[c.key], _list_cell(flat, c.key in self.sorted_lists)) for c in columns if c.kind == Kind.LIST]
+        converted = [
+            (index, convert)
+            for index, c in enumerate(columns)
+            if c.kind != Kind.LIST and (convert := _machine_converter(c.kind, flat)) is not None
+        ]
+        for stored in self.tuples:
+            cells = list(pick(stored))
+            for code, label, members in coded:
+                cells[code], cells[label] = members[cells[code]] if cells[code] is not None else (None, None)
+            for index, joined in lists:
+                cells[index] = joined(cells[index])
+            for index, convert in converted:
+                if cells[index] is not None:
+                    cells[index] = convert(cells[index])
+            yield tuple(cells)
+
+
+def _list_cell(flat: bool, ordered: bool) -> Callable[[str | None], Any]:
+    """A list field's cell from its items joined with 、 (None: no items)."""
+    if not flat:
+        return lambda joined: _split(joined, ordered)
+    if ordered:
+        return lambda joined: "、".join(sorted(joined.split("、"))) if joined else ""
+    return lambda joined: joined or ""
+
+
+def _split(joined: str | None, ordered: bool) -> list[str]:
+    items = joined.split("、") if joined else []
+    if ordered:
+        items.sort()
+    return items
 
 
 def _machine_cells(row_type: type, rows: Iterable[Any], *, flat: bool) -> Iterator[tuple]:

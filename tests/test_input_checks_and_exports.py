@@ -128,3 +128,56 @@ def test_an_oc4ids_export_says_how_many_programmes_it_leaves_out(cli):
     assert exported.exit_code == 0 and programmes > 0
     assert len(json.loads(exported.stdout)["projects"]) == len(listed) - programmes
     assert f"{programmes} matching programmes are not exported" in exported.stderr
+
+
+# --- machine cells taken straight from the database rows -------------------------------------
+
+
+def test_list_cells_from_the_database_rows_are_those_of_the_row_objects(cli, engine_of):
+    """`projects list` writes CSV/TSV/JSON from the rows as the database gives them (no object per
+    row); every cell must be what the row objects give, on every field that is converted."""
+    from portfolio import db, queries
+    from portfolio.rows import ProjectRow, for_output
+
+    fields = ("--responsible-unit", FORMULA, "--total-investment", "1200", "--planned-start", "2026-03")
+    assert cli("projects", "set", CODE, *fields).exit_code == 0
+    assert cli("projects", "set-status", CODE, "在建", "--date", "2026-03-01").exit_code == 0
+    with db.session_scope(engine_of(cli.url)) as session:
+        everything = queries.ProjectFilter(include_withdrawn=True)
+        for fmt in ("csv", "tsv", "json", "jsonl"):
+            columns, streamed = for_output(ProjectRow, queries.list_projects(session, everything), fmt)
+            objects = list(queries.list_projects(session, everything))
+            expected_columns, expected = for_output(ProjectRow, objects, fmt)
+            assert columns == expected_columns
+            assert list(streamed) == list(expected), fmt
+    assert len(objects) > 700
+    by_code = {row.code: row for row in objects}
+    assert by_code[CODE].status_label == "在建" and by_code[CODE].total_investment == 1200
+    assert any(len(row.parts) > 2 for row in objects) and any(row.other_listings for row in objects)
+    assert all(row.parts == sorted(row.parts) for row in objects)
+
+
+def test_csv_marks_formula_like_text_in_any_text_column():
+    """The test looks only at text columns when every column's kind is declared; a list cell, a
+    label, a code or a text column holding a number must still be handled."""
+    from portfolio.render import Col, render
+
+    columns = [Col("code", "编号", "code"), Col("parts", "组成", "list"), Col("n", "数", "integer")]
+    rows = [("A-1", "=1+1、B", -3), ("@A", "", 7), ("B-2", None, -1), ("C-3", "正常", 2)]
+    out = io.StringIO()
+    assert render(iter(rows), columns, "csv", out) == 4
+    assert list(csv.reader(io.StringIO(out.getvalue()))) == [
+        ["code", "parts", "n"],
+        ["A-1", "'=1+1、B", "-3"],
+        ["'@A", "", "7"],
+        ["B-2", "", "-1"],
+        ["C-3", "正常", "2"],
+    ]
+    declared_text_holding_a_number = [Col("a", "甲", "text"), Col("b", "乙", "text")]
+    out = io.StringIO()
+    render(iter([(5, "+cmd"), (-5, "ok")]), declared_text_holding_a_number, "tsv", out)
+    assert out.getvalue().splitlines() == ["a\tb", "5\t'+cmd", "-5\tok"]
+    undeclared = [Col("a", "甲"), Col("b", "乙")]
+    out = io.StringIO()
+    render(iter([("-x", 1)]), undeclared, "csv", out)
+    assert out.getvalue().splitlines() == ["a,b", "'-x,1"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -62,6 +63,22 @@ def trigrams_see_chinese(connection: Connection) -> bool:
     return bool(connection.execute(text("SELECT show_trgm('供水工程') <> '{}'")).scalar())
 
 
+_TRIGRAM_INDEX_FOUND = "SELECT 1 FROM pg_indexes WHERE indexname = 'ix_project_search_trgm'"
+_TRIGRAM_INDEXED: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
+
+
+def has_trigram_index(connection: Connection) -> bool:
+    """Whether this PostgreSQL database has the pg_trgm index of the searched text (migrations 0005
+    and 0009 leave it out where pg_trgm is missing or sees no Chinese). Asked once per engine: a
+    search must not pay a catalogue query, and an answer gone stale costs speed, never rows."""
+    from sqlalchemy import text
+
+    engine = connection.engine
+    if engine not in _TRIGRAM_INDEXED:
+        _TRIGRAM_INDEXED[engine] = connection.execute(text(_TRIGRAM_INDEX_FOUND)).first() is not None
+    return _TRIGRAM_INDEXED[engine]
+
+
 def search_index(connection: Connection) -> str:
     """What makes substring search fast here, or what the database lacks for it (for `db info`)."""
     from sqlalchemy import text
@@ -69,18 +86,19 @@ def search_index(connection: Connection) -> str:
     pairs = "character-pair index (terms of 2 characters)"
     if connection.dialect.name == "sqlite":
         return f"FTS5 trigram index (terms of 3+ characters), {pairs}"
-    if connection.execute(text("SELECT 1 FROM pg_indexes WHERE indexname = 'ix_project_search_trgm'")).first():
+    if connection.execute(text(_TRIGRAM_INDEX_FOUND)).first():
         return f"pg_trgm index (terms of 3+ characters), {pairs}"
+    every_pair = "character-pair index (terms of 2+ characters: a longer term's pairs, then its text)"
     if not connection.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).first():
         return (
-            f"{pairs}; none for terms of 3+ characters: the pg_trgm extension is not installed (a superuser "
-            "can run CREATE EXTENSION pg_trgm, then `portfolio db reset` or a new database); they scan the table"
+            f"{every_pair}; no trigram index: the pg_trgm extension is not installed (a superuser can run "
+            "CREATE EXTENSION pg_trgm, then `portfolio db reset` or a new database)"
         )
     ctype = connection.execute(text("SHOW lc_ctype")).scalar()
     return (
-        f"{pairs}; none for terms of 3+ characters: this database's LC_CTYPE is {ctype}, where pg_trgm finds "
-        f"no trigrams in Chinese; they scan the table. For an index, create the database with a UTF-8 "
-        f"LC_CTYPE: CREATE DATABASE … ENCODING 'UTF8' LC_CTYPE 'C.UTF-8' TEMPLATE template0"
+        f"{every_pair}; no trigram index: this database's LC_CTYPE is {ctype}, where pg_trgm finds no "
+        f"trigrams in Chinese. For one, create the database with a UTF-8 LC_CTYPE: CREATE DATABASE … "
+        f"ENCODING 'UTF8' LC_CTYPE 'C.UTF-8' TEMPLATE template0"
     )
 
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from portfolio import vocab
-from portfolio.db import IN_LIST_SIZE, chunked, plain_rows
+from portfolio.db import IN_LIST_SIZE, chunked, has_trigram_index, plain_rows
 from portfolio.errors import UserInputError
 from portfolio.models import (
     Division,
@@ -277,8 +277,11 @@ def search_condition(session: Session, text: str) -> sa.ColumnElement[bool]:
             if found is not None:
                 conditions.append(Project.id.in_(found))
                 terms = [t for t in terms if t not in indexed]
+    # On PostgreSQL the pair index narrows the rows of a two-character term (pg_trgm holds nothing
+    # for it), and of a longer one where there is no trigram index (a C-locale database, no pg_trgm)
+    longer_too = dialect == "postgresql" and not has_trigram_index(session.connection())
     for term in terms:
-        conditions.append(_substring(term, dialect))
+        conditions.append(_substring(term, dialect, by_pairs=len(term) == 2 or (longer_too and len(term) > 2)))
     return sa.and_(*conditions)
 
 
@@ -302,7 +305,7 @@ def _pair_token(term: str) -> str:
     return term.lower().encode("utf-8", "surrogatepass").hex().upper()
 
 
-def _substring(term: str, dialect: str) -> sa.ColumnElement[bool]:
+def _substring(term: str, dialect: str, *, by_pairs: bool) -> sa.ColumnElement[bool]:
     if dialect == "postgresql":
         from portfolio.db import pg_search_text
 
@@ -310,7 +313,7 @@ def _substring(term: str, dialect: str) -> sa.ColumnElement[bool]:
         term_parameter: sa.BindParameter[str] = sa.bindparam("search_term", pattern, unique=True)
         searched: sa.ColumnElement[str] = sa.literal_column(pg_search_text("project"))
         condition: sa.ColumnElement[bool] = searched.ilike(term_parameter, escape="\\")
-        if len(term) == 2:  # pg_trgm holds nothing for it: the pair index of 0011 narrows the rows ILIKE checks
+        if by_pairs:  # the pair index of 0011 narrows the rows ILIKE checks
             pairs = sa.func.search_bigrams(sa.func.lower(searched))
             wanted = sa.func.search_bigrams(sa.func.lower(sa.bindparam("search_pair", term, unique=True)))
             condition = sa.and_(pairs.op("@>")(wanted), condition)

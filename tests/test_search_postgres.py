@@ -77,6 +77,7 @@ def test_without_the_extension_privilege_search_still_works(postgres_seeded):
         finally:
             engine.dispose()
         assert _search_codes(url, "污水处理厂") == _search_codes(postgres_seeded, "污水处理厂") != []
+        assert "ix_project_search_bigram" in _search_plan(url, "污水处理厂")  # no trigram index: the pairs serve
     finally:
         _admin_execute(admin, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         _admin_execute(admin, f"DROP ROLE IF EXISTS {role}")
@@ -110,6 +111,7 @@ def test_a_c_locale_database_drops_the_useless_trigram_index_and_says_what_it_ne
                 assert "LC_CTYPE is C" in db.search_index(connection)
                 assert db.search_index(connection).startswith("character-pair index")
             assert "ix_project_search_bigram" in _search_plan(url, "供水")  # pairs are cut by character, not by locale
+            assert "ix_project_search_bigram" in _search_plan(url, "污水处理厂")  # longer terms by their pairs here
             db.downgrade(engine, "0008")
             with engine.connect() as connection:
                 indexes = connection.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'project'"))
@@ -117,8 +119,8 @@ def test_a_c_locale_database_drops_the_useless_trigram_index_and_says_what_it_ne
             db.ensure_current(engine)
         finally:
             engine.dispose()
-        assert _search_codes(url, "污水处理厂") == _search_codes(postgres_seeded, "污水处理厂") != []
-        assert _search_codes(url, "供水") == _search_codes(postgres_seeded, "供水") != []
+        for term in ("污水处理厂", "供水", "供水工程", "县城 污水处理", "乡镇 供水工程", "垃圾填埋"):
+            assert _search_codes(url, term) == _search_codes(postgres_seeded, term) != [], term
     finally:
         _admin_execute(admin, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
@@ -126,6 +128,8 @@ def test_a_c_locale_database_drops_the_useless_trigram_index_and_says_what_it_ne
 def test_two_character_search_uses_the_pair_index(postgres_seeded):
     plan = _search_plan(postgres_seeded, "供水")
     assert "ix_project_search_bigram" in plan and "ix_project_search_trgm" not in plan
+    plan = _search_plan(postgres_seeded, "污水处理厂")  # where pg_trgm works, longer terms keep its index alone
+    assert "ix_project_search_trgm" in plan and "ix_project_search_bigram" not in plan
 
 
 def test_db_info_names_the_search_index(postgres_seeded):

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 # The newest migration; tests check it matches migrations/versions.
-SCHEMA_HEAD = "0011"
+SCHEMA_HEAD = "0012"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _HAND_MANAGED = ("project_fts", "project_bigram", "ix_project_search_trgm", "ix_project_search_bigram")
 _SETUP_LOCK_KEY = 0x706F7274  # "port": the advisory lock taken while migrating or seeding

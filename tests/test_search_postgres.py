@@ -112,6 +112,12 @@ def test_a_c_locale_database_drops_the_useless_trigram_index_and_says_what_it_ne
                 assert db.search_index(connection).startswith("character-pair index")
             assert "ix_project_search_bigram" in _search_plan(url, "供水")  # pairs are cut by character, not by locale
             assert "ix_project_search_bigram" in _search_plan(url, "污水处理厂")  # longer terms by their pairs here
+            estimated, found = _estimated_and_found(engine, "工程")  # statistics of the text (0012) tell how common
+            assert found > 100 and found / 2 < estimated < found * 2
+            db.downgrade(engine, "0011")
+            engine.dispose()
+            estimated, found = _estimated_and_found(engine, "工程")
+            assert estimated < found / 10  # without them the planner takes any term for rare
             db.downgrade(engine, "0008")
             with engine.connect() as connection:
                 indexes = connection.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'project'"))
@@ -123,6 +129,19 @@ def test_a_c_locale_database_drops_the_useless_trigram_index_and_says_what_it_ne
             assert _search_codes(url, term) == _search_codes(postgres_seeded, term) != [], term
     finally:
         _admin_execute(admin, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def _estimated_and_found(engine, term: str) -> tuple[float, int]:
+    """The planner's estimate of the projects whose searched text holds `term`, and their number."""
+    condition = f"{db.pg_search_text()} ILIKE :pattern"
+    with engine.connect() as connection:
+        plan = connection.execute(
+            text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM project WHERE {condition}"), {"pattern": f"%{term}%"}
+        ).scalar()
+        found = connection.execute(
+            text(f"SELECT count(*) FROM project WHERE {condition}"), {"pattern": f"%{term}%"}
+        ).scalar_one()
+    return plan[0]["Plan"]["Plan Rows"], found
 
 
 def test_two_character_search_uses_the_pair_index(postgres_seeded):

@@ -578,11 +578,18 @@ def project_detail(session: Session, code: str, *, status_history: bool = True) 
     divisions = session.exec(
         select(Division).join(ProjectDivision).where(ProjectDivision.project_id == project.id).order_by(Division.code)
     ).all()
+    plan, column, sector = session.execute(  # one query, not one each
+        sa.select(Plan, PlanColumn, Sector)
+        .select_from(Plan)
+        .join(PlanColumn, PlanColumn.id == project.column_id)
+        .join(Sector, Sector.code == project.sector_code)
+        .where(Plan.id == project.plan_id)
+    ).one()
     return ProjectDetail(
         project,
-        session.get_one(Plan, project.plan_id),
-        session.get_one(PlanColumn, project.column_id),
-        session.get_one(Sector, project.sector_code),
+        plan,
+        column,
+        sector,
         list(divisions),
         _status_history(session, id_of(project)) if status_history else [],
         project_links(session, id_of(project)),

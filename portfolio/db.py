@@ -63,7 +63,8 @@ def trigrams_see_chinese(connection: Connection) -> bool:
     return bool(connection.execute(text("SELECT show_trgm('供水工程') <> '{}'")).scalar())
 
 
-_TRIGRAM_INDEX_FOUND = "SELECT 1 FROM pg_indexes WHERE indexname = 'ix_project_search_trgm'"
+# the index in the schemas this connection reads (another schema of the database may have its own)
+_TRIGRAM_INDEX_FOUND = "SELECT 1 WHERE to_regclass('ix_project_search_trgm') IS NOT NULL"
 _TRIGRAM_INDEXED: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
 
 

@@ -519,8 +519,9 @@ def _linked_codes(dialect: str, relation: str, *, outgoing: bool) -> sa.ScalarSe
 
 
 def _stream(session: Session, statement: sa.Select) -> StoredRows[ProjectRow]:
-    result = session.connection().execution_options(yield_per=2000).execute(statement)
-    return StoredRows(ProjectRow, list(result.keys()), result, sorted_lists=LINK_FIELDS)
+    # yield_per on the statement, not the connection: set there it would stay for the session's later queries
+    batched = statement.execution_options(yield_per=2000)
+    return StoredRows(ProjectRow, lambda: session.connection().execute(batched), sorted_lists=LINK_FIELDS)
 
 
 def project_row(session: Session, code: str) -> ProjectRow:

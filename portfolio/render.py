@@ -72,29 +72,41 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_STARTS = frozenset(FORMULA_START)
 
 
-_TEXT_KINDS = ("text", "code", "label", "list")
+_NUMBER_KINDS = ("integer", "number")
 
 
 def _formula_test(columns: list[Col]) -> Callable[[Sequence], bool]:
-    """Whether a row has a cell that starts like a formula. When every column's kind is declared,
-    only the text columns are looked at, and in C (map, filter) rather than cell by cell: in a
-    CSV of a million rows this test would otherwise cost a third of the writing."""
+    """Whether a row has a text cell that starts like a formula. When every column's kind is
+    declared, the first characters of the cells are gathered in C (map, filter) rather than cell
+    by cell (in a CSV of a million rows the test would otherwise cost a third of the writing);
+    number columns are left out unless one holds text (SQLite keeps what a program writes there)."""
 
     def any_cell(row: Sequence) -> bool:
         return any(type(v) is str and v.startswith(FORMULA_START) for v in row)
 
-    texts = [index for index, c in enumerate(columns) if c.kind in _TEXT_KINDS]
-    if len(texts) < 2 or any(c.kind is None for c in columns):
+    if any(c.kind is None for c in columns):
         return any_cell
-    pick, first = operator.itemgetter(*texts), operator.itemgetter(0)
+    texts = [index for index, c in enumerate(columns) if c.kind not in _NUMBER_KINDS]
+    numbers = [index for index, c in enumerate(columns) if c.kind in _NUMBER_KINDS]
+    pick_texts, pick_numbers, first = _picker(texts), _picker(numbers), operator.itemgetter(0)
 
     def text_cells(row: Sequence) -> bool:
+        if numbers and str in map(type, pick_numbers(row)):
+            return any_cell(row)
         try:
-            return not _FORMULA_STARTS.isdisjoint(map(first, filter(None, pick(row))))
-        except TypeError:  # a text column holding a number
+            return not _FORMULA_STARTS.isdisjoint(map(first, filter(None, pick_texts(row))))
+        except (TypeError, KeyError, IndexError):  # a text column holding something else
             return any_cell(row)
 
     return text_cells
+
+
+def _picker(indexes: list[int]) -> Callable[[Sequence], tuple]:
+    """The cells at `indexes` as a tuple (itemgetter gives a bare cell for one index)."""
+    if len(indexes) == 1:
+        only = indexes[0]
+        return lambda row: (row[only],)
+    return operator.itemgetter(*indexes) if indexes else lambda row: ()
 
 
 def spreadsheet_text(text: str) -> str:
@@ -228,7 +240,8 @@ def _delimited(rows: Iterator[tuple], columns: list[Col], fmt: str, out: TextIO,
     writer.writerow([c.key for c in columns])
     count = 0
     # csv writes None as "" and a date as its ISO form itself; only a datetime needs cell(), and
-    # only a column of that kind or of none declared holds one
+    # only a column of that kind or of none declared holds one (a declared kind is a promise:
+    # row types convert their dates and times before they reach here)
     timed = any(c.kind in (None, "datetime") for c in columns)
     starts_formula = _formula_test(columns)
 

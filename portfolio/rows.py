@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from portfolio import vocab
 from portfolio.render import Col
@@ -220,18 +220,27 @@ def for_output(
     )
 
 
+class StoredResult(Protocol):
+    """What StoredRows reads: the database's result (a SQLAlchemy Result)."""
+
+    def keys(self) -> Iterable[str]: ...
+    def __iter__(self) -> Iterator[Sequence]: ...
+    def close(self) -> None: ...
+
+
 class StoredRows(Iterator[T]):
-    """Rows of `row_type` as the database gives them: tuples under `keys`, where a vocabulary
+    """Rows of `row_type` as the database gives them: tuples under their keys, where a vocabulary
     field holds its stored value and a list field its items joined with 、 (those named in
     `sorted_lists` still to be put in order). As an iterator they give row objects; for the
     machine formats for_output() takes their cells from the tuples themselves, so a CSV of a
-    million projects builds no object per row."""
+    million projects builds no object per row. The query runs when the first row or cell is asked
+    for (`run`), not before."""
 
-    def __init__(
-        self, row_type: type[T], keys: Sequence[str], tuples: Iterable[Sequence], *, sorted_lists: Sequence[str] = ()
-    ):
+    def __init__(self, row_type: type[T], run: Callable[[], StoredResult], *, sorted_lists: Sequence[str] = ()):
         self.row_type: type = row_type
-        self.keys, self.tuples, self.sorted_lists = list(keys), iter(tuples), set(sorted_lists)
+        self.sorted_lists = set(sorted_lists)
+        self._run = run
+        self._result: StoredResult | None = None
         self._objects: Iterator[T] | None = None
 
     def __iter__(self) -> Iterator[T]:
@@ -242,10 +251,20 @@ class StoredRows(Iterator[T]):
             self._objects = self._built()
         return next(self._objects)
 
+    def close(self) -> None:
+        if self._result is not None:
+            self._result.close()
+
+    def _stored(self) -> tuple[list[str], Iterator[Sequence]]:
+        if self._result is None:
+            self._result = self._run()
+        return list(self._result.keys()), iter(self._result)
+
     def _built(self) -> Iterator[T]:
+        keys, tuples = self._stored()
         lists = [c.key for c in row_columns(self.row_type) if c.kind == Kind.LIST]
-        for stored in self.tuples:
-            values = dict(zip(self.keys, stored))
+        for stored in tuples:
+            values = dict(zip(keys, stored))
             for key in lists:
                 values[key] = _split(values[key], key in self.sorted_lists)
             yield build_row(self.row_type, values)
@@ -253,7 +272,8 @@ class StoredRows(Iterator[T]):
     def machine_cells(self, *, flat: bool) -> Iterator[tuple]:
         """What _machine_cells() gives for these rows, straight from the tuples."""
         columns = row_columns(self.row_type)
-        at = {key: index for index, key in enumerate(self.keys)}
+        keys, tuples = self._stored()
+        at = {key: index for index, key in enumerate(keys)}
         vocabularies = dict(_vocabulary_fields(self.row_type))
         code_of_label = {f"{key}_label": key for key in vocabularies}  # a label is filled from its code
         pick = operator.itemgetter(*(at[code_of_label.get(c.key, c.key)] for c in columns))
@@ -265,7 +285,7 @@ class StoredRows(Iterator[T]):
             for index, c in enumerate(columns)
             if c.kind != Kind.LIST and (convert := _machine_converter(c.kind, flat)) is not None
         ]
-        for stored in self.tuples:
+        for stored in tuples:
             cells = list(pick(stored))
             for code, label, members in coded:
                 cells[code], cells[label] = members[cells[code]] if cells[code] is not None else (None, None)

@@ -112,12 +112,13 @@ def test_a_c_locale_database_drops_the_useless_trigram_index_and_says_what_it_ne
                 assert db.search_index(connection).startswith("character-pair index")
             assert "ix_project_search_bigram" in _search_plan(url, "供水")  # pairs are cut by character, not by locale
             assert "ix_project_search_bigram" in _search_plan(url, "污水处理厂")  # longer terms by their pairs here
-            estimated, found = _estimated_and_found(engine, "工程")  # statistics of the text (0012) tell how common
-            assert found > 100 and found / 2 < estimated < found * 2
-            db.downgrade(engine, "0011")
-            engine.dispose()
-            estimated, found = _estimated_and_found(engine, "工程")
-            assert estimated < found / 10  # without them the planner takes any term for rare
+            if engine.dialect.server_version_info >= (14,):  # statistics on an expression: PostgreSQL 14+
+                estimated, found = _estimated_and_found(engine, "工程")  # the text's statistics (0012): how common
+                assert found > 100 and found / 2 < estimated < found * 2
+                db.downgrade(engine, "0011")
+                engine.dispose()
+                estimated, found = _estimated_and_found(engine, "工程")
+                assert estimated < found / 10  # without them the planner takes any term for rare
             db.downgrade(engine, "0008")
             with engine.connect() as connection:
                 indexes = connection.execute(text("SELECT indexname FROM pg_indexes WHERE tablename = 'project'"))
@@ -125,8 +126,20 @@ def test_a_c_locale_database_drops_the_useless_trigram_index_and_says_what_it_ne
             db.ensure_current(engine)
         finally:
             engine.dispose()
-        for term in ("污水处理厂", "供水", "供水工程", "县城 污水处理", "乡镇 供水工程", "垃圾填埋"):
+        for term in (
+            "污水处理厂",
+            "供水",
+            "供水工程",
+            "县城 污水处理",
+            "乡镇 供水工程",
+            "垃圾填埋",
+            "b-c坝区",
+            "4a级景区",
+            "g4218",
+        ):
             assert _search_codes(url, term) == _search_codes(postgres_seeded, term) != [], term
+        for term in ("%", "_", "\\", "5a%", "g_218", "10%的"):  # escaped, as where pg_trgm serves
+            assert _search_codes(url, term) == _search_codes(postgres_seeded, term), term
     finally:
         _admin_execute(admin, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 

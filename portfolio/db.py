@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,9 +15,10 @@ from portfolio.paths import migrations_dir, user_data_dir
 from portfolio.text import check_text, shorten
 
 if TYPE_CHECKING:
+    from sqlalchemy import Table
     from sqlalchemy.engine import Connection, CursorResult, Engine
     from sqlalchemy.pool import PoolProxiedConnection
-    from sqlalchemy.sql.expression import Executable
+    from sqlalchemy.sql.expression import ColumnElement, Executable
     from sqlmodel import Session
 
 # The newest migration; tests check it matches migrations/versions.
@@ -36,6 +37,64 @@ def chunked(values: Sequence, size: int = IN_LIST_SIZE) -> Iterator[Sequence]:
     """Slices of `values` small enough to be bound in one IN list."""
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def one_of(session: Session, column: ColumnElement, values: Sequence) -> ColumnElement[bool]:
+    """`column` among `values`, sent as one parameter: a JSON list on SQLite, an array on PostgreSQL.
+
+    One statement for any number of values, where an IN list needs a statement per chunk
+    (each compiled with a parameter per value, which costs more than the lookups it binds).
+    """
+    import sqlalchemy as sa
+
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == sa.any_(sa.bindparam("one_of", list(values), type_=ARRAY(column.type), unique=True))
+    import json
+
+    listed = sa.func.json_each(sa.bindparam("one_of", json.dumps(list(values)), unique=True)).table_valued("value")
+    return column.in_(sa.select(listed.c.value))
+
+
+def insert_rows(
+    session: Session,
+    table: Table,
+    constants: Mapping[str, object],
+    columns: Sequence[str],
+    rows: Iterable[Sequence],
+) -> None:
+    """Insert rows with the driver's executemany, nothing fetched back.
+
+    A Core executemany converts every value of every row through its column's type, which costs
+    more than the insert itself for thousands of rows. Here the values all rows share
+    (`constants`) are converted once, and the rows' own values (`columns`: integers, numbers and
+    text, which the drivers take as they are) are passed unconverted.
+    """
+    connection = session.connection()
+    dialect = connection.dialect
+    for name in columns:
+        column_type = table.c[name].type
+        if getattr(column_type, "impl_instance", column_type).python_type not in (int, float, str):
+            raise TypeError(f"{table.name}.{name} needs converting for the database: give it in `constants`")
+    shared = tuple(_bound(table.c[name].type, dialect, value) for name, value in constants.items())
+    values = [(*shared, *row) for row in rows]
+    if not values:
+        return
+    names = [*constants, *columns]
+    quote = dialect.identifier_preparer.quote
+    marker = {"qmark": "?", "format": "%s", "pyformat": "%s"}[dialect.paramstyle]
+    connection.exec_driver_sql(
+        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({', '.join(map(quote, names))}) "
+        f"VALUES ({', '.join([marker] * len(names))})",
+        values,
+    )
+
+
+def _bound(column_type, dialect, value):
+    """`value` as a Core statement would hand it to the driver."""
+    convert = column_type.dialect_impl(dialect).bind_processor(dialect)
+    return value if convert is None or value is None else convert(value)
 
 
 def plain_rows(session: Session, statement: Executable, params: dict | None = None) -> CursorResult:

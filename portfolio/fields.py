@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from portfolio.actor import Actor, check_scope
-from portfolio.db import chunked, plain_rows
+from portfolio.db import one_of, plain_rows
 from portfolio.errors import UserInputError
 from portfolio.models import AnnualPlan, Division, FieldEvent, Project, id_of, utc_now
 from portfolio.text import check_text
@@ -106,11 +106,14 @@ def parse_money(value: str | float | int | None, what: str = "amount") -> float 
     if isinstance(value, (int, float)):
         number = float(value)
     else:
-        text = str(value).strip().replace(",", "").replace("，", "").removesuffix("万元").strip()
         try:
-            number = float(text)
-        except ValueError:
-            raise UserInputError(f"bad {what} {value!r}: give a number in 万元") from None
+            number = float(value)  # most cells: a plain number, which the cleaning below leaves as it is
+        except (TypeError, ValueError):
+            text = str(value).strip().replace(",", "").replace("，", "").removesuffix("万元").strip()
+            try:
+                number = float(text)
+            except ValueError:
+                raise UserInputError(f"bad {what} {value!r}: give a number in 万元") from None
     if not 0 <= number <= MAX_MONEY:  # NaN fails too
         raise UserInputError(f"bad {what} {value!r}: must be a number from 0 to {MAX_MONEY:.0f} (万元)")
     return number
@@ -193,14 +196,15 @@ class FieldChange:
 def current_values(session: Session, project_ids: Iterable[int]) -> dict[int, dict[str, FieldValue]]:
     """Every tracked field of the projects, annual plans included, as {id: {key: value}}."""
     found: dict[int, dict[str, FieldValue]] = {}
-    ids: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
-    projects = sa.select(Project.id, *(getattr(Project, key) for key in PROJECT_COLUMNS)).where(Project.id.in_(ids))
-    plans = sa.select(AnnualPlan.project_id, AnnualPlan.year, AnnualPlan.amount).where(AnnualPlan.project_id.in_(ids))
-    for part in chunked(list(project_ids)):
-        for project_id, *values in plain_rows(session, projects, {"ids": part}):
-            found[project_id] = dict(zip(PROJECT_COLUMNS, values, strict=True))
-        for project_id, year, amount in plain_rows(session, plans, {"ids": part}):
-            found[project_id][annual_key(year)] = amount
+    ids = list(project_ids)
+    if not ids:
+        return found
+    projects = sa.select(Project.id, *(getattr(Project, key) for key in PROJECT_COLUMNS))
+    for project_id, *values in plain_rows(session, projects.where(one_of(session, Project.id, ids))):
+        found[project_id] = dict(zip(PROJECT_COLUMNS, values, strict=True))
+    plans = sa.select(AnnualPlan.project_id, AnnualPlan.year, AnnualPlan.amount)
+    for project_id, year, amount in plain_rows(session, plans.where(one_of(session, AnnualPlan.project_id, ids))):
+        found[project_id][annual_key(year)] = amount
     return found
 
 
@@ -235,14 +239,10 @@ def lock_projects(session: Session, project_ids: list[int]) -> None:
     """Row locks in id order (PostgreSQL; SQLite writers already hold the database's write lock)."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    statement = (
-        sa.select(Project.id)
-        .where(Project.id.in_(sa.bindparam("ids", expanding=True)))
-        .order_by(Project.id)
-        .with_for_update()
-    )
-    for part in chunked(sorted(set(project_ids))):
-        session.execute(statement, {"ids": part})
+    ids = sorted(set(project_ids))
+    if ids:
+        statement = sa.select(Project.id).where(one_of(session, Project.id, ids)).order_by(Project.id).with_for_update()
+        session.execute(statement)
 
 
 def write_changes(

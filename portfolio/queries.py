@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from portfolio import vocab
-from portfolio.db import IN_LIST_SIZE, chunked, has_trigram_index, plain_rows
+from portfolio.db import IN_LIST_SIZE, chunked, has_trigram_index, one_of, plain_rows
 from portfolio.errors import UserInputError
 from portfolio.models import (
     Division,
@@ -383,15 +383,7 @@ def _table_of(model: type) -> sa.FromClause:
 def _one_of_ids(session: Session, ids: frozenset[int]) -> sa.ColumnElement[bool]:
     """Project.id among `ids`, sent as one parameter (a list of any length fits: IN with a
     parameter per id stops at 32,766 on SQLite and 65,535 on PostgreSQL)."""
-    ordered = sorted(ids)
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import ARRAY
-
-        return Project.id == sa.any_(sa.bindparam("project_ids", ordered, type_=ARRAY(sa.Integer), unique=True))
-    import json
-
-    listed = sa.func.json_each(sa.bindparam("project_ids", json.dumps(ordered), unique=True)).table_valued("value")
-    return Project.id.in_(sa.select(listed.c.value))
+    return one_of(session, Project.id, sorted(ids))
 
 
 def _tier_condition(tier: str) -> sa.ColumnElement[bool]:

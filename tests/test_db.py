@@ -141,3 +141,38 @@ def test_every_connection_is_configured_for_its_engine(empty_url, engine_of):
                 assert connection.exec_driver_sql("SHOW jit").scalar() == "off"
             else:
                 assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_insert_rows_stores_what_a_core_insert_stores(seeded_url, engine_of):
+    """db.insert_rows passes the rows' values to the driver as they are and converts the shared
+    ones once: what it stores reads back exactly as what a Core insert of the same values stored."""
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from portfolio.models import PeriodReport
+
+    engine = engine_of(seeded_url)
+    table = PeriodReport.__table__
+    moment = datetime(2026, 12, 20, 8, 30, 15, 123456, tzinfo=UTC)
+    shared = {"actor": "测试", "address": None, "recorded_at": moment}
+    with db.session_scope(engine, write=True) as session:
+        project_id = session.connection().exec_driver_sql("SELECT min(id) FROM project").scalar()
+        row = {"project_id": project_id, "period": "2026-12", "source": "表.csv:表:2", "invest_period": 10.0}
+        row["progress"] = "施工"
+        session.connection().execute(sa.insert(table), [{**shared, **row}])
+        row["period"] = "2027-01"  # one counting report per project and period
+        db.insert_rows(session, table, shared, list(row), [tuple(row.values())])
+        db.insert_rows(session, table, shared, list(row), [])  # nothing to insert: nothing happens
+        with pytest.raises(TypeError, match=r"period_report\.retracted_at needs converting"):
+            db.insert_rows(session, table, {}, ["retracted_at"], [(moment,)])
+        stored = (
+            session.connection()
+            .exec_driver_sql(
+                "SELECT project_id, source, invest_period, progress, actor, address, recorded_at "
+                "FROM period_report WHERE period IN ('2026-12', '2027-01') ORDER BY period"
+            )
+            .all()
+        )
+        session.rollback()
+    assert len(stored) == 2 and stored[0] == stored[1]

@@ -322,6 +322,28 @@ def test_a_sheet_for_another_period_or_office_is_refused_unless_asked_for(cli, t
     ok(cli("report", "import", str(text_sheet), "--period", PERIOD, "--county", "芒康"))
 
 
+def test_a_month_filled_in_late_stays_between_its_neighbours(cli, tmp_path):
+    """A sheet for a month before the latest report is checked against the reports on both sides."""
+    code = template(cli, tmp_path, "江孜")[4][0]
+    sheet = tmp_path / "a.csv"
+    for period, cumulative in (("2026-08", 300), ("2026-10", 500)):
+        sheet.write_text(f"编号,累计完成投资(万元)\n{code},{cumulative}\n", encoding="utf-8")
+        ok(cli("report", "import", str(sheet), "--period", period))
+    sheet.write_text(f"编号,累计完成投资(万元)\n{code},600\n", encoding="utf-8")
+    result = cli("report", "import", str(sheet), "--period", "2026-09")
+    assert result.exit_code == 1
+    assert "a:2: 累计完成投资(万元): 600 is more than 500 reported for 2026-10" in result.stderr
+    sheet.write_text(f"编号,累计完成投资(万元)\n{code},250\n", encoding="utf-8")
+    result = cli("report", "import", str(sheet), "--period", "2026-09")
+    assert result.exit_code == 1
+    assert "a:2: 累计完成投资(万元): 250 is less than 300 reported for 2026-08" in result.stderr
+    sheet.write_text(f"编号,本期完成投资(万元),累计完成投资(万元)\n{code},150,450\n", encoding="utf-8")
+    assert "1 new report, 0 corrected" in ok(cli("report", "import", str(sheet), "--period", "2026-09")).stderr
+    assert "0 new reports, 0 corrected" in ok(cli("report", "import", str(sheet), "--period", "2026-09")).stderr
+    sheet.write_text(f"编号,本期完成投资(万元),累计完成投资(万元)\n{code},160,460\n", encoding="utf-8")
+    assert "0 new reports, 1 corrected" in ok(cli("report", "import", str(sheet), "--period", "2026-09")).stderr
+
+
 def test_utf16_text_tsv_and_a_national_code_column(cli, tmp_path):
     codes = template(cli, tmp_path, "江孜")[4]
     ok(cli("projects", "set", codes[0], "--national-code", "2024-540222-48-01-000123"))

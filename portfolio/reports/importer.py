@@ -11,16 +11,18 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache, cached_property
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from portfolio import fields, vocab
+from portfolio import collector, fields, vocab
 from portfolio.actor import Actor, check_scope
 from portfolio.changes import already_recorded
-from portfolio.db import chunked, plain_rows
+from portfolio.db import chunked, insert_rows, one_of, plain_rows
 from portfolio.errors import DataError, UserInputError
 from portfolio.models import PeriodReport, Project, utc_now
 from portfolio.reports import sheets
@@ -43,6 +45,7 @@ FIELD_KEYS = (
     "responsible_unit",
     "contact",
 )
+ROW_KEYS = ("code", "status", "status_date", "note", "invest_period", "invest_cumulative", "progress", "problems")
 MONTH_KEYS = ("planned_start", "planned_end", "actual_start", "actual_end")
 TOLERANCE = 0.005  # 万元: rounding in a sheet's arithmetic
 
@@ -89,6 +92,7 @@ class _Row:
     project_id: int
     code: str
     period: Period
+    month: str  # the period as YYYY-MM, as stored
     status: str | None = None
     status_date: date | None = None
     note: str | None = None
@@ -107,6 +111,31 @@ class _Sheet:
     keys: list[tuple[str, str]]
     where: str  # file:sheet, the start of every row's place
 
+    @cached_property
+    def month(self) -> str:
+        return str(self.period)
+
+    @cached_property
+    def width(self) -> int:
+        """Cells of a row padded to the header, plus one always empty (see `at`)."""
+        return max(self.data.columns.values(), default=-1) + 2
+
+    @cached_property
+    def at(self) -> dict[str, int]:
+        """{key: its cell in a padded row}; a key the sheet has no column for reads the last, empty cell."""
+        columns = self.data.columns
+        return {key: columns.get(key, self.width - 1) for key in (*ROW_KEYS, *FIELD_KEYS, "annual_plan")}
+
+    @cached_property
+    def field_keys(self) -> list[str]:
+        """The project fields (and the year's planned investment) this sheet has columns for."""
+        columns = self.data.columns
+        return [
+            key
+            for key in (*FIELD_KEYS, "annual_plan")
+            if key in columns and (key != "national_code" or "code" in columns)
+        ]
+
 
 def import_files(
     session: Session,
@@ -120,12 +149,13 @@ def import_files(
     """Check every row of every file; raise ImportProblems listing them all, or apply everything."""
     problems: list[str] = []
     found = []
-    for path in paths:
-        try:
-            found.append(sheets.read(path))
-        except DataError as error:
-            problems.append(str(error))
-    return _import(session, found, problems, actor=actor, period=period, offices=offices, today=today)
+    with collector.paused():  # thousands of rows, no cycles
+        for path in paths:
+            try:
+                found.append(sheets.read(path))
+            except DataError as error:
+                problems.append(str(error))
+        return _import(session, found, problems, actor=actor, period=period, offices=offices, today=today)
 
 
 # What a period report entered on its own (the project page of the web front end) may hold.
@@ -194,7 +224,8 @@ def _import(
 
     projects = _projects(session, read)
     ids = sorted({match.id for by_key in projects.values() for match in by_key.values()})
-    check_scope(session, actor, ids, rows=_rows_of_projects(read, projects))
+    named_rows = _rows_of_projects(read, projects) if actor.kind == "account" else None  # for a refusal
+    check_scope(session, actor, ids, rows=named_rows)
     fields.lock_projects(session, ids)  # lock, then read the values the decisions rest on
     office_of = _office_of(session, read, offices, ids)
     rows: list[_Row] = []
@@ -215,12 +246,12 @@ def _import(
             rows.append(row)
     rows = _drop_repeats(rows, problems, result.warnings)
     current = fields.current_values(session, sorted({row.project_id for row in rows if row.wanted}))
-    now = _status_and_total(session, ids)
-    neighbours = _neighbours(session, rows)
+    states = _states(session, rows)
     planned_fields, planned_reports, planned_status = [], [], []
     for row in rows:
         changed = False
-        if row.status and row.status != now[row.project_id].status:
+        state = states[row.project_id, row.month]
+        if row.status and row.status != state.status:
             if row.status_date is None:
                 problems.append(
                     f"{row.where}: 状态日期: empty; give the date the status changed to {row.status} "
@@ -231,23 +262,15 @@ def _import(
             elif not already_recorded(session, row.project_id, row.status, row.status_date, row.note):
                 planned_status.append((row, row.status))
                 changed = True
-        wanted = dict(row.wanted)
-        if row.annual_key:
-            wanted[row.annual_key] = wanted.pop("annual_plan")
-        field_changes = fields.diff(row.project_id, row.code, current.get(row.project_id, {}), wanted, row.where)
-        if field_changes:
-            try:
-                fields.check_consistent(current[row.project_id], field_changes)
-            except UserInputError as error:
-                problems.append(f"{row.where}: 计划/实际开工竣工: {error}")
-        planned_fields.extend(field_changes)
-        changed |= bool(field_changes)
+        if row.wanted:
+            field_changes = _field_changes(row, current, problems)
+            planned_fields.extend(field_changes)
+            changed |= bool(field_changes)
         if row.report is not None:
-            total = wanted.get("total_investment", now[row.project_id].total_investment)
-            known = neighbours.get((row.project_id, str(row.period)))
-            existing = _check_report(row, row.report, known, total, problems, result.warnings)
-            if existing is None or not _same_report(existing, row.report):
-                planned_reports.append((row, existing))
+            total = row.wanted.get("total_investment", state.total_investment)
+            _check_report(row, row.report, state, total, problems, result.warnings)
+            if state.existing_id is None or not _same_report(state, row.report):
+                planned_reports.append((row, state.existing_id))
                 changed = True
         if not changed:
             result.unchanged_rows += 1
@@ -258,6 +281,19 @@ def _import(
 
 
 # --- reading and checking ----------------------------------------------------------------
+
+
+def _field_changes(row: _Row, current: dict[int, dict], problems: list[str]) -> list[fields.FieldChange]:
+    wanted = dict(row.wanted)
+    if row.annual_key:
+        wanted[row.annual_key] = wanted.pop("annual_plan")
+    changes = fields.diff(row.project_id, row.code, current.get(row.project_id, {}), wanted, row.where)
+    if changes:
+        try:
+            fields.check_consistent(current[row.project_id], changes)
+        except UserInputError as error:
+            problems.append(f"{row.where}: 计划/实际开工竣工: {error}")
+    return changes
 
 
 def _sheet_period(data: sheets.SheetData, period: Period | None, today: date, problems: list[str]) -> Period | None:
@@ -325,12 +361,11 @@ def _projects(session: Session, read: list[_Sheet]) -> dict[str, dict[str, _Name
             wanted[column].add(key)
     found: dict[str, dict[str, _Named]] = {"code": {}, "national": {}}
     for column, attribute in (("code", Project.code), ("national", Project.national_code)):
-        statement = sa.select(attribute, Project.id, Project.code).where(
-            attribute.in_(sa.bindparam("keys", expanding=True))
-        )
-        for part in chunked(sorted(key for key in wanted[column] if key)):
-            for key, *named in plain_rows(session, statement, {"keys": part}):
-                found[column][key] = _Named(*named)
+        keys = sorted(key for key in wanted[column] if key)
+        if not keys:
+            continue
+        statement = sa.select(attribute, Project.id, Project.code).where(one_of(session, attribute, keys))
+        found[column] = {key: _Named(*named) for key, *named in plain_rows(session, statement).all()}
     return found
 
 
@@ -352,7 +387,7 @@ def _cell(cells: list, index: int | None):
 def _parse_row(
     session, sheet: _Sheet, number: int, cells: list, named: tuple[str, str], projects, problems: list[str]
 ) -> _Row | None:
-    data, period, data_headers = sheet.data, sheet.period, sheet.headers
+    data, data_headers = sheet.data, sheet.headers
     where = f"{sheet.where}:{number}"
     columns = data.columns
     column, code = named
@@ -363,17 +398,17 @@ def _parse_row(
     if found is None:
         problems.append(f"{where}: {header}: unknown project {code}")
         return None
-    row = _Row(where, found.id, found.code, period)
+    row = _Row(where, found.id, found.code, sheet.period, sheet.month)
     before = len(problems)
-
-    def value(key):
-        return _cell(cells, columns.get(key))
+    empty = sheet.width - 1  # the cells the sheet's columns name, padded (a missing cell is empty), then one empty
+    cells = [*cells[:empty], *[None] * (empty - len(cells)), None]
+    at = sheet.at
 
     def complain(key: str, message: str) -> None:
         header = data_headers.get(key, key)
         problems.append(f"{where}: {header}: {message}")
 
-    status_text = sheets.cell_text(value("status"))
+    status_text = sheets.cell_text(cells[at["status"]])
     if status_text:
         try:
             row.status = vocab.resolve_status(status_text)
@@ -381,29 +416,27 @@ def _parse_row(
             complain("status", str(error))
     if "status_date" in columns:
         row.status_date = _date_cell(
-            data, number, columns["status_date"], value("status_date"), complain, "status_date"
+            data, number, columns["status_date"], cells[at["status_date"]], complain, "status_date"
         )
-    row.note = sheets.cell_text(value("note")) or None
-    for key in ("note", "progress", "problems"):
-        if problem := text_problem(sheets.cell_text(value(key))):
+    texts = [(key, sheets.cell_text(cells[at[key]])) for key in ("note", "progress", "problems")]
+    row.note = texts[0][1] or None
+    for key, text in texts:
+        if text and (problem := text_problem(text)):
             complain(key, problem)
     report: dict[str, Any] = {}
     for key in ("invest_period", "invest_cumulative"):
         try:
-            report[key] = fields.parse_money(value(key), data_headers.get(key, key))
+            report[key] = fields.parse_money(cells[at[key]], data_headers.get(key, key))
         except UserInputError as error:
             complain(key, str(error))
-    for key in ("progress", "problems"):
-        text = sheets.cell_text(value(key))
+    for key, text in texts[1:]:
         if len(text) > 1024:
             complain(key, f"too long ({len(text)} characters, at most 1024)")
         report[key] = text or None
     if any(v is not None for v in report.values()):
         row.report = report
-    for key in FIELD_KEYS + ("annual_plan",):
-        if key not in columns or (key == "national_code" and "code" not in columns):
-            continue
-        raw = value(key)
+    for key in sheet.field_keys:
+        raw = cells[at[key]]
         if key in MONTH_KEYS:
             moment = _date_cell(data, number, columns[key], raw, complain, key, required=False)
             raw = moment
@@ -413,14 +446,14 @@ def _parse_row(
             continue  # an empty cell leaves the recorded value as it is
         try:
             if key == "annual_plan":  # money, named as the sheet names it (2026年度计划投资(万元))
-                year_key = fields.annual_key(data.annual_year or period.year)
+                year_key = fields.annual_key(data.annual_year or sheet.period.year)
                 row.wanted[key] = fields.parse_money(raw, fields.label_of(year_key))
             else:
                 row.wanted[key] = fields.parse_value(session, key, raw)
         except UserInputError as error:
             complain(key, str(error))
     if "annual_plan" in row.wanted:
-        row.annual_key = fields.annual_key(data.annual_year or period.year)
+        row.annual_key = fields.annual_key(data.annual_year or sheet.period.year)
     return row if len(problems) == before else None
 
 
@@ -468,10 +501,10 @@ def _date_cell(
 
 
 def _drop_repeats(rows: list[_Row], problems: list[str], warnings: list[str]) -> list[_Row]:
-    seen: dict[tuple[int, Period], _Row] = {}
+    seen: dict[tuple[int, str], _Row] = {}
     kept = []
     for row in rows:
-        key = (row.project_id, row.period)
+        key = (row.project_id, row.month)
         first = seen.get(key)
         if first is None:
             seen[key] = row
@@ -490,91 +523,68 @@ def _drop_repeats(rows: list[_Row], problems: list[str], warnings: list[str]) ->
     return kept
 
 
-class _Now(NamedTuple):
-    """What a row is compared with: the status it may change, the 总投资 its 累计 may exceed."""
+class _State(NamedTuple):
+    """What a row is decided against: the project's status and 总投资, the period's counting
+    report (existing_id and REPORT_KEYS), and the nearest earlier and later counting reports
+    that give a 累计完成投资."""
 
+    project_id: int
     status: str
     total_investment: float | None
-
-
-def _status_and_total(session: Session, ids: list[int]) -> dict[int, _Now]:
-    """Read after the projects are locked, so no other writer changes them before the import applies."""
-    found = {}
-    statement = sa.select(Project.id, Project.status, Project.total_investment).where(
-        Project.id.in_(sa.bindparam("ids", expanding=True))
-    )
-    for part in chunked(ids):
-        for project_id, *now in plain_rows(session, statement, {"ids": part}):
-            found[project_id] = _Now(*now)
-    return found
-
-
-class _ExistingReport(NamedTuple):
-    id: int
+    existing_id: int | None
     invest_period: float | None
     invest_cumulative: float | None
     progress: str | None
     problems: str | None
+    earlier_period: str | None
+    earlier_amount: float | None
+    later_period: str | None
+    later_amount: float | None
 
 
-class _Cumulative(NamedTuple):
-    period: str
-    amount: float
-
-
-class _Neighbours(NamedTuple):
-    """What a row's report is checked against: the period's counting report, and the nearest earlier
-    and later counting reports that give a 累计完成投资 (period and amount)."""
-
-    existing: _ExistingReport | None
-    earlier: _Cumulative | None
-    later: _Cumulative | None
-
-
-def _neighbours(session: Session, rows: list[_Row]) -> dict[tuple[int, str], _Neighbours]:
-    """{(project id, period): its _Neighbours}, a few index lookups per project rather than its history."""
-    ids_by_period: dict[str, set[int]] = defaultdict(set)
+def _states(session: Session, rows: list[_Row]) -> dict[tuple[int, str], _State]:
+    """{(project id, period): its _State}, read after the projects are locked. One query per period:
+    a few index lookups per project rather than its history."""
+    ids_by_month: dict[str, set[int]] = defaultdict(set)
     for row in rows:
-        if row.report is not None:
-            ids_by_period[str(row.period)].add(row.project_id)
+        ids_by_month[row.month].add(row.project_id)
+    latest = plain_rows(session, sa.select(sa.func.max(PeriodReport.period))).scalar() if rows else None
     found = {}
-    for period, ids in ids_by_period.items():
-        statement = _neighbours_statement(period)
-        for part in chunked(sorted(ids)):
-            for project_id, existing_id, *existing, before, before_amount, after, after_amount in plain_rows(
-                session, statement, {"ids": part}
-            ):
-                found[project_id, period] = _Neighbours(
-                    _ExistingReport(existing_id, *existing) if existing_id is not None else None,
-                    _Cumulative(before, before_amount) if before is not None else None,
-                    _Cumulative(after, after_amount) if after is not None else None,
-                )
+    for month, ids in ids_by_month.items():
+        # A month after every report recorded (the usual import) has no report to replace or to
+        # check against from later: only the earlier 累计 is looked up.
+        statement = _state_statement(newest=latest is None or latest < month)
+        statement = statement.where(one_of(session, Project.id, sorted(ids)))
+        for state in map(_State._make, plain_rows(session, statement, {"period": month}).all()):
+            found[state.project_id, month] = state
     return found
 
 
-def _neighbours_statement(period: str) -> sa.Select:
+@cache  # aliases and their statements made once: building them costs more than the lookups
+def _state_statement(*, newest: bool) -> sa.Select:
+    """The query of _State; `newest`: for a month after every report recorded (its later fields NULL)."""
+    period = sa.bindparam("period", type_=sa.String)
     existing, earlier, later = (aliased(PeriodReport) for _ in range(3))
-    return (
-        sa.select(
-            Project.id,
-            existing.id,
-            *(getattr(existing, key) for key in REPORT_KEYS),
-            earlier.period,
-            earlier.invest_cumulative,
-            later.period,
-            later.invest_cumulative,
-        )
-        .outerjoin(
-            existing,
-            (existing.project_id == Project.id) & (existing.period == period) & existing.retracted_at.is_(None),
-        )
-        .outerjoin(earlier, earlier.id == _nearest_cumulative(period, before=True))
-        .outerjoin(later, later.id == _nearest_cumulative(period, before=False))
-        .where(Project.id.in_(sa.bindparam("ids", expanding=True)))
-    )
+    nothing = sa.null()
+    statement = sa.select(
+        Project.id.label("project_id"),
+        Project.status,
+        Project.total_investment,
+        *((nothing,) * 5 if newest else (existing.id, *(getattr(existing, key) for key in REPORT_KEYS))),
+        earlier.period,
+        earlier.invest_cumulative,
+        *((nothing,) * 2 if newest else (later.period, later.invest_cumulative)),
+    ).outerjoin_from(Project, earlier, earlier.id == _nearest_cumulative(period, before=True))
+    if newest:
+        return statement
+    return statement.outerjoin_from(
+        Project,
+        existing,
+        (existing.project_id == Project.id) & (existing.period == period) & existing.retracted_at.is_(None),
+    ).outerjoin_from(Project, later, later.id == _nearest_cumulative(period, before=False))
 
 
-def _nearest_cumulative(period: str, *, before: bool) -> sa.ScalarSelect:
+def _nearest_cumulative(period: sa.BindParameter, *, before: bool) -> sa.ScalarSelect:
     """The id of the project's counting report nearest before (or after) the period that gives a 累计."""
     report = aliased(PeriodReport)
     return (
@@ -591,42 +601,41 @@ def _nearest_cumulative(period: str, *, before: bool) -> sa.ScalarSelect:
     )
 
 
-def _check_report(
-    row: _Row, report: dict[str, Any], known: _Neighbours | None, total, problems: list[str], warnings: list[str]
-):
-    """The existing report of this period (or None); problems for a cumulative that goes backwards or does
-    not add up, a warning above 总投资."""
-    existing, earlier, later = known or (None, None, None)
+def _check_report(row: _Row, report: dict[str, Any], state, total, problems: list[str], warnings: list[str]) -> None:
+    """Problems for a cumulative that goes backwards or does not add up, a warning above 总投资."""
     cumulative, this_period = report["invest_cumulative"], report["invest_period"]
+    if cumulative is None:
+        return
+    earlier, later = state.earlier_period, state.later_period
     where = f"{row.where}: 累计完成投资(万元)"
-    if cumulative is not None:
-        if earlier and cumulative < earlier.amount - TOLERANCE:
-            problems.append(
-                f"{where}: {fields.as_text(cumulative)} is less than "
-                f"{fields.as_text(earlier.amount)} reported for {earlier.period}"
-            )
-        elif later and cumulative > later.amount + TOLERANCE:
-            problems.append(
-                f"{where}: {fields.as_text(cumulative)} is more than "
-                f"{fields.as_text(later.amount)} reported for {later.period}"
-            )
-        elif this_period is not None:
-            previous = earlier if earlier and earlier.period == str(row.period.previous()) else None
-            if previous and abs(previous.amount + this_period - cumulative) > TOLERANCE:
+    if earlier is not None and cumulative < state.earlier_amount - TOLERANCE:
+        problems.append(
+            f"{where}: {fields.as_text(cumulative)} is less than "
+            f"{fields.as_text(state.earlier_amount)} reported for {earlier}"
+        )
+    elif later is not None and cumulative > state.later_amount + TOLERANCE:
+        problems.append(
+            f"{where}: {fields.as_text(cumulative)} is more than "
+            f"{fields.as_text(state.later_amount)} reported for {later}"
+        )
+    elif this_period is not None:
+        if earlier is not None and earlier == _previous_month(row.month):
+            if abs(state.earlier_amount + this_period - cumulative) > TOLERANCE:
                 problems.append(
-                    f"{where}: {fields.as_text(cumulative)} is not {previous.period}'s "
-                    f"{fields.as_text(previous.amount)} + 本期 {fields.as_text(this_period)}"
+                    f"{where}: {fields.as_text(cumulative)} is not {earlier}'s "
+                    f"{fields.as_text(state.earlier_amount)} + 本期 {fields.as_text(this_period)}"
                 )
-            elif not earlier and this_period > cumulative + TOLERANCE:
-                problems.append(
-                    f"{where}: {fields.as_text(cumulative)} is less than 本期 {fields.as_text(this_period)}"
-                )
-        if total is not None and cumulative > total + TOLERANCE:
-            warnings.append(
-                f"{where}: {fields.as_text(cumulative)} is above 总投资 {fields.as_text(total)} "
-                f"({row.code}); check the row"
-            )
-    return existing
+        elif earlier is None and this_period > cumulative + TOLERANCE:
+            problems.append(f"{where}: {fields.as_text(cumulative)} is less than 本期 {fields.as_text(this_period)}")
+    if total is not None and cumulative > total + TOLERANCE:
+        warnings.append(
+            f"{where}: {fields.as_text(cumulative)} is above 总投资 {fields.as_text(total)} ({row.code}); check the row"
+        )
+
+
+@cache
+def _previous_month(month: str) -> str:
+    return str(Period.parse(month).previous())
 
 
 def _same_report(existing, report: dict) -> bool:
@@ -666,28 +675,20 @@ def _apply(
     fields.write_changes(session, planned_fields, actor=actor, effective_date=today, note="调度表")
     result.field_changes = planned_fields
     now = utc_now()
-    replaced = [existing.id for _, existing in planned_reports if existing is not None]
+    report_values = itemgetter(*REPORT_KEYS)
+    replaced = [existing_id for _, existing_id in planned_reports if existing_id is not None]
     for part in chunked(replaced):
         session.execute(
             sa.update(PeriodReport)
             .where(PeriodReport.id.in_(part))
             .values(retracted_at=now, retracted_by=actor.stored, retraction_note="更正：由新表替换")
         )
-    if planned_reports:  # Core executemany: no ORM objects, no primary keys fetched back
-        session.connection().execute(
-            sa.insert(PeriodReport),
-            [
-                {
-                    "project_id": row.project_id,
-                    "period": str(row.period),
-                    "source": row.where[:512],
-                    "actor": actor.stored,
-                    "address": actor.address,
-                    "recorded_at": now,
-                    **row.report,
-                }
-                for row, _ in planned_reports
-            ],
-        )
+    insert_rows(
+        session,
+        PeriodReport.__table__,
+        {"actor": actor.stored, "address": actor.address, "recorded_at": now},
+        ("project_id", "period", "source", *REPORT_KEYS),
+        ((row.project_id, row.month, row.where[:512], *report_values(row.report)) for row, _ in planned_reports),
+    )
     result.reports_replaced = len(replaced)
     result.reports_new = len(planned_reports) - len(replaced)

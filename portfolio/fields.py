@@ -99,6 +99,14 @@ def parse_month(value: str | date | datetime | None) -> str | None:
 
 def parse_money(value: str | float | int | None, what: str = "amount") -> float | None:
     """万元: a number ≥ 0 ('1,200' and '1200万元' too)."""
+    if type(value) is str:  # most cells of a sheet: a plain number, which the cleaning below would keep
+        try:
+            number = float(value)
+        except ValueError:
+            pass
+        else:
+            if 0 <= number <= MAX_MONEY:
+                return number
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
@@ -106,14 +114,11 @@ def parse_money(value: str | float | int | None, what: str = "amount") -> float 
     if isinstance(value, (int, float)):
         number = float(value)
     else:
+        text = str(value).strip().replace(",", "").replace("，", "").removesuffix("万元").strip()
         try:
-            number = float(value)  # most cells: a plain number, which the cleaning below leaves as it is
-        except (TypeError, ValueError):
-            text = str(value).strip().replace(",", "").replace("，", "").removesuffix("万元").strip()
-            try:
-                number = float(text)
-            except ValueError:
-                raise UserInputError(f"bad {what} {value!r}: give a number in 万元") from None
+            number = float(text)
+        except ValueError:
+            raise UserInputError(f"bad {what} {value!r}: give a number in 万元") from None
     if not 0 <= number <= MAX_MONEY:  # NaN fails too
         raise UserInputError(f"bad {what} {value!r}: must be a number from 0 to {MAX_MONEY:.0f} (万元)")
     return number

@@ -46,6 +46,8 @@ FIELD_KEYS = (
     "contact",
 )
 ROW_KEYS = ("code", "status", "status_date", "note", "invest_period", "invest_cumulative", "progress", "problems")
+TEXT_KEYS = ("note", "progress", "problems")
+MONEY_KEYS = ("invest_period", "invest_cumulative")
 MONTH_KEYS = ("planned_start", "planned_end", "actual_start", "actual_end")
 TOLERANCE = 0.005  # 万元: rounding in a sheet's arithmetic
 
@@ -418,22 +420,23 @@ def _parse_row(
         row.status_date = _date_cell(
             data, number, columns["status_date"], cells[at["status_date"]], complain, "status_date"
         )
-    texts = [(key, sheets.cell_text(cells[at[key]])) for key in ("note", "progress", "problems")]
-    row.note = texts[0][1] or None
-    for key, text in texts:
+    texts = {key: sheets.cell_text(cells[at[key]]) for key in TEXT_KEYS}
+    row.note = texts["note"] or None
+    for key, text in texts.items():
         if text and (problem := text_problem(text)):
             complain(key, problem)
     report: dict[str, Any] = {}
-    for key in ("invest_period", "invest_cumulative"):
+    for key in MONEY_KEYS:
         try:
-            report[key] = fields.parse_money(cells[at[key]], data_headers.get(key, key))
+            report[key] = fields.parse_money(cells[at[key]], data_headers[key])
         except UserInputError as error:
             complain(key, str(error))
-    for key, text in texts[1:]:
+    for key in ("progress", "problems"):
+        text = texts[key]
         if len(text) > 1024:
             complain(key, f"too long ({len(text)} characters, at most 1024)")
         report[key] = text or None
-    if any(v is not None for v in report.values()):
+    if list(report.values()).count(None) < len(report):  # a value given
         row.report = report
     for key in sheet.field_keys:
         raw = cells[at[key]]

@@ -270,40 +270,39 @@ class StoredRows(Iterator[T]):
             yield build_row(self.row_type, values)
 
     def machine_cells(self, *, flat: bool) -> Iterator[tuple]:
-        """What _machine_cells() gives for these rows, straight from the tuples."""
+        """What _machine_cells() gives for these rows, straight from the tuples (in a CSV cell a list
+        of no items is None, which csv writes as "" just as it writes the "" of _machine_cells)."""
         columns = row_columns(self.row_type)
         keys, tuples = self._stored()
         at = {key: index for index, key in enumerate(keys)}
         vocabularies = dict(_vocabulary_fields(self.row_type))
-        code_of_label = {f"{key}_label": key for key in vocabularies}  # a label is filled from its code
+        code_of_label = {f"{key}_label": key for key in vocabularies}  # a label starts as its code's value
         pick = operator.itemgetter(*(at[code_of_label.get(c.key, c.key)] for c in columns))
         place = {c.key: index for index, c in enumerate(columns)}
         coded = [(place[key], place[f"{key}_label"], members) for key, members in vocabularies.items()]
-        lists = [(place[c.key], _list_cell(flat, c.key in self.sorted_lists)) for c in columns if c.kind == Kind.LIST]
         converted = [
-            (index, convert)
-            for index, c in enumerate(columns)
-            if c.kind != Kind.LIST and (convert := _machine_converter(c.kind, flat)) is not None
+            (index, convert) for index, c in enumerate(columns) if (convert := self._converter(c, flat)) is not None
         ]
+        lists = [] if flat else [(place[c.key], c.key in self.sorted_lists) for c in columns if c.kind == Kind.LIST]
         for stored in tuples:
             cells = list(pick(stored))
             for code, label, members in coded:
-                cells[code], cells[label] = members[cells[code]] if cells[code] is not None else (None, None)
-            for index, joined in lists:
-                cells[index] = joined(cells[index])
+                if cells[code] is not None:
+                    cells[code], cells[label] = members[cells[code]]
             for index, convert in converted:
                 if cells[index] is not None:
                     cells[index] = convert(cells[index])
+            for index, ordered in lists:  # JSON: a list, also of no items
+                cells[index] = _split(cells[index], ordered)
             yield tuple(cells)
 
-
-def _list_cell(flat: bool, ordered: bool) -> Callable[[str | None], Any]:
-    """A list field's cell from its items joined with 、 (None: no items)."""
-    if not flat:
-        return lambda joined: _split(joined, ordered)
-    if ordered:
-        return lambda joined: "、".join(sorted(joined.split("、"))) if joined else ""
-    return lambda joined: joined or ""
+    def _converter(self, column: Column, flat: bool) -> Callable[[Any], Any] | None:
+        """What a stored value of the column that is not None needs for a machine format."""
+        if column.kind != Kind.LIST:
+            return _machine_converter(column.kind, flat)
+        if flat and column.key in self.sorted_lists:
+            return lambda joined: "、".join(sorted(joined.split("、")))
+        return None  # joined as a CSV cell wants it; JSON's lists are made apart
 
 
 def _split(joined: str | None, ordered: bool) -> list[str]:

@@ -17,6 +17,7 @@ from portfolio.text import check_text, shorten
 if TYPE_CHECKING:
     from sqlalchemy import Table
     from sqlalchemy.engine import Connection, CursorResult, Engine
+    from sqlalchemy.orm import QueryableAttribute
     from sqlalchemy.pool import PoolProxiedConnection
     from sqlalchemy.sql.expression import ColumnElement, Executable
     from sqlmodel import Session
@@ -39,7 +40,7 @@ def chunked(values: Sequence, size: int = IN_LIST_SIZE) -> Iterator[Sequence]:
         yield values[start : start + size]
 
 
-def one_of(session: Session, column: ColumnElement, values: Sequence) -> ColumnElement[bool]:
+def one_of(session: Session, column: ColumnElement | QueryableAttribute, values: Sequence) -> ColumnElement[bool]:
     """`column` among `values`, sent as one parameter: a JSON list on SQLite, an array on PostgreSQL.
 
     One statement for any number of values, where an IN list needs a statement per chunk

@@ -14,7 +14,7 @@ from datetime import date
 from functools import cache, cached_property
 from operator import itemgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -688,7 +688,7 @@ def _apply(
         )
     insert_rows(
         session,
-        PeriodReport.__table__,
+        cast(sa.Table, sa.inspect(PeriodReport).local_table),  # a mapped class's table
         {"actor": actor.stored, "address": actor.address, "recorded_at": now},
         ("project_id", "period", "source", *REPORT_KEYS),
         ((row.project_id, row.month, row.where[:512], *report_values(row.report)) for row, _ in planned_reports),

@@ -301,7 +301,7 @@ class StoredRows(Iterator[T]):
         if column.kind != Kind.LIST:
             return _machine_converter(column.kind, flat)
         if flat and column.key in self.sorted_lists:
-            return lambda joined: "、".join(sorted(joined.split("、")))
+            return lambda joined: "、".join(_split(joined, ordered=True))
         return None  # joined as a CSV cell wants it; JSON's lists are made apart
 
 

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
@@ -190,7 +191,7 @@ def _assessed(
     wanted = set(offices) if offices else None
     sectors = dict(plain_rows(session, sa.select(Sector.code, Sector.label_zh)).all())
     plans = dict(plain_rows(session, sa.select(Plan.id, Plan.key)).all())
-    months_after = _MonthsAfter(period)
+    months_after = cache(period.months_after)  # each month worked out once
     states = []
     for (
         project_id,
@@ -211,7 +212,7 @@ def _assessed(
     ) in rows:
         if locations is None:  # a project with no location has no office
             continue
-        office = office_of[locations]
+        office = office_of(locations)
         if wanted is not None and office.code not in wanted:
             continue
         state = ProjectState(
@@ -233,26 +234,14 @@ def _assessed(
             annual_plan,
             float(done or 0),
             bool(reported),
-            months_after[planned_start] if planned_start else None,
-            months_after[planned_end] if planned_end else None,
+            months_after(planned_start) if planned_start else None,
+            months_after(planned_end) if planned_end else None,
         )
         found = state.found = rules(state, period)
         if found:
             state.light = light_of(found)
         states.append(state)
     return states
-
-
-class _MonthsAfter(dict):
-    """{'YYYY-MM': how many months the period is after it}, each month worked out once."""
-
-    def __init__(self, period: Period):
-        super().__init__()
-        self.period = period
-
-    def __missing__(self, month_text: str) -> int:
-        months = self[month_text] = self.period.months_after(month_text)
-        return months
 
 
 def _states_statement(period: Period, dialect: str) -> sa.Select:

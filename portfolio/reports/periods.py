@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property, lru_cache
+from functools import cache, cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -108,7 +108,7 @@ class Offices:
         self.divisions = {code: Office(code, names[code], level) for code, _, level, _ in rows}
         self.parent = {code: parent for code, _, _, parent in rows}
         self.session = session
-        self.of_locations = _OfficeOfLocations(self)
+        self.of_locations = cache(self._office_of_locations)
 
     def chain(self, code: str) -> list[str]:
         found = []
@@ -147,18 +147,10 @@ class Offices:
     def office(self, code: str) -> Office:
         return self.divisions[code]
 
-
-class _OfficeOfLocations(dict):
-    """{a project's division codes joined by commas, as `project_locations` reads them: its Office},
-    each combination worked out once."""
-
-    def __init__(self, offices: Offices):
-        super().__init__()
-        self.offices = offices
-
-    def __missing__(self, codes: str) -> Office:
-        office = self[codes] = self.offices.office(self.offices.common(sorted(codes.split(","))))
-        return office
+    def _office_of_locations(self, codes: str) -> Office:
+        """The office of a project's division codes joined by commas, as `project_locations` reads
+        them (`of_locations` works out each combination once)."""
+        return self.office(self.common(sorted(codes.split(","))))
 
 
 def project_locations(*, grouped: bool) -> tuple[sa.ColumnElement, sa.Subquery | None]:

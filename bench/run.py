@@ -862,10 +862,12 @@ class Reporting:
 
     def import_sheet(self) -> None:
         """A 5,000-row sheet for the next month, imported and rolled back each run; the floor inserts
-        the same rows with executemany in a transaction, rolled back too."""
+        the same rows (the columns the import stores: amounts, 形象进度, source row, actor, time) with
+        executemany in a transaction, rolled back too."""
         import sqlalchemy as sa
 
         from portfolio.actor import Actor
+        from portfolio.models import utc_now
         from portfolio.reports import importer, periods
 
         with db.session_scope(self.engine) as session:
@@ -896,9 +898,13 @@ class Reporting:
                 pass
 
         def raw_insert():
+            # the columns the import stores for each row: who, when, and the file:sheet:row it came from
+            now = utc_now()
+            recorded_at = f"{now:%Y-%m-%d %H:%M:%S.%f}" if self.bench.sqlite else now  # as SQLAlchemy binds it
+            actor = Actor("bench").stored
             values = [
-                (project_id, "2026-12", 10.0, cumulative + 10, "主体施工", "2026-12-20 00:00:00")
-                for project_id, _, cumulative in rows
+                (id_, "2026-12", 10.0, cumulative + 10, "主体施工", f"sheet.csv:sheet:{line}", actor, recorded_at)
+                for line, (id_, _, cumulative) in enumerate(rows, start=2)
             ]
             try:
                 with db.session_scope(self.engine, write=True) as session:
@@ -907,7 +913,7 @@ class Reporting:
                     marker = "?" if self.bench.sqlite else "%s"
                     cursor.executemany(
                         "INSERT INTO period_report (project_id, period, invest_period, invest_cumulative, progress,"
-                        f" recorded_at) VALUES ({', '.join([marker] * 6)})",
+                        f" source, actor, recorded_at) VALUES ({', '.join([marker] * 8)})",
                         values,
                     )
                     raise RolledBack

@@ -261,6 +261,8 @@ def simplified(text: str) -> str:
 def fold_input(text: str) -> str:
     """A name, code or date as typed, folded to how the data writes it: full-width forms to
     ASCII (ＣＤ１４－０５－００９ -> CD14-05-009) and traditional characters to simplified."""
+    if text.isascii():  # what NFKC and simplifying leave as it is: most codes and dates
+        return text.strip()
     return simplified(unicodedata.normalize("NFKC", text)).strip()
 
 

@@ -128,7 +128,7 @@ def read(path: Path) -> SheetData:
             continue
         header_row, headers, data_start = found
         columns, annual_year, ignored = _columns(headers)
-        data = [(number, cells) for number, cells in rows[data_start:] if any(_present(value) for value in cells)]
+        data = [(number, cells) for number, cells in rows[data_start:] if any(map(_present, cells))]
         meta = {**_meta_from_rows(rows[:data_start]), **meta}
         return SheetData(
             path,
@@ -368,6 +368,8 @@ def cell_date(value) -> date | None:
 
 
 def cell_text(value) -> str:
+    if type(value) is str:  # every cell of a text sheet
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

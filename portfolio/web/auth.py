@@ -175,7 +175,7 @@ def _session_id(request: Request) -> str | None:
 
 def csrf_token(request: Request) -> str:
     """The token forms of this page carry; for a visitor without a cookie yet, one is made (and set
-    by `remember_visitor` on the response)."""
+    on the response by `visitor_cookie`)."""
     session_id = _session_id(request)
     if session_id is None:
         visitor = getattr(request.state, "new_visitor", None) or secrets.token_urlsafe(16)
@@ -184,18 +184,22 @@ def csrf_token(request: Request) -> str:
     return _sign(_secret(request), "csrf:" + session_id)
 
 
-def remember_visitor(request: Request, response: Response) -> None:
+def visitor_cookie(request: Request) -> str | None:
+    """The Set-Cookie value keeping the id this request gave a new visitor (see csrf_token), or None."""
     visitor = getattr(request.state, "new_visitor", None)
-    if visitor:
-        response.set_cookie(
-            VISITOR_COOKIE,
-            visitor,
-            max_age=SESSION_SECONDS,
-            httponly=True,
-            samesite="lax",
-            secure=_https(request),
-            path="/",
-        )
+    if not visitor:
+        return None
+    response = Response()
+    response.set_cookie(
+        VISITOR_COOKIE,
+        visitor,
+        max_age=SESSION_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=_https(request),
+        path="/",
+    )
+    return response.headers["set-cookie"]
 
 
 def check_csrf(request: Request, submitted: str | None) -> None:

@@ -99,6 +99,20 @@ def test_without_any_account_the_site_is_read_only(site):
     assert counts(site.engine) == before
 
 
+def test_the_login_link_follows_the_accounts_of_the_running_site(site):
+    """Whether any account exists is kept between pages (SQLite) but never past a commit: an account
+    added while the site runs, as the CLI would add it, brings the login link on the next page."""
+    code = code_in(site.engine, "江孜")
+    for _ in range(2):  # asked twice: the second answer may be the kept one
+        assert 'id="login-link"' not in get(site, f"/projects/{code}").text
+    add(site.engine, "admin", "admin")
+    assert 'id="login-link"' in get(site, f"/projects/{code}").text
+    with site.engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM account_scope"))
+        connection.execute(sa.text("DELETE FROM account"))
+    assert 'id="login-link"' not in get(site, f"/projects/{code}").text
+
+
 def test_the_session_cookie_is_signed_httponly_samesite_and_expires(editor_site):
     site = editor_site
     site.cookies.clear()

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import sqlalchemy as sa
 
 from portfolio import fields, vocab
 from portfolio.actor import Actor, as_utc, check_scope, display
+from portfolio.db import plain_rows
 from portfolio.errors import UserInputError
 from portfolio.models import FieldEvent, PeriodReport, StatusEvent, id_of, utc_now
 from portfolio.rows import Kind, col
@@ -56,6 +57,12 @@ def events_of(session: Session, project_id: int) -> list[HistoryEvent]:
     return sorted(events, key=lambda e: (e.effective_date, e.recorded_at, e.id[0], int(e.id[1:])))
 
 
+def _table(model) -> sa.Table:
+    """A model's table: its events are read as plain rows, which a page of history reads faster than
+    objects of the ORM (that keeps each one in the session)."""
+    return cast(sa.Table, sa.inspect(model).local_table)
+
+
 def _retracted(row) -> str | None:
     if row.retracted_at is None:
         return None
@@ -64,15 +71,12 @@ def _retracted(row) -> str | None:
 
 
 def _status_events(session: Session, project_id: int) -> list[HistoryEvent]:
-    rows = (
-        session.execute(
-            sa.select(StatusEvent)
-            .where(StatusEvent.project_id == project_id)
-            .order_by(StatusEvent.effective_date, StatusEvent.id)
-        )
-        .scalars()
-        .all()
-    )
+    rows = plain_rows(
+        session,
+        sa.select(_table(StatusEvent))
+        .where(StatusEvent.project_id == project_id)
+        .order_by(StatusEvent.effective_date, StatusEvent.id),
+    ).all()
     events, previous = [], None
     for row in rows:
         events.append(
@@ -95,7 +99,7 @@ def _status_events(session: Session, project_id: int) -> list[HistoryEvent]:
 
 
 def _field_events(session: Session, project_id: int) -> list[HistoryEvent]:
-    rows = session.execute(sa.select(FieldEvent).where(FieldEvent.project_id == project_id)).scalars().all()
+    rows = plain_rows(session, sa.select(_table(FieldEvent)).where(FieldEvent.project_id == project_id)).all()
     return [
         HistoryEvent(
             f"F{row.id}",
@@ -123,7 +127,7 @@ def report_text(row) -> str:
 
 
 def _report_events(session: Session, project_id: int) -> list[HistoryEvent]:
-    rows = session.execute(sa.select(PeriodReport).where(PeriodReport.project_id == project_id)).scalars().all()
+    rows = plain_rows(session, sa.select(_table(PeriodReport)).where(PeriodReport.project_id == project_id)).all()
     return [
         HistoryEvent(
             f"R{row.id}",

@@ -94,8 +94,6 @@ class _OneLineUsageError(UsageError):
 
 @contextmanager
 def _one_line_usage_errors() -> Iterator[None]:
-    from portfolio.db import redact
-
     try:
         yield
     except _OneLineUsageError:
@@ -103,6 +101,8 @@ def _one_line_usage_errors() -> Iterator[None]:
     except UsageError as error:
         if type(error).__name__ == "NoArgsIsHelpError":  # a group called alone shows its help
             raise
+        from portfolio.db import redact  # here: every command passes this way, `--help` too
+
         message = " ".join(error.format_message().split())
         raise _OneLineUsageError(redact(message), ctx=error.ctx) from None
 

@@ -23,7 +23,6 @@ from portfolio.cli._options import (
 from portfolio.cli._output import emit, for_people
 from portfolio.cli.projects import build_filter
 from portfolio.errors import UserInputError
-from portfolio.views import summary_table, summary_title, summary_total_row
 
 DIMENSION_HELP = "county, prefecture, sector, plan, status, kind or column"
 
@@ -55,6 +54,7 @@ def summary(
     not give show as 未明确县(区).
     """
     from portfolio.render import TableShape
+    from portfolio.views import summary_table, summary_title, summary_total_row
 
     if then is not None and not then.strip():
         raise UserInputError(f"--then needs a value: {DIMENSION_HELP}")

@@ -624,7 +624,7 @@ def _state_statement(*, newest: bool, probe: bool = False) -> sa.Select:
 def _probed_states(rows: Iterable[sa.Row]) -> Iterator[_State]:
     """The states of the `probe` statement's rows: 'YYYY-MM amount' split in two, later fields empty."""
     for project_id, status, total_investment, probe in rows:
-        period, amount = probe.split(" ") if probe is not None else (None, None)
+        period, amount = probe.rsplit(" ", 1) if probe is not None else (None, None)
         yield _State(
             project_id,
             status,

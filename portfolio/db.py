@@ -8,7 +8,7 @@ import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from portfolio.errors import DatabaseError, PortfolioError, UserInputError
 from portfolio.paths import migrations_dir, user_data_dir
@@ -96,6 +96,13 @@ def _bound(column_type, dialect, value):
     """`value` as a Core statement would hand it to the driver."""
     convert = column_type.dialect_impl(dialect).bind_processor(dialect)
     return value if convert is None or value is None else convert(value)
+
+
+def table_of(model: type) -> Table:
+    """A mapped class's table, typed as one (SQLModel's `__table__` is not)."""
+    import sqlalchemy as sa
+
+    return cast("Table", sa.inspect(model).local_table)
 
 
 def plain_rows(session: Session, statement: Executable, params: dict | None = None) -> CursorResult:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from portfolio import vocab
-from portfolio.db import IN_LIST_SIZE, chunked, has_trigram_index, one_of, plain_rows
+from portfolio.db import IN_LIST_SIZE, chunked, has_trigram_index, one_of, plain_rows, table_of
 from portfolio.errors import UserInputError
 from portfolio.models import (
     Division,
@@ -91,13 +91,13 @@ def gazetteer(session: Session) -> vocab.Gazetteer:
 
 def _exact_division(session: Session, value: str) -> tuple[str, str] | None:
     """The common case without loading the gazetteer: an exact code, name or short name -> (code, level).
-    A code (what the web's links carry) is looked up alone: with the names it read every division."""
+    A code (what the web's links carry) is looked up alone: the query of names reads every division."""
     by_code = session.execute(sa.select(Division.code, Division.level).where(Division.code == value)).first()
     if by_code is not None:
         return (by_code.code, by_code.level)
     found = session.execute(
         sa.select(Division.code, Division.level)
-        .where(sa.or_(Division.code == value, Division.name == value, Division.short_name == value))
+        .where(sa.or_(Division.name == value, Division.short_name == value))
         .limit(2)
     ).all()
     return tuple(found[0]) if len(found) == 1 else None
@@ -336,21 +336,21 @@ def select_matching(session: Session, flt: ProjectFilter, columns, *, order_by=(
     # statement to find them, which took longer (8-40 ms) than a search's query at 1,000,000 projects.
     read = set(sa.select(*columns, *order_by).columns_clause_froms)
     if flt.plan_keys:
-        read.add(_table_of(Plan))
+        read.add(table_of(Plan))
     if flt.column is not None:
-        read.add(_table_of(PlanColumn))
+        read.add(table_of(PlanColumn))
     # Outer joins (the foreign keys are NOT NULL, so the rows are the same) keep project the
     # driving table: with statistics SQLite would otherwise start from sector and fetch a
     # million projects one index lookup at a time. A table nothing reads is not joined: SQLite
     # would still look up its row for every project (three lookups each for a summary of a million).
-    source = _table_of(Project)
+    source: sa.FromClause = table_of(Project)
     for model, onclause in (
         (Plan, Plan.id == Project.plan_id),
         (PlanColumn, PlanColumn.id == Project.column_id),
         (Sector, Sector.code == Project.sector_code),
     ):
-        if _table_of(model) in read:
-            source = source.outerjoin(_table_of(model), onclause)
+        if table_of(model) in read:
+            source = source.outerjoin(table_of(model), onclause)
     statement = sa.select(*columns).select_from(source).order_by(*order_by)
     if flt.division_codes:
         statement = statement.where(
@@ -379,10 +379,6 @@ def select_matching(session: Session, flt: ProjectFilter, columns, *, order_by=(
     if flt.project_ids is not None:
         statement = statement.where(_one_of_ids(session, flt.project_ids))
     return statement
-
-
-def _table_of(model: type) -> sa.FromClause:
-    return sa.inspect(model).local_table
 
 
 def _one_of_ids(session: Session, ids: frozenset[int]) -> sa.ColumnElement[bool]:

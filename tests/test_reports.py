@@ -282,6 +282,32 @@ def test_every_problem_of_every_file_is_listed_and_nothing_is_imported(cli, tmp_
     assert counts(cli) == before
 
 
+def test_the_earlier_cumulative_is_the_stored_amount_exactly(cli, tmp_path):
+    """What a month's 累计 is checked against is the stored float, for a month after every report
+    (on SQLite read from one index probe, as text) and for one between reports (a join)."""
+    import sqlalchemy as sa
+
+    from portfolio import db
+    from portfolio.reports import importer
+    from portfolio.reports.periods import Period
+
+    code = template(cli, tmp_path, "江孜")[4][0]
+    sheet = tmp_path / "a.csv"
+    for period, amount in (("2026-10", "134364.24"), ("2026-12", "134400.1")):
+        sheet.write_text(f"编号,本期完成投资(万元),累计完成投资(万元)\n{code},0,{amount}\n", encoding="utf-8")
+        ok(cli("report", "import", str(sheet), "--period", period))
+        engine = db.make_engine(db.resolve_database_url(cli.url))
+        try:
+            with db.session_scope(engine) as session:
+                project_id = session.execute(sa.text("SELECT id FROM project WHERE code = :c"), {"c": code}).scalar()
+                row = importer._Row("a.csv:a:2", project_id, code, Period(2026, 11), "2026-11")
+                state = importer._states(session, [row])[project_id, "2026-11"]
+        finally:
+            engine.dispose()
+        assert (state.earlier_period, state.earlier_amount) == ("2026-10", 134364.24)
+    assert (state.later_period, state.later_amount) == ("2026-12", 134400.1)
+
+
 def test_cumulative_never_decreases_and_must_add_up(cli, tmp_path):
     code = template(cli, tmp_path, "江孜")[4][0]
     sheet = tmp_path / "a.csv"

@@ -282,6 +282,37 @@ def test_bad_requests_get_a_chinese_error_page(web, path, status, words):
         assert word in response.text, word
 
 
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
+
+
+def test_every_kind_of_response_carries_the_security_headers(web, web_url):
+    """Pages, errors, JSON, static files, redirects, and a server error, which Starlette answers
+    outside every middleware."""
+    from fastapi.testclient import TestClient
+
+    from portfolio.web.app import PAGE_POLICY, create_app
+
+    responses = [
+        web.get(path, follow_redirects=False)
+        for path in ("/", "/no/such/page", "/projects/XX99-01-001", "/api/projects?limit=1", "/static/htmx.min.js")
+    ]
+    responses.append(web.get("/projects/CD14-05-006/edit", follow_redirects=False))
+    assert [r.status_code for r in responses] == [200, 404, 404, 200, 200, 303]
+
+    def boom():
+        raise RuntimeError("a bug")
+
+    app = create_app(web_url)
+    app.add_api_route("/boom", boom)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        failed = client.get("/boom")
+    assert failed.status_code == 500 and "服务器出错了" in failed.text and "a bug" not in failed.text
+    for response in [*responses, failed]:
+        assert response.headers["Content-Security-Policy"] == PAGE_POLICY, response.url
+        for name, value in SECURITY_HEADERS.items():
+            assert response.headers[name] == value, (response.url, name)
+
+
 def test_api_errors_are_json(web):
     response = web.get("/api/projects", params={"county": "忙康"})
     assert response.status_code == 400 and "忙康" in response.json()["error"]

@@ -113,6 +113,21 @@ def test_the_login_link_follows_the_accounts_of_the_running_site(site):
     assert 'id="login-link"' not in get(site, f"/projects/{code}").text
 
 
+def test_a_new_visitor_given_a_form_token_keeps_its_id_in_a_cookie(site):
+    """The login form's CSRF token names the visitor; the id comes back as an HttpOnly, SameSite
+    cookie for the session's length, and is not set again once the visitor has it."""
+    from portfolio.web.auth import SESSION_SECONDS, VISITOR_COOKIE
+
+    add(site.engine, "admin", "admin")
+    site.cookies.clear()
+    first = get(site, "/login")
+    assert TOKEN.search(first.text)
+    cookie = first.headers["set-cookie"]
+    assert cookie.startswith(f"{VISITOR_COOKIE}=") and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert f"Max-Age={SESSION_SECONDS}" in cookie and "Secure" not in cookie  # plain http here
+    assert "set-cookie" not in get(site, "/login").headers  # the visitor has it now
+
+
 def test_the_session_cookie_is_signed_httponly_samesite_and_expires(editor_site):
     site = editor_site
     site.cookies.clear()

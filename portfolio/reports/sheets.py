@@ -318,11 +318,8 @@ def text_rows(path: Path) -> list[tuple[int, list]]:
     """Rows of a .csv, .tsv or .txt sheet, numbered from 1, in the dialect the text uses."""
     text = decode_text(path)
     dialect: type[csv.Dialect] | csv.Dialect
-    first_line = text.split("\n", 1)[0]
-    if path.suffix.lower() == ".tsv" or "\t" in first_line:
+    if path.suffix.lower() == ".tsv" or "\t" in text.split("\n", 1)[0]:
         dialect = csv.excel_tab
-    elif "," in first_line and ";" not in first_line:
-        dialect = csv.excel  # what the sniffer would find, without its pass over the text
     else:
         try:
             dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")

@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portfolio import __version__
 from portfolio.errors import DataError, PermissionDenied, PortfolioError
+from portfolio.web.auth import visitor_cookie
 from portfolio.web.deps import NotFound, templates
 
 HERE = Path(__file__).parent
@@ -163,13 +164,25 @@ def _add_error_handlers(app: FastAPI) -> None:
 
         log.exception("error while serving %s", request.url.path)
         if isinstance(error, SQLAlchemyError):
-            return _error(request, 503, "数据库错误", "数据库暂时无法访问，请稍后再试。")
-        return _error(request, 500, "服务器内部错误", "服务器出错了，错误已记录。")
+            response = _error(request, 503, "数据库错误", "数据库暂时无法访问，请稍后再试。")
+        else:
+            response = _error(request, 500, "服务器内部错误", "服务器出错了，错误已记录。")
+        # This handler answers outside every middleware (Starlette's ServerErrorMiddleware): the
+        # headers ResponseHeaders gives every other response are added here.
+        add_security_headers(response.headers, request.url.path)
+        return response
 
 
 def _one_line(message: str) -> str:
     lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
     return lines[0] if lines else "未知错误"
+
+
+def add_security_headers(headers: MutableHeaders, path: str) -> None:
+    """What every response says about itself: where its scripts may come from, no sniffing, no referrer abroad."""
+    headers.setdefault("Content-Security-Policy", DOCS_POLICY if path == "/api/docs" else PAGE_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
 
 
 class ResponseHeaders:
@@ -188,16 +201,12 @@ class ResponseHeaders:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        policy = DOCS_POLICY if request.url.path == "/api/docs" else PAGE_POLICY
+        path = request.url.path
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                from portfolio.web.auth import visitor_cookie
-
                 headers = MutableHeaders(scope=message)
-                headers.setdefault("Content-Security-Policy", policy)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "same-origin")
+                add_security_headers(headers, path)
                 cookie = visitor_cookie(request)  # the page has been made: its form token named the visitor
                 if cookie:
                     headers.append("set-cookie", cookie)

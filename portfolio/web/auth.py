@@ -201,7 +201,7 @@ def visitor_cookie(request: Request) -> str | None:
     visitor = getattr(request.state, "new_visitor", None)
     if not visitor:
         return None
-    response = Response()
+    response = Response()  # a response only to format the header as Starlette formats every cookie
     response.set_cookie(
         VISITOR_COOKIE,
         visitor,

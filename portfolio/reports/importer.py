@@ -230,7 +230,7 @@ def _import(
         result.sheets.append(SheetSummary(data.path.name, data.sheet, str(sheet_period), len(data.rows), data.ignored))
 
     projects = _projects(session, read)
-    ids = sorted({match.id for by_key in projects.values() for match in by_key.values()})
+    ids = sorted({project_id for by_key in projects.values() for project_id, _code in by_key.values()})
     named_rows = _rows_of_projects(read, projects) if actor.kind == "account" else None  # for a refusal
     check_scope(session, actor, ids, rows=named_rows)
     fields.lock_projects(session, ids)  # lock, then read the values the decisions rest on
@@ -355,9 +355,7 @@ def _project_keys(data: sheets.SheetData) -> list[tuple[str, str]]:
     return [("national", sheets.cell_text(_cell(cells, national)).upper()) for _, cells in data.rows]
 
 
-class _Named(NamedTuple):
-    id: int
-    code: str
+_Named = tuple[int, str]  # a project's id and code (a plain tuple: one per row of every sheet)
 
 
 def _projects(session: Session, read: list[_Sheet]) -> dict[str, dict[str, _Named]]:
@@ -372,7 +370,7 @@ def _projects(session: Session, read: list[_Sheet]) -> dict[str, dict[str, _Name
         if not keys:
             continue
         statement = sa.select(attribute, Project.id, Project.code).where(one_of(session, attribute, keys))
-        found[column] = {key: _Named(id_, code) for key, id_, code in plain_rows(session, statement).all()}
+        found[column] = {key: (id_, code) for key, id_, code in plain_rows(session, statement).all()}
     return found
 
 
@@ -383,7 +381,7 @@ def _rows_of_projects(read: list[_Sheet], projects) -> dict[int, list[str]]:
         for (number, _), (column, key) in zip(sheet.data.rows, sheet.keys, strict=True):
             match = projects[column].get(key)
             if match is not None:
-                found.setdefault(match.id, []).append(f"{sheet.where}:{number}")
+                found.setdefault(match[0], []).append(f"{sheet.where}:{number}")
     return found
 
 
@@ -403,7 +401,8 @@ def _parse_row(
         return None
     data, data_headers, at = sheet.data, sheet.headers, sheet.at
     where = f"{sheet.where}:{number}"
-    row = _Row(where, found.id, found.code, sheet.period, sheet.month)
+    project_id, project_code = found
+    row = _Row(where, project_id, project_code, sheet.period, sheet.month)
     before = len(problems)
     empty = sheet.width - 1  # the cells the sheet's columns name, padded (a missing cell is empty), then one empty
     cells = [*cells[:empty], *[None] * (empty - len(cells)), None]
@@ -580,7 +579,7 @@ def _states(session: Session, rows: list[_Row]) -> dict[tuple[int, str], _State]
         probe = newest and sqlite
         statement = _state_statement(newest=newest, probe=probe)
         statement = statement.where(one_of(session, Project.id, sorted(ids)))
-        result = plain_rows(session, statement, {"period": month})
+        result = plain_rows(session, statement, {"period": month}).all()  # fetched at once: cheaper than row by row
         for state in _probed_states(result) if probe else map(_State._make, result):
             found[state.project_id, month] = state
     return found

@@ -284,10 +284,28 @@ def search_condition(session: Session, text: str) -> sa.ColumnElement[bool]:
                 terms = [t for t in terms if t not in indexed]
     # On PostgreSQL the pair index narrows the rows of a two-character term (pg_trgm holds nothing
     # for it), and of a longer one where there is no trigram index (a C-locale database, no pg_trgm)
+    # unless more than FTS_PROBE projects hold it: the planner multiplies the selectivities of the
+    # pairs and of the text as if they were unrelated, takes such a term for rare, and sorts every
+    # match (16,640 for 改扩建 at 100,000 projects: 17 ms) where reading in the order asked for stops
+    # at the limit (0.8 ms).
     longer_too = dialect == "postgresql" and not has_trigram_index(session.connection())
     for term in terms:
-        conditions.append(_substring(term, dialect, by_pairs=len(term) == 2 or (longer_too and len(term) > 2)))
+        by_pairs = len(term) == 2 or (longer_too and len(term) > 2 and not _frequent_by_pairs(session, term))
+        conditions.append(_substring(term, dialect, by_pairs=by_pairs))
     return sa.and_(*conditions)
+
+
+def _frequent_by_pairs(session: Session, term: str) -> bool:
+    """Whether more than FTS_PROBE projects hold `term` (PostgreSQL: found through the pair index,
+    which stops one past FTS_PROBE)."""
+    holding = (
+        sa.select(sa.literal(1))
+        .select_from(table_of(Project))
+        .where(_substring(term, "postgresql", by_pairs=True))
+        .limit(FTS_PROBE + 1)
+        .subquery()
+    )
+    return session.execute(sa.select(sa.func.count()).select_from(holding)).scalar_one() > FTS_PROBE
 
 
 def _fts_rows(session: Session, table: str, tokens: list[str]) -> sa.TextClause | None:

@@ -92,7 +92,7 @@ def _grant_schema(owner_url: str, role: str) -> None:
         engine.dispose()
 
 
-def test_a_c_locale_database_drops_the_useless_trigram_index_and_says_what_it_needs(postgres_seeded):
+def test_a_c_locale_database_drops_the_useless_trigram_index_and_says_what_it_needs(postgres_seeded, monkeypatch):
     """Under LC_CTYPE C pg_trgm sees no Chinese: the index would only slow search down."""
     admin = _postgres_admin_url()
     database = f"portfolio_test_c_{uuid.uuid4().hex[:10]}"
@@ -139,6 +139,15 @@ def test_a_c_locale_database_drops_the_useless_trigram_index_and_says_what_it_ne
         ):
             assert _search_codes(url, term) == _search_codes(postgres_seeded, term) != [], term
         for term in ("%", "_", "\\", "5a%", "g_218", "10%的"):  # escaped, as where pg_trgm serves
+            assert _search_codes(url, term) == _search_codes(postgres_seeded, term), term
+        # A longer term more than FTS_PROBE projects hold is read without the pairs (in the order asked
+        # for, stopping at the limit); a rarer one keeps them. Here "more than" is more than 5.
+        monkeypatch.setattr(queries, "FTS_PROBE", 5)
+        frequent, rare = "污水处理", "洛隆县污水处理厂"
+        assert len(_search_codes(url, frequent)) > 5 and 0 < len(_search_codes(url, rare)) <= 5
+        assert "ix_project_search_bigram" not in _search_plan(url, frequent)
+        assert "ix_project_search_bigram" in _search_plan(url, rare)
+        for term in (frequent, rare, "供水工程"):
             assert _search_codes(url, term) == _search_codes(postgres_seeded, term), term
     finally:
         _admin_execute(admin, f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

@@ -528,7 +528,9 @@ class Bench:
         flt = queries.ProjectFilter(search=term)
 
         def query():
-            return once(lambda: list(queries.list_projects(session, flt, limit=50))) * 1000
+            # a session of its own, as each command has: nothing one search learns helps the next
+            with db.session_scope(engine) as fresh:
+                return once(lambda: list(queries.list_projects(fresh, flt, limit=50))) * 1000
 
         found = len(list(queries.list_projects(session, flt, limit=50)))
         pair = None

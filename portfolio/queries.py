@@ -297,15 +297,19 @@ def search_condition(session: Session, text: str) -> sa.ColumnElement[bool]:
 
 def _frequent_by_pairs(session: Session, term: str) -> bool:
     """Whether more than FTS_PROBE projects hold `term` (PostgreSQL: found through the pair index,
-    which stops one past FTS_PROBE)."""
-    holding = (
-        sa.select(sa.literal(1))
-        .select_from(table_of(Project))
-        .where(_substring(term, "postgresql", by_pairs=True))
-        .limit(FTS_PROBE + 1)
-        .subquery()
-    )
-    return session.execute(sa.select(sa.func.count()).select_from(holding)).scalar_one() > FTS_PROBE
+    which stops one past FTS_PROBE). Counted once per session: a page of results with its facets
+    builds the condition about ten times, and the answer only chooses the plan, never the rows."""
+    counted = session.info.setdefault("frequent_by_pairs", {})
+    if term not in counted:
+        holding = (
+            sa.select(sa.literal(1))
+            .select_from(table_of(Project))
+            .where(_substring(term, "postgresql", by_pairs=True))
+            .limit(FTS_PROBE + 1)
+            .subquery()
+        )
+        counted[term] = session.execute(sa.select(sa.func.count()).select_from(holding)).scalar_one() > FTS_PROBE
+    return counted[term]
 
 
 def _fts_rows(session: Session, table: str, tokens: list[str]) -> sa.TextClause | None:

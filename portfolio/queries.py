@@ -296,20 +296,22 @@ def search_condition(session: Session, text: str) -> sa.ColumnElement[bool]:
 
 
 def _frequent_by_pairs(session: Session, term: str) -> bool:
-    """Whether more than FTS_PROBE projects hold `term` (PostgreSQL: found through the pair index,
-    which stops one past FTS_PROBE). Counted once per session: a page of results with its facets
-    builds the condition about ten times, and the answer only chooses the plan, never the rows."""
-    counted = session.info.setdefault("frequent_by_pairs", {})
-    if term not in counted:
-        holding = (
-            sa.select(sa.literal(1))
-            .select_from(table_of(Project))
-            .where(_substring(term, "postgresql", by_pairs=True))
-            .limit(FTS_PROBE + 1)
-            .subquery()
-        )
-        counted[term] = session.execute(sa.select(sa.func.count()).select_from(holding)).scalar_one() > FTS_PROBE
-    return counted[term]
+    """Whether more than FTS_PROBE projects hold `term` (PostgreSQL: found through the pair index)."""
+    holding = (
+        sa.select(sa.literal(1)).select_from(table_of(Project)).where(_substring(term, "postgresql", by_pairs=True))
+    )
+    count = sa.select(sa.func.count()).select_from(holding.limit(FTS_PROBE + 1).subquery())
+    return _frequent(session, ("pairs", term), count)
+
+
+def _frequent(session: Session, key: tuple, count: sa.Executable, params: dict | None = None) -> bool:
+    """Whether `count` (matches counted up to one past FTS_PROBE) is more than FTS_PROBE. Counted once
+    per session: a page of results with its facets builds the search condition about ten times, and
+    the answer only chooses how the matches are found, never which."""
+    counted = session.info.setdefault("frequent_terms", {})
+    if key not in counted:
+        counted[key] = session.execute(count, params).scalar_one() > FTS_PROBE
+    return counted[key]
 
 
 def _fts_rows(session: Session, table: str, tokens: list[str]) -> sa.TextClause | None:
@@ -318,7 +320,7 @@ def _fts_rows(session: Session, table: str, tokens: list[str]) -> sa.TextClause 
         return None
     query = " ".join('"' + t.replace('"', '""') + '"' for t in tokens)
     probe = sa.text(f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH :query LIMIT :most)")
-    if session.execute(probe, {"query": query, "most": FTS_PROBE + 1}).scalar_one() > FTS_PROBE:
+    if _frequent(session, (table, query), probe, {"query": query, "most": FTS_PROBE + 1}):
         return None
     # A parameter name of its own: both tables' subqueries can sit in one statement.
     return sa.text(f"SELECT rowid FROM {table} WHERE {table} MATCH :{table}_query").bindparams(
@@ -734,10 +736,8 @@ def _division_named(session: Session, name: str, keys: Collection | None) -> dic
     for and their parents: a facet of one county at national size needs two rows, not the
     gazetteer's thousands."""
     columns = sa.select(Division.code, Division.name, Division.parent_code, Division.level)
-    if keys is None or len(keys) > IN_LIST_SIZE:
-        divisions = session.execute(columns).all()
-    else:
-        divisions = session.execute(columns.where(Division.code.in_([str(key) for key in keys]))).all()
+    codes = None if keys is None else {str(key) for key in keys}
+    divisions = session.execute(_only(columns, Division.code, codes)).all()
     plain = {code: text for code, text, _parent, _level in divisions}
     parents = {parent for _code, _text, parent, _level in divisions if parent and parent not in plain}
     if parents:

@@ -23,13 +23,14 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 # The newest migration; tests check it matches migrations/versions.
-SCHEMA_HEAD = "0012"
+SCHEMA_HEAD = "0013"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _HAND_MANAGED = ("project_fts", "project_bigram", "ix_project_search_trgm", "ix_project_search_bigram")
 _SETUP_LOCK_KEY = 0x706F7274  # "port": the advisory lock taken while migrating or seeding
 # "porw": every writing transaction on PostgreSQL holds this advisory lock, shared for user
 # updates and exclusive for seed reloads (see session_scope).
 _WRITE_LOCK_KEY = 0x706F7277
+# 0x706F6374 ("poct") is taken by the triggers that keep summary_tally (migration 0013).
 # Values bound in one IN list: SQLite before 3.32 allowed at most 999 parameters in a statement.
 IN_LIST_SIZE = 900
 

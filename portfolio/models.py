@@ -202,6 +202,30 @@ class ProjectLink(SQLModel, table=True):
     reason: str = Field(max_length=1024)
 
 
+class SummaryTally(SQLModel, table=True):
+    """How many projects have one combination of the values summaries group and filter by, in
+    one place: scope 'all' (place ''), 'county' (a division code: each project once in every
+    county it stands in) or 'prefecture' (each project once in every prefecture it stands in).
+
+    Kept by database triggers (migration 0013) as projects and their links change; never written
+    by the library. A count that falls to 0 stays as a row of 0.
+    """
+
+    __tablename__ = "summary_tally"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    scope: str = Field(primary_key=True, max_length=10)
+    place: str = Field(primary_key=True)
+    sector_code: str = Field(primary_key=True)
+    plan_id: int = Field(primary_key=True)
+    column_id: int = Field(primary_key=True)
+    status: str = Field(primary_key=True, max_length=8)
+    kind: str = Field(primary_key=True, max_length=16)
+    level: str = Field(primary_key=True, max_length=8)
+    in_seeds: bool = Field(primary_key=True)
+    n: int
+
+
 class StatusEvent(SQLModel, table=True):
     __tablename__ = "status_event"
     __table_args__ = (

@@ -25,6 +25,7 @@ from portfolio.models import (
     ProjectLink,
     Sector,
     StatusEvent,
+    SummaryTally,
     id_of,
 )
 from portfolio.rows import (
@@ -781,7 +782,7 @@ def summary(
         if name not in DIMENSIONS:
             raise UserInputError(f"unknown summary dimension {name!r}; allowed: {', '.join(DIMENSIONS)}")
     _check_count(count)
-    rows = _summary_from_links(session, flt, dims) if _link_table_suffices(flt, dims) else _tallied(session, flt, dims)
+    rows = _tallied(session, flt, dims)
     if count == "works":
         rows = _works_only(session, flt, dims, rows)
     return _labelled(session, dims, rows)
@@ -793,7 +794,11 @@ def _check_count(count: str) -> None:
 
 
 def _tallied(session: Session, flt: ProjectFilter, dims: list[str]) -> list[tuple]:
-    """(key, [key,] listings) rows in one grouped pass."""
+    """(key, [key,] listings) rows, from the kept counts where they answer, else in one grouped
+    pass over the projects."""
+    counted = _counted(session, flt, dims)
+    if counted is not None:
+        return counted
     # A project has one row per county it stands in, and may have several in one prefecture.
     tally = sa.func.count(sa.distinct(Project.id)) if "prefecture" in dims else sa.func.count()
     keys = [_key(name) for name in dims]
@@ -806,19 +811,26 @@ def _tallied(session: Session, flt: ProjectFilter, dims: list[str]) -> list[tupl
 def _labelled(session: Session, dims: list[str], rows: list[tuple]) -> list[tuple]:
     """Key rows -> labelled rows in the summary's order: the last dimension's order first (the
     pivot takes its columns from it); sectors alone largest first."""
-    names = [_named(session, name, {row[i] for row in rows}) for i, name in enumerate(dims)]
-
-    def order(row: tuple) -> list:  # a key the tables do not name (a database edited by hand) goes last
-        return [
-            (0, names[i][row[i]].order) if row[i] in names[i] else (1, str(row[i])) for i in reversed(range(len(dims)))
-        ]
-
-    ranked = sorted(rows, key=order)
-    if dims == ["sector"]:
-        ranked.sort(key=lambda row: -row[-1])  # stable: ties keep the sector order
-    return [
-        (*(found[key].label if key in found else key for found, key in zip(names, row[:-1])), row[-1]) for row in ranked
-    ]
+    if not dims:
+        return rows
+    ranks, labels = [], []
+    for i, name in enumerate(dims):
+        keys = {row[i] for row in rows}
+        found = _named(session, name, keys)
+        # a key the tables do not name (a database edited by hand) goes last
+        ordered = sorted(keys, key=lambda key: (0, found[key].order) if key in found else (1, str(key)))
+        ranks.append({key: rank for rank, key in enumerate(ordered)})
+        labels.append({key: found[key].label if key in found else key for key in keys})
+    if len(dims) == 1:
+        (rank,), (label,) = ranks, labels
+        ranked = sorted(rows, key=lambda row: rank[row[0]])
+        if dims == ["sector"]:
+            ranked.sort(key=lambda row: -row[-1])  # stable: ties keep the sector order
+        return [(label[key], n) for key, n in ranked]
+    (first_rank, rank), (first_label, label) = ranks, labels
+    width = len(first_rank)
+    ranked = sorted(rows, key=lambda row: rank[row[1]] * width + first_rank[row[0]])
+    return [(first_label[first], label[key], n) for first, key, n in ranked]
 
 
 def _summary_statement(
@@ -966,33 +978,62 @@ def _representatives(
     return found
 
 
-def _link_table_suffices(flt: ProjectFilter, dims: list[str]) -> bool:
-    only_link_filters = not (
-        flt.plan_keys
-        or flt.column is not None
-        or flt.statuses
-        or flt.kinds
-        or flt.search
-        or flt.levels
-        or flt.tier
-        or not flt.include_withdrawn
-    )
-    return only_link_filters and "county" in dims and set(dims) <= {"county", "sector"}
+def _counted(session: Session, flt: ProjectFilter, dims: list[str]) -> list[tuple] | None:
+    """(key, [key,] listings) rows from the kept counts (summary_tally), or None where they cannot
+    answer: every condition of the filter must be one of their values, and a filter of counties
+    either the summary's own county dimension or one county alone (where each project stands once)."""
+    scope = _tally_scope(flt, dims)
+    if scope is None:
+        return None
+    # A county lies in one prefecture: counted by county, it is given its prefecture after.
+    grouped = [name for name in dims if not (name == "prefecture" and scope == "county")]
+    keys = [_tally_key(name) for name in grouped]
+    statement = sa.select(*keys, sa.func.sum(SummaryTally.n)).where(SummaryTally.scope == scope)
+    conditions = {
+        SummaryTally.place: flt.division_codes,
+        SummaryTally.sector_code: flt.sectors,
+        SummaryTally.status: flt.statuses,
+        SummaryTally.kind: flt.kinds,
+        SummaryTally.level: flt.levels,
+    }
+    statement = statement.where(*(column.in_(values) for column, values in conditions.items() if values))
+    if flt.plan_keys:
+        statement = statement.where(SummaryTally.plan_id.in_(sa.select(Plan.id).where(Plan.key.in_(flt.plan_keys))))
+    if flt.column is not None:
+        statement = statement.where(
+            SummaryTally.column_id.in_(sa.select(PlanColumn.id).where(PlanColumn.number == flt.column))
+        )
+    if not flt.include_withdrawn:
+        statement = statement.where(SummaryTally.in_seeds.is_(True))
+    if session.get_bind().dialect.name == "postgresql":
+        # county x sector groups 77,000 rows at national size: in memory, not spilled to disk
+        session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
+    rows = [tuple(row) for row in plain_rows(session, statement.group_by(*keys) if keys else statement) if row[-1]]
+    if grouped == dims:
+        return rows
+    prefecture_of = dict(session.execute(sa.select(_COUNTY.code, _key("prefecture"))).all())
+    if dims[0] == "county":
+        return [(county, prefecture_of.get(county, county), n) for county, n in rows]
+    return [(prefecture_of.get(county, county), county, n) for county, n in rows]
 
 
-def _summary_from_links(session: Session, flt: ProjectFilter, dims: list[str]) -> list[tuple]:
-    """County (x sector) counts from the covering index of project_division alone.
-
-    Each (project, county) link is unique, so counting links counts projects per county.
-    """
-    keys = {"county": ProjectDivision.division_code, "sector": ProjectDivision.sector_code}
-    columns = [keys[name] for name in dims]
-    statement = sa.select(*columns, sa.func.count()).group_by(*columns)
+def _tally_scope(flt: ProjectFilter, dims: list[str]) -> str | None:
+    """Which counts of summary_tally answer the summary, if any."""
+    if flt.tier or flt.search or flt.project_ids is not None:
+        return None
+    if "county" in dims or (len(flt.division_codes) == 1 and "prefecture" not in dims):
+        return "county"
     if flt.division_codes:
-        statement = statement.where(ProjectDivision.division_code.in_(flt.division_codes))
-    if flt.sectors:
-        statement = statement.where(ProjectDivision.sector_code.in_(flt.sectors))
-    return [tuple(row) for row in plain_rows(session, statement)]
+        return None
+    return "prefecture" if "prefecture" in dims else "all"
+
+
+def _tally_key(name: str) -> sa.SQLColumnExpression:
+    """`_key` read off summary_tally (a county, or a prefecture at the prefecture scope, is its place)."""
+    if name in ("county", "prefecture"):
+        return SummaryTally.place
+    column = {"plan": "plan_id", "column": "column_id", "sector": "sector_code"}.get(name, name)
+    return getattr(SummaryTally, column)
 
 
 # --- facets --------------------------------------------------------------------------

@@ -249,18 +249,6 @@ def test_reference_lists_follow_the_machine_schema(small):
     assert plan["region_label"] in {c["name"] for c in small.json("counties")}
 
 
-def test_covering_index_summary_agrees_with_the_general_query(small):
-    from portfolio import db, queries
-
-    engine = db.make_engine(small.url)
-    with db.session_scope(engine) as session:
-        fast = queries.summary(session, queries.ProjectFilter(), "county", "sector")
-        general = queries.summary(session, queries.ProjectFilter(kinds=["project", "programme"]), "county", "sector")
-        assert queries._link_table_suffices(queries.ProjectFilter(), ["county", "sector"])
-    engine.dispose()
-    assert fast == general and len(fast) > 0
-
-
 def test_summary_follows_a_sector_change_on_reload(small, tmp_path):
     from seedkit import SMALL_PLAN
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
 import sqlalchemy as sa
 from sqlmodel import select
@@ -552,15 +552,23 @@ def project_row(session: Session, code: str) -> ProjectRow:
 
 
 def get_project(session: Session, code: str) -> Project:
-    check_text(code, "the project code")
-    code = vocab.fold_code(code)
-    project = session.exec(select(Project).where(Project.code == code)).first()
+    project = session.exec(select(Project).where(Project.code == _project_code(code))).first()
     if project is None:
-        candidates = session.exec(
-            select(Project.code).where(Project.code.like(f"{code.strip().upper()[:6]}%")).limit(200)
-        ).all()
-        raise UserInputError(f"unknown project code {code!r}{vocab.did_you_mean(code.upper(), candidates)}")
+        _unknown_project(session, code)
     return project
+
+
+def _project_code(code: str) -> str:
+    check_text(code, "the project code")
+    return vocab.fold_code(code)
+
+
+def _unknown_project(session: Session, code: str) -> NoReturn:
+    code = _project_code(code)
+    candidates = session.exec(
+        select(Project.code).where(Project.code.like(f"{code.strip().upper()[:6]}%")).limit(200)
+    ).all()
+    raise UserInputError(f"unknown project code {code!r}{vocab.did_you_mean(code.upper(), candidates)}")
 
 
 @dataclass
@@ -590,20 +598,44 @@ class ProjectLinks:
     other_listings: list[LinkedItem] = field(default_factory=list)  # other listings of this (primary) work
 
 
+# The statements of a project's page, made once: making them took a page longer than running them.
+_PROJECT_WITH_PLAN = (
+    select(Project, Plan, PlanColumn, Sector)
+    .join(Plan, Plan.id == Project.plan_id)
+    .join(PlanColumn, PlanColumn.id == Project.column_id)
+    .join(Sector, Sector.code == Project.sector_code)
+    .where(Project.code == sa.bindparam("code"))
+)
+_DIVISIONS_OF = (
+    select(Division)
+    .join(ProjectDivision, ProjectDivision.division_code == Division.code)
+    .where(ProjectDivision.project_id == sa.bindparam("project_id"))
+    .order_by(Division.code)
+)
+_OTHER = sa.orm.aliased(Project, name="other")  # the other item of a link
+
+
+def _links_statement(this: QueryableAttribute, other: QueryableAttribute) -> sa.Select:
+    return (
+        sa.select(ProjectLink.relation, _OTHER.code, _OTHER.name, ProjectLink.reason)
+        .join(_OTHER, _OTHER.id == other)
+        .where(this == sa.bindparam("project_id"))
+        .order_by(_OTHER.code)
+    )
+
+
+_OUTGOING = _links_statement(ProjectLink.project_id, ProjectLink.target_id)
+_INCOMING = _links_statement(ProjectLink.target_id, ProjectLink.project_id)
+
+
 def project_detail(session: Session, code: str, *, status_history: bool = True) -> ProjectDetail:
     """A project with its plan, 专栏, sector, places and links; its status events unless
     `status_history` is false (the web page shows every kind of event, from history.events_of)."""
-    project = get_project(session, code)
-    divisions = session.exec(
-        select(Division).join(ProjectDivision).where(ProjectDivision.project_id == project.id).order_by(Division.code)
-    ).all()
-    plan, column, sector = session.execute(  # one query, not one each
-        sa.select(Plan, PlanColumn, Sector)
-        .select_from(Plan)
-        .join(PlanColumn, PlanColumn.id == project.column_id)
-        .join(Sector, Sector.code == project.sector_code)
-        .where(Plan.id == project.plan_id)
-    ).one()
+    found = session.execute(_PROJECT_WITH_PLAN, {"code": _project_code(code)}).first()
+    if found is None:
+        _unknown_project(session, code)
+    project, plan, column, sector = found
+    divisions = session.scalars(_DIVISIONS_OF, {"project_id": project.id}).all()
     return ProjectDetail(
         project,
         plan,
@@ -615,32 +647,14 @@ def project_detail(session: Session, code: str, *, status_history: bool = True) 
     )
 
 
-# the other item of a link; made once (an alias proxies every column of project: making it per call
-# cost more than the two queries of a project page)
-_OTHER = sa.orm.aliased(Project, name="other")
-
-
 def project_links(session: Session, project_id: int) -> ProjectLinks:
-    other = _OTHER
     links = ProjectLinks()
-    outgoing = (
-        sa.select(ProjectLink.relation, other.code, other.name, ProjectLink.reason)
-        .join(other, other.id == ProjectLink.target_id)
-        .where(ProjectLink.project_id == project_id)
-        .order_by(other.code)
-    )
-    for relation, code, name, reason in session.execute(outgoing):
+    for relation, code, name, reason in plain_rows(session, _OUTGOING, {"project_id": project_id}):
         if relation == "part_of":
             links.programmes.append(LinkedItem(code, name, reason))
         else:
             links.primary = LinkedItem(code, name, reason)
-    incoming = (
-        sa.select(ProjectLink.relation, other.code, other.name, ProjectLink.reason)
-        .join(other, other.id == ProjectLink.project_id)
-        .where(ProjectLink.target_id == project_id)
-        .order_by(other.code)
-    )
-    for relation, code, name, reason in session.execute(incoming):
+    for relation, code, name, reason in plain_rows(session, _INCOMING, {"project_id": project_id}):
         (links.parts if relation == "part_of" else links.other_listings).append(LinkedItem(code, name, reason))
     return links
 

@@ -15,6 +15,9 @@ first takes a transaction lock of its own: two writers that move counts in oppos
 would otherwise lock the same rows in opposite orders. Writers lock all their project rows before
 they write, so this lock, taken after them, cannot close a cycle.
 
+The triggers need SQLite 3.24 (upsert) and PostgreSQL 11 (EXECUTE FUNCTION; statement triggers
+with transition tables came in 10).
+
 Recreating the project or project_division table (a batch migration on SQLite) drops these
 triggers; a later migration that does so must create them again.
 

@@ -24,8 +24,9 @@ class NotFound(PortfolioError):
 
 
 def _environment() -> Environment:
-    # autoescape everywhere: every name and note from the data is text, never markup
-    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
+    # autoescape everywhere: every name and note from the data is text, never markup; the
+    # templates ship with the package, so they are not looked at again on every page (auto_reload)
+    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, auto_reload=False)
     env.filters["thousands"] = lambda n: f"{n:,}" if isinstance(n, int) else n
     env.filters["zh"] = _chinese
     return env

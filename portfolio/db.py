@@ -356,7 +356,8 @@ def session_scope(engine: Engine, *, write: bool = False, exclusive: bool = Fals
     advisory lock: shared by user updates (which then lock their project rows in id order, see
     changes.lock_projects), exclusive for seed reloads, so a reload never runs beside an update
     and decides what it may delete with no update in flight. The lock is the transaction's first
-    statement and the only lock taken before row locks, so writers cannot deadlock.
+    statement and the only lock taken before row locks; the triggers that keep summary_tally take
+    one more after them (migration 0013), so writers cannot deadlock.
     """
     from sqlmodel import Session
 

@@ -185,7 +185,8 @@ class ProjectDivision(SQLModel, table=True):
 
     project_id: int = Field(foreign_key="project.id", primary_key=True, ondelete="CASCADE")
     division_code: str = Field(foreign_key="division.code", primary_key=True)
-    # A copy of the project's sector, so county x sector summaries read one covering index.
+    # A copy of the project's sector (county x sector summaries read it through one covering index
+    # until summary_tally, migration 0013, took them over).
     sector_code: str = Field(foreign_key="sector.code")
 
 

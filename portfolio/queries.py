@@ -810,7 +810,7 @@ def _check_count(count: str) -> None:
 def _tallied(session: Session, flt: ProjectFilter, dims: list[str]) -> list[tuple]:
     """(key, [key,] listings) rows, from the kept counts where they answer, else in one grouped
     pass over the projects."""
-    counted = _counted(session, flt, dims)
+    counted = _from_tally(session, flt, dims)
     if counted is not None:
         return counted
     # A project has one row per county it stands in, and may have several in one prefecture.
@@ -992,7 +992,7 @@ def _representatives(
     return found
 
 
-def _counted(session: Session, flt: ProjectFilter, dims: list[str]) -> list[tuple] | None:
+def _from_tally(session: Session, flt: ProjectFilter, dims: list[str]) -> list[tuple] | None:
     """(key, [key,] listings) rows from the kept counts (summary_tally), or None where they cannot
     answer: every condition of the filter must be one of their values, and a filter of counties
     either the summary's own county dimension or one county alone (where each project stands once)."""
@@ -1019,8 +1019,9 @@ def _counted(session: Session, flt: ProjectFilter, dims: list[str]) -> list[tupl
         )
     if not flt.include_withdrawn:
         statement = statement.where(SummaryTally.in_seeds.is_(True))
-    if session.get_bind().dialect.name == "postgresql":
-        # county x sector groups 77,000 rows at national size: in memory, not spilled to disk
+    if scope == "county" and keys and not flt.division_codes and session.get_bind().dialect.name == "postgresql":
+        # county x sector groups 373,000 rows into 77,000 at national size: in memory, not on disk
+        # (for the rest of this transaction)
         session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
     rows = [tuple(row) for row in plain_rows(session, statement.group_by(*keys) if keys else statement) if row[-1]]
     if grouped == dims:

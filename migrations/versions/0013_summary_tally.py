@@ -8,18 +8,22 @@ each combination of the values a summary groups or filters by, at three scopes:
 - 'county': every project once in each county (or zone, or prefecture itself) it stands in;
 - 'prefecture': every project once in each prefecture it stands in, however many of its counties.
 
-Triggers keep it in step on both engines, so any writer (the seed loader, a report import, the
-sqlite3 shell) keeps it current. A count that falls to 0 stays as a row of 0. A project's links
-are deleted before the project, while its values can still be read. On PostgreSQL every trigger
-first takes a transaction lock of its own: two writers that move counts in opposite directions
-would otherwise lock the same rows in opposite orders. Writers lock all their project rows before
-they write, so this lock, taken after them, cannot close a cycle.
+Triggers on project, project_division and division (a county moved to another prefecture) keep
+it in step on both engines, so other writers (the seed loader, a report import, the sqlite3 shell)
+keep it current too; SQLite's REPLACE, which deletes a row without its delete triggers, does not.
+A count that falls to 0 stays as a row of 0. A project's links are deleted before the project,
+while its values can still be read. On PostgreSQL every trigger first takes a transaction lock of
+its own: two writers that move counts in opposite directions
+would otherwise lock the same rows in opposite orders. The library's writers lock all their
+project rows before they write, so this lock, taken after them, cannot close a cycle among them (a
+writer outside the library can, and PostgreSQL then ends one of the two with a deadlock error). An
+update that moves no count returns before the lock.
 
 The triggers need SQLite 3.24 (upsert) and PostgreSQL 11 (EXECUTE FUNCTION; statement triggers
 with transition tables came in 10).
 
-Recreating the project or project_division table (a batch migration on SQLite) drops these
-triggers; a later migration that does so must create them again.
+Recreating the project, project_division or division table (a batch migration on SQLite) drops
+these triggers; a later migration that does so must create them again.
 
 Revision ID: 0013
 Revises: 0012
@@ -95,7 +99,25 @@ def _link_counts(link: str, delta: int, *, stored: bool) -> list[str]:
     ]
 
 
+def _prefecture_of_row(division: str) -> str:
+    """The prefecture of the division row `division` (old or new) of a trigger."""
+    return f"CASE WHEN {division}.level IN ('county', 'zone') THEN {division}.parent_code ELSE {division}.code END"
+
+
+def _division_counts(division: str, delta: int) -> str:
+    """When a division changes prefecture: each project standing there leaves its old prefecture
+    (old) or joins its new one (new), unless another of its links stands there too."""
+    prefecture = _prefecture_of_row(division)
+    alone = (
+        "NOT EXISTS (SELECT 1 FROM project_division e WHERE e.project_id = d.project_id"
+        f" AND e.division_code <> new.code AND {_prefecture_of('e.division_code')} = {prefecture})"
+    )
+    links = "project_division d JOIN project p ON p.id = d.project_id"
+    return _add("prefecture", prefecture, "p", delta, links, f"d.division_code = new.code AND {alone}")
+
+
 CHANGED = " OR ".join(f"old.{column} <> new.{column}" for column in VALUES)
+MOVED = f"{_prefecture_of_row('old')} IS NOT {_prefecture_of_row('new')}"
 UNLINK = "DELETE FROM project_division WHERE project_id = old.id"  # before the project, while it can be read
 
 # name: (timing, event, table, condition or None, statements)
@@ -119,6 +141,13 @@ SQLITE_TRIGGERS = {
         None,
         [*_link_counts("old", -1, stored=True), *_link_counts("new", 1, stored=True)],
     ),
+    "summary_tally_division_update": (
+        "AFTER",
+        "UPDATE OF parent_code, level",
+        "division",
+        MOVED,
+        [_division_counts("old", -1), _division_counts("new", 1)],
+    ),
 }
 
 
@@ -132,6 +161,21 @@ def _sqlite_trigger(name: str, timing: str, event: str, table: str, condition: s
 # Row triggers will not do: an AFTER row trigger of a statement that deletes three links of one
 # project runs when all three are gone, so each would take the prefecture's count down.
 
+OLD_PREFECTURE = _prefecture_of_row("o")
+DIVISIONS_MOVED = (
+    f"SELECT o.code, {OLD_PREFECTURE} AS before FROM o JOIN n ON n.code = o.code"
+    f" WHERE {OLD_PREFECTURE} IS DISTINCT FROM {_prefecture_of_row('n')}"
+)
+# An UPDATE that moves no count (a project's contact, a link's copy of the sector) returns before
+# taking the lock, so it does not wait for other writers.
+PROJECTS_MOVED = (
+    "SELECT 1 FROM o JOIN n ON n.id = o.id"
+    f" WHERE ({', '.join(f'o.{c}' for c in VALUES)}) IS DISTINCT FROM ({', '.join(f'n.{c}' for c in VALUES)})"
+)
+LINKS_MOVED = (
+    "(SELECT project_id, division_code FROM n EXCEPT ALL SELECT project_id, division_code FROM o)"
+    " UNION ALL (SELECT project_id, division_code FROM o EXCEPT ALL SELECT project_id, division_code FROM n)"
+)
 NO_ROWS = "(SELECT NULL::integer AS project_id, NULL::varchar AS division_code WHERE false) AS no_rows"
 PREFECTURE = "CASE WHEN v.level IN ('county', 'zone') THEN v.parent_code ELSE v.code END"
 
@@ -198,31 +242,48 @@ def _projects_changed() -> str:
     return f"WITH moved AS ({moved}), at AS ({at}) " + _sum_into_tally(" UNION ALL ".join(sides))
 
 
+def _divisions_changed() -> str:
+    """The prefecture counts moved by divisions that changed prefecture: for each project standing
+    in one, the prefectures of its links before (the changed divisions' old prefectures) and now."""
+    values = ", ".join(f"p.{column}" for column in VALUES)
+    links = (
+        f"SELECT d.project_id, {PREFECTURE} AS now, coalesce(c.before, {PREFECTURE}) AS before"
+        " FROM project_division d JOIN division v ON v.code = d.division_code"
+        " LEFT JOIN changed c ON c.code = d.division_code"
+        " WHERE d.project_id IN"
+        " (SELECT e.project_id FROM project_division e JOIN changed f ON f.code = e.division_code)"
+    )
+    sides = (
+        "SELECT DISTINCT project_id, now AS prefecture, 1 AS sign FROM links"
+        " UNION ALL SELECT DISTINCT project_id, before, -1 FROM links"
+    )
+    rows = f"SELECT 'prefecture', s.prefecture, {values}, s.sign FROM sides s JOIN project p ON p.id = s.project_id"
+    return f"WITH changed AS ({DIVISIONS_MOVED}), links AS ({links}), sides AS ({sides}) " + _sum_into_tally(rows)
+
+
 def _projects_counted(table: str, sign: int) -> str:
     values = ", ".join(VALUES)
     return _sum_into_tally(f"SELECT 'all' AS scope, '' AS place, {values}, {sign} AS n FROM {table}")
 
 
-# name: (event, table, transition tables, statement)
+BOTH = "OLD TABLE AS o NEW TABLE AS n"
+# name: (event, table, transition tables, statement, what must exist for it to move a count)
 POSTGRESQL_TRIGGERS = {
-    "summary_tally_project_insert": ("INSERT", "project", "NEW TABLE AS n", _projects_counted("n", 1)),
-    "summary_tally_project_delete": ("DELETE", "project", "OLD TABLE AS o", _projects_counted("o", -1)),
-    "summary_tally_project_update": ("UPDATE", "project", "OLD TABLE AS o NEW TABLE AS n", _projects_changed()),
-    "summary_tally_link_insert": ("INSERT", "project_division", "NEW TABLE AS n", _links_changed("n", NO_ROWS)),
-    "summary_tally_link_delete": ("DELETE", "project_division", "OLD TABLE AS o", _links_changed(NO_ROWS, "o")),
-    "summary_tally_link_update": (
-        "UPDATE",
-        "project_division",
-        "OLD TABLE AS o NEW TABLE AS n",
-        _links_changed("n", "o"),
-    ),
+    "summary_tally_project_insert": ("INSERT", "project", "NEW TABLE AS n", _projects_counted("n", 1), None),
+    "summary_tally_project_delete": ("DELETE", "project", "OLD TABLE AS o", _projects_counted("o", -1), None),
+    "summary_tally_project_update": ("UPDATE", "project", BOTH, _projects_changed(), PROJECTS_MOVED),
+    "summary_tally_link_insert": ("INSERT", "project_division", "NEW TABLE AS n", _links_changed("n", NO_ROWS), None),
+    "summary_tally_link_delete": ("DELETE", "project_division", "OLD TABLE AS o", _links_changed(NO_ROWS, "o"), None),
+    "summary_tally_link_update": ("UPDATE", "project_division", BOTH, _links_changed("n", "o"), LINKS_MOVED),
+    "summary_tally_division_update": ("UPDATE", "division", BOTH, _divisions_changed(), DIVISIONS_MOVED),
 }
 
 
-def _postgresql_function(name: str, statements: list[str], result: str) -> str:
+def _postgresql_function(name: str, statements: list[str], result: str, moved: str | None = None) -> str:
     body = "".join(f"\n    {statement};" for statement in statements)
+    unmoved = f"\n    IF NOT EXISTS ({moved}) THEN RETURN {result}; END IF;" if moved else ""
     return (
-        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN"
+        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN{unmoved}"
         f"\n    PERFORM pg_advisory_xact_lock({TALLY_LOCK_KEY});{body}\n    RETURN {result};\nEND $$"
     )
 
@@ -233,8 +294,8 @@ def _postgresql_triggers() -> list[str]:
         "CREATE TRIGGER summary_tally_project_unlink BEFORE DELETE ON project"
         " FOR EACH ROW EXECUTE FUNCTION summary_tally_project_unlink()",
     ]
-    for name, (event, table, transition, statement) in POSTGRESQL_TRIGGERS.items():
-        created.append(_postgresql_function(name, [statement], "NULL"))
+    for name, (event, table, transition, statement, moved) in POSTGRESQL_TRIGGERS.items():
+        created.append(_postgresql_function(name, [statement], "NULL", moved))
         created.append(
             f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {transition}"
             f" FOR EACH STATEMENT EXECUTE FUNCTION {name}()"

@@ -229,7 +229,9 @@ CATALOGUE: dict[str, str] = {
     "Serve the web pages (browse, facets, search, project pages, reports) and the JSON API (/api/docs).": "启动网页（浏览、筛选、搜索、项目页、统计）和 JSON 接口（/api/docs）。",
     "Address to listen on (0.0.0.0: every interface).": "监听地址（0.0.0.0：所有网卡）。",
     "TCP port.": "TCP 端口。",
-    "Worker processes.": "工作进程数。",
+    "Worker processes (2 or more on a machine with several cores: they serve pages in parallel).": (
+        "工作进程数（多核机器上宜用 2 个或更多：各进程并行处理页面请求）。"
+    ),
     "portfolio web: {url}  (database {database}; Ctrl+C stops)": "portfolio 网页：{url}（数据库 {database}；按 Ctrl+C 停止）",
     # --- accounts (portfolio users) ---
     "Accounts for the web front end: roles and county scopes.": "网页端账户：角色和县(区)范围。",

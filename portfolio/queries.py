@@ -477,7 +477,8 @@ def count_projects(session: Session, flt: ProjectFilter, *, count: str = "listin
     how many works (see `_works_only`): each work once, whichever of its listings match."""
     if count not in COUNTS:
         raise UserInputError(f"unknown count {count!r}; allowed: works (each work once), listings (every item)")
-    total = session.execute(select_matching(session, flt, (sa.func.count(),))).scalar_one()
+    counted = _tallied(session, flt, [])
+    total = counted[0][-1] if counted else 0
     if count == "works" and total:
         counted = _works_only(session, flt, [], [(total,)])
         total = counted[0][-1] if counted else 0
@@ -866,6 +867,10 @@ def _summary_statement(
 _SINGLE_VALUED = ("sector", "status", "kind", "level")
 
 
+# made once: a list page reads it nine times (its counts and facets)
+_EVERY_LINK = sa.select(ProjectLink.project_id, ProjectLink.target_id, ProjectLink.relation)
+
+
 def _works_only(session: Session, flt: ProjectFilter, dims: list[str], rows: list[tuple]) -> list[tuple]:
     """Listing counts -> work counts, by the rule of seeds/FORMAT.md ("Counting works"):
 
@@ -881,7 +886,7 @@ def _works_only(session: Session, flt: ProjectFilter, dims: list[str], rows: lis
     dimension: the rows of such a summary add up to its total, and a row counts what filtering by
     its value counts. Only linked items are looked at again (one query more without links).
     """
-    links = session.execute(sa.select(ProjectLink.project_id, ProjectLink.target_id, ProjectLink.relation)).all()
+    links = plain_rows(session, _EVERY_LINK).all()
     if not links:
         return rows
     primary_of = {item: target for item, target, relation in links if relation == "same_work"}
@@ -1001,35 +1006,56 @@ def _from_tally(session: Session, flt: ProjectFilter, dims: list[str]) -> list[t
         return None
     # A county lies in one prefecture: counted by county, it is given its prefecture after.
     grouped = [name for name in dims if not (name == "prefecture" and scope == "county")]
-    keys = [_tally_key(name) for name in grouped]
-    statement = sa.select(*keys, sa.func.sum(SummaryTally.n)).where(SummaryTally.scope == scope)
-    conditions = {
-        SummaryTally.place: flt.division_codes,
-        SummaryTally.sector_code: flt.sectors,
-        SummaryTally.status: flt.statuses,
-        SummaryTally.kind: flt.kinds,
-        SummaryTally.level: flt.levels,
+    values = {
+        "places": flt.division_codes,
+        "sectors": flt.sectors,
+        "statuses": flt.statuses,
+        "kinds": flt.kinds,
+        "levels": flt.levels,
+        "plan_keys": flt.plan_keys,
+        "column": flt.column,
     }
-    statement = statement.where(*(column.in_(values) for column, values in conditions.items() if values))
-    if flt.plan_keys:
-        statement = statement.where(SummaryTally.plan_id.in_(sa.select(Plan.id).where(Plan.key.in_(flt.plan_keys))))
-    if flt.column is not None:
-        statement = statement.where(
-            SummaryTally.column_id.in_(sa.select(PlanColumn.id).where(PlanColumn.number == flt.column))
-        )
-    if not flt.include_withdrawn:
-        statement = statement.where(SummaryTally.in_seeds.is_(True))
-    if scope == "county" and keys and not flt.division_codes and session.get_bind().dialect.name == "postgresql":
+    given = {name: value for name, value in values.items() if value or (name == "column" and value is not None)}
+    statement = _tally_statement(scope, tuple(grouped), frozenset(given), flt.include_withdrawn)
+    if scope == "county" and grouped and not flt.division_codes and session.get_bind().dialect.name == "postgresql":
         # county x sector groups 373,000 rows into 77,000 at national size: in memory, not on disk
         # (for the rest of this transaction)
         session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
-    rows = [tuple(row) for row in plain_rows(session, statement.group_by(*keys) if keys else statement) if row[-1]]
+    rows = [tuple(row) for row in plain_rows(session, statement, given) if row[-1]]
     if grouped == dims:
         return rows
     prefecture_of = dict(session.execute(sa.select(_COUNTY.code, _key("prefecture"))).all())
     if dims[0] == "county":
         return [(county, prefecture_of.get(county, county), n) for county, n in rows]
     return [(prefecture_of.get(county, county), county, n) for county, n in rows]
+
+
+_TALLY_CONDITIONS = {
+    "places": SummaryTally.place,
+    "sectors": SummaryTally.sector_code,
+    "statuses": SummaryTally.status,
+    "kinds": SummaryTally.kind,
+    "levels": SummaryTally.level,
+}
+
+
+@cache  # a list page asks for nine of these: making them cost more than running them
+def _tally_statement(scope: str, grouped: tuple[str, ...], given: frozenset[str], withdrawn: bool) -> sa.Select:
+    """The query of `_from_tally` for one shape of filter; the filter's values are its parameters."""
+    keys = [_tally_key(name) for name in grouped]
+    statement = sa.select(*keys, sa.func.sum(SummaryTally.n)).where(SummaryTally.scope == scope)
+    for name, column in _TALLY_CONDITIONS.items():
+        if name in given:
+            statement = statement.where(column.in_(sa.bindparam(name, expanding=True)))
+    if "plan_keys" in given:
+        plans = sa.select(Plan.id).where(Plan.key.in_(sa.bindparam("plan_keys", expanding=True)))
+        statement = statement.where(SummaryTally.plan_id.in_(plans))
+    if "column" in given:
+        columns = sa.select(PlanColumn.id).where(PlanColumn.number == sa.bindparam("column"))
+        statement = statement.where(SummaryTally.column_id.in_(columns))
+    if not withdrawn:
+        statement = statement.where(SummaryTally.in_seeds.is_(True))
+    return statement.group_by(*keys) if keys else statement
 
 
 def _tally_scope(flt: ProjectFilter, dims: list[str]) -> str | None:

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -182,6 +183,15 @@ class Cli:
         result = self(*args, "--format", "json")
         assert result.exit_code == 0, result.stderr or result.output
         return json.loads(result.stdout)
+
+
+@pytest.fixture
+def postgres_seeded() -> Iterator[str]:
+    """A seeded PostgreSQL database of its own, for tests of PostgreSQL alone."""
+    _postgres_admin_url()
+    factory = DatabaseFactory("postgresql", None)
+    yield factory.seeded()
+    factory.drop_all()
 
 
 @pytest.fixture

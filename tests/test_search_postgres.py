@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 import sqlalchemy as sa
 from conftest import _admin_execute, _database_url, _postgres_admin_url
 from sqlalchemy import create_engine, text
 
 from portfolio import db, queries
 from portfolio.models import Project
-
-
-@pytest.fixture
-def postgres_seeded():
-    from conftest import DatabaseFactory
-
-    _postgres_admin_url()
-    factory = DatabaseFactory("postgresql", None)
-    yield factory.seeded()
-    factory.drop_all()
 
 
 def _search_plan(url: str, term: str) -> str:

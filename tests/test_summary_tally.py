@@ -146,16 +146,6 @@ def test_every_summary_from_the_kept_counts_equals_one_counted_from_the_rows(sma
         engine.dispose()
 
 
-@pytest.fixture
-def postgres_seeded():
-    from conftest import DatabaseFactory, _postgres_admin_url
-
-    _postgres_admin_url()
-    factory = DatabaseFactory("postgresql", None)
-    yield factory.seeded()
-    factory.drop_all()
-
-
 def test_on_postgresql_only_an_update_that_moves_a_count_waits_for_other_writers(postgres_seeded):
     tally_lock = (
         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 1886348148 AND pid = pg_backend_pid()"

@@ -18,7 +18,15 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option("--host", help="Address to listen on (0.0.0.0: every interface).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = 8000,
-    workers: Annotated[int, typer.Option("--workers", help="Worker processes.", min=1, max=64)] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            help="Worker processes (2 or more on a machine with several cores: they serve pages in parallel).",
+            min=1,
+            max=64,
+        ),
+    ] = 1,
     proxy: Annotated[
         str | None,
         typer.Option(

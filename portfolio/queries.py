@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, NamedTuple, NoReturn, cast
 
 import sqlalchemy as sa
 from sqlmodel import select
@@ -1073,8 +1073,7 @@ def _tally_key(name: str) -> sa.SQLColumnExpression:
     """`_key` read off summary_tally (a county, or a prefecture at the prefecture scope, is its place)."""
     if name in ("county", "prefecture"):
         return SummaryTally.place
-    column = {"plan": "plan_id", "column": "column_id", "sector": "sector_code"}.get(name, name)
-    return getattr(SummaryTally, column)
+    return getattr(SummaryTally, cast("QueryableAttribute", _key(name)).key)  # the project's column of that name
 
 
 # --- facets --------------------------------------------------------------------------

@@ -45,11 +45,14 @@ KEY = ("scope", "place", *VALUES)
 TALLY_LOCK_KEY = 0x706F6374  # "poct"; db.py holds the other keys, which it must not equal
 
 
+def _prefecture_of_row(division: str) -> str:
+    """The prefecture of the division row `division` (a trigger's old or new, or a table alias)."""
+    return f"CASE WHEN {division}.level IN ('county', 'zone') THEN {division}.parent_code ELSE {division}.code END"
+
+
 def _prefecture_of(code: str) -> str:
-    return (
-        "(SELECT CASE WHEN v.level IN ('county', 'zone') THEN v.parent_code ELSE v.code END"
-        f" FROM division v WHERE v.code = {code})"
-    )
+    """The prefecture of the division whose code is `code`."""
+    return f"(SELECT {_prefecture_of_row('v')} FROM division v WHERE v.code = {code})"
 
 
 UPSERT = f" ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET n = summary_tally.n + excluded.n"
@@ -97,11 +100,6 @@ def _link_counts(link: str, delta: int, *, stored: bool) -> list[str]:
         _add("county", f"{link}.division_code", "p", delta, "project p", mine),
         _add("prefecture", prefecture, "p", delta, "project p", f"{mine} AND {alone}"),
     ]
-
-
-def _prefecture_of_row(division: str) -> str:
-    """The prefecture of the division row `division` (old or new) of a trigger."""
-    return f"CASE WHEN {division}.level IN ('county', 'zone') THEN {division}.parent_code ELSE {division}.code END"
 
 
 def _division_counts(division: str, delta: int) -> str:
@@ -177,7 +175,7 @@ LINKS_MOVED = (
     " UNION ALL (SELECT project_id, division_code FROM o EXCEPT ALL SELECT project_id, division_code FROM n)"
 )
 NO_ROWS = "(SELECT NULL::integer AS project_id, NULL::varchar AS division_code WHERE false) AS no_rows"
-PREFECTURE = "CASE WHEN v.level IN ('county', 'zone') THEN v.parent_code ELSE v.code END"
+PREFECTURE = _prefecture_of_row("v")  # of a division joined as v
 
 
 def _sum_into_tally(rows: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cache
 from typing import TYPE_CHECKING, NamedTuple, NoReturn, cast
 
@@ -1058,9 +1058,28 @@ def _tally_statement(scope: str, grouped: tuple[str, ...], given: frozenset[str]
     return statement.group_by(*keys) if keys else statement
 
 
+# What summary_tally's columns can answer. Any other condition of a filter (search, tier, a set of
+# projects, and whatever is added to ProjectFilter later) sends a summary to the rows.
+_TALLY_ANSWERS = {
+    "division_codes",
+    "sectors",
+    "plan_keys",
+    "column",
+    "statuses",
+    "kinds",
+    "levels",
+    "include_withdrawn",
+}
+_NO_FILTER = ProjectFilter()
+
+
 def _tally_scope(flt: ProjectFilter, dims: list[str]) -> str | None:
     """Which counts of summary_tally answer the summary, if any."""
-    if flt.tier or flt.search or flt.project_ids is not None:
+    if any(
+        getattr(flt, name) != getattr(_NO_FILTER, name)
+        for name in (each.name for each in fields(ProjectFilter))
+        if name not in _TALLY_ANSWERS
+    ):
         return None
     if "county" in dims or (len(flt.division_codes) == 1 and "prefecture" not in dims):
         return "county"
